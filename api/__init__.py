@@ -1,0 +1,1 @@
+"""panhuo's web service (FastAPI): a thin door over the same core the CLI uses."""

@@ -1,0 +1,3 @@
+from panhuo.cli import main
+
+main()
