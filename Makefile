@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OUT := out/demo
 SAMPLE := data/sample
 
-.PHONY: venv demo test test-fast lint bench sample clean
+.PHONY: venv sysdeps demo test test-fast lint bench sample clean
 
 venv: $(STAMP)
 
@@ -23,7 +23,7 @@ sample: $(STAMP)
 demo: sample
 	$(PY) data/run_demo.py --sample $(SAMPLE) --out $(OUT)
 
-test: $(STAMP)
+test: $(STAMP) sysdeps
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
@@ -40,3 +40,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+
+sysdeps:
+	bash .ci/sysdeps.sh
