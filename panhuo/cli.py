@@ -23,7 +23,10 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 app = typer.Typer(
     name="panhuo",
-    help="盘活 panhuo — 开发区存量土地盘活规划：闲置与低效用地认定、集约利用指标、再开发与公共设施布局优化、地图与一事一议简报。",
+    help=(
+        "盘活 panhuo — 开发区存量土地盘活规划：闲置与低效用地认定、集约利用指标、"
+        "再开发与公共设施布局优化、地图与一事一议简报。"
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
