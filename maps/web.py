@@ -1,0 +1,1059 @@
+"""Folium web maps of an analysis, a plan and a comparison of plans (contract.md §7).
+
+Builders are pure: each returns a :class:`folium.Map` (or :class:`folium.plugins.DualMap`) and writes
+nothing; :func:`save_map` writes the HTML atomically, optionally with every asset inlined
+(:mod:`maps.offline`).
+
+Display preparation (:func:`display_frame`), applied to every layer:
+
+1. the layer must have a CRS (a layer without one is refused, never guessed);
+2. geometry is simplified to the display scale in metres (``simplify_m``, default 0.5 m: below a
+   screen pixel at zoom 18, ≈ 0.6 m/px at 22.6°N) in the layer's projected CRS;
+3. reprojected to EPSG:4326 (CGCS2000 ≈ WGS-84, domain.md §8);
+4. for a GCJ-02 basemap (``gaode``) shifted WGS-84 → GCJ-02 *for display only*;
+5. coordinates rounded to 6 decimals (≈ 0.1 m), which with GEOS' shortest float output keeps a
+   50 000-parcel map under the 15 MB budget (``bench/bench_maps.py``).
+
+Large layers (≥ :data:`CANVAS_THRESHOLD` features) are drawn on a canvas renderer instead of SVG.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, Figure, MacroElement
+from folium import plugins
+from folium.template import Template
+
+from geo.errors import CRSError, InputError, SolverError
+
+from . import fonts, gcj02, style
+from .basemaps import Basemap, get_basemap
+from .offline import inline_assets
+
+#: above this many drawn features the map uses Leaflet's canvas renderer
+CANVAS_THRESHOLD = 3000
+#: coordinate decimals in the page (1e-6° ≈ 0.11 m north–south)
+DECIMALS = 6
+
+#: indicators.json keys shown in the info panel → (label, kind) (contract.md §5)
+INDICATOR_LABELS: dict[str, tuple[str, str]] = {
+    "land_development_rate": ("土地开发率", "percent"),
+    "land_supply_rate": ("土地供应率", "percent"),
+    "land_built_rate": ("土地建成率", "percent"),
+    "industrial_land_rate": ("工业用地率", "percent"),
+    "high_tech_land_rate": ("高新技术产业用地率", "percent"),
+    "overall_far": ("综合容积率", "ratio"),
+    "building_density": ("建筑密度", "percent"),
+    "industrial_far": ("工业用地综合容积率", "ratio"),
+    "industrial_building_coef": ("工业用地建筑系数", "percent"),
+    "industrial_invest_intensity": ("工业用地固定资产投入强度（万元/公顷）", "number"),
+    "industrial_tax_intensity": ("工业用地地均税收（万元/公顷）", "number"),
+    "idle_land_rate": ("土地闲置率", "percent"),
+    "intensity_score": ("集约利用综合评分", "number"),
+}
+ZONE_TYPES = {"industry_led": "工业主导型", "industry_city": "产城融合型"}
+
+
+class NoSolutionError(SolverError):
+    """A plan has no solution to draw (status ``infeasible`` or ``no_solution``)."""
+
+    code = "no_solution"
+
+
+# --------------------------------------------------------------------------------------------
+# display preparation
+
+
+def display_frame(
+    gdf: gpd.GeoDataFrame,
+    *,
+    basemap: Basemap,
+    simplify_m: float = 0.5,
+    layer_name: str = "parcels",
+) -> gpd.GeoDataFrame:
+    """Return a copy of ``gdf`` ready to draw: simplified, in EPSG:4326, shifted for GCJ-02 tiles, rounded.
+
+    Parameters
+    ----------
+    gdf
+        Any layer with a CRS.
+    basemap
+        The basemap the layer is drawn on (decides the GCJ-02 display shift).
+    simplify_m
+        Douglas–Peucker tolerance in metres (topology preserved); 0 disables it.
+    layer_name
+        Named in error messages.
+
+    Raises
+    ------
+    CRSError
+        If the layer has no CRS.
+
+    """
+    if gdf.crs is None:
+        raise CRSError(
+            f"图层 {layer_name} 没有坐标系 (layer {layer_name!r} has no CRS): "
+            "请在数据中声明坐标系或用 --crs 指定，"
+            "例如 EPSG:4546 (CGCS2000 / 3度带 CM 111E)"
+        )
+    frame = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)].copy()
+    geoms = frame.geometry.to_numpy()
+    if simplify_m > 0 and len(frame):
+        if frame.crs.is_projected:
+            geoms = shapely.simplify(geoms, simplify_m, preserve_topology=True)
+        else:
+            # degrees: the metre tolerance at the layer's latitude (1° ≈ 111 320 m)
+            geoms = shapely.simplify(geoms, simplify_m / 111_320.0, preserve_topology=True)
+    out = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=list(geoms), crs=frame.crs)
+    out = out.to_crs(4326)
+    coords = out.geometry.to_numpy()
+    if basemap.shifts_overlays:
+        coords = shapely.transform(coords, gcj02.shift_coords)
+    coords = shapely.transform(coords, lambda xy: np.round(xy, DECIMALS))
+    out = out.set_geometry(list(coords), crs=4326)
+    return out
+
+
+def _feature_collection(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
+    """Return a GeoJSON dict with only ``columns`` as properties (all already JSON-safe strings/numbers)."""
+    sub = frame[[*list(columns), frame.geometry.name]]
+    data: dict[str, Any] = json.loads(sub.to_json(drop_id=True, na="null"))
+    for i, feature in enumerate(data["features"]):
+        feature["id"] = i
+    return data
+
+
+def _bounds(frames: Sequence[gpd.GeoDataFrame]) -> list[list[float]]:
+    boxes = np.array([f.total_bounds for f in frames if len(f)])
+    minx, miny = boxes[:, 0].min(), boxes[:, 1].min()
+    maxx, maxy = boxes[:, 2].max(), boxes[:, 3].max()
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+# --------------------------------------------------------------------------------------------
+# page elements
+
+
+_CSS = """
+<style>
+.panhuo-legend, .panhuo-info {background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.5 "Microsoft YaHei","PingFang SC",sans-serif;
+  color: #222; max-width: 320px;}
+.panhuo-legend h4, .panhuo-info h4 {margin: 0 0 4px; font-size: 13px; font-weight: 600;}
+.panhuo-legend i {display: inline-block; width: 14px; height: 11px; margin-right: 6px; vertical-align: -1px;
+  border: 1px solid #555;}
+.panhuo-legend i.pt {border-radius: 50%; width: 11px;}
+.panhuo-legend .n {color: #666; margin-left: 4px;}
+.panhuo-info table {border-collapse: collapse;} .panhuo-info td {padding: 0 4px; vertical-align: top;}
+.panhuo-info td.v {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;}
+.panhuo-info .note {color: #a50f15; margin-top: 4px;}
+.leaflet-container {background: #f4f3ef;}
+.leaflet-popup-content table {font-size: 12px;}
+.leaflet-control-search .search-input {width: 150px;}
+</style>
+"""
+
+
+class _PanhuoCss(MacroElement):
+    """Shared styles of legends and the info panel (added once per page)."""
+
+    _template = Template("{% macro header(this, kwargs) %}" + _CSS + "{% endmacro %}")
+
+
+class LayerLegend(MacroElement):
+    """A legend that belongs to one overlay: shown while the layer is on the map, hidden with it.
+
+    Bound to the layer's own ``add``/``remove`` events, so the layer control, code or another
+    plugin switching the layer all keep the legend in step.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this.map_name }};
+  var layer = {{ this.layer.get_name() }};
+  var legend = L.control({position: {{ this.position|tojson }}});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create('div', 'panhuo-legend');
+    div.setAttribute('data-legend-for', {{ this.title|tojson }});
+    div.innerHTML = {{ this.html|tojson }};
+    return div;
+  };
+  layer.on('add', function () { legend.addTo(map); });
+  layer.on('remove', function () { legend.remove(); });
+  if (map.hasLayer(layer)) { legend.addTo(map); }
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self,
+        layer: folium.map.Layer,
+        map_name: str,
+        title: str,
+        entries: Sequence[tuple[str, str, int | None]],
+        *,
+        points: bool = False,
+        position: str = "bottomright",
+    ) -> None:
+        super().__init__()
+        self._name = "PanhuoLegend"
+        self.layer = layer
+        self.map_name = map_name
+        self.title = title
+        self.position = position
+        shape = ' class="pt"' if points else ""
+        rows = "".join(
+            f'<div><i{shape} style="background:{colour}"></i>{label}'
+            + (f'<span class="n">{count}</span>' if count is not None else "")
+            + "</div>"
+            for label, colour, count in entries
+        )
+        self.html = f"<h4>{title}</h4>{rows}"
+
+
+class InfoPanel(MacroElement):
+    """A fixed panel with the zone's (or the plan's) key figures."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var info = L.control({position: {{ this.position|tojson }}});
+  info.onAdd = function () {
+    var div = L.DomUtil.create('div', 'panhuo-info');
+    div.innerHTML = {{ this.html|tojson }};
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  info.addTo({{ this.map_name }});
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, map_name: str, title: str, rows: Sequence[tuple[str, str]], notes: Sequence[str] = ()):
+        super().__init__()
+        self._name = "PanhuoInfo"
+        self.map_name = map_name
+        self.position = "bottomleft"
+        body = "".join(f"<tr><td>{k}</td><td class='v'>{v}</td></tr>" for k, v in rows)
+        extra = "".join(f"<div class='note'>{n}</div>" for n in notes)
+        self.html = f"<h4>{title}</h4><table>{body}</table>{extra}"
+
+
+class ReadySignal(MacroElement):
+    """Marks the page ready once every layer script has run (read by the Chromium test and benchmark).
+
+    Sets ``data-panhuo-ready`` (ms since navigation start) and ``data-panhuo-paths`` (number of
+    vector paths drawn) on ``<body>``.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var n = 0;
+  {{ this.map_name }}.eachLayer(function (l) { if (l instanceof L.Path) { n += 1; } });
+  document.body.setAttribute('data-panhuo-paths', String(n));
+  document.body.setAttribute('data-panhuo-ready', String(Math.round(performance.now())));
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, map_name: str) -> None:
+        super().__init__()
+        self._name = "PanhuoReady"
+        self.map_name = map_name
+
+
+def _new_map(bounds: list[list[float]], basemap: Basemap, *, canvas: bool, title: str) -> folium.Map:
+    m = folium.Map(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=14,
+        tiles=None,
+        prefer_canvas=canvas,
+        control_scale=True,
+        max_zoom=19,
+    )
+    cast(Figure, m.get_root()).title = title
+    basemap.add_to(m)
+    _PanhuoCss().add_to(m)
+    m.fit_bounds(bounds)
+    return m
+
+
+def _add_tools(m: folium.Map, search_layer: folium.GeoJson | None) -> None:
+    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(m)
+    plugins.MeasureControl(
+        position="topleft",
+        primary_length_unit="meters",
+        primary_area_unit="sqmeters",
+        secondary_area_unit="hectares",
+    ).add_to(m)
+    if search_layer is not None:
+        plugins.Search(
+            layer=search_layer,
+            search_label="parcel_id",
+            geom_type="Polygon",
+            placeholder="搜索地块编号",
+            collapsed=False,
+            position="topright",
+        ).add_to(m)
+
+
+def _finish(m: folium.Map) -> folium.Map:
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    ReadySignal(m.get_name()).add_to(m)
+    return m
+
+
+def _polygon_layer(
+    frame: gpd.GeoDataFrame,
+    name: str,
+    colour_of: Mapping[str, str],
+    key: str,
+    *,
+    popup_fields: Sequence[str],
+    popup_aliases: Sequence[str],
+    tooltip_fields: Sequence[str],
+    tooltip_aliases: Sequence[str],
+    show: bool = True,
+    fill_opacity: float = 0.7,
+    default_colour: str = "#cccccc",
+) -> folium.GeoJson:
+    """One GeoJson overlay coloured by the code in property ``key``."""
+    columns = list(dict.fromkeys([*popup_fields, *tooltip_fields, key]))
+    data = _feature_collection(frame, columns)
+
+    def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
+        colour = colour_of.get(feature["properties"].get(key) or "", default_colour)
+        return {"fillColor": colour, "color": "#444444", "weight": 0.6, "fillOpacity": fill_opacity}
+
+    def highlight_fn(_feature: dict[str, Any]) -> dict[str, Any]:
+        return {"weight": 2.5, "color": "#000000"}
+
+    return folium.GeoJson(
+        data,
+        name=name,
+        show=show,
+        style_function=style_fn,
+        highlight_function=highlight_fn,
+        popup=folium.GeoJsonPopup(fields=list(popup_fields), aliases=list(popup_aliases), max_width=380),
+        tooltip=folium.GeoJsonTooltip(
+            fields=list(tooltip_fields), aliases=list(tooltip_aliases), sticky=True
+        ),
+        smooth_factor=0.5,
+    )
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.value_counts(dropna=True).items()}
+
+
+# --------------------------------------------------------------------------------------------
+# analysis map
+
+
+def _indicator_rows(indicators: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    if not indicators:
+        return []
+    rows: list[tuple[str, str]] = []
+    if indicators.get("zone_type") in ZONE_TYPES:
+        rows.append(("开发区类型", ZONE_TYPES[indicators["zone_type"]]))
+    for key, (label, kind) in INDICATOR_LABELS.items():
+        value = indicators.get(key)
+        if style.is_missing(value):
+            continue
+        if kind == "percent":
+            rows.append((label, style.fmt_percent(value)))
+        elif kind == "ratio":
+            rows.append((label, style.fmt_number(value, 2)))
+        else:
+            rows.append((label, style.fmt_number(value, 1)))
+    potential = indicators.get("potential") or {}
+    if isinstance(potential, Mapping):
+        if not style.is_missing(potential.get("expansion_ha")):
+            rows.append(("扩展潜力（公顷）", style.fmt_number(potential["expansion_ha"], 1)))
+        if not style.is_missing(potential.get("intensity_floor_area_m2")):
+            rows.append(
+                ("挖潜建筑面积（万m²）", style.fmt_number(potential["intensity_floor_area_m2"] / 1e4, 1))
+            )
+        if not style.is_missing(potential.get("years_of_supply")):
+            rows.append(("可供地年限（年）", style.fmt_number(potential["years_of_supply"], 1)))
+    return rows
+
+
+def _select_for_display(
+    parcels: gpd.GeoDataFrame, max_features: int | None
+) -> tuple[gpd.GeoDataFrame, str | None]:
+    """Cap the number of drawn parcels: flagged (idle / low-efficiency) first, then the largest."""
+    if max_features is None or len(parcels) <= max_features:
+        return parcels, None
+    flagged = np.zeros(len(parcels), dtype=bool)
+    if "idle_status" in parcels:
+        flagged |= parcels["idle_status"].isin(style.IDLE_CODES).to_numpy()
+    if "low_efficiency" in parcels:
+        flagged |= parcels["low_efficiency"].fillna(False).astype(bool).to_numpy()
+    area = parcels.geometry.area.to_numpy()
+    order = np.lexsort((-area, ~flagged))[:max_features]
+    kept = parcels.iloc[np.sort(order)]
+    return kept, f"仅显示 {len(kept):,} / {len(parcels):,} 宗地块（优先显示闲置、低效及面积较大者）"
+
+
+def analysis_map(
+    parcels: gpd.GeoDataFrame,
+    indicators: dict | None = None,
+    *,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    max_features: int | None = None,
+    title: str = "存量土地盘活分析图",
+    simplify_m: float = 0.5,
+    imagery: bool = False,
+) -> folium.Map:
+    """Build the analysis web map: parcels by 亩均 class, idle status and low-efficiency reason.
+
+    Parameters
+    ----------
+    parcels
+        Parcels with the contract §3 columns (any subset; a raw layer shows what it has), in any CRS.
+    indicators
+        ``indicators.json`` content for the info panel (contract §5), or None.
+    basemap, tianditu_key, imagery
+        See :func:`maps.basemaps.get_basemap`.
+    max_features
+        Draw at most this many parcels (idle / low-efficiency first); the panel says how many.
+    title
+        Page title and info-panel heading.
+    simplify_m
+        Display simplification tolerance in metres.
+
+    Returns
+    -------
+    folium.Map
+        Overlays: 地块（亩均效益分类 / or plain), 闲置土地认定, 低效用地（首要原因）, each with its own
+        legend; popups with the parcel's facts in Chinese; tooltip; measure, fullscreen, search by
+        parcel id; an info panel with the zone's key indicators.
+
+    Raises
+    ------
+    InputError
+        No parcels, or no ``parcel_id`` column.
+    CRSError
+        The layer has no CRS.
+
+    """
+    if "parcel_id" not in parcels.columns:
+        raise InputError("地块图层缺少 parcel_id（地块编号）列 (the parcel layer has no parcel_id column)")
+    if len(parcels) == 0:
+        raise InputError("没有可显示的地块 (no parcels to show): 图层为空或筛选结果为空")
+    bm = get_basemap(basemap, tianditu_key=tianditu_key, imagery=imagery)
+    total = len(parcels)
+    shown, cap_note = _select_for_display(parcels, max_features)
+    frame = display_frame(shown, basemap=bm, simplify_m=simplify_m, layer_name="parcels")
+    labels = style.popup_values(frame)
+    for column in labels.columns:
+        frame[column] = labels[column]
+    popup_fields = [c for c in style.POPUP_FIELDS if c in frame.columns]
+    popup_aliases = [style.POPUP_FIELDS[c] for c in popup_fields]
+    raw = shown.loc[frame.index]
+    has_status = "idle_status" in raw.columns
+    frame["_status"] = (
+        raw["idle_status"].astype(object).where(raw["idle_status"].notna(), "") if has_status else ""
+    )
+    frame["_class"] = (
+        raw["mujun_class"].astype(object).where(raw["mujun_class"].notna(), "")
+        if "mujun_class" in raw
+        else ""
+    )
+    frame["_reason"] = (
+        raw["low_eff_reasons"].map(style.primary_reason).fillna("") if "low_eff_reasons" in raw else ""
+    )
+    tooltip_fields = ["parcel_id", *(["idle_status"] if has_status else [])]
+    tooltip_aliases = [style.POPUP_FIELDS[c] for c in tooltip_fields]
+
+    m = _new_map(_bounds([frame]), bm, canvas=len(frame) >= CANVAS_THRESHOLD, title=title)
+    common: dict[str, Any] = {
+        "popup_fields": popup_fields,
+        "popup_aliases": popup_aliases,
+        "tooltip_fields": tooltip_fields,
+        "tooltip_aliases": tooltip_aliases,
+    }
+
+    # 1. every parcel, by 亩均 class when evaluated
+    if "mujun_class" in raw.columns:
+        colours = {k: c for k, (_, c) in style.MUJUN_CLASS.items()}
+        base = _polygon_layer(
+            frame,
+            "亩均效益分类",
+            colours,
+            "_class",
+            default_colour=style.MUJUN_NONE[1],
+            fill_opacity=0.6,
+            **common,
+        )
+        counts = _counts(raw["mujun_class"])
+        entries = [(label, c, counts.get(k, 0)) for k, (label, c) in style.MUJUN_CLASS.items()]
+        entries.append((style.MUJUN_NONE[0], style.MUJUN_NONE[1], int(raw["mujun_class"].isna().sum())))
+        base_title = "亩均效益分类（宗）"
+    else:
+        base = _polygon_layer(
+            frame, "地块", {}, "_class", default_colour="#9ecae1", fill_opacity=0.5, **common
+        )
+        entries = [("地块", "#9ecae1", len(frame))]
+        base_title = "地块（宗）"
+    base.add_to(m)
+    LayerLegend(base, m.get_name(), base_title, entries).add_to(m)
+    notes: list[str] = [cap_note] if cap_note else []
+
+    # 2. idle land by status
+    if has_status:
+        idle_mask = frame["_status"].isin([*style.IDLE_CODES, "unknown"])
+        if idle_mask.any():
+            colours = {k: c for k, (_, c) in style.IDLE_STATUS.items()}
+            layer = _polygon_layer(
+                frame[idle_mask], "闲置土地认定", colours, "_status", fill_opacity=0.8, **common
+            )
+            layer.add_to(m)
+            counts = _counts(frame.loc[idle_mask, "_status"])
+            entries = [(label, c, counts[k]) for k, (label, c) in style.IDLE_STATUS.items() if k in counts]
+            LayerLegend(layer, m.get_name(), "闲置土地认定（宗）", entries).add_to(m)
+        else:
+            notes.append("未认定闲置土地")
+    # 3. low-efficiency land by first reason
+    if "low_eff_reasons" in raw.columns:
+        low = (
+            raw["low_efficiency"].fillna(False).astype(bool)
+            if "low_efficiency" in raw
+            else raw["low_eff_reasons"].ne("")
+        )
+        low_mask = low.to_numpy() & frame["_reason"].ne("").to_numpy()
+        if low_mask.any():
+            colours = {k: c for k, (_, c) in style.LOW_EFF_REASONS.items()}
+            layer = _polygon_layer(
+                frame[low_mask],
+                "低效用地（首要原因）",
+                colours,
+                "_reason",
+                fill_opacity=0.8,
+                show=False,
+                **common,
+            )
+            layer.add_to(m)
+            counts = _counts(frame.loc[low_mask, "_reason"])
+            entries = [
+                (label, c, counts[k]) for k, (label, c) in style.LOW_EFF_REASONS.items() if k in counts
+            ]
+            LayerLegend(layer, m.get_name(), "低效用地·首要原因（宗）", entries).add_to(m)
+        else:
+            notes.append("未认定低效用地")
+
+    rows = [("地块总数", f"{total:,} 宗")]
+    if "area_mu" in raw.columns:
+        rows.append(
+            ("总面积", style.fmt_number(pd.to_numeric(parcels["area_mu"], errors="coerce").sum(), 1, "亩"))
+        )
+    if has_status:
+        idle_all = parcels["idle_status"].isin(style.IDLE_CODES)
+        rows.append(("闲置土地", f"{int(idle_all.sum()):,} 宗"))
+        if "area_mu" in parcels.columns:
+            rows.append(("闲置面积", style.fmt_number(parcels.loc[idle_all, "area_mu"].sum(), 1, "亩")))
+        if "idle_fee_wan" in parcels.columns:
+            rows.append(("应征闲置费", style.fmt_number(parcels["idle_fee_wan"].sum(), 1, "万元")))
+    if "low_efficiency" in parcels.columns:
+        rows.append(("低效用地", f"{int(parcels['low_efficiency'].fillna(False).astype(bool).sum()):,} 宗"))
+    rows += _indicator_rows(indicators)
+    if bm.shifts_overlays:
+        notes.append("高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动")
+    InfoPanel(m.get_name(), title, rows, notes).add_to(m)
+    _add_tools(m, base)
+    return _finish(m)
+
+
+# --------------------------------------------------------------------------------------------
+# plan map
+
+
+def _check_plan(plan: Mapping[str, Any], name: str = "方案") -> None:
+    status = plan.get("status")
+    if status in ("infeasible", "no_solution") or status is None:
+        diagnosis = plan.get("diagnosis") or []
+        why = "；".join(str(d) for d in diagnosis) if diagnosis else "无诊断信息"
+        raise NoSolutionError(
+            f"{name} 没有可绘制的解 (plan has no solution, status={status!r})：{why}。"
+            "请放宽情景中的约束（预算、数量、面积、半径）后重新求解"
+        )
+
+
+def _projected(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        raise CRSError(f"图层 {name} 没有坐标系 (layer {name!r} has no CRS)")
+    return gdf if gdf.crs.is_projected else gdf.to_crs(gdf.estimate_utm_crs())
+
+
+def _plan_parcel_frame(parcels: gpd.GeoDataFrame, bm: Basemap, simplify_m: float) -> gpd.GeoDataFrame:
+    if "parcel_id" not in parcels.columns:
+        raise InputError("方案地块图层缺少 parcel_id 列 (plan parcels have no parcel_id column)")
+    frame = display_frame(parcels, basemap=bm, simplify_m=simplify_m, layer_name="plan parcels")
+    raw = parcels.loc[frame.index]
+    ftype = raw["facility_type"] if "facility_type" in raw else pd.Series(None, index=raw.index, dtype=object)
+    action = raw["action"] if "action" in raw else pd.Series(None, index=raw.index, dtype=object)
+    styled = [style.action_style(a, t) for a, t in zip(action, ftype, strict=True)]
+    frame["_action"] = [s[0] for s in styled]
+    frame["_colour"] = [s[1] for s in styled]
+    frame["parcel_id"] = raw["parcel_id"].astype(str)
+    frame["action_label"] = frame["_action"]
+    frame["cost"] = (
+        raw["cost_wan"].map(lambda v: style.fmt_number(v, 1)) if "cost_wan" in raw else style.MISSING
+    )
+    if "area_mu" in raw:
+        frame["area"] = raw["area_mu"].map(lambda v: style.fmt_number(v, 2))
+    elif "area_m2" in raw:
+        frame["area"] = (pd.to_numeric(raw["area_m2"], errors="coerce") * 3 / 2000).map(
+            lambda v: style.fmt_number(v, 2)
+        )
+    else:
+        frame["area"] = style.fmt_number(raw.to_crs(_projected(raw, "parcels").crs).area * 3 / 2000, 2)
+    frame["status"] = raw["idle_status"].map(style.idle_label) if "idle_status" in raw else style.MISSING
+    return frame
+
+
+_PLAN_POPUP = (
+    ["parcel_id", "action_label", "area", "cost", "status"],
+    ["地块编号", "方案动作", "面积（亩）", "费用（万元）", "现状认定"],
+)
+
+
+def _add_plan_layers(
+    target: folium.Map,
+    plan_layers: Mapping[str, gpd.GeoDataFrame],
+    plan: Mapping[str, Any],
+    bm: Basemap,
+    *,
+    simplify_m: float,
+    label: str = "",
+    show: bool = True,
+    highlight_ids: set[str] | None = None,
+) -> tuple[folium.GeoJson | None, list[folium.map.Layer]]:
+    """Add the plan's parcels, sites with service areas and demand to ``target``; return the parcel layer."""
+    prefix = f"{label}·" if label else ""
+    added: list[folium.map.Layer] = []
+    parcel_layer = None
+    parcels = plan_layers.get("parcels")
+    if parcels is not None and len(parcels):
+        frame = _plan_parcel_frame(parcels, bm, simplify_m)
+        data = _feature_collection(frame, [*_PLAN_POPUP[0], "_colour", "_action"])
+
+        def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "fillColor": feature["properties"]["_colour"],
+                "color": "#444444",
+                "weight": 0.6,
+                "fillOpacity": 0.75,
+            }
+
+        parcel_layer = folium.GeoJson(
+            data,
+            name=f"{prefix}地块方案动作",
+            show=show,
+            style_function=style_fn,
+            highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+            popup=folium.GeoJsonPopup(fields=_PLAN_POPUP[0], aliases=_PLAN_POPUP[1], max_width=360),
+            tooltip=folium.GeoJsonTooltip(
+                fields=["parcel_id", "action_label"], aliases=["地块编号", "方案动作"]
+            ),
+        )
+        parcel_layer.add_to(target)
+        added.append(parcel_layer)
+        counts = frame["_action"].value_counts()
+        colour_of = dict(zip(frame["_action"], frame["_colour"], strict=True))
+        entries = [(a, colour_of[a], int(n)) for a, n in counts.items()]
+        LayerLegend(parcel_layer, target.get_name(), f"{prefix}地块方案动作（宗）", entries).add_to(target)
+        if highlight_ids:
+            diff = frame[frame["parcel_id"].isin(highlight_ids)]
+            if len(diff):
+                diff_layer = folium.GeoJson(
+                    _feature_collection(diff, ["parcel_id", "action_label"]),
+                    name=f"{prefix}方案差异地块",
+                    show=show,
+                    style_function=lambda _f: {
+                        "fill": False,
+                        "color": "#ff00ff",
+                        "weight": 3.5,
+                        "dashArray": "6 4",
+                    },
+                    tooltip=folium.GeoJsonTooltip(
+                        fields=["parcel_id", "action_label"], aliases=["差异地块", "本方案动作"]
+                    ),
+                )
+                diff_layer.add_to(target)
+                added.append(diff_layer)
+                LayerLegend(
+                    diff_layer,
+                    target.get_name(),
+                    f"{prefix}方案差异",
+                    [("两方案动作不同的地块", "#ff00ff", len(diff))],
+                ).add_to(target)
+
+    sites = plan_layers.get("sites")
+    if sites is not None and len(sites):
+        proj = _projected(sites, "sites")
+        types = proj["type"].astype(str) if "type" in proj else pd.Series("facility", index=proj.index)
+        type_list = list(dict.fromkeys(types))
+        colours = {t: style.facility_style(t, i)[1] for i, t in enumerate(type_list)}
+        labels = {t: style.facility_style(t, i)[0] for i, t in enumerate(type_list)}
+        radius = pd.to_numeric(proj["radius_m"], errors="coerce") if "radius_m" in proj else None
+        if radius is not None and radius.notna().any():
+            circles = proj[radius.notna()].copy()
+            circles = circles.set_geometry(circles.geometry.buffer(radius[radius.notna()].to_numpy(), 48))
+            cframe = display_frame(circles, basemap=bm, simplify_m=0, layer_name="service areas")
+            cframe["_colour"] = types.loc[cframe.index].map(colours)
+            cframe["label"] = (
+                types.loc[cframe.index].map(labels)
+                + "服务半径 "
+                + radius.loc[cframe.index].map(lambda r: f"{r:,.0f} m")
+            )
+            circle_layer = folium.GeoJson(
+                _feature_collection(cframe, ["_colour", "label"]),
+                name=f"{prefix}设施服务半径",
+                show=show,
+                style_function=lambda f: {
+                    "color": f["properties"]["_colour"],
+                    "fillColor": f["properties"]["_colour"],
+                    "weight": 1.5,
+                    "fillOpacity": 0.08,
+                    "dashArray": "4 3",
+                },
+                tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
+            )
+            circle_layer.add_to(target)
+            added.append(circle_layer)
+        sframe = display_frame(proj, basemap=bm, simplify_m=0, layer_name="sites")
+        sframe["_colour"] = types.loc[sframe.index].map(colours)
+        sframe["type_label"] = types.loc[sframe.index].map(labels)
+        existing = (
+            proj["existing"].fillna(False).astype(bool)
+            if "existing" in proj
+            else pd.Series(False, index=proj.index)
+        )
+        sframe["_existing"] = existing.loc[sframe.index].map({True: "现有设施", False: "新建设施"})
+        for column, default in (("site_id", ""), ("parcel_id", ""), ("served_demand", None)):
+            sframe[column] = proj[column].loc[sframe.index] if column in proj else default
+        sframe["served"] = sframe["served_demand"].map(lambda v: style.fmt_number(v, 0))
+        sframe["site_id"] = sframe["site_id"].astype(str)
+        sframe["parcel_id"] = sframe["parcel_id"].map(
+            lambda v: style.MISSING if style.is_missing(v) else str(v)
+        )
+        site_layer = folium.GeoJson(
+            _feature_collection(
+                sframe, ["site_id", "type_label", "_existing", "parcel_id", "served", "_colour"]
+            ),
+            name=f"{prefix}公共设施选址",
+            show=show,
+            marker=folium.CircleMarker(radius=7, weight=2, fill_opacity=0.95),
+            style_function=lambda f: {
+                "fillColor": f["properties"]["_colour"],
+                "color": "#000000" if f["properties"]["_existing"] == "新建设施" else "#ffffff",
+            },
+            popup=folium.GeoJsonPopup(
+                fields=["site_id", "type_label", "_existing", "parcel_id", "served"],
+                aliases=["设施编号", "设施类型", "新建/现有", "所在地块", "服务需求量"],
+            ),
+            tooltip=folium.GeoJsonTooltip(fields=["type_label", "_existing"], aliases=["设施", "类别"]),
+        )
+        site_layer.add_to(target)
+        added.append(site_layer)
+        entries = [(labels[t], colours[t], int((types == t).sum())) for t in type_list]
+        LayerLegend(site_layer, target.get_name(), f"{prefix}公共设施（处）", entries, points=True).add_to(
+            target
+        )
+
+    demand = plan_layers.get("demand")
+    if demand is not None and len(demand):
+        dframe = display_frame(demand, basemap=bm, simplify_m=0, layer_name="demand")
+        raw = demand.loc[dframe.index]
+        cover_cols = [c for c in raw.columns if c.startswith("covered_")]
+        covered = (
+            raw[cover_cols].fillna(False).astype(bool).any(axis=1)
+            if cover_cols
+            else pd.Series(False, index=raw.index)
+        )
+        weight = (
+            pd.to_numeric(raw["weight"], errors="coerce").fillna(1.0)
+            if "weight" in raw
+            else pd.Series(1.0, index=raw.index)
+        )
+        dframe["w"] = weight.map(lambda v: style.fmt_number(v, 0))
+        for flag, name, colour in ((True, "需求点·已覆盖", "#2171b5"), (False, "需求点·未覆盖", "#cb181d")):
+            part = dframe[(covered == flag).to_numpy()]
+            if not len(part):
+                continue
+            layer = folium.GeoJson(
+                _feature_collection(part, ["w"]),
+                name=f"{prefix}{name}",
+                show=show,
+                marker=folium.CircleMarker(
+                    radius=3, weight=0, fill_opacity=0.8, fill_color=colour, color=colour
+                ),
+                tooltip=folium.GeoJsonTooltip(fields=["w"], aliases=["需求权重"]),
+            )
+            layer.add_to(target)
+            added.append(layer)
+            share = weight[(covered == flag)].sum() / max(weight.sum(), 1e-12)
+            LayerLegend(
+                layer,
+                target.get_name(),
+                f"{prefix}{name}",
+                [(f"{len(part):,} 点，权重占 {share * 100:.1f}%", colour, None)],
+                points=True,
+                position="bottomright",
+            ).add_to(target)
+    return parcel_layer, added
+
+
+def _plan_rows(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    status = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}.get(
+        str(plan.get("status")), str(plan.get("status"))
+    )
+    rows = [("求解状态", status)]
+    if not style.is_missing(plan.get("objective")):
+        rows.append(("目标值", style.fmt_number(plan["objective"], 2)))
+    if not style.is_missing(plan.get("coverage_ratio")):
+        rows.append(("需求覆盖率", style.fmt_percent(plan["coverage_ratio"])))
+    if not style.is_missing(plan.get("total_cost_wan")):
+        rows.append(("总费用", style.fmt_number(plan["total_cost_wan"], 1, "万元")))
+    selected = plan.get("selected") or []
+    rows.append(("选中地块", f"{len(selected)} 宗"))
+    if not style.is_missing(plan.get("mip_gap")):
+        rows.append(("MIP 间隙", style.fmt_percent(plan["mip_gap"], 2)))
+    if plan.get("solver"):
+        solver = plan["solver"]
+        rows.append(
+            ("求解器", str(solver.get("name", solver)) if isinstance(solver, Mapping) else str(solver))
+        )
+    return rows
+
+
+def plan_map(
+    plan_layers: dict[str, gpd.GeoDataFrame],
+    plan: dict,
+    *,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    title: str | None = None,
+    simplify_m: float = 0.5,
+    imagery: bool = False,
+) -> folium.Map:
+    """Build the plan web map: action per parcel, facility sites with service radii, demand covered or not.
+
+    Parameters
+    ----------
+    plan_layers
+        ``parcels`` (candidates with ``action``, ``facility_type``, ``cost_wan`` …), ``sites`` (points with
+        ``type``, ``existing``, ``radius_m``, ``served_demand``), ``demand`` (points with ``weight`` and
+        ``covered_<type>``); any may be missing.
+    plan
+        ``plan.json`` content (contract §6).
+    basemap, tianditu_key, imagery
+        See :func:`maps.basemaps.get_basemap`.
+    title
+        Page title; default 盘活方案：<name>.
+    simplify_m
+        Display simplification tolerance in metres.
+
+    Raises
+    ------
+    NoSolutionError
+        The plan's status is ``infeasible`` or ``no_solution`` (the diagnosis is quoted).
+    InputError
+        Nothing to draw.
+
+    """
+    _check_plan(plan, str(plan.get("name") or "方案"))
+    frames = [g for g in plan_layers.values() if g is not None and len(g)]
+    if not frames:
+        raise InputError("方案没有可显示的图层 (plan has no parcels, sites or demand to show)")
+    bm = get_basemap(basemap, tianditu_key=tianditu_key, imagery=imagery)
+    heading = title or f"盘活方案：{plan.get('name') or '方案'}"
+    bounds = _bounds(
+        [
+            display_frame(f[[f.geometry.name]], basemap=bm, simplify_m=0, layer_name=k)
+            for k, f in plan_layers.items()
+            if f is not None and len(f)
+        ]
+    )
+    total = sum(len(f) for f in frames)
+    m = _new_map(bounds, bm, canvas=total >= CANVAS_THRESHOLD, title=heading)
+    parcel_layer, _ = _add_plan_layers(m, plan_layers, plan, bm, simplify_m=simplify_m)
+    notes = ["高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动"] if bm.shifts_overlays else []
+    InfoPanel(m.get_name(), heading, _plan_rows(plan), notes).add_to(m)
+    _add_tools(m, parcel_layer)
+    return _finish(m)
+
+
+# --------------------------------------------------------------------------------------------
+# comparison map
+
+
+def differing_parcels(a: gpd.GeoDataFrame | None, b: gpd.GeoDataFrame | None) -> set[str]:
+    """Parcel ids whose action differs between two plans (a parcel missing from one counts as ``keep``)."""
+
+    def actions(g: gpd.GeoDataFrame | None) -> pd.Series:
+        if g is None or not len(g) or "parcel_id" not in g:
+            return pd.Series(dtype=object)
+        act = g["action"] if "action" in g else pd.Series("keep", index=g.index)
+        return pd.Series(act.fillna("keep").astype(str).to_numpy(), index=g["parcel_id"].astype(str))
+
+    sa, sb = actions(a), actions(b)
+    joined = pd.concat([sa.rename("a"), sb.rename("b")], axis=1).fillna("keep")
+    return set(joined.index[joined["a"] != joined["b"]])
+
+
+def compare_map(
+    plans: list[tuple[str, dict[str, gpd.GeoDataFrame], dict]],
+    *,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    simplify_m: float = 0.5,
+    imagery: bool = False,
+) -> plugins.DualMap:
+    """Two scenarios side by side (synchronised :class:`folium.plugins.DualMap`), differing parcels outlined.
+
+    The left map shows ``plans[0]``; the right map the others, one toggleable group each (the first
+    shown). Parcels whose action differs from ``plans[0]`` are outlined in magenta on both sides.
+
+    Raises
+    ------
+    ConfigError
+        Fewer than two plans.
+    NoSolutionError
+        A plan has no solution.
+
+    """
+    if len(plans) < 2:
+        raise InputError(f"方案比较需要至少两个方案 (comparison needs at least two plans, got {len(plans)})")
+    for name, _, plan in plans:
+        _check_plan(plan, name)
+    bm = get_basemap(basemap, tianditu_key=tianditu_key, imagery=imagery)
+    frames = [
+        display_frame(g[[g.geometry.name]], basemap=bm, simplify_m=0, layer_name=k)
+        for _, layers, _ in plans
+        for k, g in layers.items()
+        if g is not None and len(g)
+    ]
+    if not frames:
+        raise InputError("比较的方案都没有可显示的图层 (no plan has layers to show)")
+    bounds = _bounds(frames)
+    dm = plugins.DualMap(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=14,
+        tiles=None,
+        layout="horizontal",
+        control_scale=True,
+    )
+    cast(Figure, dm.get_root()).title = "方案比较：" + " / ".join(name for name, _, _ in plans)
+    _PanhuoCss().add_to(dm.m1)
+    first_name, first_layers, first_plan = plans[0]
+    for side in (dm.m1, dm.m2):
+        bm.add_to(side)
+    diffs = {
+        name: differing_parcels(first_layers.get("parcels"), layers.get("parcels"))
+        for name, layers, _ in plans[1:]
+    }
+    all_diff = set().union(*diffs.values())
+    _left_layer, _ = _add_plan_layers(
+        dm.m1, first_layers, first_plan, bm, simplify_m=simplify_m, label=first_name, highlight_ids=all_diff
+    )
+    InfoPanel(
+        dm.m1.get_name(), f"左：{first_name}", [*_plan_rows(first_plan), ("差异地块", f"{len(all_diff)} 宗")]
+    ).add_to(dm.m1)
+    for i, (name, layers, plan) in enumerate(plans[1:]):
+        _add_plan_layers(
+            dm.m2, layers, plan, bm, simplify_m=simplify_m, label=name, show=i == 0, highlight_ids=diffs[name]
+        )
+        if i == 0:
+            InfoPanel(
+                dm.m2.get_name(), f"右：{name}", [*_plan_rows(plan), ("差异地块", f"{len(diffs[name])} 宗")]
+            ).add_to(dm.m2)
+    for side in (dm.m1, dm.m2):
+        folium.LayerControl(collapsed=True, position="topright").add_to(side)
+    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(dm.m1)
+    dm.m1.fit_bounds(bounds)
+    ReadySignal(dm.m1.get_name()).add_to(dm.m2)
+    return dm
+
+
+# --------------------------------------------------------------------------------------------
+# saving
+
+
+def render_html(m: folium.Map | plugins.DualMap, *, offline: bool = False) -> str:
+    """Render the page's HTML; with ``offline`` every script and style sheet inlined (:mod:`maps.offline`)."""
+    html = m.get_root().render()
+    # Chinese labels sit in the page both as text and as JSON \\uXXXX escapes
+    escaped = "".join(chr(int(h, 16)) for h in re.findall(r"\\u([0-9a-fA-F]{4})", html))
+    font_css = fonts.web_font_css(html + escaped)
+    html = html.replace("</head>", font_css + "\n</head>", 1)
+    return inline_assets(html) if offline else html
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    A crash or error leaves either the old file or none, never a half-written one.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_map(m: folium.Map | plugins.DualMap, path: str | os.PathLike[str], *, offline: bool = False) -> Path:
+    """Write the map's HTML atomically (temporary file + rename); ``offline`` inlines every asset.
+
+    The page is rendered completely before anything is written, so an error leaves no file behind.
+    """
+    html = render_html(m, offline=offline)
+    return write_atomic(path, html.encode("utf-8"))
+
+
+# Element is re-exported for callers adding their own page notes.
+__all__ = [
+    "Element",
+    "InfoPanel",
+    "LayerLegend",
+    "NoSolutionError",
+    "analysis_map",
+    "compare_map",
+    "differing_parcels",
+    "display_frame",
+    "plan_map",
+    "render_html",
+    "save_map",
+    "write_atomic",
+]
