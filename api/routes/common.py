@@ -1,0 +1,58 @@
+"""What every router shares: documented error answers and turning a worker's error back into a class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.errors import ErrorResponse, PayloadTooLargeError
+from geo import errors as geo_errors
+from geo.errors import InputError, PanhuoError
+
+ERR_401 = {401: {"model": ErrorResponse, "description": "缺少或无效的令牌 missing, unknown or revoked token"}}
+ERR_403 = {403: {"model": ErrorResponse, "description": "角色权限不足 the token's role may not do this"}}
+ERR_404 = {
+    404: {"model": ErrorResponse, "description": "不存在（或属于其他工作空间）not found in this workspace"}
+}
+ERR_409 = {409: {"model": ErrorResponse, "description": "状态冲突 the object's state does not allow this"}}
+ERR_413 = {413: {"model": ErrorResponse, "description": "超过大小上限 over a size cap"}}
+ERR_415 = {415: {"model": ErrorResponse, "description": "不支持的格式 unsupported format"}}
+ERR_422 = {422: {"model": ErrorResponse, "description": "请求或数据无效 invalid request or data"}}
+ERR_429 = {
+    429: {
+        "model": ErrorResponse,
+        "description": "队列已满，见 Retry-After — queue full, retry after the given seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    }
+}
+
+
+def errors(*groups: dict[int, Any]) -> dict[int | str, dict[str, Any]]:
+    """Merge documented error answers for a route."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for group in (ERR_401, *groups):
+        out.update(group)
+    return out
+
+
+def _all_error_classes() -> dict[str, type[PanhuoError]]:
+    found: dict[str, type[PanhuoError]] = {}
+    for value in vars(geo_errors).values():
+        if isinstance(value, type) and issubclass(value, PanhuoError):
+            found.setdefault(value.code, value)
+    found[PayloadTooLargeError.code] = PayloadTooLargeError
+    return found
+
+
+_BY_CODE = _all_error_classes()
+
+
+def error_from_outcome(error: dict[str, Any]) -> PanhuoError:
+    """Rebuild the domain error a worker reported (unknown codes: the file could not be read)."""
+    code = str(error.get("code", ""))
+    message = str(error.get("message", "")) or "数据无法读取 — the data could not be read"
+    cls = _BY_CODE.get(code)
+    if cls is None or not issubclass(cls, InputError):
+        if code in ("time_limit", "resource_limit", "worker_crashed", "internal_error"):
+            return InputError(f"文件无法安全读取（{code}）— the file could not be read within the limits")
+        return (cls or InputError)(message)
+    return cls(message)

@@ -1,0 +1,244 @@
+"""``/datasets``: upload (streamed, checked, validated in a worker), list, fetch, delete."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+from starlette.datastructures import UploadFile
+
+from api.deps import Caller, Planner, RunnerDep, SettingsDep, StoreDep
+from api.errors import ConflictError
+from api.routes.common import (
+    ERR_403,
+    ERR_404,
+    ERR_409,
+    ERR_413,
+    ERR_415,
+    ERR_422,
+    ERR_429,
+    error_from_outcome,
+    errors,
+)
+from api.schemas import DatasetCreated, DatasetList, DatasetOut, JobCreated
+from api.store import new_id
+from api.uploads import FORMATS, accept_upload
+from geo.errors import InputError, NotFoundError
+
+router = APIRouter(prefix="/datasets", tags=["datasets"])
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "zip 压缩的 Shapefile、GeoPackage、GeoJSON、GeoParquet、FlatGeobuf 或 GeoTIFF",
+                        },
+                        "name": {"type": "string", "maxLength": 200, "description": "显示名称 display name"},
+                    },
+                },
+                "encoding": {"file": {"contentType": "application/octet-stream"}},
+            }
+        },
+    }
+}
+
+
+def _dataset_dir(settings: Any, dataset_id: str) -> Path:
+    return Path(settings.store.data_dir) / "datasets" / dataset_id
+
+
+def _out(row: dict[str, Any]) -> DatasetOut:
+    return DatasetOut(**{k: row[k] for k in DatasetOut.model_fields})
+
+
+def ingest_spec(stored_path: Path, kind: str, fmt: str, settings: Any, dataset_dir: Path) -> dict[str, Any]:
+    """The worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
+    return {
+        "kind": "ingest",
+        "inputs": {"path": str(stored_path), "kind": kind, "format": fmt, "export_dir": str(dataset_dir)},
+        "limits": settings.uploads.model_dump(),
+        "scrub": [str(settings.store.data_dir.resolve()), str(dataset_dir)],
+    }
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=DatasetCreated,
+    summary="上传数据集 upload a layer",
+    openapi_extra=_UPLOAD_BODY,
+    responses=errors(ERR_403, ERR_413, ERR_415, ERR_422, ERR_429),
+)
+async def upload_dataset(
+    request: Request, who: Planner, store: StoreDep, runner: RunnerDep, settings: SettingsDep
+) -> DatasetCreated:
+    """Upload one layer (multipart field ``file``); it is checked and validated before it is kept.
+
+    The body is streamed to disk under a size cap; the format is decided from the content; a zip
+    is judged before extraction; GDAL opens the file only in an isolated worker with the
+    raster/layer caps. The answer holds the ingest report.
+    """
+    async with request.form(max_files=1, max_fields=4, max_part_size=64 * 1024) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InputError("缺少文件字段 file — the multipart field `file` is required")
+        label_field = form.get("name")
+        dataset_id = new_id()
+        target = _dataset_dir(settings, dataset_id)
+        stored = await run_in_threadpool(
+            accept_upload, upload.file, upload.filename, target, settings.uploads
+        )
+    label = (
+        label_field.strip()[:200]
+        if isinstance(label_field, str) and label_field.strip()
+        else stored.original_name
+    )
+    try:
+        spec = ingest_spec(stored.path, stored.kind, stored.format, settings, target)
+        outcome = await run_in_threadpool(runner.run_now, spec, target / ".ingest")
+        if outcome["status"] != "successful":
+            raise error_from_outcome(outcome.get("error") or {})
+        report = outcome["result"]
+        store.add_dataset(
+            {
+                "id": dataset_id,
+                "workspace": who.workspace,
+                "name": label,
+                "format": stored.format,
+                "kind": stored.kind,
+                "size_bytes": stored.size_bytes,
+                "path": str(stored.path.relative_to(settings.store.data_dir)),
+                "report": report,
+                "created_by": who.name,
+            }
+        )
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        store.audit(who, "dataset.upload", "dataset", dataset_id, outcome="refused")
+        raise
+    store.audit(who, "dataset.upload", "dataset", dataset_id)
+    return DatasetCreated(id=dataset_id, report=report)
+
+
+@router.get("", response_model=DatasetList, summary="列出数据集 list datasets", responses=errors())
+def list_datasets(who: Caller, store: StoreDep) -> DatasetList:
+    """The workspace's datasets, newest first."""
+    return DatasetList(items=[_out(r) for r in store.list_datasets(who.workspace)])
+
+
+def _get(store: Any, who: Any, dataset_id: str) -> dict[str, Any]:
+    row = store.get_dataset(who.workspace, dataset_id)
+    if row is None:
+        raise NotFoundError("数据集不存在 — no such dataset in this workspace")
+    return dict(row)
+
+
+@router.get(
+    "/{dataset_id}",
+    response_model=DatasetOut,
+    summary="数据集详情与入库报告 a dataset",
+    responses=errors(ERR_404),
+)
+def get_dataset(dataset_id: str, who: Caller, store: StoreDep) -> DatasetOut:
+    """A dataset's metadata and its ingest report."""
+    return _out(_get(store, who, dataset_id))
+
+
+_MEDIA = {
+    "geojson": ("application/geo+json", "export.geojson"),
+    "gpkg": ("application/geopackage+sqlite3", "export.gpkg"),
+    "geotiff": ("image/tiff", "data.tif"),
+}
+
+
+@router.get(
+    "/{dataset_id}/data",
+    summary="下载数据 fetch as GeoJSON / GeoPackage (GeoTIFF for rasters)",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/geo+json": {}, "application/geopackage+sqlite3": {}, "image/tiff": {}},
+            "description": "the layer (GeoJSON in WGS 84 / EPSG:4326; GeoPackage in the layer's own CRS)",
+        },
+        **errors(ERR_404, ERR_409, ERR_422),
+    },
+)
+def fetch_dataset(
+    dataset_id: str,
+    who: Caller,
+    store: StoreDep,
+    settings: SettingsDep,
+    format: Literal["geojson", "gpkg", "geotiff"] = "geojson",
+) -> Response:
+    """The dataset's data, in the format asked for."""
+    row = _get(store, who, dataset_id)
+    if (row["kind"] == "raster") != (format == "geotiff"):
+        raise InputError(f"此数据集不能导出为 {format} — this dataset cannot be fetched as {format}")
+    media, filename = _MEDIA[format]
+    path = _dataset_dir(settings, dataset_id) / filename
+    if not path.is_file():
+        raise ConflictError(
+            "此数据集没有该格式的导出（如 GeoJSON 需要坐标系）— no such export for this dataset"
+        )
+    store.audit(who, "dataset.export", "dataset", dataset_id)
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=f"{dataset_id}.{filename.rsplit('.', 1)[1]}",
+        content_disposition_type="attachment",
+    )
+
+
+@router.delete(
+    "/{dataset_id}",
+    status_code=204,
+    summary="删除数据集 delete a dataset",
+    responses=errors(ERR_403, ERR_404, ERR_409),
+)
+def delete_dataset(dataset_id: str, who: Planner, store: StoreDep, settings: SettingsDep) -> Response:
+    """Delete a dataset and its files (refused while a job reads it)."""
+    _get(store, who, dataset_id)
+    if store.datasets_in_use(who.workspace, dataset_id):
+        raise ConflictError("有作业正在使用此数据集 — a pending or running job uses this dataset")
+    store.delete_dataset(who.workspace, dataset_id)
+    shutil.rmtree(_dataset_dir(settings, dataset_id), ignore_errors=True)
+    store.audit(who, "dataset.delete", "dataset", dataset_id)
+    return Response(status_code=204)
+
+
+__all__ = ["FORMATS", "router"]
+
+
+@router.post(
+    "/{dataset_id}/inspections",
+    status_code=202,
+    response_model=JobCreated,
+    summary="重新检查数据集 re-inspect a dataset (job)",
+    responses=errors(ERR_403, ERR_404, ERR_429),
+)
+def inspect_dataset(dataset_id: str, who: Planner, store: StoreDep, runner: RunnerDep) -> JobCreated:
+    """Queue a worker job that opens the dataset again and rebuilds its report."""
+    _get(store, who, dataset_id)
+    job = runner.submit(
+        {
+            "workspace": who.workspace,
+            "kind": "inspect",
+            "dataset_id": dataset_id,
+            "params": {},
+            "created_by": who.name,
+        }
+    )
+    store.audit(who, "job.run", "job", job["id"])
+    return JobCreated(job_id=job["id"])

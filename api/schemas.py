@@ -1,0 +1,392 @@
+"""Request and response bodies of the service, with the examples OpenAPI shows.
+
+Request models forbid unknown keys (a client cannot set ``owner_id``, ``workspace``, ``status`` or
+``result``: hardening B4) except the scenario, whose project-specific keys are allowed but never the
+reserved ones. Names that end up near a file — preset names, raster names, layer names — are
+restricted to plain identifiers, so a path, ``..`` or ``/vsicurl/…`` is a 422 before anything else
+happens (A7).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENT = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+OBJECT_ID = r"^[A-Za-z0-9_-]{1,64}$"
+ObjectId = str
+
+#: keys a client may never set on a scenario (they belong to the service)
+RESERVED_SCENARIO_KEYS = frozenset(
+    {"id", "version", "owner_id", "agency_id", "workspace", "status", "result", "created_by", "created_at"}
+)
+
+
+class Strict(BaseModel):
+    """A request body that refuses unknown keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------------------------ datasets
+class DatasetOut(BaseModel):
+    """A dataset of the workspace."""
+
+    id: str = Field(..., examples=["mB3k9Qx2VZ1aTn0cR7yL8w"])
+    name: str = Field(..., examples=["yulin_parcels.zip"])
+    format: Literal["shapefile_zip", "gpkg", "geojson", "parquet", "flatgeobuf", "geotiff"]
+    kind: Literal["vector", "raster"]
+    size_bytes: int = Field(..., examples=[482113])
+    created_by: str = Field(..., examples=["规划科 张工"])
+    created_at: datetime
+    report: dict[str, Any] = Field(
+        ...,
+        description="入库检查报告 the ingest report (layers, features, CRS, encoding, fields; caps applied)",
+        examples=[{"features": 120, "crs": "EPSG:4524", "encoding": "GB18030", "geometry_type": "Polygon"}],
+    )
+
+
+class DatasetCreated(BaseModel):
+    """Answer of an upload."""
+
+    id: str = Field(..., examples=["mB3k9Qx2VZ1aTn0cR7yL8w"])
+    report: dict[str, Any]
+
+
+class DatasetList(BaseModel):
+    """The workspace's datasets."""
+
+    items: list[DatasetOut]
+
+
+# ------------------------------------------------------------------------------------ jobs
+JobStatus = Literal["accepted", "running", "successful", "failed", "dismissed"]
+
+
+class JobCreated(BaseModel):
+    """Answer of a job submission (``202``)."""
+
+    job_id: str = Field(..., examples=["q0Zt8mWc2s3n6BvX1yLk4A"])
+    status: JobStatus = "accepted"
+
+
+class JobOut(BaseModel):
+    """A job, in the style of OGC API – Processes."""
+
+    id: str = Field(..., examples=["q0Zt8mWc2s3n6BvX1yLk4A"])
+    kind: Literal["analysis", "plan", "inspect"]
+    status: JobStatus
+    progress: int = Field(..., ge=0, le=100, examples=[40])
+    message: str | None = Field(None, examples=["求解中 solving"])
+    error_code: str | None = Field(None, examples=[None, "time_limit", "resource_limit", "interrupted"])
+    dataset_id: str | None = None
+    scenario_id: str | None = None
+    scenario_version: int | None = None
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    links: dict[str, str] = Field(
+        default_factory=dict,
+        examples=[
+            {"self": "/jobs/q0Zt8mWc2s3n6BvX1yLk4A", "results": "/jobs/q0Zt8mWc2s3n6BvX1yLk4A/results"}
+        ],
+    )
+
+
+class JobList(BaseModel):
+    """The workspace's jobs."""
+
+    items: list[JobOut]
+
+
+# ------------------------------------------------------------------------------------ analyses
+class AnalysisIn(Strict):
+    """Start an analysis of an uploaded parcel layer (contract §3)."""
+
+    dataset_id: str = Field(..., pattern=OBJECT_ID, examples=["mB3k9Qx2VZ1aTn0cR7yL8w"])
+    as_of: date | None = Field(
+        None, description="评估基准日 the as-of date (default: today)", examples=["2026-06-30"]
+    )
+    rules: str | None = Field(
+        None,
+        pattern=IDENT,
+        description="规则预设 a rule preset name (national, zhejiang-jinhua, guangxi-provisional)",
+        examples=["national"],
+    )
+    rasters: dict[str, str] | None = Field(
+        None,
+        description="栅格 name → raster dataset id, for zonal statistics (`rs_<name>_*` columns)",
+        examples=[{"ndbi": "Xv3Qm8r2Lk0pZa9nT4bY1w"}],
+    )
+    crs: int | None = Field(
+        None, ge=2000, le=999999, description="EPSG code when the layer has no CRS", examples=[4524]
+    )
+
+    @field_validator("rasters")
+    @classmethod
+    def _raster_names(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        import re
+
+        if value is None:
+            return None
+        if len(value) > 8:
+            raise ValueError("at most 8 rasters")
+        for name, dataset_id in value.items():
+            if not re.match(IDENT, name) or not re.match(OBJECT_ID, dataset_id):
+                raise ValueError("raster names must be identifiers and values dataset ids")
+        return value
+
+
+# ------------------------------------------------------------------------------------ scenarios
+class DemandIn(BaseModel):
+    """Where the demand is: a dataset of points or polygons, with an optional weight column."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(..., pattern=OBJECT_ID, description="需求点数据集 id (the YAML's path)")
+    weight: str | None = Field(None, max_length=64, examples=["workers"])
+
+
+class SolverIn(BaseModel):
+    """Solver options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["cbc", "highs"] = "cbc"
+    time_limit_s: float = Field(60, gt=0, le=86400)
+    mip_gap: float = Field(0.0, ge=0, le=1)
+
+
+class FacilityIn(BaseModel):
+    """One facility type to site (contract §6); ``existing`` is a dataset id."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(..., max_length=64, examples=["clinic"])
+    count: int | None = Field(None, ge=0, le=100000)
+    min_count: int | None = Field(None, ge=0, le=100000)
+    max_count: int | None = Field(None, ge=0, le=100000)
+    radius_m: float | None = Field(None, gt=0)
+    min_area_m2: float | None = Field(None, ge=0)
+    max_area_m2: float | None = Field(None, ge=0)
+    capacity: float | None = Field(None, ge=0)
+    cost_wan: float | None = Field(None, ge=0)
+    cost_per_m2_wan: float | None = Field(None, ge=0)
+    allowed_planned_use: list[str] | None = None
+    existing: str | None = Field(None, pattern=OBJECT_ID, description="现有设施数据集 id")
+
+
+_SCENARIO_EXAMPLE = {
+    "name": "2027 公共服务设施布局",
+    "parcels": "mB3k9Qx2VZ1aTn0cR7yL8w",
+    "candidates": "revitalisable",
+    "demand": {"path": "Hn2x0Qp8Lk3mZa7rT1bY9w", "weight": "workers"},
+    "distance": "euclidean",
+    "facilities": [
+        {
+            "type": "clinic",
+            "count": 3,
+            "radius_m": 800,
+            "min_area_m2": 2000,
+            "max_area_m2": 20000,
+            "cost_wan": 800,
+        }
+    ],
+    "objective": "max_coverage",
+    "budget_wan": 20000,
+    "solver": {"name": "cbc", "time_limit_s": 60, "mip_gap": 0.0},
+}
+
+
+class ScenarioIn(BaseModel):
+    """A scenario (contract §6) as JSON, with dataset ids where the YAML has paths.
+
+    Project-specific keys documented by the optimizer are accepted; the service's own keys
+    (``id``, ``version``, ``owner_id``, ``workspace``, ``status``, ``result`` …) are refused.
+    """
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_SCENARIO_EXAMPLE]})
+
+    name: str = Field(..., min_length=1, max_length=300)
+    parcels: str = Field(..., pattern=OBJECT_ID, description="地块数据集 id (the YAML's path)")
+    candidates: Literal["all", "revitalisable"] | list[str] = "revitalisable"
+    demand: DemandIn | None = None
+    distance: Literal["euclidean", "network"] = "euclidean"
+    roads: str | None = Field(None, pattern=OBJECT_ID, description="路网数据集 id, for network distance")
+    facilities: list[FacilityIn] = Field(default_factory=list, max_length=50)
+    objective: Literal["max_coverage", "min_facilities", "min_distance", "min_max_distance", "revitalise"] = (
+        "max_coverage"
+    )
+    budget_wan: float | None = Field(None, ge=0)
+    solver: SolverIn = Field(default_factory=SolverIn)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_reserved_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            bad = sorted(RESERVED_SCENARIO_KEYS & set(data))
+            if bad:
+                raise ValueError(f"keys reserved for the service cannot be set: {', '.join(bad)}")
+        return data
+
+    def dataset_ids(self) -> set[str]:
+        """Every dataset the scenario refers to."""
+        ids = {self.parcels}
+        if self.demand is not None:
+            ids.add(self.demand.path)
+        if self.roads:
+            ids.add(self.roads)
+        ids.update(f.existing for f in self.facilities if f.existing)
+        return ids
+
+
+class ScenarioCreated(BaseModel):
+    """Answer of a scenario save (``201``)."""
+
+    id: str = Field(..., examples=["Zc1Vb2Nm3Qa4Ws5Ed6Rf7g"])
+    version: int = Field(..., examples=[1])
+
+
+class ScenarioVersionOut(BaseModel):
+    """One stored version."""
+
+    version: int
+    created_by: str
+    created_at: datetime
+
+
+class ScenarioOut(BaseModel):
+    """A scenario with its versions and the body of the version asked for (default: the latest)."""
+
+    id: str
+    name: str
+    latest_version: int
+    version: int
+    body: dict[str, Any]
+    versions: list[ScenarioVersionOut]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScenarioSummary(BaseModel):
+    """A scenario in a list."""
+
+    id: str
+    name: str
+    latest_version: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScenarioList(BaseModel):
+    """The workspace's scenarios."""
+
+    items: list[ScenarioSummary]
+
+
+class RunIn(Strict):
+    """Run a scenario version (default: the latest)."""
+
+    version: int | None = Field(None, ge=1, examples=[2])
+
+
+# ------------------------------------------------------------------------------------ comparisons
+class ComparisonIn(Strict):
+    """Compare finished plan runs side by side."""
+
+    job_ids: list[str] = Field(
+        ..., min_length=2, max_length=10, examples=[["q0Zt8mWc2s3n6BvX1yLk4A", "p9Yr7…"]]
+    )
+
+    @field_validator("job_ids")
+    @classmethod
+    def _ids(cls, value: list[str]) -> list[str]:
+        import re
+
+        if any(not re.match(OBJECT_ID, v) for v in value):
+            raise ValueError("job ids are URL-safe identifiers")
+        return value
+
+
+class ComparisonRow(BaseModel):
+    """One plan run in a comparison."""
+
+    job_id: str
+    scenario_id: str | None
+    scenario_version: int | None
+    name: str | None
+    status: str | None
+    objective: float | None
+    coverage_ratio: float | None
+    covered_demand: float | None
+    total_cost_wan: float | None
+    selected: int | None
+    mip_gap: float | None
+
+
+class ComparisonOut(BaseModel):
+    """The side-by-side table (as `compare.json` of `panhuo compare`)."""
+
+    rows: list[ComparisonRow]
+
+
+# ------------------------------------------------------------------------------------ tokens, audit
+class TokenIn(Strict):
+    """Create a token in the admin's own workspace."""
+
+    name: str = Field(..., min_length=1, max_length=200, examples=["规划科 张工"])
+    role: Literal["viewer", "planner", "admin"] = Field(..., examples=["planner"])
+
+
+class TokenOut(BaseModel):
+    """A token's metadata (never its secret nor its hash)."""
+
+    id: str
+    name: str
+    role: str
+    workspace: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class TokenCreated(TokenOut):
+    """A new token: ``token`` is shown this once and stored only as a hash."""
+
+    token: str
+
+
+class TokenList(BaseModel):
+    """The workspace's tokens."""
+
+    items: list[TokenOut]
+
+
+class AuditEntry(BaseModel):
+    """One audit record: who did what, to which object, when."""
+
+    at: datetime
+    actor: str
+    token_id: str | None
+    action: str = Field(..., examples=["dataset.upload", "job.run", "job.export", "dataset.delete"])
+    object_type: str
+    object_id: str | None
+    outcome: str
+
+
+class AuditList(BaseModel):
+    """The workspace's audit trail, newest first."""
+
+    items: list[AuditEntry]
+
+
+class Health(BaseModel):
+    """Liveness and the store in use."""
+
+    status: Literal["ok"] = "ok"
+    store: Literal["sqlite", "postgresql"]
+    version: str

@@ -1,0 +1,399 @@
+"""The metadata store: every read and write the service makes, each filtered by workspace.
+
+Writes run in one transaction each, so an object is stored whole or not at all (a scenario and its
+first version land together). On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so two
+writers queue on the busy timeout instead of one failing half-way (hardening D4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from api.store.db import make_engine
+from api.store.tables import audit_log, datasets, jobs, scenario_versions, scenarios, tokens
+
+ROLES = ("viewer", "planner", "admin")
+JOB_STATES = ("accepted", "running", "successful", "failed", "dismissed")
+FINISHED = ("successful", "failed", "dismissed")
+
+
+def new_id() -> str:
+    """A random, unguessable object id (128 bits, URL-safe)."""
+    return secrets.token_urlsafe(16)
+
+
+def hash_token(secret: str) -> str:
+    """SHA-256 of a bearer token: tokens are stored only as this hash."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's id, name, role and workspace."""
+
+    token_id: str
+    name: str
+    role: str
+    workspace: str
+
+    def may(self, role: str) -> bool:
+        """Whether this principal's role is at least ``role`` (viewer < planner < admin)."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def _row(row: sa.Row[Any] | None) -> dict[str, Any] | None:
+    return dict(row._mapping) if row is not None else None
+
+
+def _utc(value: Any) -> Any:
+    # SQLite gives naive datetimes back; they were written in UTC
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _clean(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {k: _utc(v) for k, v in row.items()}
+
+
+class Store:
+    """Metadata on SQLite or PostgreSQL, behind one set of methods."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", self._sqlite_manual_tx)
+            sa.event.listen(self.engine, "begin", self._sqlite_begin)
+
+    @staticmethod
+    def _sqlite_manual_tx(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @staticmethod
+    def _sqlite_begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get("panhuo_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether this store is PostgreSQL."""
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """One write transaction: committed whole at the end, rolled back whole on any error."""
+        with self.engine.connect() as conn:
+            conn.execution_options(panhuo_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A read-only connection."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    # ---------------------------------------------------------------- tokens
+    def create_token(self, name: str, role: str, workspace: str) -> tuple[dict[str, Any], str]:
+        """Create a token; returns its row (without the hash) and the secret, shown only once."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+        secret = secrets.token_urlsafe(32)
+        row = {
+            "id": new_id(),
+            "name": name,
+            "role": role,
+            "workspace": workspace,
+            "token_hash": hash_token(secret),
+            "created_at": now(),
+            "revoked_at": None,
+        }
+        with self.write() as conn:
+            conn.execute(tokens.insert().values(**row))
+        row.pop("token_hash")
+        return row, secret
+
+    def principal_for(self, secret: str) -> Principal | None:
+        """The principal a bearer token stands for, or None if unknown or revoked."""
+        digest = hash_token(secret)
+        with self.read() as conn:
+            row = conn.execute(sa.select(tokens).where(tokens.c.token_hash == digest)).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(row.token_hash, digest):
+            return None
+        return Principal(token_id=row.id, name=row.name, role=row.role, workspace=row.workspace)
+
+    def list_tokens(self, workspace: str) -> list[dict[str, Any]]:
+        """The workspace's tokens (never their hashes)."""
+        cols = [c for c in tokens.c if c.name != "token_hash"]
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(*cols).where(tokens.c.workspace == workspace).order_by(tokens.c.created_at)
+            ).all()
+        return [_clean(_row(r)) or {} for r in rows]
+
+    def revoke_token(self, workspace: str, token_id: str) -> bool:
+        """Revoke a token of the workspace; False when there is none with that id."""
+        with self.write() as conn:
+            result = conn.execute(
+                tokens.update()
+                .where(
+                    tokens.c.id == token_id, tokens.c.workspace == workspace, tokens.c.revoked_at.is_(None)
+                )
+                .values(revoked_at=now())
+            )
+        return bool(result.rowcount)
+
+    # -------------------------------------------------------------- datasets
+    def add_dataset(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Store a dataset's metadata (its files are already in place)."""
+        row = {**row, "created_at": now()}
+        with self.write() as conn:
+            conn.execute(datasets.insert().values(**row))
+        return row
+
+    def get_dataset(self, workspace: str, dataset_id: str) -> dict[str, Any] | None:
+        """A dataset of the workspace, or None."""
+        with self.read() as conn:
+            row = conn.execute(
+                sa.select(datasets).where(datasets.c.id == dataset_id, datasets.c.workspace == workspace)
+            ).first()
+        return _clean(_row(row))
+
+    def list_datasets(self, workspace: str) -> list[dict[str, Any]]:
+        """The workspace's datasets, newest first."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(datasets)
+                .where(datasets.c.workspace == workspace)
+                .order_by(datasets.c.created_at.desc())
+            ).all()
+        return [_clean(_row(r)) or {} for r in rows]
+
+    def delete_dataset(self, workspace: str, dataset_id: str) -> bool:
+        """Delete a dataset's metadata; False when there is none."""
+        with self.write() as conn:
+            result = conn.execute(
+                datasets.delete().where(datasets.c.id == dataset_id, datasets.c.workspace == workspace)
+            )
+        return bool(result.rowcount)
+
+    # ------------------------------------------------------------- scenarios
+    def create_scenario(self, workspace: str, name: str, body: dict[str, Any], by: str) -> dict[str, Any]:
+        """Create a scenario with its version 1, in one transaction."""
+        sid, stamp = new_id(), now()
+        with self.write() as conn:
+            conn.execute(
+                scenarios.insert().values(
+                    id=sid,
+                    workspace=workspace,
+                    name=name,
+                    latest_version=1,
+                    created_by=by,
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+            conn.execute(
+                scenario_versions.insert().values(
+                    scenario_id=sid, version=1, body=body, created_by=by, created_at=stamp
+                )
+            )
+        return {"id": sid, "version": 1}
+
+    def add_scenario_version(
+        self, workspace: str, scenario_id: str, name: str, body: dict[str, Any], by: str
+    ) -> dict[str, Any] | None:
+        """Store an edit as a new version (old versions and their runs stay); None if no such scenario."""
+        stamp = now()
+        with self.write() as conn:
+            version = conn.execute(
+                scenarios.update()
+                .where(scenarios.c.id == scenario_id, scenarios.c.workspace == workspace)
+                .values(latest_version=scenarios.c.latest_version + 1, name=name, updated_at=stamp)
+                .returning(scenarios.c.latest_version)
+            ).scalar()
+            if version is None:
+                return None
+            conn.execute(
+                scenario_versions.insert().values(
+                    scenario_id=scenario_id, version=version, body=body, created_by=by, created_at=stamp
+                )
+            )
+        return {"id": scenario_id, "version": int(version)}
+
+    def get_scenario(self, workspace: str, scenario_id: str) -> dict[str, Any] | None:
+        """A scenario of the workspace with the list of its versions, or None."""
+        with self.read() as conn:
+            row = conn.execute(
+                sa.select(scenarios).where(scenarios.c.id == scenario_id, scenarios.c.workspace == workspace)
+            ).first()
+            if row is None:
+                return None
+            versions = conn.execute(
+                sa.select(
+                    scenario_versions.c.version,
+                    scenario_versions.c.created_by,
+                    scenario_versions.c.created_at,
+                )
+                .where(scenario_versions.c.scenario_id == scenario_id)
+                .order_by(scenario_versions.c.version)
+            ).all()
+        out = _clean(_row(row)) or {}
+        out["versions"] = [_clean(_row(v)) for v in versions]
+        return out
+
+    def get_scenario_version(self, workspace: str, scenario_id: str, version: int) -> dict[str, Any] | None:
+        """One version of a scenario of the workspace, or None."""
+        with self.read() as conn:
+            row = conn.execute(
+                sa.select(scenario_versions)
+                .join(scenarios, scenarios.c.id == scenario_versions.c.scenario_id)
+                .where(
+                    scenarios.c.id == scenario_id,
+                    scenarios.c.workspace == workspace,
+                    scenario_versions.c.version == version,
+                )
+            ).first()
+        return _clean(_row(row))
+
+    def list_scenarios(self, workspace: str) -> list[dict[str, Any]]:
+        """The workspace's scenarios, newest edit first."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(scenarios)
+                .where(scenarios.c.workspace == workspace)
+                .order_by(scenarios.c.updated_at.desc())
+            ).all()
+        return [_clean(_row(r)) or {} for r in rows]
+
+    def delete_scenario(self, workspace: str, scenario_id: str) -> bool:
+        """Delete a scenario and all its versions; False when there is none."""
+        with self.write() as conn:
+            found = conn.execute(
+                sa.select(scenarios.c.id).where(
+                    scenarios.c.id == scenario_id, scenarios.c.workspace == workspace
+                )
+            ).first()
+            if found is None:
+                return False
+            conn.execute(scenario_versions.delete().where(scenario_versions.c.scenario_id == scenario_id))
+            conn.execute(scenarios.delete().where(scenarios.c.id == scenario_id))
+        return True
+
+    # ------------------------------------------------------------------ jobs
+    def create_job(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Insert a job in state ``accepted``."""
+        row = {
+            "id": new_id(),
+            "status": "accepted",
+            "progress": 0,
+            "message": "排队中 queued",
+            "created_at": now(),
+            **row,
+        }
+        with self.write() as conn:
+            conn.execute(jobs.insert().values(**row))
+        return row
+
+    def get_job(self, workspace: str | None, job_id: str) -> dict[str, Any] | None:
+        """A job (of the workspace, unless ``workspace`` is None for the runner), or None."""
+        query = sa.select(jobs).where(jobs.c.id == job_id)
+        if workspace is not None:
+            query = query.where(jobs.c.workspace == workspace)
+        with self.read() as conn:
+            row = conn.execute(query).first()
+        return _clean(_row(row))
+
+    def list_jobs(self, workspace: str, scenario_id: str | None = None) -> list[dict[str, Any]]:
+        """The workspace's jobs, newest first (optionally those of one scenario)."""
+        query = sa.select(jobs).where(jobs.c.workspace == workspace)
+        if scenario_id is not None:
+            query = query.where(jobs.c.scenario_id == scenario_id)
+        with self.read() as conn:
+            rows = conn.execute(query.order_by(jobs.c.created_at.desc())).all()
+        return [_clean(_row(r)) or {} for r in rows]
+
+    def update_job(self, job_id: str, *, only_if: tuple[str, ...] | None = None, **values: Any) -> bool:
+        """Update a job; with ``only_if``, only while its status is one of those (False otherwise)."""
+        query = jobs.update().where(jobs.c.id == job_id)
+        if only_if is not None:
+            query = query.where(jobs.c.status.in_(only_if))
+        with self.write() as conn:
+            result = conn.execute(query.values(**values))
+        return bool(result.rowcount)
+
+    def unfinished_jobs(self) -> list[dict[str, Any]]:
+        """Every job still ``accepted`` or ``running`` (in any workspace)."""
+        with self.read() as conn:
+            rows = conn.execute(sa.select(jobs).where(jobs.c.status.in_(("accepted", "running")))).all()
+        return [_clean(_row(r)) or {} for r in rows]
+
+    def datasets_in_use(self, workspace: str, dataset_id: str) -> int:
+        """How many unfinished jobs read this dataset."""
+        with self.read() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(jobs)
+                    .where(
+                        jobs.c.workspace == workspace,
+                        jobs.c.dataset_id == dataset_id,
+                        jobs.c.status.in_(("accepted", "running")),
+                    )
+                ).scalar_one()
+            )
+
+    # ----------------------------------------------------------------- audit
+    def audit(
+        self, who: Principal, action: str, object_type: str, object_id: str | None, outcome: str = "ok"
+    ) -> None:
+        """Record who did what to which object, and when (never attribute values)."""
+        with self.write() as conn:
+            conn.execute(
+                audit_log.insert().values(
+                    at=now(),
+                    workspace=who.workspace,
+                    actor=who.name,
+                    token_id=who.token_id,
+                    action=action,
+                    object_type=object_type,
+                    object_id=object_id,
+                    outcome=outcome,
+                )
+            )
+
+    def list_audit(self, workspace: str, limit: int = 500) -> list[dict[str, Any]]:
+        """The workspace's audit trail, newest first."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(audit_log)
+                .where(audit_log.c.workspace == workspace)
+                .order_by(audit_log.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [_clean(_row(r)) or {} for r in rows]

@@ -1,0 +1,93 @@
+"""Turn a stored job into the spec its worker runs (paths resolved, limits attached).
+
+A job row only holds ids; the files behind them are looked up here, in the job's workspace, when
+the job starts — a dataset deleted meanwhile fails the job with ``not_found`` instead of reading
+something else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from api.settings import Settings
+from api.store import Store
+from geo.errors import NotFoundError
+
+
+class TaskBuilder:
+    """The ``kind → spec`` functions the :class:`api.jobs.JobRunner` calls."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+
+    def handlers(self) -> dict[str, Any]:
+        """The builders by job kind."""
+        return {"inspect": self.inspect, "analysis": self.analysis, "plan": self.plan}
+
+    def _dataset(self, workspace: str, dataset_id: str) -> dict[str, Any]:
+        row = self.store.get_dataset(workspace, dataset_id)
+        if row is None:
+            raise NotFoundError(
+                f"作业所需的数据集 {dataset_id} 已不存在 — a dataset this job needs was deleted"
+            )
+        return {
+            "id": row["id"],
+            "path": str(self.settings.store.data_dir / row["path"]),
+            "kind": row["kind"],
+            "format": row["format"],
+        }
+
+    def _base(self, job: dict[str, Any], job_dir: Path, kind: str) -> dict[str, Any]:
+        return {
+            "kind": kind,
+            "job_id": job["id"],
+            "limits": self.settings.uploads.model_dump(),
+            "params": dict(job.get("params") or {}),
+            "scrub": [str(self.settings.store.data_dir.resolve()), str(self.settings.store.data_dir)],
+            "postgis_url": self.settings.store.sqlalchemy_url() if self.settings.store.is_postgres else None,
+            "out_dir": str(job_dir / "out"),
+        }
+
+    def inspect(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
+        """Re-validate a dataset in a worker (a full read of its metadata)."""
+        spec = self._base(job, job_dir, "inspect")
+        spec["inputs"] = self._dataset(job["workspace"], job["dataset_id"])
+        return spec
+
+    def analysis(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
+        """Analyse a parcel dataset (contract §3), with optional rasters."""
+        spec = self._base(job, job_dir, "analysis")
+        rasters = {
+            name: self._dataset(job["workspace"], rid)["path"]
+            for name, rid in (spec["params"].get("rasters") or {}).items()
+        }
+        spec["inputs"] = {"parcels": self._dataset(job["workspace"], job["dataset_id"]), "rasters": rasters}
+        return spec
+
+    def plan(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
+        """Run one scenario version (contract §6): dataset ids become the YAML's paths."""
+        spec = self._base(job, job_dir, "plan")
+        version = self.store.get_scenario_version(
+            job["workspace"], job["scenario_id"], job["scenario_version"]
+        )
+        if version is None:
+            raise NotFoundError("场景版本已不存在 — the scenario version was deleted")
+        body = dict(version["body"])
+        ws = job["workspace"]
+
+        def path(dataset_id: str) -> str:
+            return self._dataset(ws, dataset_id)["path"]
+
+        body["parcels"] = path(body["parcels"])
+        if body.get("demand"):
+            body["demand"] = {**body["demand"], "path": path(body["demand"]["path"])}
+        if body.get("roads"):
+            body["roads"] = path(body["roads"])
+        body["facilities"] = [
+            {**f, "existing": path(f["existing"])} if f.get("existing") else f
+            for f in body.get("facilities", [])
+        ]
+        spec["inputs"] = {"scenario": body}
+        return spec

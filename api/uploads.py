@@ -1,0 +1,268 @@
+"""Uploads are hostile until proven otherwise (hardening.md §A).
+
+What happens here, in the web process, touches bytes only — never GDAL:
+
+* the body is streamed to a fresh per-upload directory with a byte cap (``413`` past it);
+* the format is decided from the file's **content** (magic bytes), not its name; anything that is
+  not one of the formats panhuo reads — in particular any XML (VRT, OGR-VRT, GTI, MRF, KML …) —
+  is refused as ``unsupported_format`` whatever its extension (A4, A5, A6);
+* a zip is judged from its central directory *before* anything is extracted: entry count, total
+  and per-entry expanded size, compression ratio, absolute or ``..`` paths, drive letters,
+  symbolic links, duplicate names, nested archives, encryption; it must hold exactly one Shapefile
+  set with its ``.shx`` and ``.dbf`` (A1, A2, A3). Extraction then writes each entry under a name
+  panhuo chooses, counting the bytes actually inflated;
+* the client's file name is only ever a label: files on disk are named ``data.<ext>``, so a name
+  like ``../../x`` or ``/vsicurl/http://…`` never reaches a path or GDAL (A7).
+
+GDAL only opens the file afterwards, in a worker process with the allow-listed drivers, the
+dimension/band/layer caps, a memory cap and no network (:mod:`api.worker`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from api.errors import PayloadTooLargeError
+from api.settings import UploadLimits
+from geo.errors import InputError, UnsupportedFormatError
+
+#: format → (extension on disk, kind)
+FORMATS: dict[str, tuple[str, str]] = {
+    "shapefile_zip": ("shp", "vector"),
+    "gpkg": ("gpkg", "vector"),
+    "geojson": ("geojson", "vector"),
+    "parquet": ("parquet", "vector"),
+    "flatgeobuf": ("fgb", "vector"),
+    "geotiff": ("tif", "raster"),
+}
+
+#: extensions a client may give for each format (case-insensitive)
+_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "shapefile_zip": (".zip",),
+    "gpkg": (".gpkg",),
+    "geojson": (".geojson", ".json"),
+    "parquet": (".parquet", ".geoparquet"),
+    "flatgeobuf": (".fgb",),
+    "geotiff": (".tif", ".tiff"),
+}
+
+#: members allowed beside the .shp in a zipped Shapefile
+_SHAPEFILE_SIDECARS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".qmd"}
+_ARCHIVE_SUFFIXES = {".zip", ".7z", ".rar", ".gz", ".tar", ".tgz", ".bz2", ".xz"}
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """An upload that passed the byte-level checks, in its own directory."""
+
+    format: str
+    kind: str
+    path: Path
+    size_bytes: int
+    original_name: str
+
+
+def safe_label(filename: str | None) -> str:
+    """The client's file name reduced to a harmless display label (no directories, no controls)."""
+    name = PurePosixPath((filename or "upload").replace("\\", "/")).name
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip() or "upload"
+    return name[:200]
+
+
+def stream_to_disk(source: BinaryIO, target: Path, max_bytes: int) -> int:
+    """Copy ``source`` to ``target`` chunk by chunk; :class:`PayloadTooLargeError` past ``max_bytes``."""
+    written = 0
+    with target.open("wb") as out:
+        while chunk := source.read(_CHUNK):
+            written += len(chunk)
+            if written > max_bytes:
+                raise PayloadTooLargeError(
+                    f"上传文件超过上限 {max_bytes // (1024 * 1024)} MiB — upload larger than the cap"
+                )
+            out.write(chunk)
+    return written
+
+
+def sniff(path: Path) -> str | None:
+    """The format a file really is, from its first bytes (None when it is none of panhuo's)."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+        f.seek(0, 2)
+        size = f.tell()
+        tail = b""
+        if size >= 8:
+            f.seek(-4, 2)
+            tail = f.read(4)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "shapefile_zip"
+    if (
+        head.startswith(b"SQLite format 3\x00")
+        and len(head) >= 72
+        and head[68:72] in (b"GPKG", b"GP10", b"GP11")
+    ):
+        return "gpkg"
+    if head.startswith(b"PAR1") and tail == b"PAR1":
+        return "parquet"
+    if head.startswith(b"fgb\x03"):
+        return "flatgeobuf"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "geotiff"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{"):
+        return "geojson"
+    return None
+
+
+def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
+    """Judge a zip from its central directory only; return the Shapefile members to extract.
+
+    Raises
+    ------
+    PayloadTooLargeError
+        More than ``zip_max_entries`` entries, more than ``zip_max_expanded_mb`` in total, or an
+        entry compressed more than ``zip_max_ratio`` times (a zip bomb).
+    UnsupportedFormatError
+        Not a readable zip, an encrypted or nested archive, or members that are not one Shapefile set.
+    InputError
+        Unsafe member names (absolute, ``..``, drive letters), links or duplicates; a missing ``.shx``/``.dbf``.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UnsupportedFormatError("zip 文件已损坏或无法读取 — not a readable zip archive") from error
+    with archive:
+        members = archive.infolist()
+    if len(members) > limits.zip_max_entries:
+        raise PayloadTooLargeError(
+            f"zip 内文件过多（{len(members)} 个，上限 {limits.zip_max_entries}）— too many entries in the zip"
+        )
+    total = sum(m.file_size for m in members)
+    if total > limits.zip_max_expanded_mb * 1024 * 1024:
+        raise PayloadTooLargeError(
+            f"zip 解压后超过上限 {limits.zip_max_expanded_mb} MiB — the zip expands past the size budget"
+        )
+    seen: set[str] = set()
+    files: list[zipfile.ZipInfo] = []
+    for m in members:
+        name = m.filename
+        if (
+            "\\" in name
+            or name.startswith("/")
+            or re.match(r"^[A-Za-z]:", name)
+            or ".." in PurePosixPath(name).parts
+        ):
+            raise InputError("zip 内含不安全的路径（绝对路径或 ..）— unsafe path inside the zip")
+        mode = m.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise InputError("zip 内含符号链接 — the zip holds a symbolic link")
+        if m.flag_bits & 0x1:
+            raise UnsupportedFormatError("zip 已加密 — encrypted zips are not accepted")
+        key = name.lower()
+        if key in seen:
+            raise InputError("zip 内有重名文件 — duplicate names inside the zip")
+        seen.add(key)
+        if m.is_dir():
+            continue
+        base = PurePosixPath(name)
+        if base.name.startswith(".") or "__MACOSX" in base.parts:
+            continue
+        if m.compress_size and m.file_size / m.compress_size > limits.zip_max_ratio:
+            raise PayloadTooLargeError("zip 压缩比异常（疑似压缩炸弹）— compression ratio too high, refused")
+        if base.suffix.lower() in _ARCHIVE_SUFFIXES:
+            raise UnsupportedFormatError("zip 内不允许再嵌套压缩包 — nested archives are not accepted")
+        files.append(m)
+    shp = [m for m in files if PurePosixPath(m.filename).suffix.lower() == ".shp"]
+    if len(shp) != 1:
+        raise UnsupportedFormatError(
+            f"zip 中应恰好有一套 Shapefile（找到 {len(shp)} 个 .shp）— the zip must hold exactly one Shapefile set"
+        )
+    stem = PurePosixPath(shp[0].filename).with_suffix("")
+    chosen: list[zipfile.ZipInfo] = []
+    for m in files:
+        p = PurePosixPath(m.filename)
+        suffix = "".join(p.suffixes[-2:]).lower() if p.name.lower().endswith(".shp.xml") else p.suffix.lower()
+        if suffix not in _SHAPEFILE_SIDECARS and suffix != ".shp.xml":
+            raise UnsupportedFormatError(
+                f"zip 中含有 Shapefile 以外的文件 {safe_label(p.name)!r} — only one Shapefile set is accepted"
+            )
+        if PurePosixPath(p.as_posix().removesuffix(suffix if suffix != ".shp.xml" else ".shp.xml")) != stem:
+            raise UnsupportedFormatError(
+                "zip 中含有不属于该 Shapefile 的文件 — files of another layer in the zip"
+            )
+        chosen.append(m)
+    present = {PurePosixPath(m.filename).suffix.lower() for m in chosen}
+    for needed in (".shx", ".dbf"):
+        if needed not in present:
+            raise InputError(f"Shapefile 缺少 {needed} 文件 — the zipped Shapefile has no {needed}")
+    return chosen
+
+
+def extract_shapefile(
+    path: Path, members: list[zipfile.ZipInfo], target_dir: Path, limits: UploadLimits
+) -> Path:
+    """Extract the checked members as ``data.<ext>``, counting inflated bytes; return the ``.shp``."""
+    budget = limits.zip_max_expanded_mb * 1024 * 1024
+    written = 0
+    with zipfile.ZipFile(path) as archive:
+        for m in members:
+            name = PurePosixPath(m.filename).name.lower()
+            suffix = ".shp.xml" if name.endswith(".shp.xml") else PurePosixPath(name).suffix
+            out_path = target_dir / f"data{suffix}"
+            entry = 0
+            with archive.open(m) as src, out_path.open("wb") as out:
+                # the central directory's sizes are a claim: count what is really inflated
+                while chunk := src.read(_CHUNK):
+                    entry += len(chunk)
+                    written += len(chunk)
+                    if written > budget or entry > m.file_size:
+                        raise PayloadTooLargeError(
+                            "zip 解压后超过上限 — the zip expands past the size budget"
+                        )
+                    out.write(chunk)
+    return target_dir / "data.shp"
+
+
+def accept_upload(
+    source: BinaryIO, filename: str | None, target_dir: Path, limits: UploadLimits
+) -> StoredUpload:
+    """Stream, sniff, check and (for zips) extract one upload into ``target_dir``.
+
+    ``target_dir`` must be new and empty; on any refusal it is removed again.
+    """
+    label = safe_label(filename)
+    target_dir.mkdir(parents=True, exist_ok=False)
+    try:
+        raw = target_dir / "upload.bin"
+        size = stream_to_disk(source, raw, limits.max_upload_bytes)
+        if size == 0:
+            raise InputError("上传的文件为空 — the uploaded file is empty")
+        fmt = sniff(raw)
+        if fmt is None:
+            raise UnsupportedFormatError(
+                f"不支持的文件格式（{label}）：只接受 zip 压缩的 Shapefile、GeoPackage、GeoJSON、GeoParquet、"
+                "FlatGeobuf 或 GeoTIFF — unsupported format; VRT and other XML-based formats are refused"
+            )
+        suffix = PurePosixPath(label).suffix.lower()
+        if suffix and suffix not in _EXTENSIONS[fmt]:
+            raise UnsupportedFormatError(
+                f"文件扩展名 {suffix!r} 与内容（{fmt}）不符 — the file's extension does not match its content"
+            )
+        ext, kind = FORMATS[fmt]
+        if fmt == "shapefile_zip":
+            members = check_zip(raw, limits)
+            path = extract_shapefile(raw, members, target_dir, limits)
+            raw.unlink()
+        else:
+            path = target_dir / f"data.{ext}"
+            raw.rename(path)
+        return StoredUpload(format=fmt, kind=kind, path=path, size_bytes=size, original_name=label)
+    except BaseException:
+        shutil.rmtree(target_dir, ignore_errors=True)
+        raise

@@ -1,0 +1,40 @@
+"""``panhuo serve``: run the web service (contract §8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the CLI."""
+
+    @app.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", "--host", help="监听地址 address to listen on"),
+        port: int = typer.Option(8000, "--port", min=1, max=65535, help="端口 port"),
+        data_dir: Path | None = typer.Option(
+            None,
+            "--data-dir",
+            help="数据目录：内置 SQLite 库、上传与结果 (default: $PANHUO_DATA_DIR or ./panhuo-data)",
+        ),
+    ) -> None:
+        """启动服务 Start the service (PANHUO_DATABASE_URL=postgresql://... selects PostgreSQL/PostGIS)."""
+        import uvicorn
+
+        from api.app import create_app
+        from api.settings import Settings
+
+        settings = Settings.from_env(data_dir=data_dir)
+        application = create_app(settings)
+        uvicorn.run(
+            application,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            proxy_headers=False,
+            timeout_graceful_shutdown=10,
+        )
