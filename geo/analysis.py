@@ -1,0 +1,280 @@
+"""The analysis orchestrator: rules, 亩均 grading and zone indicators for a parcel layer.
+
+:func:`run_analysis` is the one entry point the CLI (``panhuo analyze``), the API service and the
+optimizer call. It loads and validates the rules preset first (a bad preset is refused before
+anything runs), joins the zonal statistics of any rasters, runs the data-quality checks, then the
+idle-land rules, the low-efficiency rules, the 亩均效益 grading and the zone indicators — all column
+arithmetic — and returns a frozen :class:`AnalysisResult`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.errors import CRSError, InputError, SchemaError
+from geo.indicators import ZoneIndicators, compute_indicators
+from geo.rules.facts import Facts, check_data
+from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle
+from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency
+from geo.rules.mujun import grade_mujun
+from geo.rules.presets import REASON_CODES, Preset, load_preset
+from geo.units import M2_PER_MU
+
+#: computed per-parcel columns, in output order (contract §3 first, then panhuo's own)
+RESULT_COLUMNS: tuple[str, ...] = (
+    "area_m2",
+    "area_mu",
+    "far",
+    "building_coef",
+    "admin_ratio",
+    "green_ratio",
+    "invest_intensity",
+    "tax_per_mu",
+    "idle_status",
+    "idle_basis",
+    "idle_fee_wan",
+    "low_efficiency",
+    "low_eff_reasons",
+    "mujun_score",
+    "mujun_class",
+    "low_eff_not_evaluated",
+    "mujun_group",
+    "far_min",
+    "zone_category",
+    "supply_category",
+)
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything one analysis run produced.
+
+    Attributes
+    ----------
+    parcels
+        Every input parcel with its original attributes and the computed columns
+        (:data:`RESULT_COLUMNS`, plus ``rs_<name>_*`` for each raster).
+    indicators
+        The zone indicators with exactly the keys of contract §5.
+    preset
+        The rules preset used (with its provenance and the 亩均 scheme).
+    data_issues
+        Data-quality findings: ``parcel_id, column, value, problem``.
+    summary
+        Counts, areas (亩) and fees by idle status, reason and class.
+    indicator_details
+        The working behind the indicators (category areas, standardised scores, gaps).
+    as_of
+        The evaluation date.
+    """
+
+    parcels: gpd.GeoDataFrame
+    indicators: dict[str, Any]
+    preset: Preset
+    data_issues: pd.DataFrame
+    summary: dict[str, Any]
+    indicator_details: dict[str, Any] = field(default_factory=dict)
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+
+def parse_as_of(value: str | dt.date | dt.datetime | None) -> dt.date:
+    """The evaluation date from ``YYYY-MM-DD`` text or a date; ``None`` means today."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(f"--as-of {value!r}: 评价日期应为 YYYY-MM-DD 格式的有效日期 (expected a valid date)") from None
+
+
+def _validate_layer(parcels: gpd.GeoDataFrame) -> None:
+    if not isinstance(parcels, gpd.GeoDataFrame):
+        raise SchemaError("parcels: 需要 GeoDataFrame (expected a GeoDataFrame with a geometry column)")
+    if "parcel_id" not in parcels.columns:
+        raise SchemaError("parcels: 缺少必需列 parcel_id（地块编号）(required column parcel_id is missing)")
+    if parcels.crs is None:
+        raise CRSError("parcels: 图层没有坐标系，无法计算面积 (layer has no CRS; areas cannot be computed)")
+    if not parcels.crs.is_projected:
+        raise CRSError(
+            f"parcels: 坐标系 {parcels.crs.to_string()} 不是投影坐标系，面积须在米制投影下计算 "
+            "(areas need a projected metric CRS, e.g. CGCS2000 3-degree Gauss–Krüger)"
+        )
+    ids = parcels["parcel_id"]
+    blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    if blank.any():
+        rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:5])
+        raise SchemaError(f"parcel_id: {int(blank.sum())} 个地块缺少地块编号 (missing parcel ids at rows {rows})")
+    duplicated = ids.astype(str)[ids.astype(str).duplicated()]
+    if len(duplicated):
+        sample = ", ".join(pd.unique(duplicated)[:5])
+        raise SchemaError(f"parcel_id: 地块编号重复 (duplicate parcel ids): {sample}")
+
+
+def _zonal(parcels: gpd.GeoDataFrame, rasters: Mapping[str, str | Path]) -> pd.DataFrame:
+    from geo.zonal import zonal_stats
+
+    frames = []
+    for name, path in rasters.items():
+        frame = zonal_stats(parcels, path, name)
+        frames.append(frame.reset_index(drop=True))
+    return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=range(len(parcels)))
+
+
+def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.DataFrame) -> dict[str, Any]:
+    mu = frame["area_mu"]
+    by_status = {
+        status: {
+            "count": int((frame["idle_status"] == status).sum()),
+            "area_mu": float(mu[frame["idle_status"] == status].sum()),
+        }
+        for status in STATUSES
+    }
+    reasons = frame["low_eff_reasons"].fillna("")
+    tokens = reasons.str.split(";").explode()
+    tokens = tokens[tokens != ""]
+    token_mu = mu.reindex(tokens.index)
+    by_reason = {}
+    for token in [*REASON_CODES, *sorted(t for t in pd.unique(tokens) if t.startswith("exempt:"))]:
+        hit = tokens == token
+        by_reason[token] = {"count": int(hit.sum()), "area_mu": float(token_mu[hit].sum())}
+    low = frame["low_efficiency"]
+    idle_mask = frame["idle_status"].isin(IDLE_CLASSES)
+    classes = frame["mujun_class"].value_counts().to_dict()
+    return {
+        "as_of": as_of.isoformat(),
+        "preset": preset.name,
+        "preset_provisional": preset.rules.provisional,
+        "mujun_scheme": preset.mujun.name,
+        "parcels": len(frame),
+        "area_mu": float(mu.sum()),
+        "idle": {
+            "count": int(idle_mask.sum()),
+            "area_mu": float(mu[idle_mask].sum()),
+            "fee_wan": float(np.nansum(frame["idle_fee_wan"].to_numpy(dtype="float64"))),
+            "fee_unknown": int(((frame["idle_status"] == "idle") & frame["idle_fee_wan"].isna()).sum()),
+        },
+        "idle_status": by_status,
+        "low_efficiency": {
+            "true": {"count": int((low == True).sum()), "area_mu": float(mu[low == True].sum())},  # noqa: E712
+            "false": {"count": int((low == False).sum()), "area_mu": float(mu[low == False].sum())},  # noqa: E712
+            "null": {"count": int(low.isna().sum()), "area_mu": float(mu[low.isna()].sum())},
+        },
+        "reasons": by_reason,
+        "mujun_classes": {k: int(classes.get(k, 0)) for k in ("A", "B", "C", "D")},
+        "data_issues": len(issues),
+    }
+
+
+def run_analysis(
+    parcels: gpd.GeoDataFrame,
+    *,
+    as_of: str | dt.date | None = None,
+    rules: str | Path | Preset = "national",
+    rasters: Mapping[str, str | Path] | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Analyse a parcel layer: idle status, low efficiency, 亩均 grade, zone indicators.
+
+    Parameters
+    ----------
+    parcels
+        Canonical parcel columns (any subset; ``parcel_id`` and geometry required) in a projected
+        metric CRS, as :func:`geo.io.read_parcels` returns them. Not modified.
+    as_of
+        Evaluation date (``YYYY-MM-DD`` or a date); default today. Makes every run reproducible.
+    rules
+        A preset name, a YAML file path, or a loaded :class:`~geo.rules.presets.Preset`.
+    rasters
+        ``{name: path}``; each raster's zonal statistics become ``rs_<name>_*`` columns.
+    progress
+        Called as ``progress(step, fraction_done)`` between the steps.
+
+    Raises
+    ------
+    ConfigError
+        The preset is invalid (raised before any other work).
+    SchemaError, CRSError, InputError, RasterError
+        The layer or a raster cannot be analysed as given.
+    """
+    preset = load_preset(rules)
+    day = parse_as_of(as_of)
+    _validate_layer(parcels)
+    report = progress or (lambda step, fraction: None)
+
+    frame = pd.DataFrame(parcels.drop(columns=parcels.geometry.name)).reset_index(drop=True)
+    frame = frame.drop(columns=[c for c in frame.columns if c in RESULT_COLUMNS or c.startswith("rs_")])
+    area_m2 = parcels.geometry.area.to_numpy(dtype="float64")
+    area_m2 = np.where(np.isfinite(area_m2), area_m2, np.nan)
+    t = np.datetime64(day.isoformat(), "D")
+
+    report("zonal", 0.05)
+    zonal = _zonal(parcels, rasters) if rasters else pd.DataFrame(index=range(len(frame)))
+    report("checks", 0.30)
+    cleaned, invalid, issues = check_data(
+        frame,
+        area_m2,
+        t,
+        area_tolerance=preset.rules.data_checks.area_tolerance,
+        earliest_date=preset.rules.data_checks.earliest_date,
+        developed_is_land=preset.rules.idle.stalled_area_basis == "land",
+    )
+    cleaned["area_m2"] = area_m2
+    cleaned["area_mu"] = area_m2 / M2_PER_MU
+    for column in zonal.columns:
+        cleaned[column] = zonal[column].to_numpy()
+    facts = Facts(frame=cleaned, invalid=invalid, as_of=t)
+
+    report("idle", 0.40)
+    idle = evaluate_idle(facts, preset.rules.idle)
+    report("low_efficiency", 0.55)
+    metrics = derived_metrics(facts)
+    low = evaluate_low_efficiency(facts, preset, metrics, idle["idle_status"])
+    report("mujun", 0.75)
+    mujun = grade_mujun(facts, preset.mujun, preset.rules)
+    report("indicators", 0.85)
+    zone: ZoneIndicators = compute_indicators(facts, preset.rules, idle["idle_status"], low.far_min)
+
+    computed = pd.concat(
+        [
+            pd.DataFrame({"area_m2": area_m2, "area_mu": area_m2 / M2_PER_MU}),
+            metrics,
+            idle,
+            low.frame,
+            mujun,
+            pd.DataFrame({"far_min": low.far_min}),
+            zone.categories[["zone_category", "supply_category"]],
+        ],
+        axis=1,
+    )
+    computed = computed[list(RESULT_COLUMNS)]
+    out = pd.concat([frame, computed, zonal.reset_index(drop=True)], axis=1)
+    out.index = parcels.index
+    result_gdf = gpd.GeoDataFrame(out, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
+    result_gdf = result_gdf.rename_geometry(parcels.geometry.name) if parcels.geometry.name != "geometry" else result_gdf
+
+    all_issues = pd.concat([issues, low.issues], ignore_index=True) if len(low.issues) else issues
+    summary = _summary(out.reset_index(drop=True), preset, day, all_issues)
+    report("done", 1.0)
+    return AnalysisResult(
+        parcels=result_gdf,
+        indicators=zone.indicators,
+        preset=preset,
+        data_issues=all_issues.reset_index(drop=True),
+        summary=summary,
+        indicator_details=zone.details,
+        as_of=day,
+    )

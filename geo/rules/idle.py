@@ -1,0 +1,303 @@
+"""Idle land under 《闲置土地处置办法》 (国土资源部令第53号, 2012) — contract §3, domain.md §1.
+
+Statuses, evaluated on the as-of date ``t`` (all column arithmetic on ``datetime64[D]`` arrays):
+
+``not_applicable``
+    ``supply_type`` is 未供: unsupplied land cannot be idle.
+``idle``
+    Supplied (划拨/出让/租赁), not started (``actual_start_date`` empty, the Art. 30 test not met),
+    ``t ≥ anniversary(agreed_start_date, 1)`` and ``t < anniversary(agreed_start_date, 2)``, no
+    government cause. Art. 2 ¶1; fee ``idle_fee_wan = fee_rate × land_price_wan`` (Art. 14 ¶1, 20 %).
+``idle_recoverable``
+    As ``idle`` but ``t ≥ anniversary(agreed_start_date, 2)``: recovery without compensation, Art. 14 ¶2.
+``idle_gov_caused``
+    Not started, ``t ≥ anniversary(agreed_start_date, 1)`` and ``gov_cause`` true: Art. 8 / Art. 12,
+    negotiated disposal, no fee.
+``idle_stalled``
+    Started, ``developed / area < 1/3`` or ``invested_wan / total_investment_wan < 25 %``, and
+    ``t ≥ anniversary(suspended_since, 1)``. Art. 2 ¶2 (discretionary: "可以认定"). The area ratio uses
+    the land area by default or the floor area (preset ``stalled_area_basis``, domain.md §1.3).
+``unknown``
+    Supplied, but a fact the decision needs is missing or was set aside by a data check; the basis
+    names the facts.
+``not_idle``
+    Otherwise.
+
+An anniversary is the same month and day ``n`` years later; 29 February maps to 28 February in a
+common year. "满一年" is reached on the anniversary itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.rules.facts import EMPTY, INVALID, MISSING_COLUMN, OK, Facts
+from geo.rules.presets import IdleRules
+
+STATUSES: tuple[str, ...] = (
+    "not_idle",
+    "idle",
+    "idle_recoverable",
+    "idle_gov_caused",
+    "idle_stalled",
+    "not_applicable",
+    "unknown",
+)
+IDLE_CLASSES: tuple[str, ...] = ("idle", "idle_recoverable", "idle_gov_caused", "idle_stalled")
+STATUS_LABELS_ZH: dict[str, str] = {
+    "not_idle": "非闲置",
+    "idle": "闲置（征缴闲置费）",
+    "idle_recoverable": "闲置满两年（可无偿收回）",
+    "idle_gov_caused": "政府原因闲置（协商处置）",
+    "idle_stalled": "中止开发闲置",
+    "not_applicable": "未供地（不适用）",
+    "unknown": "信息不足无法认定",
+}
+LAW = "《闲置土地处置办法》"
+
+_NOT_IDLE, _IDLE, _RECOVERABLE, _GOV, _STALLED, _NA, _UNKNOWN = range(7)
+
+# facts an ``unknown`` status can lack, as bits: (label, bit)
+_FACTS = (
+    ("supply_type", "供地方式"),
+    ("actual_start_date", "实际动工日期"),
+    ("agreed_start_date", "约定动工日期"),
+    ("gov_cause", "政府原因"),
+    ("suspended_since", "停工日期"),
+    ("developed_area_m2", "已开发面积"),
+    ("floor_area_m2", "总建筑面积"),
+    ("invested_wan", "已投资额"),
+    ("total_investment_wan", "总投资"),
+)
+_BIT = {name: 1 << i for i, (name, _) in enumerate(_FACTS)}
+
+
+def add_years(dates: np.ndarray, years: int) -> np.ndarray:
+    """Anniversary: the same month and day ``years`` later (29 Feb → 28 Feb in a common year).
+
+    Vectorised on ``datetime64[D]`` arrays: the day of month is carried over and clipped to the
+    length of the target month, which only ever clips 29 February. NaT stays NaT.
+    """
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    day0 = (dates - months.astype("datetime64[D]")).astype(np.int64)
+    target = months + np.timedelta64(12 * years, "M")
+    month_len = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        np.int64
+    )
+    out = target.astype("datetime64[D]") + np.minimum(day0, month_len - 1).astype("timedelta64[D]")
+    out[np.isnat(dates)] = np.datetime64("NaT")
+    return out
+
+
+def format_date_zh(dates: np.ndarray) -> pd.Series:
+    """Dates as 2024年3月1日 (empty text for NaT), vectorised."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    nat = np.isnat(dates)
+    safe = np.where(nat, np.datetime64("1970-01-01"), dates)
+    year = safe.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = safe.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (safe - safe.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    text = (
+        pd.Series(year).astype(str) + "年" + pd.Series(month).astype(str) + "月" + pd.Series(day).astype(str) + "日"
+    )
+    return text.where(~nat, "").astype(object)
+
+
+def format_amount(values: np.ndarray | pd.Series) -> pd.Series:
+    """Amounts as 1,200.00 (two decimals, thousands separators)."""
+    return pd.Series(np.asarray(values, dtype="float64")).map("{:,.2f}".format).astype(object)
+
+
+def format_percent(values: np.ndarray | pd.Series) -> pd.Series:
+    """Shares as 25.00%."""
+    return (pd.Series(np.asarray(values, dtype="float64")) * 100).map("{:.2f}%".format).astype(object)
+
+
+def _join(parts: list[str | pd.Series], index: np.ndarray) -> pd.Series:
+    """Concatenate text pieces (constants or full-length Series) on the rows ``index``."""
+    out = pd.Series([""] * len(index), dtype=object)
+    for part in parts:
+        if isinstance(part, str):
+            out = out + part
+        else:
+            out = out + part.iloc[index].reset_index(drop=True).astype(object)
+    return out
+
+
+def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
+    """Decide the idle status of every parcel.
+
+    Parameters
+    ----------
+    facts
+        Parcel facts after the data checks (see :mod:`geo.rules.facts`); needs ``area_m2``.
+    rules
+        The preset's idle section (fee rate, stalled thresholds, area basis).
+
+    Returns
+    -------
+    DataFrame
+        ``idle_status``, ``idle_basis`` (Chinese text naming the article and the facts) and
+        ``idle_fee_wan``, on a 0..n-1 index.
+    """
+    n = facts.n
+    t = facts.as_of
+    status = np.full(n, _UNKNOWN, dtype=np.int8)
+    missing = np.zeros(n, dtype=np.int64)
+    invalid = np.zeros(n, dtype=np.int64)
+
+    def lacks(name: str, rows: np.ndarray) -> None:
+        state = facts.state(name)
+        missing[rows & ((state == MISSING_COLUMN) | (state == EMPTY))] |= _BIT[name]
+        invalid[rows & (state == INVALID)] |= _BIT[name]
+
+    supply = facts.text("supply_type")
+    supplied = supply.isin(rules.supplied_types).to_numpy(dtype=bool)
+    status[(supply == "未供").to_numpy(dtype=bool)] = _NA
+    lacks("supply_type", ~supplied & (status != _NA))
+
+    actual_state = facts.state("actual_start_date")
+    not_started = supplied & (actual_state == EMPTY)
+    started = supplied & (actual_state == OK)
+    lacks("actual_start_date", supplied & ~not_started & ~started)
+
+    # --- Trigger A: not started one (two) full years after the agreed start date
+    agreed = facts.date("agreed_start_date")
+    ann1, ann2 = add_years(agreed, 1), add_years(agreed, 2)
+    has_agreed = ~np.isnat(agreed)
+    lacks("agreed_start_date", not_started & ~has_agreed)
+    waiting = not_started & has_agreed & (t < ann1)
+    overdue = not_started & has_agreed & (t >= ann1)
+    gov, gov_known = facts.flag("gov_cause")
+    gov_caused = overdue & gov & gov_known
+    if rules.missing_gov_cause == "unknown":
+        lacks("gov_cause", overdue & ~gov_known)
+        no_cause = overdue & gov_known & ~gov
+    else:
+        no_cause = overdue & ~(gov & gov_known)
+    status[waiting] = _NOT_IDLE
+    status[gov_caused] = _GOV
+    status[no_cause & (t >= ann2)] = _RECOVERABLE
+    status[no_cause & (t < ann2)] = _IDLE
+
+    # --- Trigger B: started, under 1/3 developed or 25 % invested, suspended a full year
+    susp_state = facts.state("suspended_since")
+    suspended_since = facts.date("suspended_since")
+    running = started & (susp_state == EMPTY)
+    lacks("suspended_since", started & (susp_state != OK) & (susp_state != EMPTY))
+    susp_ann1 = add_years(suspended_since, 1)
+    short_pause = started & (susp_state == OK) & (t < susp_ann1)
+    long_pause = started & (susp_state == OK) & (t >= susp_ann1)
+    area_basis = "floor_area_m2" if rules.stalled_area_basis == "floor" else "area_m2"
+    developed = facts.num("developed_area_m2")
+    denominator = facts.num(area_basis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev_ratio = np.where(denominator > 0, developed / denominator, np.nan)
+        invested, total = facts.num("invested_wan"), facts.num("total_investment_wan")
+        inv_ratio = np.where(total > 0, invested / total, np.nan)
+    dev_known, inv_known = ~np.isnan(dev_ratio), ~np.isnan(inv_ratio)
+    dev_low = dev_known & (dev_ratio < rules.stalled_developed_share)
+    inv_low = inv_known & (inv_ratio < rules.stalled_invest_share)
+    stalled = long_pause & (dev_low | inv_low)
+    cleared = long_pause & dev_known & inv_known & ~dev_low & ~inv_low
+    undecided = long_pause & ~stalled & ~cleared
+    lacks("developed_area_m2", undecided & ~dev_known)
+    if area_basis == "floor_area_m2":
+        lacks("floor_area_m2", undecided & ~dev_known)
+    lacks("invested_wan", undecided & ~inv_known)
+    lacks("total_investment_wan", undecided & ~inv_known)
+    status[running | short_pause | cleared] = _NOT_IDLE
+    status[stalled] = _STALLED
+
+    # --- fee (Art. 14 ¶1) and the basis text
+    price = facts.num("land_price_wan")
+    fee = np.where(status == _IDLE, rules.fee_rate * price, 0.0)
+    basis = pd.Series([""] * n, dtype=object)
+    as_of_zh = format_date_zh(np.array([t]))[0]
+    rate = f"{rules.fee_rate * 100:g}%"
+    agreed_zh = format_date_zh(agreed)
+    actual_zh = format_date_zh(facts.date("actual_start_date"))
+    susp_zh = format_date_zh(suspended_since)
+    dev_zh, inv_zh = format_percent(dev_ratio), format_percent(inv_ratio)
+    area_word = "已开发面积占应开发建设总面积" if area_basis == "area_m2" else "已开发建设面积占总建筑面积"
+
+    def put(mask: np.ndarray, parts: list[str | pd.Series]) -> None:
+        rows = np.flatnonzero(mask)
+        if rows.size:
+            basis.iloc[rows] = _join(parts, rows).to_numpy()
+
+    not_started_facts: list[str | pd.Series] = ["约定动工日期", agreed_zh, f"，截至{as_of_zh}未动工"]
+    put(status == _NA, [f"供地方式为未供，不适用{LAW}"])
+    put(waiting, [*not_started_facts, "，未满一年（满一年之日为", format_date_zh(ann1), "）"])
+    price_known = ~np.isnan(price)
+    idle_a = status == _IDLE
+    head_a = [f"{LAW}第二条第一款、第十四条第一款：", *not_started_facts, "，已满一年未满两年；"]
+    put(
+        idle_a & price_known,
+        [*head_a, "按土地价款", format_amount(price), f"万元的{rate}征缴土地闲置费", format_amount(fee), "万元"],
+    )
+    put(idle_a & ~price_known, [*head_a, f"应按出让或者划拨价款的{rate}征缴土地闲置费，土地价款缺失，金额待补"])
+    put(
+        status == _RECOVERABLE,
+        [
+            f"{LAW}第二条第一款、第十四条第二款：",
+            *not_started_facts,
+            "，已满两年；可无偿收回国有建设用地使用权",
+        ],
+    )
+    put(
+        gov_caused & (t >= ann2),
+        [f"{LAW}第二条第一款、第八条、第十二条：", *not_started_facts, "，已满两年；经核实属政府原因，不征缴闲置费，协商处置"],
+    )
+    put(
+        gov_caused & (t < ann2),
+        [f"{LAW}第二条第一款、第八条、第十二条：", *not_started_facts, "，已满一年；经核实属政府原因，不征缴闲置费，协商处置"],
+    )
+    ratio_parts: list[str | pd.Series] = []
+    dev_text = pd.Series(np.where(dev_known, area_word, f"{area_word}未知"), dtype=object)
+    dev_num = dev_zh.where(dev_known, "")
+    dev_flag = pd.Series(np.where(dev_low, "（不足三分之一）", ""), dtype=object)
+    inv_text = pd.Series(np.where(inv_known, "、已投资额占总投资", "、已投资额占总投资未知"), dtype=object)
+    inv_num = inv_zh.where(inv_known, "")
+    inv_flag = pd.Series(np.where(inv_low, "（不足25%）", ""), dtype=object)
+    ratio_parts = [dev_text, dev_num, dev_flag, inv_text, inv_num, inv_flag]
+    pause_parts: list[str | pd.Series] = ["已于", actual_zh, "动工，", susp_zh, "起中止开发建设"]
+    put(
+        stalled,
+        [f"{LAW}第二条第二款：", *pause_parts, f"，截至{as_of_zh}已满一年；", *ratio_parts, "；可以认定为闲置土地"],
+    )
+    put(running, ["已于", actual_zh, "动工，未中止开发建设"])
+    put(short_pause, [*pause_parts, f"，截至{as_of_zh}未满一年"])
+    put(cleared, [*pause_parts, "已满一年，但", *ratio_parts, "，未低于第二条第二款标准"])
+
+    unknown = status == _UNKNOWN
+    if unknown.any():
+        words = _fact_words(missing, invalid, unknown)
+        basis.iloc[np.flatnonzero(unknown)] = words[unknown]
+
+    return pd.DataFrame(
+        {
+            "idle_status": pd.Categorical.from_codes(status, categories=list(STATUSES)).astype(object),
+            "idle_basis": basis,
+            "idle_fee_wan": fee,
+        }
+    )
+
+
+def _fact_words(missing: np.ndarray, invalid: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The ``unknown`` basis, built once per distinct combination of lacking facts."""
+    key = missing.astype(np.int64) << 20 | invalid.astype(np.int64)
+    out = np.empty(len(key), dtype=object)
+    for value in np.unique(key[rows]):
+        miss, bad = int(value) >> 20, int(value) & ((1 << 20) - 1)
+        parts = []
+        if miss:
+            parts.append("缺少" + "、".join(label for name, label in _FACTS if miss & _BIT[name]))
+        if bad:
+            parts.append(
+                "数据有误（见数据问题表）：" + "、".join(label for name, label in _FACTS if bad & _BIT[name])
+            )
+        out[rows & (key == value)] = f"无法认定是否闲置：{'；'.join(parts) or '信息不足'}"
+    return out

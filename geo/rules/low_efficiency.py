@@ -1,0 +1,444 @@
+"""Low-efficiency land (城镇低效用地) — the reason codes of contract §4, domain.md §2 and §4.
+
+Every rule is column arithmetic over all parcels and ends in one of four states per parcel:
+*not applicable* (outside the rule's land-use scope, or unsupplied land), *clear*, *fired*, or
+*not evaluated* — a fact it needs is missing or was set aside by a data check. Thresholds come from
+the preset (:mod:`geo.rules.presets`); none is written here.
+
+=====================  ===========================================================================
+code                   fires when (thresholds from the preset)
+=====================  ===========================================================================
+far_below_min          far = floor_area_m2 / area_m2 < max(absolute_min, control_share × table[industry_code])
+coef_below_min         building_coef = footprint_m2 / area_m2 < min
+admin_over_max         admin_ratio = admin_area_m2 / area_m2 > max
+green_over_max         green_ratio = green_area_m2 / area_m2 > max
+invest_below_min       invest_intensity = fixed_assets_wan / area_ha < min (万元/公顷)
+tax_below_avg_share    tax_per_mu = tax_wan / area_mu < share × average (park, or sector by industry_code)
+policy_eliminated      policy_class in classes (淘汰, 禁止)
+dangerous_building     building_grade in grades (C, D; JGJ 125)
+use_mismatch           land_use not among the prefixes the compatibility table allows under planned_use
+rs_unbuilt             recorded as built, but built-up index ≤ builtup_max (or, with NDVI only, NDVI ≥ ndvi_min)
+idle                   idle_status is idle, idle_recoverable, idle_gov_caused or idle_stalled
+=====================  ===========================================================================
+
+Exemptions (preset ``low_efficiency.exemptions``) waive listed reasons where their condition holds;
+a waived reason that had fired is named ``exempt:<name>`` in ``low_eff_reasons``.
+
+``low_efficiency`` is true if any reason fires; false if every applicable rule was evaluated and
+none fired; null otherwise — a parcel with a rule not evaluated is *not* counted as efficient, and
+the rules not evaluated are listed in ``low_eff_not_evaluated`` as ``not_evaluated:<code>(<why>)``
+with ``<why>`` one of ``missing <col>``, ``invalid <col>``, ``unknown industry_code``,
+``no raster``, ``raster coverage < <share>``, ``idle_status unknown``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geo.rules.facts import INVALID, MISSING_COLUMN, OK, Facts
+from geo.rules.idle import IDLE_CLASSES
+from geo.rules.presets import REASON_CODES, Preset
+from geo.units import M2_PER_HA, M2_PER_MU
+
+METRIC_COLUMNS = ("far", "building_coef", "admin_ratio", "green_ratio", "invest_intensity", "tax_per_mu")
+
+
+class _Why:
+    """Why a rule could not be evaluated, per parcel, as a small code into a message table."""
+
+    def __init__(self, n: int):
+        self.messages: list[str] = [""]
+        self.code = np.zeros(n, dtype=np.int16)
+
+    def mark(self, mask: np.ndarray, message: str) -> None:
+        if not mask.any():
+            return
+        if message not in self.messages:
+            self.messages.append(message)
+        idx = self.messages.index(message)
+        self.code[mask & (self.code == 0)] = idx
+
+    def need(self, facts: Facts, rows: np.ndarray, *columns: str) -> None:
+        """Mark rows whose value of any of ``columns`` is absent, empty or invalid."""
+        for column in columns:
+            state = facts.state(column)
+            self.mark(rows & ((state == MISSING_COLUMN) | ((state != OK) & (state != INVALID))), f"missing {column}")
+            self.mark(rows & (state == INVALID), f"invalid {column}")
+
+
+@dataclass
+class RuleOutcome:
+    """The verdict of one rule on every parcel."""
+
+    code: str
+    applies: np.ndarray
+    fired: np.ndarray
+    why: _Why
+
+    @property
+    def not_evaluated(self) -> np.ndarray:
+        """Applicable, not fired, and a fact was lacking."""
+        return self.applies & ~self.fired & (self.why.code > 0)
+
+
+@dataclass(frozen=True)
+class LowEffResult:
+    """Per-parcel columns, the plot-ratio floor of each parcel, unknown-industry issues, and outcomes."""
+
+    frame: pd.DataFrame
+    far_min: np.ndarray
+    issues: pd.DataFrame
+    outcomes: dict[str, RuleOutcome] = field(repr=False)
+
+
+def derived_metrics(facts: Facts) -> pd.DataFrame:
+    """The contract's ratio columns (far, building_coef, admin_ratio, green_ratio, invest_intensity, tax_per_mu).
+
+    far = floor_area_m2 / area_m2; building_coef = footprint_m2 / area_m2; admin_ratio and
+    green_ratio likewise; invest_intensity = fixed_assets_wan / (area_m2 / 10 000) 万元/公顷;
+    tax_per_mu = tax_wan / (area_m2 / 666.67) 万元/亩. NaN where an input is missing or area is 0.
+    """
+    area = facts.num("area_m2")
+    area = np.where(area > 0, area, np.nan)
+    return pd.DataFrame(
+        {
+            "far": facts.num("floor_area_m2") / area,
+            "building_coef": facts.num("footprint_m2") / area,
+            "admin_ratio": facts.num("admin_area_m2") / area,
+            "green_ratio": facts.num("green_area_m2") / area,
+            "invest_intensity": facts.num("fixed_assets_wan") / (area / M2_PER_HA),
+            "tax_per_mu": facts.num("tax_wan") / (area / M2_PER_MU),
+        }
+    )
+
+
+def _scope(facts: Facts, preset: Preset, scope: str, why: _Why, supplied_ok: np.ndarray) -> np.ndarray:
+    """Rows a rule applies to; rows whose land use is unknown are applicable but not evaluated."""
+    prefixes = preset.rules.scope_prefixes(scope)
+    if prefixes is None:
+        return supplied_ok.copy()
+    inside = facts.starts_with("land_use", prefixes)
+    state = facts.state("land_use")
+    unknown = supplied_ok & (state != OK)
+    why.need(facts, unknown, "land_use")
+    return supplied_ok & (inside | unknown)
+
+
+def _far(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarray, why: _Why):
+    cfg = preset.rules.low_efficiency.rules.far_below_min
+    industry = facts.text("industry_code")
+    control = industry.map(cfg.table).to_numpy(dtype="float64", na_value=np.nan)
+    ind_state = facts.state("industry_code")
+    unknown_code = (ind_state == OK) & np.isnan(control)
+    if cfg.unknown_industry == "fallback":
+        control = np.where(unknown_code, cfg.fallback_min, control)
+    floor = cfg.control_share * control
+    if cfg.absolute_min is not None:
+        far_min = np.fmax(floor, cfg.absolute_min)
+    else:
+        far_min = floor
+    far = metrics["far"].to_numpy()
+    fired = applies & (far < far_min)
+    why.need(facts, applies & ~fired, "floor_area_m2")
+    lacking_min = applies & ~fired & np.isnan(floor)
+    why.need(facts, lacking_min & (ind_state != OK), "industry_code")
+    why.mark(lacking_min & unknown_code, "unknown industry_code")
+    return fired, np.where(applies, far_min, np.nan), unknown_code
+
+
+def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarray) -> np.ndarray:
+    """The average 亩均税收 each parcel is compared with (park or sector; area-weighted or mean)."""
+    cfg = preset.rules.low_efficiency.rules.tax_below_avg_share
+    tax = facts.num("tax_wan")
+    mu = facts.num("area_mu")
+    base = applies & ~np.isnan(tax) & (mu > 0)
+    frame = pd.DataFrame({"tax": tax[base], "mu": mu[base], "per_mu": metrics["tax_per_mu"].to_numpy()[base]})
+
+    def average(df: pd.DataFrame) -> float:
+        if df.empty:
+            return float("nan")
+        return float(df["tax"].sum() / df["mu"].sum()) if cfg.average == "area_weighted" else float(df["per_mu"].mean())
+
+    park = average(frame)
+    reference = np.full(facts.n, park)
+    if cfg.reference == "sector":
+        industry = facts.text("industry_code")
+        frame["sector"] = industry[base].to_numpy()
+        grouped = frame.dropna(subset=["sector"]).groupby("sector")
+        counts = grouped.size()
+        if cfg.average == "area_weighted":
+            sums = grouped[["tax", "mu"]].sum()
+            means = sums["tax"] / sums["mu"]
+        else:
+            means = grouped["per_mu"].mean()
+        means = means[counts >= cfg.sector_min_count]
+        sector_ref = industry.map(means).to_numpy(dtype="float64", na_value=np.nan)
+        reference = np.where(np.isnan(sector_ref), park, sector_ref)
+    return reference
+
+
+def evaluate_low_efficiency(
+    facts: Facts, preset: Preset, metrics: pd.DataFrame, idle_status: pd.Series
+) -> LowEffResult:
+    """Apply every low-efficiency rule and exemption of the preset.
+
+    Parameters
+    ----------
+    facts
+        Parcel facts after the data checks, with ``area_m2``/``area_mu`` and any ``rs_*`` columns.
+    preset
+        The loaded rules preset.
+    metrics
+        :func:`derived_metrics` of the same facts.
+    idle_status
+        The idle statuses (for the ``idle`` reason).
+
+    Returns
+    -------
+    LowEffResult
+        ``low_efficiency`` (nullable boolean), ``low_eff_reasons``, ``low_eff_not_evaluated``; the
+        plot-ratio floor per parcel (NaN where unknown or out of scope); issues for unknown industry codes.
+    """
+    n = facts.n
+    low = preset.rules.low_efficiency
+    rules = low.rules
+    supply = facts.text("supply_type")
+    supplied_ok = ~(supply == "未供").to_numpy(dtype=bool) if low.supplied_only else np.ones(n, dtype=bool)
+    outcomes: dict[str, RuleOutcome] = {}
+    far_min = np.full(n, np.nan)
+    issues = pd.DataFrame({c: pd.Series(dtype=object) for c in ("parcel_id", "column", "value", "problem")})
+
+    def ratio_rule(code: str, column: str, metric: str, threshold: float, below: bool) -> None:
+        why = _Why(n)
+        cfg = getattr(rules, code)
+        applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+        values = metrics[metric].to_numpy()
+        fired = applies & ((values < threshold) if below else (values > threshold))
+        why.need(facts, applies & ~fired, column)
+        outcomes[code] = RuleOutcome(code, applies, fired, why)
+
+    for code in REASON_CODES:
+        cfg = getattr(rules, code)
+        if not cfg.enabled:
+            continue
+        if code == "far_below_min":
+            why = _Why(n)
+            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+            fired, far_min, unknown_code = _far(facts, preset, metrics, applies, why)
+            outcomes[code] = RuleOutcome(code, applies, fired, why)
+            flagged = applies & unknown_code
+            if flagged.any():
+                action = (
+                    f"按预设下限{rules.far_below_min.fallback_min:g}处理"
+                    if rules.far_below_min.unknown_industry == "fallback"
+                    else "容积率规则未评价"
+                )
+                issues = pd.DataFrame(
+                    {
+                        "parcel_id": facts.frame["parcel_id"].astype(str).to_numpy()[flagged],
+                        "column": "industry_code",
+                        "value": facts.text("industry_code").to_numpy()[flagged],
+                        "problem": f"行业代码不在容积率控制指标表中（{rules.far_below_min.table_source}），{action} "
+                        "(unknown industry code)",
+                    }
+                )
+        elif code == "coef_below_min":
+            ratio_rule(code, "footprint_m2", "building_coef", rules.coef_below_min.min, below=True)
+        elif code == "admin_over_max":
+            ratio_rule(code, "admin_area_m2", "admin_ratio", rules.admin_over_max.max, below=False)
+        elif code == "green_over_max":
+            ratio_rule(code, "green_area_m2", "green_ratio", rules.green_over_max.max, below=False)
+        elif code == "invest_below_min":
+            ratio_rule(code, "fixed_assets_wan", "invest_intensity", rules.invest_below_min.min, below=True)
+        elif code == "tax_below_avg_share":
+            why = _Why(n)
+            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+            reference = _tax_reference(facts, preset, metrics, applies)
+            per_mu = metrics["tax_per_mu"].to_numpy()
+            fired = applies & (per_mu < rules.tax_below_avg_share.share * reference)
+            why.need(facts, applies & ~fired, "tax_wan")
+            why.mark(applies & ~fired & np.isnan(reference), "no tax average")
+            outcomes[code] = RuleOutcome(code, applies, fired, why)
+        elif code == "policy_eliminated":
+            why = _Why(n)
+            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+            fired = applies & facts.text("policy_class").isin(rules.policy_eliminated.classes).to_numpy(dtype=bool)
+            why.need(facts, applies & ~fired, "policy_class")
+            outcomes[code] = RuleOutcome(code, applies, fired, why)
+        elif code == "dangerous_building":
+            why = _Why(n)
+            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+            grades = facts.text("building_grade").isin(rules.dangerous_building.grades).to_numpy(dtype=bool)
+            fired = applies & grades
+            why.need(facts, applies & ~fired, "building_grade")
+            outcomes[code] = RuleOutcome(code, applies, fired, why)
+        elif code == "use_mismatch":
+            why = _Why(n)
+            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+            fired = applies & _use_mismatch(facts, rules.use_mismatch.compat)
+            why.need(facts, applies & ~fired, "land_use", "planned_use")
+            outcomes[code] = RuleOutcome(code, applies, fired, why)
+        elif code == "rs_unbuilt":
+            outcome = _rs_unbuilt(facts, preset, supplied_ok)
+            if outcome is not None:
+                outcomes[code] = outcome
+        elif code == "idle":
+            why = _Why(n)
+            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+            status = idle_status.to_numpy()
+            applies &= status != "not_applicable"
+            fired = applies & np.isin(status, IDLE_CLASSES)
+            why.mark(applies & (status == "unknown"), "idle_status unknown")
+            outcomes[code] = RuleOutcome(code, applies, fired, why)
+
+    exempt_bits = _apply_exemptions(facts, preset, metrics, outcomes)
+    frame = _combine(outcomes, exempt_bits, list(low.exemptions), n)
+    return LowEffResult(frame=frame, far_min=far_min, issues=issues, outcomes=outcomes)
+
+
+def _use_mismatch(facts: Facts, compat: dict[str, list[str]]) -> np.ndarray:
+    """True where the current use is not allowed under the planned use (decided per distinct pair)."""
+    pairs = pd.DataFrame({"land": facts.text("land_use"), "planned": facts.text("planned_use")})
+    known = pairs["land"].notna() & pairs["planned"].notna()
+    keys = sorted(compat, key=len, reverse=True)
+    verdict: dict[tuple[str, str], bool] = {}
+    for land, planned in pairs[known].drop_duplicates().itertuples(index=False):
+        key = next((k for k in keys if planned.startswith(k)), None)
+        if key is None:
+            allowed = land.startswith(planned) or planned.startswith(land)
+        else:
+            allowed = land.startswith(tuple(compat[key]))
+        verdict[(land, planned)] = not allowed
+    if not verdict:
+        return np.zeros(facts.n, dtype=bool)
+    index = pd.MultiIndex.from_frame(pairs[known])
+    result = np.zeros(facts.n, dtype=bool)
+    lookup = pd.Series(verdict)
+    result[known.to_numpy()] = lookup.reindex(index).to_numpy(dtype=bool)
+    return result
+
+
+def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOutcome | None:
+    """Recorded as built (floor area or footprint > 0, and started where a start column exists) but unbuilt."""
+    cfg = preset.rules.low_efficiency.rules.rs_unbuilt
+    n = facts.n
+    why = _Why(n)
+    applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+    floor, footprint = facts.num("floor_area_m2"), facts.num("footprint_m2")
+    has_building = (floor > 0) | (footprint > 0)
+    building_unknown = np.isnan(floor) & np.isnan(footprint)
+    not_started = facts.has("actual_start_date") & (facts.state("actual_start_date") != OK)
+    recorded_built = has_building & ~not_started
+    applies &= recorded_built | (building_unknown & ~not_started)
+    why.mark(applies & building_unknown, "missing floor_area_m2")
+
+    def raster(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        mean_col, cov_col = f"rs_{name}_mean", f"rs_{name}_coverage"
+        if not (facts.has(mean_col) and facts.has(cov_col)):
+            return None
+        mean, cover = facts.num(mean_col), facts.num(cov_col)
+        return mean, ~np.isnan(mean) & (cover >= cfg.min_coverage)
+
+    ndvi, builtup = raster(cfg.ndvi_raster), raster(cfg.builtup_raster)
+    if ndvi is None and builtup is None:
+        if cfg.when_no_raster == "skip":
+            return None
+        why.mark(applies, "no raster")
+        return RuleOutcome("rs_unbuilt", applies, np.zeros(n, dtype=bool), why)
+    fired = np.zeros(n, dtype=bool)
+    usable = np.zeros(n, dtype=bool)
+    if builtup is not None:
+        mean, ok = builtup
+        fired |= ok & (mean <= cfg.builtup_max)
+        usable |= ok
+    if ndvi is not None:
+        mean, ok = ndvi
+        # NDVI decides only where no usable built-up evidence exists (vegetation inside a built plant is normal)
+        only_ndvi = ok & ~usable
+        fired |= only_ndvi & (mean >= cfg.ndvi_min)
+        usable |= ok
+    fired &= applies & ~building_unknown
+    why.mark(applies & ~usable, f"raster coverage < {cfg.min_coverage:g}")
+    return RuleOutcome("rs_unbuilt", applies, fired, why)
+
+
+def _apply_exemptions(
+    facts: Facts, preset: Preset, metrics: pd.DataFrame, outcomes: dict[str, RuleOutcome]
+) -> np.ndarray:
+    """Waive reasons where an exemption holds; return a bit per exemption that waived a fired reason."""
+    n = facts.n
+    bits = np.zeros(n, dtype=np.int64)
+    as_of_year = int(str(facts.as_of)[:4])
+    for position, exemption in enumerate(preset.rules.low_efficiency.exemptions.values()):
+        if not exemption.enabled:
+            continue
+        if exemption.kind == "in_production_lt":
+            year = facts.num("production_year")
+            holds = ~np.isnan(year) & (as_of_year - year < (exemption.years or 0))
+        elif exemption.kind == "above_scale":
+            value, known = facts.flag("above_scale")
+            holds = value & known
+        elif exemption.kind == "high_tech":
+            value, known = facts.flag("high_tech")
+            holds = value & known
+        else:
+            per_mu = metrics["tax_per_mu"].to_numpy()
+            holds = per_mu > (exemption.tax_per_mu_min or 0.0)
+        for code in exemption.waives:
+            outcome = outcomes.get(code)
+            if outcome is None:
+                continue
+            waived_fired = holds & outcome.fired
+            bits[waived_fired] |= 1 << position
+            outcome.fired = outcome.fired & ~holds
+            outcome.why.code = np.where(holds, 0, outcome.why.code).astype(np.int16)
+    return bits
+
+
+def _combine(outcomes: dict[str, RuleOutcome], exempt_bits: np.ndarray, exempt_names: list[str], n: int):
+    """Join fired codes, exemptions and not-evaluated notes into text, once per distinct combination."""
+    codes = [c for c in REASON_CODES if c in outcomes]
+    fired_key = np.zeros(n, dtype=np.int64)
+    for i, code in enumerate(codes):
+        fired_key |= outcomes[code].fired.astype(np.int64) << i
+    reason_key = fired_key | (exempt_bits << len(codes))
+    reason_text = _texts(
+        reason_key,
+        lambda k: ";".join(
+            [c for i, c in enumerate(codes) if k >> i & 1]
+            + [f"exempt:{name}" for j, name in enumerate(exempt_names) if k >> (len(codes) + j) & 1]
+        ),
+    )
+    # 4 bits per rule for its not-evaluated message (message tables hold < 16 entries)
+    noteval_key = np.zeros(n, dtype=np.int64)
+    tables = []
+    for i, code in enumerate(codes):
+        outcome = outcomes[code]
+        codes_i = np.where(outcome.not_evaluated, outcome.why.code, 0).astype(np.int64)
+        noteval_key |= np.minimum(codes_i, 15) << (4 * i)
+        tables.append(outcome.why.messages)
+    noteval_text = _texts(
+        noteval_key,
+        lambda k: ";".join(
+            f"not_evaluated:{code}({tables[i][k >> (4 * i) & 15]})"
+            for i, code in enumerate(codes)
+            if k >> (4 * i) & 15
+        ),
+    )
+    any_fired = fired_key > 0
+    any_noteval = noteval_key > 0
+    any_applies = np.zeros(n, dtype=bool)
+    for code in codes:
+        any_applies |= outcomes[code].applies
+    low = pd.array(np.where(any_fired, True, False), dtype="boolean")
+    low[~any_fired & (any_noteval | ~any_applies)] = pd.NA
+    return pd.DataFrame({"low_efficiency": low, "low_eff_reasons": reason_text, "low_eff_not_evaluated": noteval_text})
+
+
+def _texts(key: np.ndarray, render) -> np.ndarray:
+    uniques, inverse = np.unique(key, return_inverse=True)
+    table = np.array([render(int(k)) for k in uniques], dtype=object)
+    return table[inverse.reshape(-1)]

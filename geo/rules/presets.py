@@ -1,0 +1,578 @@
+"""Rule presets: loading, ``extends`` merging and strict validation.
+
+A preset is a YAML data file (``geo/rules/presets/<name>.yaml``) holding every threshold the
+analysis uses: the idle-land rules (国土资源部令第53号), the low-efficiency rules and exemptions
+(domain.md §2, §4), the 亩均效益 scheme (domain.md §5, its own files ``mujun-<name>.yaml``) and the
+zone-indicator ideal values and weights (domain.md §3). Nothing of that lives in code.
+
+A user file names its parent with ``extends`` (default ``national``) and overrides any value:
+mappings merge key by key, lists and scalars replace. The merged document is validated by pydantic
+models with ``extra='forbid'``, so a misspelled key is refused before anything runs, with a
+:class:`~geo.errors.ConfigError` naming the key, its path and the keys allowed there.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from geo.errors import ConfigError
+
+PRESET_DIR = Path(__file__).parent / "presets"
+
+#: the low-efficiency reason codes of contract §4, in report order
+REASON_CODES: tuple[str, ...] = (
+    "far_below_min",
+    "coef_below_min",
+    "admin_over_max",
+    "green_over_max",
+    "invest_below_min",
+    "tax_below_avg_share",
+    "policy_eliminated",
+    "dangerous_building",
+    "use_mismatch",
+    "rs_unbuilt",
+    "idle",
+)
+ReasonCode = Literal[
+    "far_below_min",
+    "coef_below_min",
+    "admin_over_max",
+    "green_over_max",
+    "invest_below_min",
+    "tax_below_avg_share",
+    "policy_eliminated",
+    "dangerous_building",
+    "use_mismatch",
+    "rs_unbuilt",
+    "idle",
+]
+
+#: 亩均效益 indicators panhuo can derive from the parcel schema (domain.md §5.1 formulas)
+MujunIndicatorName = Literal[
+    "tax_per_mu",  # 亩均税收 = tax_wan / area_mu
+    "revenue_per_mu",  # 亩均营业收入 = revenue_wan / area_mu
+    "value_added_per_mu",  # 亩均增加值 = value_added_wan / area_mu
+    "value_added_per_energy",  # 单位能耗增加值 = value_added_wan / energy_tce
+    "revenue_per_energy",  # 单位能耗营业收入 = revenue_wan / energy_tce
+    "labour_productivity",  # 全员劳动生产率 = value_added_wan / employees
+    "rd_share",  # R&D 经费支出占营业收入比 = rd_wan / revenue_wan
+]
+
+ZoneIndicatorName = Literal[
+    "land_development_rate",
+    "land_supply_rate",
+    "land_built_rate",
+    "industrial_land_rate",
+    "high_tech_land_rate",
+    "overall_far",
+    "building_density",
+    "industrial_far",
+    "industrial_building_coef",
+    "industrial_invest_intensity",
+    "industrial_tax_intensity",
+    "overall_tax_intensity",
+    "idle_land_rate",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- idle land
+
+
+class IdleRules(_Strict):
+    """Thresholds of 《闲置土地处置办法》 (国土资源部令第53号); see domain.md §1."""
+
+    supplied_types: list[str] = Field(default_factory=lambda: ["划拨", "出让", "租赁"])
+    fee_rate: float = Field(0.20, ge=0, le=1)
+    stalled_developed_share: float = Field(1 / 3, gt=0, le=1)
+    stalled_invest_share: float = Field(0.25, gt=0, le=1)
+    #: ``land``: developed_area_m2 / area_m2 (国土资厅函〔2002〕101号); ``floor``: developed_area_m2 /
+    #: floor_area_m2, the local reading "应动工开发建设总面积 = 建筑面积" (domain.md §1.3)
+    stalled_area_basis: Literal["land", "floor"] = "land"
+    #: a missing gov_cause means no verified government cause (Art. 8 needs verification) or unknown
+    missing_gov_cause: Literal["no_cause", "unknown"] = "no_cause"
+
+
+# --------------------------------------------------------------------------- low efficiency
+
+
+class _Rule(_Strict):
+    enabled: bool = True
+    scope: str = "industrial"
+
+
+class FarRule(_Rule):
+    """far_below_min: FAR < max(absolute_min, control_share × table[industry_code])."""
+
+    table: dict[str, float]
+    table_source: str = ""
+    absolute_min: float | None = Field(None, ge=0)
+    control_share: float = Field(1.0, gt=0, le=2)
+    unknown_industry: Literal["not_evaluated", "fallback"] = "not_evaluated"
+    fallback_min: float | None = Field(None, ge=0)
+
+    @field_validator("table", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k).zfill(2) if str(k).isdigit() else str(k): v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _fallback_given(self) -> FarRule:
+        if self.unknown_industry == "fallback" and self.fallback_min is None:
+            raise ValueError("unknown_industry: fallback needs fallback_min (需要给出 fallback_min)")
+        return self
+
+
+class MinRule(_Rule):
+    """A ratio that must reach a minimum."""
+
+    min: float = Field(ge=0)
+
+
+class MaxRule(_Rule):
+    """A ratio that must not exceed a maximum."""
+
+    max: float = Field(ge=0)
+
+
+class TaxRule(_Rule):
+    """tax_below_avg_share: 亩均税收 < share × (park or sector) average 亩均税收."""
+
+    share: float = Field(0.40, gt=0, le=1)
+    reference: Literal["park", "sector"] = "park"
+    #: how the average is formed: Σ tax / Σ 亩 (area_weighted) or the mean of firms' 亩均税收
+    average: Literal["area_weighted", "mean"] = "area_weighted"
+    #: a sector with fewer taxed parcels than this falls back to the park average
+    sector_min_count: int = Field(3, ge=1)
+
+
+class PolicyRule(_Rule):
+    """policy_eliminated: policy_class in the listed classes."""
+
+    classes: list[str] = Field(default_factory=lambda: ["淘汰", "禁止"])
+
+
+class BuildingRule(_Rule):
+    """dangerous_building: building_grade in the listed JGJ 125 grades."""
+
+    grades: list[str] = Field(default_factory=lambda: ["C", "D"])
+
+
+class UseMismatchRule(_Rule):
+    """use_mismatch: the current use is not among the prefixes allowed under the planned use.
+
+    ``compat`` maps a planned-use code prefix to the current-use prefixes allowed under it; the longest
+    matching planned prefix wins. A planned code matched by no key allows a current code that shares
+    its prefix (one is a prefix of the other).
+    """
+
+    scope: str = "all"
+    compat: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class RsUnbuiltRule(_Rule):
+    """rs_unbuilt: recorded as built, but the rasters show mostly vegetation or bare ground."""
+
+    scope: str = "all"
+    ndvi_raster: str = "ndvi"
+    builtup_raster: str = "builtup"
+    #: mean NDVI at or above this ⇒ vegetated
+    ndvi_min: float = 0.35
+    #: mean built-up index at or below this ⇒ not built up
+    builtup_max: float = 0.30
+    #: share of the parcel covered by valid pixels needed to trust the means
+    min_coverage: float = Field(0.5, ge=0, le=1)
+    #: with no raster given the rule is ``not_evaluated`` (the parcel is not counted as efficient) or skipped
+    when_no_raster: Literal["not_evaluated", "skip"] = "not_evaluated"
+
+
+class IdleReasonRule(_Rule):
+    """idle: the parcel's idle_status is one of the idle classes."""
+
+    scope: str = "all"
+
+
+class LowEffRules(_Strict):
+    """Every rule of contract §4, keyed by its reason code."""
+
+    far_below_min: FarRule
+    coef_below_min: MinRule
+    admin_over_max: MaxRule
+    green_over_max: MaxRule
+    invest_below_min: MinRule
+    tax_below_avg_share: TaxRule
+    policy_eliminated: PolicyRule
+    dangerous_building: BuildingRule
+    use_mismatch: UseMismatchRule
+    rs_unbuilt: RsUnbuiltRule
+    idle: IdleReasonRule
+
+
+class Exemption(_Strict):
+    """An exemption: when its condition holds for a parcel, the listed reasons are waived.
+
+    kinds: ``in_production_lt`` (as-of year − production_year < years), ``above_scale`` (规上),
+    ``high_tech`` (高新技术/战略性新兴), ``far_with_tax_over`` (亩均税收 > tax_per_mu_min).
+    """
+
+    enabled: bool = True
+    kind: Literal["in_production_lt", "above_scale", "high_tech", "far_with_tax_over"]
+    label_zh: str = ""
+    years: int | None = Field(None, ge=0)
+    tax_per_mu_min: float | None = Field(None, ge=0)
+    waives: list[ReasonCode]
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Exemption:
+        if self.kind == "in_production_lt" and self.years is None:
+            raise ValueError("kind in_production_lt needs years (需要给出 years)")
+        if self.kind == "far_with_tax_over" and self.tax_per_mu_min is None:
+            raise ValueError("kind far_with_tax_over needs tax_per_mu_min (需要给出 tax_per_mu_min)")
+        return self
+
+
+class LowEfficiency(_Strict):
+    """Low-efficiency rules and exemptions."""
+
+    #: land-use scope of the rules applies only to supplied land (未供 land is not existing construction land)
+    supplied_only: bool = True
+    rules: LowEffRules
+    exemptions: dict[str, Exemption] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- 亩均效益
+
+
+class MujunIndicator(_Strict):
+    """One graded indicator: its weight and, for benchmark normalisation, the benchmark value."""
+
+    weight: float = Field(gt=0)
+    #: a number (e.g. the county average of last year) or ``mean`` (the mean over graded firms)
+    benchmark: float | Literal["mean"] = "mean"
+    label_zh: str = ""
+
+
+class MujunGroup(_Strict):
+    """The indicators of one firm group (规上 or 规下)."""
+
+    indicators: dict[MujunIndicatorName, MujunIndicator]
+
+
+class MujunScheme(_Strict):
+    """A 亩均效益 grading scheme (domain.md §5)."""
+
+    name: str
+    title: str
+    provisional: bool = False
+    provenance: dict[str, str] = Field(default_factory=dict)
+    #: ``benchmark``: w × x / b; ``minmax``: w × [20 + 80 × (x − min)/(max − min)] / 100
+    normalisation: Literal["benchmark", "minmax"]
+    scope: str = "industrial"
+    above_scale: MujunGroup
+    below_scale: MujunGroup
+    #: firms whose above_scale flag is missing are graded as 规下, or not graded
+    scale_unknown: Literal["below_scale", "not_graded"] = "below_scale"
+    #: a missing value scores the mean item score of the group's firms that have it, or zero
+    missing: Literal["average", "zero"] = "average"
+    #: class shares by rank, best first; they must sum to 1
+    classes: dict[Literal["A", "B", "C", "D"], float]
+
+    @field_validator("classes")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        if list(value) != sorted(value):
+            raise ValueError("classes must be listed A, B, C, D in order (按 A、B、C、D 顺序)")
+        total = sum(value.values())
+        if abs(total - 1.0) > 1e-6 or any(v < 0 for v in value.values()):
+            raise ValueError(f"class shares must be ≥ 0 and sum to 1, got {total:g} (各档比例之和应为1)")
+        return value
+
+
+class MujunSelection(_Strict):
+    """In a rules preset: which 亩均 scheme to use, and optional overrides of its values."""
+
+    scheme: str = "guangxi-provisional"
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- zone indicators
+
+
+class ScoreItem(_Strict):
+    """One indicator of the intensity score: composite weight, ideal value and direction."""
+
+    weight: float = Field(gt=0)
+    ideal: float = Field(gt=0)
+    direction: Literal["positive", "negative"] = "positive"
+
+
+class Indicators(_Strict):
+    """Mapping parcels to the 2014 规程 categories, zone type, scoring and potential (domain.md §3)."""
+
+    #: current-use code prefixes of each built-up category (A1, A2, A31, A32, A4, A51, A52; rest A6)
+    built_categories: dict[str, list[str]]
+    #: current uses that count as built without floor area or footprint (roads, utilities, green)
+    built_without_buildings: list[str]
+    #: planned (or current) uses of land that cannot be built on (C)
+    non_buildable: list[str]
+    #: unsupplied buildable land counts as ready for supply (B21) rather than not ready (B22)
+    unsupplied_ready: bool = True
+    #: planned uses of unsupplied land counted as E21 (industrial/warehouse) and E1 (allocation)
+    supply_industrial: list[str] = Field(default_factory=lambda: ["10", "11"])
+    supply_allocation: list[str] = Field(default_factory=lambda: ["08", "12", "13", "14"])
+    zone_type: Literal["auto", "industry_led", "industry_city"] = "auto"
+    industry_led_a2_share: float = Field(0.30, ge=0, le=1)
+    industry_city_a1_share: float = Field(0.25, ge=0, le=1)
+    #: years of supply history averaged for years_of_supply
+    supply_history_years: int = Field(3, ge=1)
+    scores: dict[Literal["industry_led", "industry_city"], dict[ZoneIndicatorName, ScoreItem]]
+
+
+class DataChecks(_Strict):
+    """Tolerances of the data-quality checks."""
+
+    #: a recorded area may exceed the geometry's area by this share before it is called impossible
+    area_tolerance: float = Field(0.01, ge=0)
+    #: dates before this are implausible
+    earliest_date: str = "1949-10-01"
+
+
+# --------------------------------------------------------------------------- the preset
+
+
+class RulesPreset(_Strict):
+    """A complete, validated rules preset."""
+
+    name: str
+    title: str
+    provisional: bool = False
+    extends: str | None = None
+    #: where each value comes from (shown in the report's 规则参数 sheet)
+    provenance: dict[str, str] = Field(default_factory=dict)
+    #: named lists of current-use code prefixes the rules are scoped to
+    scopes: dict[str, list[str]]
+    idle: IdleRules = Field(default_factory=IdleRules)
+    low_efficiency: LowEfficiency
+    mujun: MujunSelection = Field(default_factory=MujunSelection)
+    indicators: Indicators
+    data_checks: DataChecks = Field(default_factory=DataChecks)
+
+    @model_validator(mode="after")
+    def _scopes_exist(self) -> RulesPreset:
+        known = {*self.scopes, "all"}
+        for code in REASON_CODES:
+            rule = getattr(self.low_efficiency.rules, code)
+            if rule.scope not in known:
+                raise ValueError(
+                    f"low_efficiency.rules.{code}.scope: unknown scope {rule.scope!r}; "
+                    f"allowed: {sorted(known)} (未定义的适用范围)"
+                )
+        return self
+
+    def scope_prefixes(self, scope: str) -> list[str] | None:
+        """Land-use prefixes of a scope; ``None`` for ``all``."""
+        return None if scope == "all" else list(self.scopes[scope])
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A rules preset together with the resolved 亩均 scheme and the merged source document."""
+
+    rules: RulesPreset
+    mujun: MujunScheme
+    document: dict[str, Any] = field(repr=False)
+    source: str
+
+    @property
+    def name(self) -> str:
+        """The preset's name."""
+        return self.rules.name
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def available_presets() -> list[str]:
+    """Names of the bundled rules presets."""
+    return sorted(
+        p.stem for p in PRESET_DIR.glob("*.yaml") if not p.stem.startswith(("_", "mujun-"))
+    )
+
+
+def available_mujun_schemes() -> list[str]:
+    """Names of the bundled 亩均效益 schemes."""
+    return sorted(p.stem.removeprefix("mujun-") for p in PRESET_DIR.glob("mujun-*.yaml"))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: 规则文件不是 UTF-8 编码 (preset file is not UTF-8): {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: 无法读取规则文件 (cannot read preset file): {error.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: YAML 格式错误 (invalid YAML): {error}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: 规则文件顶层应为键值映射 (top level must be a mapping of keys)")
+    return data
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into ``base``: mappings merge key by key; lists and scalars replace."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _is_file_reference(spec: str) -> bool:
+    return spec.endswith((".yaml", ".yml")) or "/" in spec or "\\" in spec or Path(spec).is_file()
+
+
+def _resolve_document(spec: str, chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
+    """Read a preset by name or path and merge it over its ``extends`` parents."""
+    if _is_file_reference(spec):
+        path = Path(spec)
+        if not path.is_file():
+            raise ConfigError(f"{spec}: 规则文件不存在 (preset file not found)")
+        data = _read_yaml(path)
+        default_parent: str | None = "national"
+        source = str(path)
+    else:
+        path = PRESET_DIR / f"{spec}.yaml"
+        if spec.startswith(("_", "mujun-")) or not path.is_file():
+            raise ConfigError(
+                f"--rules {spec!r}: 未知的规则预设 (unknown preset); "
+                f"可用 available: {', '.join(available_presets())}，或给出 YAML 文件路径 (or a YAML file path)"
+            )
+        data = _read_yaml(path)
+        default_parent = None
+        source = spec
+    if source in chain:
+        raise ConfigError(f"{source}: extends 形成循环 (extends cycle): {' → '.join((*chain, source))}")
+    parent = data.get("extends", default_parent)
+    if parent is None:
+        return data, source
+    if not isinstance(parent, str):
+        raise ConfigError(f"{source}: extends 应为预设名称或文件路径 (extends must be a preset name or path)")
+    if _is_file_reference(parent) and not Path(parent).is_absolute() and path.parent != PRESET_DIR:
+        parent = str(path.parent / parent)
+    base, _ = _resolve_document(parent, (*chain, source))
+    merged = deep_merge(base, data)
+    if "name" not in data:
+        merged["name"] = f"{base.get('name', parent)}+{path.stem}"
+    return merged, source
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The model classes or containers an annotation may hold (Optional/Union/Annotated removed)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        out: list[Any] = []
+        for arg in typing.get_args(annotation):
+            out.extend(_unwrap(arg))
+        return out
+    return [annotation]
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """Walk ``loc`` (all but its last element) through the model; the keys allowed at its end."""
+    current: list[Any] = [model]
+    for part in loc[:-1]:
+        nxt: list[Any] = []
+        for candidate in current:
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                fld = candidate.model_fields.get(str(part))
+                if fld is not None:
+                    nxt.extend(_unwrap(fld.annotation))
+            elif typing.get_origin(candidate) is dict:
+                nxt.extend(_unwrap(typing.get_args(candidate)[1]))
+        current = nxt
+    for candidate in current:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return list(candidate.model_fields)
+    return None
+
+
+def _format_validation(error: ValidationError, model: type[BaseModel], source: str, prefix: str = "") -> str:
+    lines = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        path = prefix + ".".join(str(p) for p in loc)
+        if item["type"] == "extra_forbidden":
+            allowed = _allowed_keys(model, loc)
+            hint = f"；允许的键 allowed keys: {', '.join(allowed)}" if allowed else ""
+            lines.append(f"未知的键 unknown key {loc[-1]!r} at {path}{hint}")
+        elif item["type"] == "missing":
+            lines.append(f"缺少必需的键 missing key {path}")
+        else:
+            lines.append(f"{path}: {item['msg']} (got {item.get('input')!r})")
+    return f"{source}: 规则预设无效 (invalid preset): " + "; ".join(lines)
+
+
+def load_mujun_scheme(name: str, overrides: dict[str, Any] | None = None) -> MujunScheme:
+    """Load a bundled 亩均效益 scheme by name, apply overrides and validate it."""
+    path = PRESET_DIR / f"mujun-{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            f"mujun.scheme {name!r}: 未知的亩均效益评价方案 (unknown scheme); "
+            f"可用 available: {', '.join(available_mujun_schemes())}"
+        )
+    data = deep_merge(_read_yaml(path), overrides or {})
+    try:
+        return MujunScheme.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_format_validation(error, MujunScheme, f"mujun-{name}", "mujun.overrides.")) from None
+
+
+def load_preset(spec: str | Path | Preset = "national") -> Preset:
+    """Load, merge and validate a rules preset by name or YAML path.
+
+    Parameters
+    ----------
+    spec
+        A bundled preset name (``national``, ``zhejiang-jinhua``, ``guangxi-provisional``), the path of
+        a user YAML (``extends`` defaults to ``national``), or an already loaded :class:`Preset`.
+
+    Raises
+    ------
+    ConfigError
+        The name or file is unknown, the YAML is malformed, a key is misspelled or a value is invalid.
+        The message names the key, its path and the keys allowed there.
+    """
+    if isinstance(spec, Preset):
+        return spec
+    document, source = _resolve_document(str(spec))
+    try:
+        rules = RulesPreset.model_validate(document)
+    except ValidationError as error:
+        raise ConfigError(_format_validation(error, RulesPreset, source)) from None
+    mujun = load_mujun_scheme(rules.mujun.scheme, rules.mujun.overrides)
+    if mujun.scope not in {*rules.scopes, "all"}:
+        raise ConfigError(
+            f"{source}: mujun scheme {mujun.name!r} scope {mujun.scope!r} is not a scope of the preset; "
+            f"allowed: {sorted({*rules.scopes, 'all'})}"
+        )
+    return Preset(rules, mujun, document, source)
