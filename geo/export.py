@@ -1,0 +1,366 @@
+"""Writing an analysis to disk: parcels.gpkg, parcels.csv, report.xlsx, indicators.json, data_issues.csv.
+
+- ``parcels.gpkg`` layer ``parcels``: every parcel, original attributes under canonical names, the
+  computed columns of contract §3 (and ``rs_<name>_*`` when rasters were given).
+- ``parcels.csv``: the same rows without geometry, UTF-8 with BOM and Chinese headers for Excel;
+  dates as 2026-06-30, 亩 with two decimals, booleans as 是/否.
+- ``report.xlsx``: 汇总 (counts, 亩 and fees by idle status and by reason), one sheet per idle status
+  that occurs, 低效用地, 指标, 规则参数 (the preset with its provenance), 数据问题.
+- ``indicators.json``: exactly the keys of contract §5.
+- ``data_issues.csv``: parcel id, column, value, problem (UTF-8 with BOM).
+- ``summary.json``: the console summary as data (for the service and the briefing).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from geo.errors import InputError
+from geo.indicators import INDICATOR_LABELS_ZH, RATE_KEYS, ZONE_TYPE_ZH
+from geo.rules.idle import STATUS_LABELS_ZH, STATUSES
+from geo.schema import LABELS_ZH
+
+if TYPE_CHECKING:
+    from geo.analysis import AnalysisResult
+
+#: Chinese headers of the computed columns (the canonical ones come from geo.schema.LABELS_ZH)
+COMPUTED_LABELS_ZH: dict[str, str] = {
+    "area_m2": "面积（m²）",
+    "area_mu": "面积（亩）",
+    "far": "容积率",
+    "building_coef": "建筑系数",
+    "admin_ratio": "行政办公及生活服务设施用地比重",
+    "green_ratio": "绿地率",
+    "invest_intensity": "投资强度（万元/公顷）",
+    "tax_per_mu": "亩均税收（万元/亩）",
+    "idle_status": "闲置状态",
+    "idle_status_zh": "闲置状态说明",
+    "idle_basis": "闲置认定依据",
+    "idle_fee_wan": "土地闲置费（万元）",
+    "low_efficiency": "是否低效用地",
+    "low_eff_reasons": "低效原因",
+    "low_eff_not_evaluated": "未评价规则",
+    "mujun_score": "亩均效益得分",
+    "mujun_class": "亩均效益分类",
+    "mujun_group": "亩均评价组别",
+    "far_min": "容积率下限",
+    "zone_category": "规程地类",
+    "supply_category": "供应状态",
+}
+RS_STAT_ZH = {"mean": "均值", "min": "最小值", "max": "最大值", "std": "标准差", "count": "有效像元数", "coverage": "有效覆盖率"}
+REASON_LABELS_ZH: dict[str, str] = {
+    "far_below_min": "容积率低于行业下限",
+    "coef_below_min": "建筑系数低于下限",
+    "admin_over_max": "行政办公及生活服务设施用地超比例",
+    "green_over_max": "绿地率超上限",
+    "invest_below_min": "投资强度低于下限",
+    "tax_below_avg_share": "亩均税收低于平均水平的规定比例",
+    "policy_eliminated": "属淘汰类或禁止类产业",
+    "dangerous_building": "危房（C、D级）",
+    "use_mismatch": "现状用途与规划用途不符",
+    "rs_unbuilt": "遥感显示基本未建成",
+    "idle": "闲置土地",
+}
+SHEET_NAMES = {
+    "summary": "汇总",
+    "low": "低效用地",
+    "indicators": "指标",
+    "preset": "规则参数",
+    "issues": "数据问题",
+}
+ISSUE_HEADERS_ZH = {"parcel_id": "地块编号", "column": "字段", "value": "值", "problem": "问题"}
+_DECIMALS = {"area_mu": 2, "area_m2": 2, "idle_fee_wan": 2, "far": 2, "far_min": 2, "mujun_score": 2}
+
+
+def header_zh(column: str) -> str:
+    """The Chinese header of a column (canonical, computed or ``rs_<name>_<stat>``)."""
+    if column in COMPUTED_LABELS_ZH:
+        return COMPUTED_LABELS_ZH[column]
+    if column in LABELS_ZH:
+        return LABELS_ZH[column]
+    if column.startswith("rs_"):
+        name, _, stat = column[3:].rpartition("_")
+        if stat in RS_STAT_ZH:
+            return f"遥感{name}{RS_STAT_ZH[stat]}"
+    return column
+
+
+def table_for_people(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns as officials read them: dates as text, booleans 是/否, rounded figures, Chinese status."""
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        if column == "geometry" or values.dtype.name == "geometry":
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
+        elif pd.api.types.is_bool_dtype(values) or str(values.dtype) == "boolean":
+            b = values.astype("boolean")
+            out[column] = pd.Series(np.where(b.fillna(False), "是", "否"), index=frame.index, dtype=object).where(
+                b.notna(), None
+            )
+        elif column in _DECIMALS and pd.api.types.is_numeric_dtype(values):
+            out[column] = values.astype("float64").round(_DECIMALS[column])
+        elif pd.api.types.is_float_dtype(values):
+            out[column] = values.round(4)
+        else:
+            out[column] = values
+        if column == "idle_status":
+            out["idle_status_zh"] = values.map(STATUS_LABELS_ZH)
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_gpkg(result: AnalysisResult, path: Path) -> None:
+    """parcels.gpkg, layer ``parcels`` (nullable booleans become 0/1/null integers as GeoPackage stores them)."""
+    gdf = result.parcels.copy()
+    for column in gdf.columns:
+        if str(gdf[column].dtype) == "boolean":
+            gdf[column] = gdf[column].astype("Int8")
+    gdf.to_file(path, layer="parcels", driver="GPKG", engine="pyogrio")
+
+
+def write_csv(result: AnalysisResult, path: Path) -> None:
+    """parcels.csv: UTF-8 with BOM, Chinese headers."""
+    people = table_for_people(result.parcels)
+    people.columns = [header_zh(c) for c in people.columns]
+    people.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def write_indicators(result: AnalysisResult, path: Path) -> None:
+    """indicators.json with exactly the keys of contract §5."""
+    path.write_text(json.dumps(_jsonable(result.indicators), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_issues(result: AnalysisResult, path: Path) -> None:
+    """data_issues.csv (UTF-8 with BOM, Chinese headers)."""
+    result.data_issues.rename(columns=ISSUE_HEADERS_ZH).to_csv(
+        path, index=False, encoding="utf-8-sig", lineterminator="\r\n"
+    )
+
+
+# ------------------------------------------------------------------------------------------ xlsx
+
+_HEAD_FONT = Font(bold=True)
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], widths: list[float] | None = None):
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = _HEAD_FONT
+        cell.fill = _HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        ws.append([_cell(v) for v in row])
+    ws.freeze_panes = "A2"
+    if widths is None:
+        widths = []
+        for i, head in enumerate(header):
+            sample = [len(str(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None]
+            widths.append(min(max([_display_width(head), *sample, 6]) + 2, 60))
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    return ws
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _parcel_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    people = table_for_people(frame)
+    header = [header_zh(c) for c in people.columns]
+    rows = people.astype(object).where(people.notna(), None).values.tolist()
+    return header, rows
+
+
+def _fmt_pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def write_report(result: AnalysisResult, path: Path) -> None:
+    """report.xlsx: summary, a sheet per idle status, low-efficiency parcels, indicators, preset, issues."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    s = result.summary
+    rows: list[list[Any]] = [
+        ["评价日期", s["as_of"], None, None],
+        ["规则预设", f"{s['preset']}（{result.preset.rules.title}）", None, None],
+        ["是否暂行", "是（暂定，待核实）" if s["preset_provisional"] else "否", None, None],
+        ["亩均效益方案", f"{result.preset.mujun.name}（{result.preset.mujun.title}）", None, None],
+        ["地块总数 / 总面积（亩）", s["parcels"], round(s["area_mu"], 2), None],
+        [None, None, None, None],
+        ["闲置状态", "宗数", "面积（亩）", "土地闲置费（万元）"],
+    ]
+    fees = result.parcels.groupby("idle_status")["idle_fee_wan"].sum(min_count=1)
+    for status in STATUSES:
+        item = s["idle_status"][status]
+        fee = fees.get(status)
+        rows.append(
+            [
+                f"{STATUS_LABELS_ZH[status]}（{status}）",
+                item["count"],
+                round(item["area_mu"], 2),
+                None if fee is None or pd.isna(fee) else round(float(fee), 2),
+            ]
+        )
+    rows.append(["闲置土地合计", s["idle"]["count"], round(s["idle"]["area_mu"], 2), round(s["idle"]["fee_wan"], 2)])
+    rows += [[None] * 4, ["低效用地认定", "宗数", "面积（亩）", None]]
+    for key, label in (("true", "低效"), ("false", "非低效"), ("null", "无法判定（有规则未评价）")):
+        item = s["low_efficiency"][key]
+        rows.append([label, item["count"], round(item["area_mu"], 2), None])
+    rows += [[None] * 4, ["低效原因 / 豁免", "宗数", "面积（亩）", None]]
+    for token, item in s["reasons"].items():
+        label = REASON_LABELS_ZH.get(token, token)
+        rows.append([f"{label}（{token}）", item["count"], round(item["area_mu"], 2), None])
+    rows += [[None] * 4, ["亩均效益分类", "企业宗数", None, None]]
+    for letter, count in s["mujun_classes"].items():
+        rows.append([letter, count, None, None])
+    rows += [[None] * 4, ["数据问题（条）", s["data_issues"], None, None]]
+    _sheet(wb, SHEET_NAMES["summary"], ["项目", "数值", "面积（亩）", "金额（万元）"], rows, [44, 40, 14, 18])
+
+    parcels = result.parcels
+    for status in STATUSES:
+        subset = parcels[parcels["idle_status"] == status]
+        if subset.empty:
+            continue
+        header, body = _parcel_rows(subset)
+        _sheet(wb, STATUS_LABELS_ZH[status][:31], header, body)
+    low = parcels[parcels["low_efficiency"].fillna(False).astype(bool)]
+    if not low.empty:
+        header, body = _parcel_rows(low)
+        _sheet(wb, SHEET_NAMES["low"], header, body)
+
+    ind = result.indicators
+    ind_rows: list[list[Any]] = [
+        ["zone_type", INDICATOR_LABELS_ZH["zone_type"], ZONE_TYPE_ZH.get(ind["zone_type"] or "", "—"), ind["zone_type"]]
+    ]
+    for key, value in ind.items():
+        if key in ("zone_type", "potential"):
+            continue
+        shown = _fmt_pct(value) if key in RATE_KEYS else ("—" if value is None else round(value, 4))
+        ind_rows.append([key, INDICATOR_LABELS_ZH.get(key, key), shown, value])
+    for key, value in ind["potential"].items():
+        shown = "—" if value is None else round(value, 2)
+        ind_rows.append([f"potential.{key}", INDICATOR_LABELS_ZH.get(key, key), shown, value])
+    details = result.indicator_details
+    if details:
+        ind_rows.append([None] * 4)
+        ind_rows.append(["规程地类面积（公顷）", None, None, None])
+        for key, value in details.get("areas_ha", {}).items():
+            ind_rows.append([key, "面积（公顷）", round(value, 4), value])
+        for key, value in details.get("standardised_scores", {}).items():
+            ind_rows.append([f"S.{key}", "标准化分值", "—" if value is None else round(value, 2), value])
+        for key, value in details.get("parcels_lacking_values", {}).items():
+            ind_rows.append([f"lacking.{key}", "缺值地块数（按0计）", value, value])
+    _sheet(wb, SHEET_NAMES["indicators"], ["指标代码", "指标", "数值", "原始值"], ind_rows, [34, 40, 16, 22])
+
+    preset_rows = _preset_rows(result)
+    _sheet(wb, SHEET_NAMES["preset"], ["参数", "取值", "来源 / 说明"], preset_rows, [52, 48, 90])
+
+    issues = result.data_issues
+    issue_rows = issues.astype(object).where(issues.notna(), None).values.tolist()
+    _sheet(wb, SHEET_NAMES["issues"], [ISSUE_HEADERS_ZH[c] for c in issues.columns], issue_rows, [16, 22, 18, 80])
+    wb.save(path)
+
+
+def _flatten(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
+    else:
+        out.append((prefix, value))
+
+
+def _preset_rows(result: AnalysisResult) -> list[list[Any]]:
+    preset = result.preset
+    rows: list[list[Any]] = [
+        ["预设名称", preset.name, preset.rules.title],
+        ["来源", preset.source, "暂行预设，数值待核实" if preset.rules.provisional else ""],
+        ["亩均效益方案", preset.mujun.name, preset.mujun.title],
+    ]
+    for key, text in preset.rules.provenance.items():
+        rows.append([f"provenance.{key}", "", text])
+    for key, text in preset.mujun.provenance.items():
+        rows.append([f"mujun.provenance.{key}", "", text])
+    flat: list[tuple[str, Any]] = []
+    document = preset.rules.model_dump(exclude={"provenance", "name", "title", "extends", "provisional"})
+    _flatten("", document, flat)
+    _flatten("mujun", preset.mujun.model_dump(exclude={"provenance", "name", "title"}), flat)
+    provenance = preset.rules.provenance
+    for key, value in flat:
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+        matches = [p for p in provenance if p and f".{p}." in f".{key}."]
+        note = provenance[max(matches, key=len)] if matches else ""
+        rows.append([key, shown, note])
+    return rows
+
+
+def write_outputs(result: AnalysisResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write every output file of ``panhuo analyze`` into ``out_dir`` (created if needed).
+
+    Returns
+    -------
+    dict
+        File role → path: ``parcels_gpkg``, ``parcels_csv``, ``report_xlsx``, ``indicators_json``,
+        ``data_issues_csv``, ``summary_json``.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"--out {out}: 无法创建输出目录 (cannot create the output directory): {error.strerror}") from None
+    paths = {
+        "parcels_gpkg": out / "parcels.gpkg",
+        "parcels_csv": out / "parcels.csv",
+        "report_xlsx": out / "report.xlsx",
+        "indicators_json": out / "indicators.json",
+        "data_issues_csv": out / "data_issues.csv",
+        "summary_json": out / "summary.json",
+    }
+    if paths["parcels_gpkg"].exists():
+        paths["parcels_gpkg"].unlink()
+    write_gpkg(result, paths["parcels_gpkg"])
+    write_csv(result, paths["parcels_csv"])
+    write_report(result, paths["report_xlsx"])
+    write_indicators(result, paths["indicators_json"])
+    write_issues(result, paths["data_issues_csv"])
+    summary = {**result.summary, "indicator_details": result.indicator_details}
+    paths["summary_json"].write_text(
+        json.dumps(_jsonable(summary), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return paths
