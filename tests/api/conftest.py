@@ -1,0 +1,228 @@
+"""Fixtures of the API tests: the app on SQLite and on a throwaway PostgreSQL/PostGIS server.
+
+The PostgreSQL server is Debian's: ``initdb`` into a temporary directory (as the ``postgres``
+user when the tests run as root, as CI does), ``pg_ctl start`` on a free loopback port with its
+unix socket inside the same directory, a template database with PostGIS from which every test
+gets a fresh database, and ``pg_ctl stop`` at the end. Missing binaries FAIL the tests with the
+message of ``.ci/sysdeps.sh`` — they are never skipped.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import HttpSettings, JobSettings, Settings, StoreSettings, UploadLimits
+
+SYSDEPS_MESSAGE = (
+    "panhuo tests need these Debian packages: postgresql postgresql-15-postgis-3 "
+    "(run: sudo apt-get install -y postgresql postgresql-15-postgis-3, or `bash .ci/sysdeps.sh`)"
+)
+
+
+def _pg_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found or not glob.glob("/usr/share/postgresql/*/extension/postgis.control"):
+        pytest.fail(SYSDEPS_MESSAGE, pytrace=False)
+    return Path(found[-1]).parent
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PgServer:
+    """A running throwaway PostgreSQL server."""
+
+    bindir: Path
+    root: Path
+    port: int
+    user: str = "panhuo"
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        out = subprocess.run(
+            [str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", database]
+            + ["-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PGCONNECT_TIMEOUT": "10"},
+        )
+        return out.stdout.strip()
+
+    def fresh_database(self) -> str:
+        name = "t_" + secrets.token_hex(6)
+        self.psql(f"CREATE DATABASE {name} TEMPLATE panhuo_template")
+        return name
+
+
+def _as_owner(cmd: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """Start Debian's PostgreSQL in a temporary directory for the whole session."""
+    bindir = _pg_bin()
+    root = Path(tempfile.mkdtemp(prefix="panhuo-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+        root.chmod(0o755)
+    port = _free_port()
+    subprocess.run(
+        _as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "panhuo", "-A", "trust", "-E", "UTF8", "--no-sync"]),
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    subprocess.run(
+        _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
+        check=True,
+        capture_output=True,
+    )
+    server = PgServer(bindir=bindir, root=root, port=port)
+    try:
+        server.psql("CREATE DATABASE panhuo_template")
+        server.psql("CREATE EXTENSION postgis; CREATE SCHEMA panhuo_results;", database="panhuo_template")
+        yield server
+    finally:
+        subprocess.run(
+            _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def make_settings(data_dir: Path, database_url: str | None = None, **jobs: Any) -> Settings:
+    """Test settings: small caps so hostile-upload tests stay fast."""
+    return Settings(
+        store=StoreSettings(data_dir=data_dir, database_url=database_url),
+        uploads=UploadLimits(
+            max_upload_mb=4,
+            max_body_kb=64,
+            zip_max_entries=20,
+            zip_max_expanded_mb=8,
+            zip_max_ratio=200,
+            max_layers=5,
+            raster_max_side=4096,
+            raster_max_pixels=4096 * 4096,
+            raster_max_bands=8,
+            raster_max_block=1024,
+            ingest_time_limit_s=60,
+        ),
+        jobs=JobSettings(**{"workers": 2, "queue": 4, "time_limit_s": 120, "memory_mb": 2048, **jobs}),
+        http=HttpSettings(cors_origins=[]),
+    )
+
+
+@dataclass
+class Api:
+    """A running app with tokens in two workspaces."""
+
+    client: TestClient
+    settings: Settings
+    tokens: dict[str, str]
+
+    def h(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def upload(self, who: str, name: str, data: bytes) -> Any:
+        return self.client.post("/datasets", headers=self.h(who), files={"file": (name, data)})
+
+    def wait(self, who: str, job_id: str, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.client.get(f"/jobs/{job_id}", headers=self.h(who)).json()
+            if job["status"] in ("successful", "failed", "dismissed"):
+                return dict(job)
+            time.sleep(0.1)
+        raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+def start_api(settings: Settings) -> Iterator[Api]:
+    """Build the app, create one token per role in workspace ``ws1`` and a planner in ``ws2``."""
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        store = app.state.store
+        tokens = {}
+        for who, role, ws in (
+            ("admin", "admin", "ws1"),
+            ("planner", "planner", "ws1"),
+            ("viewer", "viewer", "ws1"),
+            ("other", "planner", "ws2"),
+            ("other_admin", "admin", "ws2"),
+        ):
+            tokens[who] = store.create_token(who, role, ws)[1]
+        yield Api(client=client, settings=settings, tokens=tokens)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    if backend == "sqlite":
+        return None
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.url(server.fresh_database())
+
+
+@pytest.fixture
+def api(tmp_path: Path, database_url: str | None) -> Iterator[Api]:
+    """The app on SQLite and on PostgreSQL (each test using it runs on both)."""
+    yield from start_api(make_settings(tmp_path / "data", database_url))
+
+
+@pytest.fixture
+def sqlite_api(tmp_path: Path) -> Iterator[Api]:
+    """The app on SQLite only (storage-independent behaviour: uploads, conventions)."""
+    yield from start_api(make_settings(tmp_path / "data"))
+
+
+# ---------------------------------------------------------------------- tiny data, explicit CRS
+def parcels_geojson(n: int = 3, crs: str | None = "EPSG:4524") -> bytes:
+    """``n`` square parcels of 100 m × 100 m in CGCS2000 / 3-degree GK zone 36 (EPSG:4524)."""
+    features = []
+    for i in range(n):
+        x0, y0 = 36_500_000 + i * 200.0, 2_500_000.0
+        ring = [[x0, y0], [x0 + 100, y0], [x0 + 100, y0 + 100], [x0, y0 + 100], [x0, y0]]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"parcel_id": f"YL-{i:03d}", "地块名称": f"地块{i}", "tax_wan": 10.0 * i},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    doc: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if crs:
+        doc["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs.split(':')[1]}"}}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
