@@ -1,0 +1,959 @@
+"""Read any vector layer panhuo accepts into a validated GeoDataFrame and an :class:`IngestReport`.
+
+Public entry points:
+
+* :func:`read_parcels` — the parcel layer in canonical columns (contract.md §2), or an error;
+* :func:`inspect_path` — the report alone, listing problems instead of raising for them;
+* :func:`read_layer` — any other layer (demand points, roads, facilities, exclusion zones) with
+  the same format, encoding and CRS handling but no parcel schema.
+
+The data flow is read → CRS → columns → ids → values → geometry, each step pure and vectorised:
+
+1. **Format** (:mod:`geo.formats`): the bytes must match the extension; zipped Shapefiles are
+   unpacked safely; GDAL is told the driver. GeoParquet is read with pyarrow.
+2. **Encoding** (:mod:`geo.encoding`): Shapefile text is decoded as the ``.cpg``, the DBF language
+   id or a strict UTF-8 → GBK → GB18030 test decides; a conflict is an error, never mojibake.
+   The other formats are UTF-8 by specification.
+3. **CRS** (:mod:`geo.crs`): from ``crs=`` (which overrides the file), the ``.prj``, the GeoPackage
+   srs, the GeoJSON ``crs`` member (a legacy projected CRS is honoured; without one RFC 7946 says
+   WGS 84) or the GeoParquet ``geo`` metadata. Missing → :class:`~geo.errors.CRSError` with a hint
+   from the coordinates' magnitude, never a guess. Coordinates that cannot be in the CRS → CRSError.
+   A geographic layer is reprojected to the CGCS2000 3-degree zone holding its centre.
+4. **Columns**: matched to :mod:`geo.schema` by canonical name or alias (case and surrounding spaces
+   ignored) and, for Shapefiles, by the 10-byte DBF truncation of exactly one alias. Unmatched
+   columns are kept under their original names.
+5. **Ids and values**: ``parcel_id`` must exist, be present on every row and unique; values are
+   coerced by :mod:`geo.coerce`; every value that cannot be read is listed.
+6. **Geometry** (:mod:`geo.geomcheck`): polygonal only; Z/M dropped; collections reduced to their
+   polygons; invalid polygons repaired with ``make_valid`` (each listed with its area change).
+   NULL and empty geometries are an error unless ``drop_empty=True``, which drops them and lists
+   them by id.
+
+GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off), and inputs are only
+read, never written.
+"""
+
+from __future__ import annotations
+
+import codecs
+import mmap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import pyproj.network
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from geo import crs as crsmod
+from geo.coerce import EXPECTED_ZH, coerce_column
+from geo.encoding import EncodingDecision, detect_dbf_encoding, read_dbf_header
+from geo.errors import (
+    CRSError,
+    EncodingError,
+    GeometryError,
+    NotFoundError,
+    PanhuoError,
+    SchemaError,
+    UnsupportedFormatError,
+)
+from geo.formats import DEFAULT_LIMITS, FORMATS, ReadLimits, Source, open_source, shapefile_parts
+from geo.geomcheck import POLYGONAL, GeometryCheck, check_geometries
+from geo.ingest_report import (
+    ColumnCoercion,
+    ColumnMatch,
+    DuplicateId,
+    GeometrySummary,
+    IngestReport,
+    Problem,
+    Repair,
+    RowRef,
+    UnreadableValue,
+)
+from geo.schema import FIELDS_BY_NAME, PARCEL_FIELDS, canonical_name
+
+__all__ = ["inspect_path", "read_layer", "read_parcels"]
+
+#: GDAL settings applied to pyogrio's GDAL when this module is imported (hardening.md §1.12):
+#: no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never fetched), no Python
+#: in VRTs. Drivers themselves are pinned per file by :mod:`geo.formats`.
+GDAL_CONFIG = {
+    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".panhuo-network-disabled",
+    "GDAL_HTTP_MAX_RETRY": "0",
+    "GDAL_HTTP_TIMEOUT": "1",
+    "GDAL_HTTP_PROXY": "127.0.0.1:9",
+    "PROJ_NETWORK": "OFF",
+    "GDAL_VRT_ENABLE_PYTHON": "NO",
+    "OGR_GEOJSON_MAX_OBJ_SIZE": "1024",
+}
+_GPKG_OPEN_OPTIONS = {"IMMUTABLE": "YES", "PRELUDE_STATEMENTS": "PRAGMA trusted_schema=OFF"}
+DEFAULT_REPAIR_TOLERANCE = 0.01
+_ID_ALIASES = ", ".join(("parcel_id", *FIELDS_BY_NAME["parcel_id"].aliases))
+
+
+def _configure_gdal() -> None:
+    pyogrio.set_gdal_config_options(GDAL_CONFIG)
+    pyproj.network.set_network_enabled(False)
+
+
+_configure_gdal()
+
+
+@dataclass
+class _Raw:
+    """What a reader hands to the checks: attributes, geometries and the file's own facts."""
+
+    attributes: pd.DataFrame
+    geometry: np.ndarray
+    declared_crs: pyproj.CRS | None
+    crs_how: str
+    crs_missing_hint: str
+    layer: str | None
+    layers: tuple[str, ...]
+    driver: str
+    encoding: EncodingDecision | None
+    raw_field_names: tuple[bytes, ...] | None = None
+    codec: str | None = None
+    notes: list[Problem] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------- readers
+
+
+def _choose_layer(
+    source: Source, listed: list[tuple[str, str]], layer: str | None, limits: ReadLimits
+) -> str:
+    names = [name for name, _ in listed]
+    shown = "、".join(f"{name!r}（{gtype or '无几何 no geometry'}）" for name, gtype in listed[:50])
+    if len(names) > limits.max_layers:
+        raise UnsupportedFormatError(
+            f"{source.original.name}: 图层过多（{len(names)} > {limits.max_layers}）/ too many layers"
+        )
+    if not names:
+        raise NotFoundError(f"{source.original.name}: 文件内没有图层 / the file holds no layer")
+    if source.format == "shapefile":
+        return names[0]
+    if layer is None:
+        if len(names) == 1:
+            return names[0]
+        raise NotFoundError(
+            f"{source.original.name}: 文件内有 {len(names)} 个图层，请用 --layer 指定一个 / the file holds "
+            f"{len(names)} layers; choose one with --layer (layer=): {shown}"
+        )
+    if layer not in names:
+        raise NotFoundError(
+            f"{source.original.name}: 没有名为 {layer!r} 的图层 / no layer named {layer!r}; layers: {shown}"
+        )
+    return layer
+
+
+def _read_gdal(source: Source, layer: str | None, encoding: str | None, limits: ReadLimits) -> _Raw:
+    name = source.original.name
+    opts = dict(_GPKG_OPEN_OPTIONS) if source.format == "gpkg" else {}
+    decision: EncodingDecision | None
+    raw_names: tuple[bytes, ...] | None = None
+    codec: str | None = None
+    read_encoding: str | None = None
+    if source.format == "shapefile":
+        # decide first, then let GDAL pass the bytes through as ISO-8859-1 (one byte = one
+        # character, lossless) and decode them here: GDAL's own recoding cannot handle a name cut
+        # inside a multi-byte character at the DBF's 10-byte limit
+        parts = shapefile_parts(source.path)
+        decision = detect_dbf_encoding(parts[".dbf"], parts.get(".cpg"), encoding=encoding)
+        raw_names = read_dbf_header(parts[".dbf"]).field_names_raw
+        codec = decision.name
+        read_encoding = "ISO-8859-1"
+    else:
+        decision = EncodingDecision("UTF-8", f"{FORMATS[source.format][0]} 规定为 UTF-8 / UTF-8 by specification")
+    try:
+        listed = [(str(n), str(t) if t else "") for n, t in pyogrio.list_layers(source.gdal_path)]
+        chosen = _choose_layer(source, listed, layer, limits)
+        info = pyogrio.read_info(source.gdal_path, layer=chosen, encoding=read_encoding, **opts)
+    except (DataSourceError, DataLayerError, UnicodeDecodeError) as error:
+        raise UnsupportedFormatError(
+            f"{name}: 无法读取，文件可能已损坏或不是 {FORMATS[source.format][0]} / cannot be read ({error})"
+        ) from None
+    if info.get("driver") != source.driver:
+        raise UnsupportedFormatError(
+            f"{name}: 内容由 {info.get('driver')} 驱动识别，而不是 {source.driver} / not a {source.driver} file"
+        )
+    try:
+        frame = pyogrio.read_dataframe(
+            source.gdal_path, layer=chosen, encoding=read_encoding, force_2d=False, **opts
+        )
+    except (DataSourceError, DataLayerError, UnicodeDecodeError) as error:
+        raise UnsupportedFormatError(f"{name}: 读取失败，文件可能已损坏 / cannot be read ({error})") from None
+    if codec is not None and raw_names is not None:
+        frame = _redecode(frame, raw_names, codec)
+
+    crs_text = info.get("crs")
+    declared = pyproj.CRS.from_user_input(crs_text) if crs_text else None
+    how, hint = _crs_provenance(source, declared)
+    geometry = np.asarray(frame.geometry.array, dtype=object)
+    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    layer_name = (
+        (source.member
+        and Path(source.member).stem)
+        or (source.path.stem if source.format == "shapefile" else chosen)
+    )
+    return _Raw(
+        attributes=attributes,
+        geometry=geometry,
+        declared_crs=declared,
+        crs_how=how,
+        crs_missing_hint=hint,
+        layer=layer_name,
+        layers=tuple(n for n, _ in listed) if source.format != "shapefile" else (layer_name,),
+        driver=source.driver,
+        encoding=decision,
+        raw_field_names=raw_names,
+        codec=codec,
+    )
+
+
+def _decode_cut(value: bytes, codec: str) -> str:
+    """Decode strictly, dropping only a character cut short at the end (DBF width limits)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    return decoder.decode(value, final=False)
+
+
+def _redecode(frame: gpd.GeoDataFrame, raw_names: tuple[bytes, ...], codec: str) -> gpd.GeoDataFrame:
+    """Turn the ISO-8859-1 pass-through of a DBF back into text decoded with ``codec``."""
+    attributes = [c for c in frame.columns if c != frame.geometry.name]
+    names = [_decode_cut(raw, codec).strip() for raw in raw_names]
+    if len(names) != len(attributes):
+        names = [str(c).encode("latin-1").decode(codec, errors="replace") for c in attributes]
+    seen: dict[str, int] = {}
+    unique = []
+    for label in names:
+        seen[label] = seen.get(label, 0) + 1
+        unique.append(label if seen[label] == 1 else f"{label}_{seen[label]}")
+    out = frame.rename(columns=dict(zip(attributes, unique, strict=True)))
+    for column in unique:
+        series = out[column]
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        present = series.notna()
+        raw = series[present].astype(str).str.encode("latin-1")
+        try:
+            text = raw.str.decode(codec)
+        except UnicodeDecodeError:
+            text = raw.map(lambda b: _decode_cut(b, codec))
+        decoded = pd.Series(None, index=series.index, dtype=object)
+        decoded[present] = text.to_numpy(dtype=object)
+        out[column] = decoded
+    return out
+
+
+def _crs_provenance(source: Source, declared: pyproj.CRS | None) -> tuple[str, str]:
+    """How the file states its CRS, and what to say when it does not."""
+    if source.format == "shapefile":
+        return ".prj 文件 / from the .prj file", "缺少 .prj 文件 / the .prj file is missing"
+    if source.format == "gpkg":
+        return (
+            "GeoPackage 空间参考（gpkg_spatial_ref_sys）/ GeoPackage srs",
+            "GeoPackage 图层的坐标系未定义 / the GeoPackage layer's srs is undefined",
+        )
+    if source.format == "flatgeobuf":
+        return "FlatGeobuf 文件头 / FlatGeobuf header", "FlatGeobuf 文件头没有坐标系 / no CRS in the header"
+    if source.format == "geojson":
+        if _geojson_has_crs_member(source.path):
+            return "GeoJSON 的 crs 成员（旧版规范，按声明采用）/ legacy GeoJSON crs member, honoured", ""
+        return "GeoJSON 默认坐标系 WGS 84（RFC 7946，无 crs 成员）/ RFC 7946 default, no crs member", ""
+    return "", ""
+
+
+def _geojson_has_crs_member(path: Path) -> bool:
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return mm.find(b'"crs"') >= 0
+
+
+_WKB_COLUMNS = ("geometry", "geom", "wkb_geometry", "the_geom", "shape")
+
+
+def _read_parquet(source: Source) -> _Raw:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name = source.original.name
+    try:
+        pf = pq.ParquetFile(source.path)
+        table = pf.read()
+    except (pa.ArrowException, OSError) as error:
+        raise UnsupportedFormatError(f"{name}: Parquet 文件已损坏 / corrupt Parquet file ({error})") from None
+    metadata = pf.schema_arrow.metadata or {}
+    notes: list[Problem] = []
+    declared: pyproj.CRS | None
+    if b"geo" in metadata:
+        try:
+            geo_meta = json.loads(metadata[b"geo"])
+            column = geo_meta["primary_column"]
+            col_meta = geo_meta["columns"][column]
+        except (ValueError, KeyError, TypeError) as error:
+            raise UnsupportedFormatError(
+                f"{name}: GeoParquet 的 geo 元数据无效 / invalid 'geo' metadata ({error})"
+            ) from None
+        if "crs" not in col_meta:
+            declared = pyproj.CRS.from_user_input("OGC:CRS84")
+            how = "GeoParquet 默认 OGC:CRS84（geo 元数据未写 crs）/ GeoParquet default, no crs key"
+        elif col_meta["crs"] is None:
+            declared = None
+            how = ""
+        else:
+            try:
+                declared = pyproj.CRS.from_user_input(col_meta["crs"])
+            except pyproj.exceptions.CRSError as error:
+                raise CRSError(
+                    f"{name}: geo 元数据中的 crs 无法识别 / unknown crs in 'geo' metadata ({error})"
+                ) from None
+            how = "GeoParquet geo 元数据 / GeoParquet 'geo' metadata"
+        encoding = str(col_meta.get("encoding", "WKB")).upper()
+        hint = "GeoParquet 的 geo 元数据中 crs 为 null / the 'geo' metadata says crs null"
+    else:
+        candidates = [c for c in table.column_names if c.lower() in _WKB_COLUMNS]
+        binary = [
+            c
+            for c in candidates
+            if pa.types.is_binary(table.schema.field(c).type)
+            or pa.types.is_large_binary(table.schema.field(c).type)
+        ]
+        if not binary:
+            raise UnsupportedFormatError(
+                f"{name}: 不是 GeoParquet：没有 geo 元数据，也没有 WKB 几何列 / not GeoParquet: no 'geo' metadata and "
+                f"no WKB column named geometry; columns: {', '.join(table.column_names[:30])}"
+            )
+        column, encoding, declared, how = binary[0], "WKB", None, ""
+        hint = "Parquet 文件没有 geo 元数据，坐标系未知 / no 'geo' metadata, so the CRS is unknown"
+        notes.append(
+            Problem(
+                "no_geo_metadata",
+                "warning",
+                f"{name}: 没有 GeoParquet geo 元数据，按 WKB 读取列 {column!r} / no 'geo' metadata; "
+                f"column {column!r} read as WKB",
+            )
+        )
+    if encoding == "WKB":
+        raw_wkb = table.column(column).to_numpy(zero_copy_only=False)
+        geometry = shapely.from_wkb(raw_wkb, on_invalid="ignore")
+        bad = np.flatnonzero(pd.notna(raw_wkb) & shapely.is_missing(geometry))
+        if bad.size:
+            rows = ", ".join(str(i + 1) for i in bad[:20])
+            raise GeometryError(
+                f"{name}: 第 {rows} 行的几何不是有效的 WKB / rows {rows} hold invalid WKB in column {column!r}"
+            )
+        attributes = table.drop_columns([column]).to_pandas()
+    else:
+        frame = gpd.read_parquet(source.path)
+        geometry = np.asarray(frame.geometry.array, dtype=object)
+        attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    attributes = attributes.reset_index(drop=True)
+    return _Raw(
+        attributes=attributes,
+        geometry=np.asarray(geometry, dtype=object),
+        declared_crs=declared,
+        crs_how=how,
+        crs_missing_hint=hint,
+        layer=source.path.stem,
+        layers=(source.path.stem,),
+        driver="Parquet (pyarrow)",
+        encoding=EncodingDecision("UTF-8", "Parquet 规定为 UTF-8 / UTF-8 by specification"),
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------------------------- columns
+
+
+def _truncations(codec: str) -> dict[str, set[tuple[str, str]]]:
+    """Decoded 10-byte DBF truncations of every spelling → {(canonical, spelling)}."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for f in PARCEL_FIELDS:
+        for spelling in (f.name, *f.aliases):
+            try:
+                encoded = spelling.encode(codec)
+            except (UnicodeEncodeError, LookupError):
+                continue
+            if len(encoded) <= 10:
+                continue
+            key = encoded[:10].decode(codec, errors="ignore").strip().casefold()
+            found.setdefault(key, set()).add((f.name, spelling))
+    return found
+
+
+@dataclass
+class _Columns:
+    rename: dict[str, str]
+    matches: list[ColumnMatch]
+    unmatched: list[str]
+    problems: list[tuple[Problem, PanhuoError]]
+
+
+def _match_columns(raw: _Raw, file: str) -> _Columns:
+    columns = [str(c) for c in raw.attributes.columns]
+    truncated: dict[str, set[tuple[str, str]]] = {}
+    names = raw.raw_field_names
+    if names is not None and raw.codec is not None and len(names) == len(columns):
+        truncated = _truncations(raw.codec)
+    rename: dict[str, str] = {}
+    matches: list[ColumnMatch] = []
+    unmatched: list[str] = []
+    problems: list[tuple[Problem, PanhuoError]] = []
+    taken: dict[str, str] = {}
+    for i, column in enumerate(columns):
+        canonical = canonical_name(column)
+        how, alias = ("name" if column.strip().casefold() == canonical else "alias"), ""
+        if canonical is None and truncated and names is not None and 7 <= len(names[i]) <= 10:
+            key = names[i].decode(raw.codec or "ascii", errors="ignore").strip().casefold()
+            hits = truncated.get(key, set())
+            targets = {c for c, _ in hits}
+            if len(targets) == 1:
+                canonical, how = targets.pop(), "truncated alias"
+                alias = " / ".join(sorted(s for _, s in hits))
+            elif len(targets) > 1:
+                msg = (
+                    f"{file}: 字段 {column!r} 是多个字段别名的截断，无法确定 / column {column!r} is the truncation of "
+                    f"aliases of several columns ({', '.join(sorted(targets))}); kept under its own name — "
+                    "rename it to the full alias"
+                )
+                problems.append((Problem("ambiguous_truncated_column", "warning", msg), SchemaError(msg)))
+        if canonical is None:
+            unmatched.append(column)
+            continue
+        if canonical in taken:
+            msg = (
+                f"{file}: 字段 {taken[canonical]!r} 与 {column!r} 都对应 {canonical} / columns {taken[canonical]!r} "
+                f"and {column!r} both map to {canonical}; keep one or rename the other"
+            )
+            problems.append((Problem("duplicate_column", "error", msg), SchemaError(msg)))
+            unmatched.append(column)
+            continue
+        taken[canonical] = column
+        rename[column] = canonical
+        matches.append(ColumnMatch(column, canonical, how, alias))
+    return _Columns(rename, matches, unmatched, problems)
+
+
+# --------------------------------------------------------------------------------------------- ingest
+
+
+def _refs(positions: np.ndarray, ids: np.ndarray | None, details: Any = None) -> tuple[RowRef, ...]:
+    out = []
+    for k, pos in enumerate(np.asarray(positions, dtype=int)):
+        pid = None if ids is None or ids[pos] is None else str(ids[pos])
+        detail = "" if details is None else str(details[k])
+        out.append(RowRef(int(pos) + 1, pid, detail))
+    return tuple(out)
+
+
+def _list_refs(refs: tuple[RowRef, ...], limit: int = 20) -> str:
+    shown = ", ".join(
+        f"{r.parcel_id if r.parcel_id is not None else '?'} (row {r.row})" for r in refs[:limit]
+    )
+    return shown + (f" … (+{len(refs) - limit})" if len(refs) > limit else "")
+
+
+@dataclass
+class _Outcome:
+    frame: gpd.GeoDataFrame | None
+    report: IngestReport
+    errors: list[PanhuoError]
+
+
+def _ingest(
+    path: str | Path,
+    *,
+    layer: str | None,
+    crs: Any,
+    encoding: str | None,
+    parcels: bool,
+    geometry_types: tuple[str, ...] | None,
+    drop_empty: bool,
+    repair_tolerance: float,
+    limits: ReadLimits,
+) -> _Outcome:
+    with open_source(path, layer, limits) as source:
+        raw = (
+            _read_parquet(source)
+            if source.format == "parquet"
+            else _read_gdal(source, layer, encoding, limits)
+        )
+    file = source.original.name
+    n = len(raw.attributes)
+    problems: list[Problem] = list(raw.notes)
+    errors: list[PanhuoError] = []
+
+    def add(problem: Problem, error: PanhuoError | None = None) -> None:
+        problems.append(problem)
+        if error is not None and problem.severity == "error":
+            errors.append(error)
+
+    if n == 0:
+        msg = f"{file}: 图层 {raw.layer!r} 没有任何要素 / layer {raw.layer!r} is empty (0 features)"
+        add(Problem("empty_layer", "error", msg), GeometryError(msg))
+
+    # ---- columns and ids (parcels only)
+    attributes = raw.attributes.reset_index(drop=True)
+    ids: np.ndarray | None = None
+    matches: list[ColumnMatch] = []
+    unmatched = [str(c) for c in attributes.columns]
+    coerced_columns: dict[str, pd.Series] = {}
+    coercions: list[ColumnCoercion] = []
+    unreadable: list[UnreadableValue] = []
+    duplicate_ids: list[DuplicateId] = []
+    missing_ids: tuple[RowRef, ...] = ()
+    if parcels:
+        cols = _match_columns(raw, file)
+        matches, unmatched = cols.matches, cols.unmatched
+        for problem, error in cols.problems:
+            add(problem, error)
+        by_canonical = {canonical: source_col for source_col, canonical in cols.rename.items()}
+        if "parcel_id" not in by_canonical:
+            found = "、".join(map(str, attributes.columns)) or "（无 none）"
+            msg = (
+                f"{file}: 没有找到地块编号字段 / no parcel_id column; 文件中的字段 columns found: {found}; "
+                f"可用的字段名 accepted names: {_ID_ALIASES}"
+            )
+            add(Problem("missing_id_column", "error", msg), SchemaError(msg))
+        else:
+            id_col = coerce_column(attributes[by_canonical["parcel_id"]], FIELDS_BY_NAME["parcel_id"])
+            ids = id_col.values.to_numpy(dtype=object)
+            coerced_columns["parcel_id"] = id_col.values
+            missing = np.flatnonzero(pd.isna(id_col.values).to_numpy())
+            if missing.size:
+                missing_ids = _refs(missing, None)
+                rows = ", ".join(str(r.row) for r in missing_ids[:50])
+                msg = (
+                    f"{file}: 字段 {by_canonical['parcel_id']!r} 第 {rows} 行没有地块编号 / column "
+                    f"{by_canonical['parcel_id']!r} has no parcel id on rows {rows}; every parcel needs a unique id"
+                )
+                add(Problem("missing_ids", "error", msg), SchemaError(msg))
+            series = pd.Series(ids)
+            dup_mask = series.duplicated(keep=False).to_numpy() & series.notna().to_numpy()
+            if dup_mask.any():
+                positions = np.flatnonzero(dup_mask)
+                groups = pd.Series(positions + 1).groupby(series[dup_mask].to_numpy(), sort=True)
+                duplicate_ids = [DuplicateId(str(k), tuple(int(x) for x in v)) for k, v in groups]
+                shown = "; ".join(
+                    f"{d.parcel_id}（第 {', '.join(map(str, d.rows))} 行）" for d in duplicate_ids[:20]
+                )
+                msg = (
+                    f"{file}: 字段 {by_canonical['parcel_id']!r} 有重复的地块编号 / duplicate parcel ids in column "
+                    f"{by_canonical['parcel_id']!r}: {shown}; each id must be unique"
+                )
+                add(Problem("duplicate_ids", "error", msg), SchemaError(msg))
+        for f in PARCEL_FIELDS[1:]:
+            if f.name not in by_canonical:
+                continue
+            source_col = by_canonical[f.name]
+            result = coerce_column(attributes[source_col], f)
+            coerced_columns[f.name] = result.values
+            bad = np.flatnonzero(result.bad)
+            raw_values = attributes[source_col].to_numpy(dtype=object)
+            expected = EXPECTED_ZH[f.kind] + (
+                f"：{'/'.join(sorted(set(f.values.values())))}" if f.values else ""
+            )
+            for pos in bad:
+                unreadable.append(
+                    UnreadableValue(
+                        f.name,
+                        int(pos) + 1,
+                        None if ids is None or ids[pos] is None else str(ids[pos]),
+                        str(raw_values[pos]),
+                        expected,
+                    )
+                )
+            coercions.append(
+                ColumnCoercion(
+                    f.name, f.kind, result.source_dtype, result.converted, result.missing, len(bad)
+                )
+            )
+            if bad.size:
+                sample = ", ".join(f"{u.parcel_id}: {u.raw!r}" for u in unreadable[-len(bad) :][:5])
+                add(
+                    Problem(
+                        "unreadable_values",
+                        "warning",
+                        f"{file}: 字段 {source_col!r}（{f.name}）有 {bad.size} 个值无法读取为{EXPECTED_ZH[f.kind]}，已置为空"
+                        f" / {bad.size} values of column {source_col!r} could not be read as {f.kind} and are "
+                        f"left empty: {sample}",
+                    )
+                )
+    columns_missing = tuple(f.name for f in PARCEL_FIELDS if parcels and f.name not in coerced_columns)
+
+    # ---- CRS
+    geometry = raw.geometry
+    bounds = shapely.bounds(geometry)
+    declared = raw.declared_crs
+    source_desc = crsmod.describe_crs(declared) if declared is not None else None
+    hint = ""
+    if crs is not None:
+        active: pyproj.CRS | None = crsmod.parse_crs(crs)
+        how = "crs= 参数指定 / given by crs= (--crs)" + (
+            f"，覆盖文件中的 {source_desc} / overrides the file's {source_desc}" if source_desc else ""
+        )
+    else:
+        active, how = declared, raw.crs_how
+    if active is None:
+        hint = crsmod.suggest_for_missing_crs(bounds)
+        msg = (
+            f"{file}: 没有坐标系 / no CRS: {raw.crs_missing_hint}; 请用 --crs（crs=）指定 EPSG 代码 / pass --crs "
+            f"(crs=) with its EPSG code" + (f"; {hint}" if hint else "")
+        )
+        raise CRSError(msg)
+    epsg, identified = crsmod.identify_epsg(active)
+    if identified == "Gauss–Krüger parameters":
+        how += "；按高斯-克吕格参数识别 / identified from its Gauss–Krüger parameters"
+    if epsg is not None:
+        active = pyproj.CRS.from_epsg(epsg)
+    check = crsmod.check_coordinates(bounds, active, epsg)
+    crs_ok = check.ok
+    if not crs_ok:
+        hint = check.suggestion
+        bad_refs = _refs(check.bad_rows, ids)
+        declared_text = crsmod.describe_crs(active)
+        msg = (
+            f"{file}: 坐标不可能属于声明的坐标系 {declared_text} / coordinates cannot be in the declared "
+            f"{declared_text}: {check.reason}; rows: {_list_refs(bad_refs)}" + (f"; {hint}" if hint else "")
+        )
+        add(Problem("crs_mismatch", "error", msg), CRSError(msg))
+
+    # ---- reproject to a metric CRS (only when the coordinates fit their CRS)
+    final_crs = active
+    reprojected_from = None
+    if crs_ok and not crsmod.is_projected_metric(active):
+        finite = np.isfinite(bounds).all(axis=1)
+        if finite.any():
+            total = np.array(
+                [
+                    bounds[finite, 0].min(),
+                    bounds[finite, 1].min(),
+                    bounds[finite, 2].max(),
+                    bounds[finite, 3].max(),
+                ]
+            )
+            lon, _ = crsmod.layer_centre_lonlat(total, active)
+            final_crs = pyproj.CRS.from_epsg(crsmod.gk3_epsg_for_longitude(lon))
+            geometry = np.asarray(gpd.GeoSeries(geometry, crs=active).to_crs(final_crs).array, dtype=object)
+            reprojected_from = crsmod.describe_crs(active)
+
+    # ---- geometry
+    allowed = POLYGONAL if parcels else geometry_types
+    checked = check_geometries(geometry, allowed)
+    summary, keep = _geometry_report(
+        checked, ids, file, raw.layer, allowed, drop_empty, repair_tolerance, add
+    )
+
+    final_epsg, _ = crsmod.identify_epsg(final_crs)
+    report = IngestReport(
+        path=str(source.original),
+        format=source.label,
+        driver=raw.driver,
+        layer=raw.layer,
+        layers=raw.layers,
+        feature_count=n,
+        member=source.member,
+        encoding=raw.encoding.name if raw.encoding else None,
+        encoding_how=raw.encoding.how if raw.encoding else None,
+        crs_epsg=final_epsg,
+        crs_name=pyproj.CRS.from_epsg(final_epsg).name if final_epsg else final_crs.name,
+        crs_how=how
+        if reprojected_from is None
+        else (
+            f"{how}；重投影到图层中心所在的 CGCS2000 3度带 / reprojected to the CGCS2000 3-degree zone of the "
+            "layer's centre"
+        ),
+        source_crs=source_desc,
+        reprojected_from=reprojected_from,
+        crs_suggestion=hint,
+        columns_matched=tuple(matches),
+        columns_unmatched=tuple(unmatched),
+        columns_missing=columns_missing,
+        geometry=summary,
+        coercions=tuple(coercions),
+        unreadable=tuple(unreadable),
+        duplicate_ids=tuple(duplicate_ids),
+        missing_ids=missing_ids,
+        problems=tuple(problems),
+    )
+    if errors:
+        return _Outcome(None, report, errors)
+
+    data: dict[str, Any] = {}
+    for f in PARCEL_FIELDS:
+        if f.name in coerced_columns:
+            data[f.name] = coerced_columns[f.name]
+    for column in unmatched:
+        if column not in data and column != "geometry":
+            data[column] = attributes[column]
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(data, index=pd.RangeIndex(n)),
+        geometry=gpd.GeoSeries(checked.geometries, crs=final_crs),
+        crs=final_crs,
+    )
+    if keep is not None:
+        frame = frame.loc[keep].reset_index(drop=True)
+    return _Outcome(frame, report, errors)
+
+
+def _geometry_report(
+    checked: GeometryCheck,
+    ids: np.ndarray | None,
+    file: str,
+    layer: str | None,
+    allowed: tuple[str, ...] | None,
+    drop_empty: bool,
+    tolerance: float,
+    add: Any,
+) -> tuple[GeometrySummary, np.ndarray | None]:
+    null = _refs(checked.null, ids)
+    empty = _refs(checked.empty, ids)
+    wrong = _refs(checked.wrong_type, ids, checked.wrong_type_names)
+    non_finite = _refs(checked.non_finite, ids)
+    reduced = _refs(checked.collections_reduced, ids)
+    repairs = tuple(
+        Repair(
+            int(pos) + 1,
+            None if ids is None or ids[pos] is None else str(ids[pos]),
+            str(reason),
+            float(before),
+            float(after),
+        )
+        for pos, reason, before, after in zip(
+            checked.repaired, checked.repair_reasons, checked.area_before, checked.area_after, strict=True
+        )
+    )
+    if wrong:
+        present = sum(checked.types.values())
+        kinds = "、".join(f"{k} {v}" for k, v in sorted(checked.types.items()))
+        wanted = "/".join(allowed or ())
+        polygon_layer = allowed == POLYGONAL
+        if len(wrong) == present:
+            msg = (
+                f"{file}: 图层 {layer!r} 不是{'面' if polygon_layer else '所需类型的'}图层（{kinds}）/ layer {layer!r} "
+                f"holds {kinds}, not {wanted}" + ("; a parcel layer needs polygons" if polygon_layer else "")
+            )
+        else:
+            msg = (
+                f"{file}: 以下要素的几何类型不对 / features of the wrong geometry type (need {wanted}): "
+                + ", ".join(f"{r.parcel_id or '?'} (row {r.row}: {r.detail})" for r in wrong[:20])
+            )
+        add(Problem("wrong_geometry_type", "error", msg), GeometryError(msg))
+    if non_finite:
+        msg = (
+            f"{file}: 以下要素的坐标含 NaN 或无穷值 / coordinates are NaN or infinite in: {_list_refs(non_finite)}; "
+            "fix them in the source"
+        )
+        add(Problem("non_finite_coordinates", "error", msg), GeometryError(msg))
+    keep = None
+    blank = null + empty
+    if blank:
+        if drop_empty:
+            keep = np.ones(len(checked.geometries), dtype=bool)
+            keep[[r.row - 1 for r in blank]] = False
+            add(
+                Problem(
+                    "empty_geometries_dropped",
+                    "warning",
+                    f"{file}: 按 drop_empty 剔除空几何 / dropped empty or NULL geometries on request: {_list_refs(blank)}",
+                )
+            )
+        else:
+            msg = (
+                f"{file}: 以下要素没有几何（NULL 或空）/ features without geometry (NULL or empty): "
+                f"{_list_refs(blank)}; 请补全几何，或传 drop_empty=True 剔除并记录 / fix them or pass drop_empty=True"
+            )
+            add(Problem("empty_geometries", "error", msg), GeometryError(msg))
+    if repairs:
+        over = [r for r in repairs if r.loss_ratio > tolerance]
+        add(
+            Problem(
+                "geometries_repaired",
+                "warning",
+                f"{file}: {len(repairs)} 个无效几何已用 make_valid 修复 / {len(repairs)} invalid geometries repaired "
+                f"with make_valid: " + ", ".join(f"{r.parcel_id or '?'} (row {r.row})" for r in repairs[:20]),
+            )
+        )
+        if over:
+            add(
+                Problem(
+                    "repair_area_loss",
+                    "warning",
+                    f"{file}: 修复后面积损失超过 {tolerance:.0%} / repairs losing more than {tolerance:.0%} of the area: "
+                    + ", ".join(f"{r.parcel_id or '?'} ({r.loss_ratio:.1%})" for r in over[:20]),
+                )
+            )
+    if reduced:
+        add(
+            Problem(
+                "collections_reduced",
+                "warning",
+                f"{file}: 几何集合仅保留面部分 / GeometryCollections reduced to their polygons: {_list_refs(reduced)}",
+            )
+        )
+    if checked.z_dropped or checked.m_dropped:
+        add(
+            Problem(
+                "z_m_dropped",
+                "warning",
+                f"{file}: 已去除 Z/M 值 / Z values dropped from {checked.z_dropped} and M values from "
+                f"{checked.m_dropped} geometries",
+            )
+        )
+    summary = GeometrySummary(
+        geometry_types=checked.types,
+        repaired=repairs,
+        repair_tolerance=tolerance,
+        null=null,
+        empty=empty,
+        dropped=blank if drop_empty else (),
+        wrong_type=wrong,
+        non_finite=non_finite,
+        collections_reduced=reduced,
+        multipart=checked.multipart,
+        z_dropped=checked.z_dropped,
+        m_dropped=checked.m_dropped,
+    )
+    return summary, keep
+
+
+# --------------------------------------------------------------------------------------------- public
+
+
+def read_parcels(
+    path: str | Path,
+    layer: str | None = None,
+    crs: Any = None,
+    *,
+    encoding: str | None = None,
+    drop_empty: bool = False,
+    repair_tolerance: float = DEFAULT_REPAIR_TOLERANCE,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> tuple[gpd.GeoDataFrame, IngestReport]:
+    """Read a parcel layer into canonical columns, validated (contract.md §2).
+
+    Parameters
+    ----------
+    path
+        A GeoPackage, Shapefile (``.shp`` or ``.zip``), GeoJSON, GeoParquet or FlatGeobuf file.
+    layer
+        Layer name (GeoPackage) or Shapefile name inside a zip; required when there are several.
+    crs
+        EPSG code or CRS that overrides (or supplies) the file's CRS, e.g. ``4525``.
+    encoding
+        Shapefile text encoding, to settle a conflict the detection reports (e.g. ``"GBK"``).
+    drop_empty
+        Drop NULL/empty geometries (listed in the report) instead of raising.
+    repair_tolerance
+        Share of a parcel's area a ``make_valid`` repair may lose before it is listed.
+    limits
+        Caps on archives and layers.
+
+    Returns
+    -------
+    (GeoDataFrame, IngestReport)
+        Canonical columns first (schema order), then the unmatched columns under their original
+        names, then ``geometry``; a RangeIndex; ``parcel_id`` as ``str``; a projected metric CRS.
+
+    Raises
+    ------
+    CRSError, SchemaError, GeometryError, UnsupportedFormatError, EncodingError, NotFoundError
+        See the module docstring; each message names the file, column and rows and says what
+        would be right.
+
+    """
+    outcome = _ingest(
+        path,
+        layer=layer,
+        crs=crs,
+        encoding=encoding,
+        parcels=True,
+        geometry_types=POLYGONAL,
+        drop_empty=drop_empty,
+        repair_tolerance=repair_tolerance,
+        limits=limits,
+    )
+    if outcome.errors:
+        raise outcome.errors[0]
+    assert outcome.frame is not None
+    return outcome.frame, outcome.report
+
+
+def read_layer(
+    path: str | Path,
+    layer: str | None = None,
+    crs: Any = None,
+    geometry_types: tuple[str, ...] | None = None,
+    *,
+    encoding: str | None = None,
+    drop_empty: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> tuple[gpd.GeoDataFrame, IngestReport]:
+    """Read any vector layer safely (same format, encoding and CRS handling; no parcel schema).
+
+    ``geometry_types`` lists the accepted types, e.g. ``("Point", "MultiPoint")`` for demand points
+    or ``("Polygon", "MultiPolygon")`` for exclusion zones (invalid polygons are then repaired);
+    ``None`` accepts any. Columns keep their names; the CRS is made projected metric as for parcels.
+    """
+    outcome = _ingest(
+        path,
+        layer=layer,
+        crs=crs,
+        encoding=encoding,
+        parcels=False,
+        geometry_types=geometry_types,
+        drop_empty=drop_empty,
+        repair_tolerance=DEFAULT_REPAIR_TOLERANCE,
+        limits=limits,
+    )
+    if outcome.errors:
+        raise outcome.errors[0]
+    assert outcome.frame is not None
+    return outcome.frame, outcome.report
+
+
+def inspect_path(
+    path: str | Path,
+    layer: str | None = None,
+    crs: Any = None,
+    *,
+    encoding: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> IngestReport:
+    """Report on a parcel layer without raising for problems the report can hold.
+
+    Duplicate or missing ids, a missing ``parcel_id`` column, wrong or invalid geometries,
+    unreadable values and coordinates that do not fit the CRS are listed in
+    :attr:`IngestReport.problems`. A file that cannot be read at all — not found, wrong format,
+    ambiguous encoding, no CRS, several layers and none chosen — still raises.
+    """
+    return _ingest(
+        path,
+        layer=layer,
+        crs=crs,
+        encoding=encoding,
+        parcels=True,
+        geometry_types=POLYGONAL,
+        drop_empty=False,
+        repair_tolerance=DEFAULT_REPAIR_TOLERANCE,
+        limits=limits,
+    ).report
+
+
+# re-exported for callers that catch by class
+__all__ += [
+    "CRSError",
+    "EncodingError",
+    "GeometryError",
+    "NotFoundError",
+    "SchemaError",
+    "UnsupportedFormatError",
+]
