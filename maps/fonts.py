@@ -18,6 +18,7 @@ import base64
 import io
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from geo.errors import ConfigError
 
@@ -64,7 +65,7 @@ def cjk_family() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def mpl_rc() -> dict[str, object]:
+def mpl_rc() -> Any:
     """Matplotlib rc settings that set every text in the CJK font and embed it as real text in PDFs."""
     family = cjk_family()
     return {

@@ -1,0 +1,715 @@
+"""一事一议 briefing sheets: A4/A3 PDF (and PNG pages) a planner can staple to a memo (contract.md §7).
+
+Layout of a parcel page (A4 portrait; A3 scales the same grid):
+
+* header — title, date written the official way (2026年11月26日) and the data source;
+* map — the parcels in question coloured by status (or plan action), neighbours in grey, each
+  labelled with its id; legend, scale bar, north arrow and the CRS named in full, e.g.
+  "CGCS2000 / 3度带高斯-克吕格 CM 111E (EPSG:4546)". A geographic layer is drawn in the CGCS2000
+  3-degree zone holding its centre (domain.md §8), never in degrees;
+* table — the popup's facts per parcel (地块编号, 企业, 亩, 容积率, 建筑系数, 亩均税收, 状态, 依据,
+  闲置费, 低效原因); long tables continue on further pages.
+
+A plan page shows the chosen action per parcel, the facility sites with their service radius, the
+demand covered and not, a summary (status, objective, coverage, total cost) and the table of chosen
+actions and costs. One page (group) per parcel group — idle land, then low-efficiency land, or the
+``--parcels`` selection — and one per scenario.
+
+Figures use the Agg canvas and the bundled Noto Sans SC (:mod:`maps.fonts`), embedded as a font
+subset so the Chinese text is real, searchable text in the PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pyproj
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from geo.errors import CRSError, InputError, NotFoundError
+
+from . import fonts, style
+from .charts import status_chart
+from .results import AnalysisResult, PlanResult
+from .web import _check_plan
+
+STATUS_LABELS = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}
+PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
+#: table rows per page (A4); A3 takes proportionally more
+ROWS_PER_PAGE = {"A4": 10, "A3": 16}
+ANALYSIS_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("parcel_id", "地块编号", 0.08),
+    ("enterprise", "企业", 0.13),
+    ("area_mu", "面积\n（亩）", 0.06),
+    ("far", "容积率", 0.055),
+    ("building_coef", "建筑\n系数", 0.055),
+    ("tax_per_mu", "亩均税收\n（万元/亩）", 0.075),
+    ("idle_status", "状态", 0.11),
+    ("idle_basis", "依据", 0.22),
+    ("idle_fee_wan", "闲置费\n（万元）", 0.065),
+    ("low_eff_reasons", "低效原因", 0.15),
+)
+PLAN_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("parcel_id", "地块编号", 0.14),
+    ("action", "方案动作", 0.30),
+    ("area", "面积（亩）", 0.14),
+    ("cost", "费用（万元）", 0.16),
+    ("status", "现状认定", 0.26),
+)
+
+
+@dataclass(frozen=True)
+class BriefingOutput:
+    """What :func:`build_briefing` wrote."""
+
+    pdf: Path
+    pngs: tuple[Path, ...]
+    pages: int
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def crs_label(crs: pyproj.CRS) -> str:
+    """Name a CRS in Chinese with its EPSG code, e.g. CGCS2000 / 3度带高斯-克吕格 CM 111E (EPSG:4546)."""
+    name = crs.name
+    name = re.sub(r"3-degree Gauss-Kruger CM (\d+)E", r"3度带高斯-克吕格 CM \1E", name)
+    name = re.sub(r"3-degree Gauss-Kruger zone (\d+)", r"3度带高斯-克吕格 第\1带", name)
+    name = re.sub(r"6-degree Gauss-Kruger", "6度带高斯-克吕格", name)
+    epsg = crs.to_epsg()
+    return f"{name} (EPSG:{epsg})" if epsg else name
+
+
+def map_crs(gdf: gpd.GeoDataFrame, name: str = "parcels") -> pyproj.CRS:
+    """Return the CRS to draw in: the layer's own if projected, else the CGCS2000 3° zone of its centre.
+
+    The zones without prefix (EPSG:4534–4554, central meridians 75°E–135°E) are used (domain.md §8).
+    """
+    if gdf.crs is None:
+        raise CRSError(f"图层 {name} 没有坐标系 (layer {name!r} has no CRS); 请用 --crs 指定")
+    if gdf.crs.is_projected:
+        return gdf.crs
+    lon = float(gdf.to_crs(4490).union_all().centroid.x)
+    cm = int(round(lon / 3.0) * 3)
+    if not 75 <= cm <= 135:
+        raise CRSError(
+            f"图层 {name} 中心经度 {lon:.3f} 不在中国 3 度带范围内 (centre outside CGCS2000 3° zones)"
+        )
+    return pyproj.CRS.from_epsg(4534 + (cm - 75) // 3)
+
+
+def _nice_length(width_m: float) -> float:
+    target = width_m / 5.0
+    base = 10 ** math.floor(math.log10(target))
+    return max(m * base for m in (1, 2, 5) if m * base <= target)
+
+
+def _scale_bar(ax, extent: tuple[float, float, float, float]) -> None:
+    """Draw a two-segment scale bar in the lower left (map units are metres)."""
+    x0, y0, x1, y1 = extent
+    length = _nice_length(x1 - x0)
+    h = (y1 - y0) * 0.012
+    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
+    for i, colour in enumerate(("#000000", "#ffffff")):
+        ax.add_patch(
+            Rectangle((bx + i * length / 2, by), length / 2, h, fc=colour, ec="#000000", lw=0.8, zorder=6)
+        )
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(bx, by + h * 1.6, "0", fontsize=7, ha="center", zorder=6)
+    ax.text(bx + length, by + h * 1.6, label, fontsize=7, ha="center", zorder=6)
+
+
+def _north_arrow(ax) -> None:
+    """Draw a north arrow in the upper right (Gauss–Krüger grid north; convergence < 1° within a 3° zone)."""
+    ax.annotate(
+        "",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9", "color": "#000000", "lw": 1.5},
+        zorder=7,
+    )
+    ax.text(0.95, 0.965, "北 N", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, zorder=7)
+
+
+def _char_em(char: str) -> float:
+    """Approximate advance of a character in ems: CJK and full-width forms 1, others ≈ 0.55."""
+    return 1.0 if ord(char) >= 0x2E80 else 0.55
+
+
+def _wrap(text: object, width_em: float) -> str:
+    """Wrap ``text`` to lines of at most ``width_em`` ems, breaking anywhere (Chinese has no spaces)."""
+    if style.is_missing(text) or text == style.MISSING:
+        return style.MISSING
+    lines: list[str] = []
+    for paragraph in str(text).split("\n"):
+        line, used = "", 0.0
+        for char in paragraph:
+            w = _char_em(char)
+            if line and used + w > width_em:
+                lines.append(line)
+                line, used = "", 0.0
+            line += char
+            used += w
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _draw_table(
+    ax, header: Sequence[str], rows: list[list[str]], widths: Sequence[float], fontsize: float = 6.5
+):
+    """Draw a ruled table from the top of ``ax``: text wrapped to the columns, heights follow the lines."""
+    ax.set_axis_off()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box = ax.get_position()
+    width_pt, height_pt = box.width * fig_w * 72.0, box.height * fig_h * 72.0
+    scale = sum(widths)
+    # a CJK glyph is one em wide; keep a little margin per cell
+    wrap_chars = [max(2.0, (w / scale) * width_pt / fontsize - 0.8) for w in widths]
+    wrapped = [[_wrap(cell, w) for cell, w in zip(row, wrap_chars, strict=True)] for row in rows]
+    lines = [1 + max(h.count("\n") for h in header)] + [
+        1 + max(c.count("\n") for c in row) for row in wrapped
+    ]
+    line_unit = fontsize * 1.3 / height_pt
+    pad = 5.0 / height_pt
+    xs = np.concatenate([[0.0], np.cumsum(widths) / scale])
+    y = 1.0
+    for r, (cells, n) in enumerate(zip([list(header), *wrapped], lines, strict=True)):
+        height = n * line_unit + pad
+        for c, text in enumerate(cells):
+            ax.add_patch(
+                Rectangle(
+                    (xs[c], y - height),
+                    xs[c + 1] - xs[c],
+                    height,
+                    transform=ax.transAxes,
+                    fc="#e8eef5" if r == 0 else "#ffffff",
+                    ec="#777777",
+                    lw=0.5,
+                    clip_on=False,
+                )
+            )
+            ax.text(
+                xs[c] + 0.004,
+                y - height / 2,
+                text,
+                transform=ax.transAxes,
+                va="center",
+                ha="left",
+                fontsize=fontsize,
+                clip_on=False,
+                linespacing=1.15,
+            )
+        y -= height
+
+
+def _page(paper: str, title: str, subtitle: str) -> Figure:
+    w, h = PAPER_MM[paper]
+    fig = Figure(figsize=(w / 25.4, h / 25.4))
+    FigureCanvasAgg(fig)
+    scale = w / 210.0
+    fig.text(0.06, 0.965, title, fontsize=16 * scale, va="top")
+    fig.text(0.06, 0.935, subtitle, fontsize=8 * scale, va="top", color="#333333")
+    fig.add_artist(mpl.lines.Line2D([0.06, 0.94], [0.925, 0.925], color="#a50f15", lw=1.2))
+    return fig
+
+
+def _map_axes(fig: Figure):
+    ax = fig.add_axes((0.06, 0.47, 0.68, 0.44))
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_linewidth(0.8)
+    return ax
+
+
+def _extent(geoms: gpd.GeoSeries, pad: float = 0.25) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = geoms.total_bounds
+    w, h = max(x1 - x0, 50.0), max(y1 - y0, 50.0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    # match the map frame's 0.88 × 0.44 of an A-series page (aspect ≈ 1.41 × 0.44/0.88 ...)
+    w, h = w * (1 + pad), h * (1 + pad)
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _frame_extent(ax, extent: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """Grow the extent to the axes' aspect so the map fills its frame."""
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box = ax.get_position(original=True)
+    aspect = (box.width * fig_w) / (box.height * fig_h)
+    x0, y0, x1, y1 = extent
+    w, h = x1 - x0, y1 - y0
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _label_parcels(ax, frame: gpd.GeoDataFrame) -> None:
+    points = frame.geometry.representative_point()
+    for pid, pt in zip(frame["parcel_id"].astype(str), points, strict=True):
+        ax.text(
+            pt.x,
+            pt.y,
+            pid,
+            fontsize=6.5,
+            ha="center",
+            va="center",
+            zorder=5,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
+        )
+
+
+def _finish_map(ax, extent, crs: pyproj.CRS, handles: list[Patch]) -> None:
+    x0, y0, x1, y1 = _frame_extent(ax, extent)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_autoscale_on(False)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _scale_bar(ax, (x0, y0, x1, y1))
+    _north_arrow(ax)
+    ax.text(
+        0.995,
+        0.006,
+        "坐标系：" + crs_label(crs),
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=6.5,
+        zorder=7,
+        bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5},
+    )
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            borderaxespad=0.0,
+            fontsize=7,
+            frameon=False,
+            title="图例",
+            title_fontsize=8,
+            alignment="left",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# analysis pages
+
+
+def select_groups(
+    parcels: gpd.GeoDataFrame, parcel_ids: Sequence[str] | None
+) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """Return the parcel groups to brief: the named ids, or idle land then low-efficiency land.
+
+    Raises
+    ------
+    NotFoundError
+        Some named ids do not exist (they are listed).
+    InputError
+        The selection is empty.
+
+    """
+    if "parcel_id" not in parcels.columns:
+        raise InputError("地块图层缺少 parcel_id 列 (no parcel_id column)")
+    ids = parcels["parcel_id"].astype(str)
+    if parcel_ids:
+        wanted = list(dict.fromkeys(str(p).strip() for p in parcel_ids if str(p).strip()))
+        unknown = [p for p in wanted if p not in set(ids)]
+        if unknown:
+            shown = "、".join(unknown[:10]) + (f" 等 {len(unknown)} 个" if len(unknown) > 10 else "")
+            raise NotFoundError(
+                f"地块编号不存在 unknown parcel id(s): {shown}（请核对 parcels.gpkg 的 parcel_id 列）"
+            )
+        if not wanted:
+            raise InputError("所选地块为空 (empty selection): --parcels 没有给出地块编号")
+        order = {p: i for i, p in enumerate(wanted)}
+        chosen = parcels[ids.isin(order)].copy()
+        chosen = chosen.iloc[np.argsort(chosen["parcel_id"].astype(str).map(order).to_numpy())]
+        return [("所选地块", chosen)]
+    groups = []
+    idle = (
+        parcels["idle_status"].isin(style.IDLE_CODES)
+        if "idle_status" in parcels
+        else pd.Series(False, index=parcels.index)
+    )
+    if idle.any():
+        groups.append(("闲置土地", parcels[idle]))
+    if "low_efficiency" in parcels:
+        low = parcels["low_efficiency"].fillna(False).astype(bool) & ~idle
+        if low.any():
+            groups.append(("低效用地", parcels[low]))
+    if not groups:
+        raise InputError(
+            "没有需要简报的地块 (empty selection): 分析结果中没有闲置或低效用地；请用 --parcels 指定地块编号"
+        )
+    return groups
+
+
+def _analysis_rows(frame: pd.DataFrame) -> list[list[str]]:
+    labels = style.popup_values(frame)
+    return [
+        [str(labels.at[i, c]) if c in labels.columns else style.MISSING for c, _, _ in ANALYSIS_COLUMNS]
+        for i in frame.index
+    ]
+
+
+def _analysis_page(
+    paper: str,
+    title: str,
+    subtitle: str,
+    group_name: str,
+    group: gpd.GeoDataFrame,
+    context: gpd.GeoDataFrame,
+    crs: pyproj.CRS,
+    rows: list[list[str]],
+    page_note: str,
+) -> Figure:
+    fig = _page(paper, f"{title}——{group_name}", subtitle)
+    ax = _map_axes(fig)
+    extent = _extent(group.geometry)
+    x0, y0, x1, y1 = _frame_extent(ax, extent)
+    near = context.cx[x0:x1, y0:y1]
+    near.plot(ax=ax, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=0.4, zorder=1)
+    handles: list[Patch] = []
+    if "idle_status" in group:
+        colours = group["idle_status"].map(lambda s: style.IDLE_STATUS.get(str(s), ("", "#fdd49e"))[1])
+        for code in dict.fromkeys(group["idle_status"].astype(str)):
+            label, colour = style.IDLE_STATUS.get(code, (code, "#fdd49e"))
+            handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
+    else:
+        colours = pd.Series("#fc8d59", index=group.index)
+        handles.append(Patch(facecolor="#fc8d59", edgecolor="#333333", label=group_name))
+    group.plot(ax=ax, color=colours.tolist(), edgecolor="#222222", linewidth=0.9, zorder=3, alpha=0.85)
+    handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="周边地块"))
+    _label_parcels(ax, group)
+    _finish_map(ax, extent, crs, handles)
+    table_ax = fig.add_axes((0.06, 0.06, 0.88, 0.38))
+    header = [h for _, h, _ in ANALYSIS_COLUMNS]
+    widths = [w for _, _, w in ANALYSIS_COLUMNS]
+    _draw_table(table_ax, header, rows, widths)
+    fig.text(0.94, 0.03, page_note, ha="right", fontsize=7, color="#555555")
+    return fig
+
+
+def analysis_figures(
+    result: AnalysisResult,
+    *,
+    parcel_ids: Sequence[str] | None = None,
+    paper: str = "A4",
+    title: str = "一事一议 地块简报",
+    source: str | None = None,
+    date: dt.date | None = None,
+    charts: bool = True,
+) -> list[Figure]:
+    """Build the briefing pages of an analysis (pure: returns figures, writes nothing)."""
+    paper = _paper(paper)
+    parcels = result.parcels
+    crs = map_crs(parcels)
+    projected = parcels.to_crs(crs)
+    groups = select_groups(projected, parcel_ids)
+    subtitle = _subtitle(date, source or f"panhuo analyze 输出 {result.source}")
+    per_page = ROWS_PER_PAGE[paper]
+    pages: list[tuple[str, gpd.GeoDataFrame, list[list[str]]]] = []
+    for name, group in groups:
+        rows = _analysis_rows(group)
+        chunks = [
+            (group.iloc[i : i + per_page], rows[i : i + per_page]) for i in range(0, len(group), per_page)
+        ]
+        for k, (part, part_rows) in enumerate(chunks):
+            label = name if len(chunks) == 1 else f"{name}（{k + 1}/{len(chunks)}）"
+            pages.append((label, part, part_rows))
+    figures: list[Figure] = []
+    with mpl.rc_context(fonts.mpl_rc()):
+        for n, (label, part, part_rows) in enumerate(pages, start=1):
+            note = f"第 {n} 页 / 共 {len(pages) + (1 if charts else 0)} 页"
+            figures.append(
+                _analysis_page(paper, title, subtitle, label, part, projected, crs, part_rows, note)
+            )
+        if charts and ("idle_status" in parcels or "low_eff_reasons" in parcels):
+            fig = _page(paper, f"{title}——统计", subtitle)
+            grid = fig.add_gridspec(1, 1, left=0.04, right=0.96, bottom=0.35, top=0.9)
+            status_chart(parcels, fig=fig.add_subfigure(grid[0]))
+            fig.text(0.94, 0.03, f"第 {len(pages) + 1} 页 / 共 {len(pages) + 1} 页", ha="right", fontsize=7)
+            figures.append(fig)
+        elif charts:
+            for fig in figures:
+                fig.texts[-1].set_text(
+                    fig.texts[-1].get_text().replace(f"共 {len(pages) + 1}", f"共 {len(pages)}")
+                )
+    return figures
+
+
+# --------------------------------------------------------------------------------------------
+# plan pages
+
+
+def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult, note: str) -> Figure:
+    plan = result.plan
+    _check_plan(plan, result.name)
+    fig = _page(paper, f"{title}——{result.name}", subtitle)
+    ax = _map_axes(fig)
+    layers = {k: v for k, v in result.layers.items() if v is not None and len(v)}
+    if not layers:
+        raise InputError(f"方案 {result.name} 没有图层可绘制 (plan.gpkg has no parcels, sites or demand)")
+    crs = map_crs(next(iter(layers.values())), "plan")
+    proj = {k: v.to_crs(crs) for k, v in layers.items()}
+    handles: list[Patch] = []
+    extent_geoms = pd.concat([g.geometry for g in proj.values()])
+    parcels = proj.get("parcels")
+    rows: list[list[str]] = []
+    if parcels is not None:
+        ftype = (
+            parcels["facility_type"] if "facility_type" in parcels else pd.Series(None, index=parcels.index)
+        )
+        action = parcels["action"] if "action" in parcels else pd.Series(None, index=parcels.index)
+        styled = [style.action_style(a, t) for a, t in zip(action, ftype, strict=True)]
+        parcels = parcels.assign(_label=[s[0] for s in styled], _colour=[s[1] for s in styled])
+        parcels.plot(ax=ax, color=parcels["_colour"].tolist(), edgecolor="#333333", linewidth=0.6, zorder=2)
+        for label, colour in dict(zip(parcels["_label"], parcels["_colour"], strict=True)).items():
+            handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
+        changed = parcels[~action.fillna("keep").astype(str).eq("keep").to_numpy()]
+        _label_parcels(ax, changed if len(changed) else parcels)
+        area = (
+            pd.to_numeric(changed["area_m2"], errors="coerce") * 3 / 2000
+            if "area_m2" in changed
+            else changed.geometry.area * 3 / 2000
+        )
+        cost = changed["cost_wan"] if "cost_wan" in changed else pd.Series(np.nan, index=changed.index)
+        status = changed["idle_status"].map(style.idle_label) if "idle_status" in changed else style.MISSING
+        rows = [
+            [
+                str(pid),
+                lab,
+                style.fmt_number(a, 2),
+                style.fmt_number(c, 1),
+                st if isinstance(st, str) else style.MISSING,
+            ]
+            for pid, lab, a, c, st in zip(
+                changed["parcel_id"],
+                changed["_label"],
+                area,
+                cost,
+                status if isinstance(status, pd.Series) else [status] * len(changed),
+                strict=True,
+            )
+        ]
+    demand = proj.get("demand")
+    if demand is not None:
+        cover_cols = [c for c in demand.columns if c.startswith("covered_")]
+        covered = (
+            demand[cover_cols].fillna(False).astype(bool).any(axis=1)
+            if cover_cols
+            else pd.Series(False, index=demand.index)
+        )
+        for flag, colour, label in ((True, "#2171b5", "需求点·已覆盖"), (False, "#cb181d", "需求点·未覆盖")):
+            part = demand[(covered == flag).to_numpy()]
+            if len(part):
+                part.plot(ax=ax, color=colour, markersize=4, zorder=4)
+                handles.append(Patch(facecolor=colour, label=f"{label}（{len(part)}）"))
+    sites = proj.get("sites")
+    if sites is not None:
+        types = sites["type"].astype(str) if "type" in sites else pd.Series("facility", index=sites.index)
+        for i, t in enumerate(dict.fromkeys(types)):
+            label, colour = style.facility_style(t, i)
+            part = sites[(types == t).to_numpy()]
+            if "radius_m" in part:
+                radius = pd.to_numeric(part["radius_m"], errors="coerce")
+                rings = part[radius.notna().to_numpy()]
+                if len(rings):
+                    circles = rings.geometry.buffer(radius.dropna().to_numpy(), 48)
+                    gpd.GeoSeries(circles, crs=crs).plot(
+                        ax=ax, facecolor="none", edgecolor=colour, linestyle="--", linewidth=1.0, zorder=3
+                    )
+                    extent_geoms = pd.concat([extent_geoms, gpd.GeoSeries(circles, crs=crs)])
+            part.plot(ax=ax, color=colour, markersize=40, edgecolor="black", zorder=6, marker="^")
+            handles.append(
+                Patch(facecolor=colour, edgecolor="black", label=f"{label}（{len(part)} 处，虚线为服务半径）")
+            )
+    _finish_map(ax, _extent(gpd.GeoSeries(extent_geoms, crs=crs), pad=0.08), crs, handles)
+
+    summary = [
+        "求解状态：" + STATUS_LABELS.get(str(plan.get("status")), str(plan.get("status"))),
+        f"目标值：{style.fmt_number(plan.get('objective'), 2)}"
+        + (f"（{plan['objective_name']}）" if plan.get("objective_name") else ""),
+        f"需求覆盖率：{style.fmt_percent(plan.get('coverage_ratio'))}　"
+        f"覆盖需求：{style.fmt_number(plan.get('covered_demand'), 0)}",
+        f"总费用：{style.fmt_number(plan.get('total_cost_wan'), 1, '万元')}　"
+        f"选中地块：{len(plan.get('selected') or [])} 宗",
+    ]
+    fig.text(0.06, 0.455, "\n".join(summary), fontsize=8, va="top", linespacing=1.5)
+    table_ax = fig.add_axes((0.06, 0.06, 0.88, 0.31))
+    widths = [w for _, _, w in PLAN_COLUMNS]
+    per_page = ROWS_PER_PAGE[paper] + 4
+    if len(rows) > per_page:
+        extra = len(rows) - per_page
+        rows = [*rows[:per_page], [f"另有 {extra} 宗", "见 plan.gpkg", "", "", ""]]
+    _draw_table(
+        table_ax, [h for _, h, _ in PLAN_COLUMNS], rows or [["—", "方案未改变任何地块", "", "", ""]], widths
+    )
+    fig.text(0.94, 0.03, note, ha="right", fontsize=7, color="#555555")
+    return fig
+
+
+def plan_figures(
+    plans: Sequence[PlanResult],
+    *,
+    paper: str = "A4",
+    title: str = "一事一议 盘活方案简报",
+    source: str | None = None,
+    date: dt.date | None = None,
+) -> list[Figure]:
+    """Build one briefing page per plan (scenario); pure, writes nothing.
+
+    Raises
+    ------
+    NoSolutionError
+        A plan has no solution.
+
+    """
+    paper = _paper(paper)
+    if not plans:
+        raise InputError("没有方案 (no plan given)")
+    for result in plans:
+        _check_plan(result.plan, result.name)
+    subtitle = _subtitle(date, source or "panhuo plan 输出 " + "、".join(str(p.source) for p in plans))
+    with mpl.rc_context(fonts.mpl_rc()):
+        return [
+            _plan_page(paper, title, subtitle, result, f"第 {i} 页 / 共 {len(plans)} 页")
+            for i, result in enumerate(plans, start=1)
+        ]
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+
+
+def _paper(paper: str) -> str:
+    key = paper.upper()
+    if key not in PAPER_MM:
+        raise InputError(f"纸张 {paper!r} 不支持 (unsupported paper size); 可选 A4 或 A3")
+    return key
+
+
+def _subtitle(date: dt.date | None, source: str) -> str:
+    return f"日期：{style.chinese_date(date or dt.date.today())}　　数据来源：{source}"
+
+
+def write_figures(
+    figures: Sequence[Figure], out: str | os.PathLike[str], *, png: bool = False, dpi: int = 150
+) -> BriefingOutput:
+    """Write the pages to one PDF (and ``<stem>-<n>.png`` pages) atomically: temp files, then renames.
+
+    If anything fails, no output file is left half-written.
+    """
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temps: list[tuple[Path, Path]] = []
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        temps.append((Path(tmp), target))
+        with mpl.rc_context(fonts.mpl_rc()):
+            metadata = {"Title": "一事一议简报 panhuo briefing", "Creator": "panhuo"}
+            with PdfPages(tmp, metadata=metadata) as pdf:
+                for fig in figures:
+                    pdf.savefig(fig)
+            if png:
+                for n, fig in enumerate(figures, start=1):
+                    png_path = target.with_name(f"{target.stem}-{n}.png")
+                    fd, tmp_png = tempfile.mkstemp(
+                        prefix=f".{png_path.name}.", suffix=".tmp", dir=target.parent
+                    )
+                    os.close(fd)
+                    temps.append((Path(tmp_png), png_path))
+                    fig.savefig(tmp_png, dpi=dpi, format="png")
+        for tmp_path, final in temps:
+            os.replace(tmp_path, final)
+    except BaseException:
+        for tmp_path, _ in temps:
+            tmp_path.unlink(missing_ok=True)
+        raise
+    return BriefingOutput(target, tuple(final for _, final in temps[1:]), len(figures))
+
+
+def build_briefing(
+    *,
+    out: str | os.PathLike[str],
+    analysis: AnalysisResult | None = None,
+    plans: Sequence[PlanResult] = (),
+    parcel_ids: Sequence[str] | None = None,
+    png: bool = False,
+    paper: str = "A4",
+    title: str | None = None,
+    source: str | None = None,
+    date: dt.date | None = None,
+) -> BriefingOutput:
+    """Build and write a briefing for an analysis (parcel groups) or for plans (one page per scenario).
+
+    Parameters
+    ----------
+    out
+        The PDF path; PNG pages go beside it as ``<stem>-1.png`` … when ``png``.
+    analysis, plans
+        Exactly one of them: an analysis result, or one or more plan results.
+    parcel_ids
+        For an analysis: brief these parcels (unknown ids are an error); default: idle, then
+        low-efficiency land.
+    png
+        Also write one PNG per page (150 dpi).
+    paper
+        ``A4`` or ``A3``.
+    title, source, date
+        Header texts; defaults: 一事一议 地块简报 / 盘活方案简报, the result directory, today.
+
+    Raises
+    ------
+    InputError, NotFoundError, NoSolutionError, CRSError
+        Before anything is written.
+
+    """
+    if (analysis is None) == (not plans):
+        raise InputError("请只给出 --analysis 或 --plan 之一 (give exactly one of --analysis or --plan)")
+    if analysis is not None:
+        figures = analysis_figures(
+            analysis,
+            parcel_ids=parcel_ids,
+            paper=paper,
+            title=title or "一事一议 地块简报",
+            source=source,
+            date=date,
+        )
+    else:
+        if parcel_ids:
+            raise InputError("--parcels 只用于 --analysis 简报 (--parcels applies to analysis briefings)")
+        figures = plan_figures(
+            plans, paper=paper, title=title or "一事一议 盘活方案简报", source=source, date=date
+        )
+    return write_figures(figures, out, png=png)
+
+
+def figure_texts(fig: Figure) -> list[str]:
+    """Every text string drawn on a figure (for glyph-coverage checks)."""
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]

@@ -1,0 +1,220 @@
+"""Charts people would rather look at than read (matplotlib figures; saving is the caller's).
+
+* :func:`frontier_chart` — the coverage–cost Pareto frontier from the optimizer's ε-constraint runs
+  (CSV columns ``epsilon, coverage, cost_wan``);
+* :func:`sweep_chart` — objective and coverage against budget (CSV ``budget_wan, objective, coverage_ratio``);
+* :func:`status_chart` — parcels and 亩 by idle status and by low-efficiency reason;
+* :func:`indicator_profile` — each indicator as a share of its ideal value (TD/T 1029 ideal-value
+  standardisation: S = min(actual / ideal, 1) for positive indicators, min(ideal / actual, 1) for
+  negative ones such as 土地闲置率; domain.md §3).
+
+Every figure is made under :func:`maps.fonts.mpl_rc`, so Chinese labels use the bundled Noto Sans SC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure, SubFigure
+
+from geo.errors import InputError, SchemaError
+
+from . import fonts, style
+from .web import INDICATOR_LABELS
+
+FRONTIER_COLUMNS = ("epsilon", "coverage", "cost_wan")
+SWEEP_COLUMNS = ("budget_wan", "objective", "coverage_ratio")
+#: indicators where less is better (standardised as ideal / actual)
+NEGATIVE_INDICATORS = frozenset({"idle_land_rate"})
+
+
+def read_curve(path: str | Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Read a frontier or sweep CSV and check its columns.
+
+    Raises
+    ------
+    SchemaError
+        A required column is missing.
+    InputError
+        The file has no rows.
+
+    """
+    frame = pd.read_csv(path, encoding="utf-8-sig")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(f"{path} 缺少列 missing columns {missing}; 需要 expected {list(columns)}")
+    if frame.empty:
+        raise InputError(f"{path} 没有数据行 (has no rows)")
+    return frame
+
+
+def _figure(size: tuple[float, float] = (7.0, 4.2)) -> Figure:
+    return Figure(figsize=size, layout="constrained")
+
+
+def frontier_chart(frame: pd.DataFrame, *, title: str = "覆盖率—投资 帕累托前沿") -> Figure:
+    """Plot coverage against cost along the ε-constraint frontier (cost on x, coverage on y)."""
+    with mpl.rc_context(fonts.mpl_rc()):
+        fig = _figure()
+        ax = fig.add_subplot()
+        data = frame.sort_values("cost_wan")
+        coverage = style.as_float_array(data["coverage"])
+        ax.plot(style.as_float_array(data["cost_wan"]), coverage, marker="o", color="#2171b5", lw=1.8)
+        ax.set_xlabel("投资（万元）")
+        ax.set_ylabel("覆盖需求")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def sweep_chart(frame: pd.DataFrame, *, title: str = "预算敏感性分析") -> Figure:
+    """Plot the objective and the coverage ratio against the budget (two y axes)."""
+    with mpl.rc_context(fonts.mpl_rc()):
+        fig = _figure()
+        ax = fig.add_subplot()
+        data = frame.sort_values("budget_wan")
+        budget = style.as_float_array(data["budget_wan"])
+        ax.plot(budget, style.as_float_array(data["objective"]), marker="o", color="#238b45", label="目标值")
+        ax.set_xlabel("预算（万元）")
+        ax.set_ylabel("目标值", color="#238b45")
+        ax2 = ax.twinx()
+        ax2.plot(
+            budget,
+            style.as_float_array(data["coverage_ratio"]) * 100,
+            marker="s",
+            color="#cb181d",
+            ls="--",
+            label="需求覆盖率",
+        )
+        ax2.set_ylabel("需求覆盖率（%）", color="#cb181d")
+        ax2.set_ylim(0, 105)
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def status_tables(parcels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Count and 亩 per idle status and per low-efficiency reason.
+
+    A parcel counts under each of its (non-exempt) reasons.
+    """
+    area = (
+        pd.to_numeric(parcels["area_mu"], errors="coerce")
+        if "area_mu" in parcels
+        else pd.Series(np.nan, index=parcels.index)
+    )
+    by_status = pd.DataFrame(columns=["label", "count", "mu", "colour"])
+    if "idle_status" in parcels:
+        grouped = (
+            pd.DataFrame({"s": parcels["idle_status"], "mu": area}).groupby("s")["mu"].agg(["count", "sum"])
+        )
+        rows = [
+            (label, int(grouped.at[k, "count"]), float(grouped.at[k, "sum"]), colour)  # type: ignore[arg-type]
+            for k, (label, colour) in style.IDLE_STATUS.items()
+            if k in grouped.index
+        ]
+        by_status = pd.DataFrame(rows, columns=["label", "count", "mu", "colour"])
+    by_reason = pd.DataFrame(columns=["label", "count", "mu", "colour"])
+    if "low_eff_reasons" in parcels:
+        exploded = pd.DataFrame(
+            {"r": parcels["low_eff_reasons"].map(style.reason_codes), "mu": area}
+        ).explode("r")
+        exploded = exploded[exploded["r"].notna() & ~exploded["r"].astype(str).str.startswith("exempt:")]
+        grouped = exploded.groupby("r")["mu"].agg(["count", "sum"])
+        rows = [
+            (label, int(grouped.at[k, "count"]), float(grouped.at[k, "sum"]), colour)  # type: ignore[arg-type]
+            for k, (label, colour) in style.LOW_EFF_REASONS.items()
+            if k in grouped.index
+        ]
+        by_reason = pd.DataFrame(rows, columns=["label", "count", "mu", "colour"])
+    return by_status, by_reason
+
+
+def status_chart(
+    parcels: pd.DataFrame, *, title: str = "闲置与低效用地统计", fig: Figure | SubFigure | None = None
+) -> Figure | SubFigure:
+    """Horizontal bars: parcels (宗) and area (亩) by idle status and by low-efficiency reason.
+
+    With ``fig`` (e.g. a sub-figure of a briefing page) the chart is drawn there as vector text.
+    """
+    by_status, by_reason = status_tables(parcels)
+    if by_status.empty and by_reason.empty:
+        raise InputError(
+            "没有 idle_status 或 low_eff_reasons 列，无法统计 (no status or reason columns to chart)"
+        )
+    with mpl.rc_context(fonts.mpl_rc()):
+        if fig is None:
+            fig = _figure((7.5, 5.5))
+        else:
+            fig.subplots_adjust(left=0.3, right=0.95, wspace=0.1, hspace=0.3, top=0.9, bottom=0.06)
+        axes = fig.subplots(2, 2, squeeze=False)
+        for row, (table, name) in enumerate(((by_status, "闲置认定"), (by_reason, "低效原因"))):
+            for col, (value, unit) in enumerate((("count", "宗"), ("mu", "亩"))):
+                ax = axes[row][col]
+                if table.empty:
+                    ax.set_axis_off()
+                    continue
+                y = np.arange(len(table))
+                ax.barh(
+                    y, table[value].to_numpy(dtype=float), color=table["colour"].tolist(), edgecolor="#555555"
+                )
+                ax.set_yticks(y, table["label"].tolist() if col == 0 else [""] * len(table), fontsize=7)
+                ax.invert_yaxis()
+                ax.set_title(f"{name}（{unit}）", fontsize=9)
+                ax.tick_params(axis="x", labelsize=7)
+                for yi, v in zip(y, table[value].to_numpy(dtype=float), strict=True):
+                    ax.text(v, yi, f" {v:,.0f}" if unit == "宗" else f" {v:,.1f}", va="center", fontsize=7)
+                ax.margins(x=0.25)
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def indicator_scores(indicators: Mapping[str, object], ideal: Mapping[str, float]) -> pd.DataFrame:
+    """Ideal-value standardisation of each indicator present in both mappings (score 0–100).
+
+    S = min(actual / ideal, 1) × 100 for positive indicators and min(ideal / actual, 1) × 100 for
+    negative ones (:data:`NEGATIVE_INDICATORS`), domain.md §3 "Standardisation".
+    """
+    rows = []
+    for key, ideal_value in ideal.items():
+        actual = indicators.get(key)
+        if style.is_missing(actual) or style.is_missing(ideal_value) or float(ideal_value) == 0:
+            continue
+        a, i = float(actual), float(ideal_value)  # type: ignore[arg-type]
+        if key in NEGATIVE_INDICATORS:
+            score = 100.0 if a <= 0 else min(i / a, 1.0) * 100
+        else:
+            score = min(a / i, 1.0) * 100
+        label = INDICATOR_LABELS.get(key, (key, ""))[0]
+        rows.append((key, label, a, i, score))
+    return pd.DataFrame(rows, columns=["key", "label", "actual", "ideal", "score"])
+
+
+def indicator_profile(
+    indicators: Mapping[str, object], ideal: Mapping[str, float], *, title: str = "集约利用指标与理想值"
+) -> Figure:
+    """Bars of each indicator's standardised score (actual against its ideal value, 100 = ideal reached)."""
+    scores = indicator_scores(indicators, ideal)
+    if scores.empty:
+        raise InputError("指标与理想值没有共同项 (no indicator has both an actual and an ideal value)")
+    with mpl.rc_context(fonts.mpl_rc()):
+        fig = _figure((7.0, 0.45 * len(scores) + 1.4))
+        ax = fig.add_subplot()
+        y = np.arange(len(scores))
+        colours = ["#1a9850" if s >= 100 else "#fdae61" if s >= 60 else "#d73027" for s in scores["score"]]
+        ax.barh(y, scores["score"], color=colours, edgecolor="#555555")
+        ax.axvline(100, color="#333333", lw=1, ls="--")
+        ax.set_yticks(y, scores["label"].tolist(), fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 115)
+        ax.set_xlabel("标准化得分（理想值 = 100）")
+        for yi, score, actual, ideal_value in zip(
+            y, scores["score"].to_numpy(float), scores["actual"], scores["ideal"], strict=True
+        ):
+            ax.text(float(score) + 1, float(yi), f"{actual:.3g} / {ideal_value:.3g}", va="center", fontsize=7)
+        ax.set_title(title)
+    return fig

@@ -1,0 +1,147 @@
+"""Read what ``panhuo analyze`` and ``panhuo plan`` wrote, for maps and briefings (contract.md §3, §6).
+
+* an analysis directory: ``parcels.gpkg`` (layer ``parcels``) and ``indicators.json``;
+* a plan directory: ``plan.json`` and ``plan.gpkg`` (layers ``parcels``/``candidates``, ``sites``,
+  ``demand``; optional ``frontier.csv`` and ``budget_sweep.csv`` for the charts);
+* a ``parcels.gpkg`` written by analyze, or a raw parcel layer (read with :func:`geo.io.read_parcels`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+
+from geo.errors import CRSError, InputError, NotFoundError
+
+#: plan.gpkg layer name → role in :func:`maps.web.plan_map`
+PLAN_LAYER_ROLES = {
+    "parcels": "parcels",
+    "candidates": "parcels",
+    "plan": "parcels",
+    "sites": "sites",
+    "facilities": "sites",
+    "demand": "demand",
+}
+
+
+@dataclass
+class AnalysisResult:
+    """Parcels with the §3 columns and the §5 indicators of one analysis."""
+
+    parcels: gpd.GeoDataFrame
+    indicators: dict[str, Any]
+    source: Path
+
+
+@dataclass
+class PlanResult:
+    """The layers and ``plan.json`` of one plan run."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    plan: dict[str, Any]
+    source: Path
+    charts: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name, or the directory's."""
+        return str(self.plan.get("name") or self.source.name)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path} 不是有效的 JSON (is not valid JSON): {error}") from error
+    if not isinstance(data, dict):
+        raise InputError(f"{path} 应为 JSON 对象 (must hold a JSON object)")
+    return data
+
+
+def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    if gdf.crs is None:
+        raise CRSError(f"{path} 图层 {layer} 没有坐标系 (layer {layer!r} has no CRS)")
+    return gdf
+
+
+def is_analysis_dir(path: Path) -> bool:
+    """Tell whether ``path`` is a directory holding an analysis ``parcels.gpkg``."""
+    return path.is_dir() and (path / "parcels.gpkg").is_file()
+
+
+def is_plan_dir(path: Path) -> bool:
+    """Tell whether ``path`` is a directory holding a ``plan.json``."""
+    return path.is_dir() and (path / "plan.json").is_file()
+
+
+def load_analysis(directory: str | Path) -> AnalysisResult:
+    """Read an analysis output directory (or an analyze ``parcels.gpkg`` file).
+
+    Raises
+    ------
+    NotFoundError
+        The directory has no ``parcels.gpkg``.
+
+    """
+    path = Path(directory)
+    gpkg = path if path.suffix.lower() == ".gpkg" else path / "parcels.gpkg"
+    if not gpkg.is_file():
+        raise NotFoundError(
+            f"{path} 中没有 parcels.gpkg (no parcels.gpkg: is this a `panhuo analyze --out` directory?)"
+        )
+    layers = [name for name, _ in pyogrio.list_layers(gpkg)]
+    layer = "parcels" if "parcels" in layers else layers[0]
+    parcels = _read_layer(gpkg, layer)
+    indicators_path = gpkg.parent / "indicators.json"
+    indicators = _read_json(indicators_path) if indicators_path.is_file() else {}
+    return AnalysisResult(parcels, indicators, gpkg.parent)
+
+
+def load_plan(directory: str | Path) -> PlanResult:
+    """Read a plan output directory: ``plan.json`` and the layers of ``plan.gpkg``.
+
+    Raises
+    ------
+    NotFoundError
+        The directory has no ``plan.json``.
+
+    """
+    path = Path(directory)
+    plan_json = path / "plan.json"
+    if not plan_json.is_file():
+        raise NotFoundError(
+            f"{path} 中没有 plan.json (no plan.json: is this a `panhuo plan --out` directory?)"
+        )
+    plan = _read_json(plan_json)
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    gpkg = path / "plan.gpkg"
+    if gpkg.is_file():
+        names = [name for name, _ in pyogrio.list_layers(gpkg)]
+        for name in names:
+            role = PLAN_LAYER_ROLES.get(name.lower())
+            if role is None and len(names) == 1:
+                role = "parcels"
+            if role is not None and role not in layers:
+                layers[role] = _read_layer(gpkg, name)
+    charts = {
+        key: path / filename
+        for key, filename in (("frontier", "frontier.csv"), ("sweep", "budget_sweep.csv"))
+        if (path / filename).is_file()
+    }
+    return PlanResult(layers, plan, path, charts)
+
+
+def read_parcel_layer(
+    path: str | Path, *, layer: str | None = None, crs: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read a raw parcel layer through the project's ingest (:func:`geo.io.read_parcels`)."""
+    from geo.io import read_parcels
+
+    gdf, _report = read_parcels(str(path), layer=layer, crs=crs)
+    return gdf
