@@ -533,8 +533,8 @@ def _format_validation(error: ValidationError, model: type[BaseModel], source: s
 
 
 def load_mujun_scheme(name: str, overrides: dict[str, Any] | None = None) -> MujunScheme:
-    """Load a bundled 亩均效益 scheme by name, apply overrides and validate it."""
-    path = PRESET_DIR / f"mujun-{name}.yaml"
+    """Load a 亩均效益 scheme (a bundled name or a YAML path), apply overrides and validate it."""
+    path = Path(name) if _is_file_reference(name) else PRESET_DIR / f"mujun-{name}.yaml"
     if not path.is_file():
         raise ConfigError(
             f"mujun.scheme {name!r}: 未知的亩均效益评价方案 (unknown scheme); "

@@ -1,0 +1,295 @@
+"""Low-efficiency land: every reason code of contract §4 and every exemption, with hand-worked thresholds.
+
+The base parcel (10 000 m² = 15 亩, industry 39 电气机械, FAR floor 0.7 in the 2008 table) meets every
+national floor: FAR 1.0, building coefficient 40 %, admin 5 %, green 10 %, investment 2 000 万元/公顷
+(floor 1 200), tax 15 万元 = 1 万元/亩. Each case changes one fact.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+
+from geo.analysis import run_analysis
+from geo.rules.facts import Facts
+from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency
+from geo.rules.presets import load_preset
+from tests.geo.test_idle import X0, Y0, facts_of, parcels_frame
+
+AS_OF = "2026-06-30"
+
+
+def base(**changes: Any) -> dict[str, Any]:
+    facts = {
+        "land_use": "100101",
+        "planned_use": "1001",
+        "supply_type": "出让",
+        "supply_date": "2017-01-01",
+        "agreed_start_date": "2017-06-01",
+        "actual_start_date": "2017-05-01",
+        "suspended_since": None,
+        "floor_area_m2": 10_000.0,
+        "footprint_m2": 4_000.0,
+        "admin_area_m2": 500.0,
+        "green_area_m2": 1_000.0,
+        "fixed_assets_wan": 2_000.0,
+        "tax_wan": 15.0,
+        "industry_code": "39",
+        "policy_class": "允许",
+        "building_grade": "A",
+        "production_year": 2018,
+        "enterprise": "某公司",
+        "above_scale": False,
+        "high_tech": False,
+    }
+    facts.update(changes)
+    return facts
+
+
+@pytest.fixture
+def no_raster_rule(tmp_path: Path) -> str:
+    """national, with rs_unbuilt skipped when no raster is given (so the base parcel is efficient)."""
+    path = tmp_path / "skip_rs.yaml"
+    path.write_text("low_efficiency:\n  rules:\n    rs_unbuilt:\n      when_no_raster: skip\n", encoding="utf-8")
+    return str(path)
+
+
+# (case, changes, expected low_eff_reasons, expected low_efficiency)
+# Tax: park average is area-weighted over the industrial parcels with tax. With 13 parcels at 15 万元
+# and the low one at 1.5 万元, all 15 亩: average = (13 × 15 + 1.5) / (14 × 15) = 0.9357 万元/亩;
+# 40 % of it = 0.3743; the low parcel has 1.5 / 15 = 0.1 < 0.3743 → fires; the others have 1.0.
+CASES: list[tuple[str, dict[str, Any], str, bool | None]] = [
+    ("efficient", {}, "", False),
+    ("far 0.6 < 0.7", {"floor_area_m2": 6_000.0}, "far_below_min", True),
+    ("far exactly 0.7", {"floor_area_m2": 7_000.0}, "", False),
+    ("coef 0.29 < 0.30", {"footprint_m2": 2_900.0}, "coef_below_min", True),
+    ("admin 0.08 > 0.07", {"admin_area_m2": 800.0}, "admin_over_max", True),
+    ("green 0.21 > 0.20", {"green_area_m2": 2_100.0}, "green_over_max", True),
+    ("invest 1100 < 1200", {"fixed_assets_wan": 1_100.0}, "invest_below_min", True),
+    ("tax 0.1 < 0.4 × avg", {"tax_wan": 1.5}, "tax_below_avg_share", True),
+    ("eliminated industry", {"policy_class": "淘汰"}, "policy_eliminated", True),
+    ("prohibited industry", {"policy_class": "禁止"}, "policy_eliminated", True),
+    ("dangerous building", {"building_grade": "D"}, "dangerous_building", True),
+    ("industry on residential plan", {"planned_use": "0701"}, "use_mismatch", True),
+    ("warehouse on industrial plan is allowed", {"land_use": "110101"}, "", False),
+    # not started, agreed start 2024-01-01: idle_recoverable; no buildings yet so FAR and coefficient fail too
+    (
+        "idle",
+        {
+            "actual_start_date": None,
+            "agreed_start_date": "2024-01-01",
+            "floor_area_m2": 0.0,
+            "footprint_m2": 0.0,
+            "production_year": None,
+        },
+        "far_below_min;coef_below_min;idle",
+        True,
+    ),
+    # in production since 2024: 2026 − 2024 = 2 < 3 years → FAR waived and named
+    ("new firm exempt", {"floor_area_m2": 6_000.0, "production_year": 2024}, "exempt:newly_in_production", False),
+    ("three years is not new", {"floor_area_m2": 6_000.0, "production_year": 2023}, "far_below_min", True),
+    # exemptions never waive an eliminated industry
+    (
+        "new firm, eliminated industry",
+        {"policy_class": "淘汰", "production_year": 2025},
+        "policy_eliminated",
+        True,
+    ),
+]
+
+
+@pytest.fixture
+def verdicts(no_raster_rule) -> pd.DataFrame:
+    rows = [{"parcel_id": f"L{i:02d}", **base(**changes)} for i, (_, changes, _, _) in enumerate(CASES)]
+    result = run_analysis(parcels_frame(rows), as_of=AS_OF, rules=no_raster_rule)
+    return result.parcels.set_index("parcel_id")
+
+
+@pytest.mark.parametrize(("i", "case"), list(enumerate(CASES)), ids=[c[0] for c in CASES])
+def test_reason_codes(verdicts, i, case):
+    _, _, reasons, low = case
+    row = verdicts.loc[f"L{i:02d}"]
+    assert row["low_eff_reasons"] == reasons, row["low_eff_not_evaluated"]
+    assert row["low_eff_not_evaluated"] == ""
+    assert (pd.NA if low is None else low) is row["low_efficiency"] or row["low_efficiency"] == low
+
+
+def test_ratio_columns(verdicts):
+    row = verdicts.loc["L00"]
+    assert row["area_mu"] == pytest.approx(15.0)
+    assert row["far"] == pytest.approx(1.0)
+    assert row["building_coef"] == pytest.approx(0.4)
+    assert row["admin_ratio"] == pytest.approx(0.05)
+    assert row["green_ratio"] == pytest.approx(0.10)
+    assert row["invest_intensity"] == pytest.approx(2000.0)
+    assert row["tax_per_mu"] == pytest.approx(1.0)
+    assert row["far_min"] == pytest.approx(0.7)
+
+
+def test_missing_data_is_not_counted_as_efficient(no_raster_rule):
+    gdf = parcels_frame(
+        [
+            {"parcel_id": "M1", **base(floor_area_m2=None)},
+            {"parcel_id": "M2", **base(industry_code="38")},  # not in the 2008 (GB/T 4754-2002) table
+            {"parcel_id": "M3", **base(floor_area_m2=6_000.0, tax_wan=None)},  # fired beats missing
+            {"parcel_id": "U", "land_use": "100101", "supply_type": "未供"},
+        ]
+    )
+    result = run_analysis(gdf, as_of=AS_OF, rules=no_raster_rule)
+    out = result.parcels.set_index("parcel_id")
+    assert out.loc["M1", "low_eff_not_evaluated"] == "not_evaluated:far_below_min(missing floor_area_m2)"
+    assert out.loc["M1", "low_eff_reasons"] == ""
+    assert out.loc["M1", "low_efficiency"] is pd.NA
+    assert out.loc["M2", "low_eff_not_evaluated"] == "not_evaluated:far_below_min(unknown industry_code)"
+    assert out.loc["M2", "low_efficiency"] is pd.NA
+    assert out.loc["M3", "low_efficiency"] == True  # noqa: E712
+    assert out.loc["M3", "low_eff_not_evaluated"] == "not_evaluated:tax_below_avg_share(missing tax_wan)"
+    # unsupplied land is out of every rule: nothing could be evaluated
+    assert out.loc["U", "low_efficiency"] is pd.NA
+    assert out.loc["U", "low_eff_reasons"] == ""
+    issue = result.data_issues.set_index("parcel_id").loc["M2"]
+    assert issue["column"] == "industry_code" and issue["value"] == "38"
+    assert "不在容积率控制指标表中" in issue["problem"]
+
+
+def test_absent_column_and_no_raster():
+    row = {k: v for k, v in base().items() if k != "building_grade"}
+    out = run_analysis(parcels_frame([{"parcel_id": "A", **row}]), as_of=AS_OF).parcels.iloc[0]
+    assert out["low_eff_not_evaluated"] == (
+        "not_evaluated:dangerous_building(missing building_grade);not_evaluated:rs_unbuilt(no raster)"
+    )
+    assert out["low_efficiency"] is pd.NA
+
+
+def test_unknown_industry_fallback(tmp_path: Path):
+    user = tmp_path / "fallback.yaml"
+    user.write_text(
+        "low_efficiency:\n  rules:\n    far_below_min:\n      unknown_industry: fallback\n      fallback_min: 0.9\n"
+        "    rs_unbuilt: {when_no_raster: skip}\n",
+        encoding="utf-8",
+    )
+    gdf = parcels_frame([{"parcel_id": "A", **base(industry_code="38", floor_area_m2=8_000.0)}])
+    row = run_analysis(gdf, as_of=AS_OF, rules=str(user)).parcels.iloc[0]
+    assert row["low_eff_reasons"] == "far_below_min"  # 0.8 < 0.9
+    assert row["far_min"] == pytest.approx(0.9)
+
+
+def test_jinhua_thresholds_and_exemptions(tmp_path: Path):
+    user = tmp_path / "jinhua.yaml"
+    user.write_text(
+        "extends: zhejiang-jinhua\nlow_efficiency:\n  rules:\n    rs_unbuilt: {when_no_raster: skip}\n",
+        encoding="utf-8",
+    )
+    # Jinhua: FAR floor = max(1.0, 0.6 × 0.7) = 1.0; sector (industry 39) average of tax per 亩
+    rows = [
+        {"parcel_id": "J0", **base(floor_area_m2=9_000.0)},  # 0.9 < 1.0 → fires
+        {"parcel_id": "J1", **base(floor_area_m2=9_000.0, above_scale=True)},
+        {"parcel_id": "J2", **base(floor_area_m2=9_000.0, high_tech=True)},
+        # 150 万元 / 15 亩 = 10 万元/亩 > 8 → FAR waived
+        {"parcel_id": "J3", **base(floor_area_m2=9_000.0, tax_wan=150.0)},
+        {"parcel_id": "J4", **base()},
+        {"parcel_id": "J5", **base()},
+    ]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF, rules=str(user)).parcels.set_index("parcel_id")
+    assert out.loc["J0", "low_eff_reasons"] == "far_below_min"
+    assert out.loc["J0", "far_min"] == pytest.approx(1.0)
+    assert out.loc["J1", "low_eff_reasons"] == "exempt:above_scale"
+    assert out.loc["J2", "low_eff_reasons"] == "exempt:strategic_high_tech"
+    assert out.loc["J3", "low_eff_reasons"] == "exempt:far_with_high_tax"
+    assert out.loc["J1", "low_efficiency"] == False  # noqa: E712
+    # sector average = (5 × 15 + 150) / (6 × 15) = 2.5 万元/亩; 40 % = 1.0; the 1.0 parcels are not below it
+    assert out.loc["J4", "low_eff_reasons"] == ""
+
+
+def test_sector_average_falls_back_to_park_for_small_sectors(tmp_path: Path):
+    user = tmp_path / "sector.yaml"
+    user.write_text(
+        "low_efficiency:\n  rules:\n    tax_below_avg_share: {reference: sector, sector_min_count: 3}\n"
+        "    rs_unbuilt: {when_no_raster: skip}\n",
+        encoding="utf-8",
+    )
+    # sector 39: three parcels at 30, 30, 3 万元 → (63)/(45 亩) = 1.4 万元/亩; 40 % = 0.56; 3/15 = 0.2 fires.
+    # sector 40 (FAR floor 1.0) has one parcel at 6 万元 → park average (69 + 6... see below) is used:
+    # park = (30 + 30 + 3 + 6) / 60 亩 = 1.15; 40 % = 0.46; 6 / 15 = 0.4 < 0.46 → fires.
+    rows = [
+        {"parcel_id": "S1", **base(tax_wan=30.0)},
+        {"parcel_id": "S2", **base(tax_wan=30.0)},
+        {"parcel_id": "S3", **base(tax_wan=3.0)},
+        {"parcel_id": "T1", **base(tax_wan=6.0, industry_code="40")},
+    ]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF, rules=str(user)).parcels.set_index("parcel_id")
+    assert out["low_eff_reasons"].to_dict() == {
+        "S1": "",
+        "S2": "",
+        "S3": "tax_below_avg_share",
+        "T1": "tax_below_avg_share",
+    }
+
+
+def test_rs_unbuilt_thresholds_on_facts():
+    # recorded as built (started, floor area > 0); the raster means decide
+    rows = [
+        {"parcel_id": "R0", **base()},  # built-up 0.6 > 0.3 → built
+        {"parcel_id": "R1", **base()},  # built-up 0.2 ≤ 0.3 → unbuilt
+        {"parcel_id": "R2", **base()},  # built-up 0.2 but coverage 0.4 < 0.5 → not evaluated
+        {"parcel_id": "R3", **base(floor_area_m2=0.0, footprint_m2=0.0)},  # not recorded as built → n/a
+    ]
+    facts = facts_of(parcels_frame(rows), AS_OF)
+    facts.frame["rs_builtup_mean"] = [0.6, 0.2, 0.2, 0.1]
+    facts.frame["rs_builtup_coverage"] = [1.0, 1.0, 0.4, 1.0]
+    facts.frame["rs_ndvi_mean"] = [0.5, 0.1, 0.1, 0.6]
+    facts.frame["rs_ndvi_coverage"] = [1.0, 1.0, 0.4, 1.0]
+    preset = load_preset("national")
+    idle = pd.Series(["not_idle"] * 4)
+    result = evaluate_low_efficiency(facts, preset, derived_metrics(facts), idle)
+    rs = result.outcomes["rs_unbuilt"]
+    assert rs.fired.tolist() == [False, True, False, False]
+    assert rs.applies.tolist() == [True, True, True, False]
+    assert rs.not_evaluated.tolist() == [False, False, True, False]
+    assert rs.why.messages[rs.why.code[2]] == "raster coverage < 0.5"
+    # NDVI alone (no built-up raster): vegetated at ≥ 0.35
+    facts = Facts(
+        frame=facts.frame.drop(columns=["rs_builtup_mean", "rs_builtup_coverage"]), invalid={}, as_of=facts.as_of
+    )
+    rs = evaluate_low_efficiency(facts, preset, derived_metrics(facts), idle).outcomes["rs_unbuilt"]
+    assert rs.fired.tolist() == [True, False, False, False]
+
+
+def _write_raster(path: Path, value_by_column: list[float]) -> None:
+    """A 40 × 10 raster of 10 m pixels over the first parcels (each parcel 100 m wide, 400 m apart)."""
+    width = 10 * len(value_by_column) * 4
+    data = np.zeros((10, width), dtype="float32")
+    for i, value in enumerate(value_by_column):
+        data[:, i * 40 : i * 40 + 10] = value
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": 10,
+        "count": 1,
+        "dtype": "float32",
+        "crs": "EPSG:4546",
+        "transform": Affine(10.0, 0.0, X0, 0.0, -10.0, Y0 + 100),
+        "nodata": -9999.0,
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+
+
+def test_rs_unbuilt_end_to_end_with_rasters(tmp_path: Path):
+    ndvi, builtup = tmp_path / "ndvi.tif", tmp_path / "builtup.tif"
+    _write_raster(ndvi, [0.2, 0.7])
+    _write_raster(builtup, [0.8, 0.1])
+    gdf = parcels_frame([{"parcel_id": "B", **base()}, {"parcel_id": "V", **base()}])
+    result = run_analysis(gdf, as_of=AS_OF, rasters={"ndvi": ndvi, "builtup": builtup})
+    out = result.parcels.set_index("parcel_id")
+    assert out.loc["B", "rs_builtup_mean"] == pytest.approx(0.8)
+    assert out.loc["V", "rs_ndvi_mean"] == pytest.approx(0.7)
+    assert out.loc["B", "low_eff_reasons"] == ""
+    assert out.loc["B", "low_efficiency"] == False  # noqa: E712
+    assert out.loc["V", "low_eff_reasons"] == "rs_unbuilt"
