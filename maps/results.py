@@ -80,6 +80,20 @@ def is_plan_dir(path: Path) -> bool:
     return path.is_dir() and (path / "plan.json").is_file()
 
 
+def is_analysis_file(path: Path) -> bool:
+    """Tell whether ``path`` is an analyze ``parcels.gpkg`` (layer ``parcels`` with ``idle_status``)."""
+    if not (path.is_file() and path.suffix.lower() == ".gpkg"):
+        return False
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        if "parcels" not in layers:
+            return False
+        fields = pyogrio.read_info(path, layer="parcels")["fields"]
+    except pyogrio.errors.DataSourceError:
+        return False
+    return "idle_status" in set(fields)
+
+
 def load_analysis(directory: str | Path) -> AnalysisResult:
     """Read an analysis output directory (or an analyze ``parcels.gpkg`` file).
 

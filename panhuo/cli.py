@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "panhuo.commands.analyze",
     "panhuo.commands.serve",
     "panhuo.commands.token",
+    "panhuo.commands.map",
+    "panhuo.commands.brief",
 )
 
 app = typer.Typer(
