@@ -101,6 +101,11 @@ def check_geometries(
         GeometryCollection is reduced to its polygonal parts, and invalid polygons are repaired.
 
     """
+    with np.errstate(invalid="ignore"):  # NaN coordinates are found and reported, not warned about
+        return _check(geoms, allowed)
+
+
+def _check(geoms: np.ndarray, allowed: tuple[str, ...] | None) -> GeometryCheck:
     geoms = np.asarray(geoms, dtype=object).copy()
     null = shapely.is_missing(geoms)
     type_ids = shapely.get_type_id(geoms)

@@ -343,7 +343,8 @@ def _read_parquet(source: Source) -> _Raw:
         )
     if encoding == "WKB":
         raw_wkb = table.column(column).to_numpy(zero_copy_only=False)
-        geometry = shapely.from_wkb(raw_wkb, on_invalid="ignore")
+        with np.errstate(invalid="ignore"):  # NaN coordinates are reported by the geometry checks
+            geometry = shapely.from_wkb(raw_wkb, on_invalid="ignore")
         bad = np.flatnonzero(pd.notna(raw_wkb) & shapely.is_missing(geometry))
         if bad.size:
             rows = ", ".join(str(i + 1) for i in bad[:20])

@@ -82,7 +82,7 @@ def write_shapefile(
     characters and a byte); ``raw_names`` overrides them.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    frame = gpd.GeoDataFrame({"tmp": range(len(geometries))}, geometry=list(geometries), crs=crs)
+    frame = gpd.GeoDataFrame({"tmp": range(len(geometries))}, geometry=list(geometries), crs=crs or 4546)
     shp = directory / f"{name}.shp"
     pyogrio.write_dataframe(frame, shp)
     (directory / f"{name}.cpg").unlink(missing_ok=True)
