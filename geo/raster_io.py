@@ -1,4 +1,4 @@
-"""Open rasters safely — the only way panhuo opens a raster.
+r"""Open rasters safely — the only way panhuo opens a raster.
 
 A raster reaches panhuo as an upload or a command-line path, so it is untrusted input
 (hardening.md §A4, A5, A7, A8, A9, A10). :func:`open_raster` applies these rules, in this order:
@@ -97,6 +97,7 @@ class RasterLimits:
     max_block_pixels : int
         Largest accepted tile or strip (block width × block height), which bounds the memory one
         decompressed block needs.
+
     """
 
     max_width: int = 200_000
@@ -122,14 +123,18 @@ def _local_path(path: str | os.PathLike[str]) -> Path:
         For a GDAL virtual-file-system name or a URL.
     NotFoundError
         When the file does not exist or is not a regular file.
+
     """
     text = os.fspath(path)
     if not isinstance(text, str):
-        raise UnsupportedFormatError(f"栅格路径必须是文本路径，收到 {text!r}（raster path must be a text path）")
+        raise UnsupportedFormatError(
+            f"栅格路径必须是文本路径，收到 {text!r}（raster path must be a text path）"
+        )
     stripped = text.strip()
     if stripped.lower().startswith("/vsi") or _URL_SCHEME.match(stripped):
         raise UnsupportedFormatError(
-            f"栅格 {text!r} 不是本地文件路径：不接受 GDAL 虚拟文件系统（/vsi…）或网址，请提供本地 GeoTIFF 文件"
+            f"栅格 {text!r} 不是本地文件路径：不接受 GDAL 虚拟文件系统（/vsi…）或网址，"
+            "请提供本地 GeoTIFF 文件"
             f"（raster {text!r} is not a local file path: /vsi… names and URLs are refused; "
             "give a local GeoTIFF file）"
         )
@@ -157,7 +162,9 @@ def _check_signature(path: Path, shown: str) -> None:
         with path.open("rb") as handle:
             head = handle.read(8)
     except OSError as exc:
-        raise RasterError(f"无法读取栅格文件 {shown}：{exc.strerror}（cannot read raster file {shown}）") from None
+        raise RasterError(
+            f"无法读取栅格文件 {shown}：{exc.strerror}（cannot read raster file {shown}）"
+        ) from None
     if head[:4] in TIFF_SIGNATURES:
         return
     stripped = head.lstrip()
@@ -202,7 +209,9 @@ def _check_limits(src: rasterio.io.DatasetReader, shown: str, limits: RasterLimi
             )
     if problems:
         raise RasterError(
-            f"栅格 {shown} 超出安全上限，未读取像元：" + "；".join(problems) + f"（raster {shown} refused by the caps）"
+            f"栅格 {shown} 超出安全上限，未读取像元："
+            + "；".join(problems)
+            + f"（raster {shown} refused by the caps）"
         )
 
 
@@ -216,6 +225,7 @@ def read_error(shown: str, exc: BaseException) -> RasterError:
     exc : BaseException
         The rasterio/GDAL exception; its first line (at most 200 characters) is appended for
         developers.
+
     """
     detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     return RasterError(
@@ -256,6 +266,7 @@ def open_raster(
     --------
     >>> with open_raster("ndvi.tif") as src:  # doctest: +SKIP
     ...     band = src.read(1, window=((0, 256), (0, 256)))
+
     """
     limits = limits or RasterLimits()
     shown = os.fspath(path)

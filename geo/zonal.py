@@ -80,8 +80,9 @@ __all__ = ["DEFAULT_BAND_CELLS", "STAT_NAMES", "stat_columns", "zonal_stats"]
 #: statistic suffixes, in column order: ``rs_<name>_<stat>``
 STAT_NAMES: tuple[str, ...] = ("mean", "min", "max", "std", "count", "coverage")
 
-#: target number of buffer cells per row band (memory ≈ 100 bytes per cell at peak)
-DEFAULT_BAND_CELLS = 6_000_000
+#: target number of buffer cells per row band: small enough that the temporaries stay in the
+#: allocator's heap (no page faults) and memory stays low, large enough to amortise the per-band work
+DEFAULT_BAND_CELLS = 500_000
 
 #: cells covered by less than this fraction are ignored by min/max (floating-point noise of
 #: edges lying exactly on grid lines)
@@ -211,8 +212,8 @@ class _Accumulator:
         self.mean[ids] = self.mean[ids] + delta * weight / safe
         self.m2[ids] = self.m2[ids] + m2 + delta * delta * wa * weight / safe
         self.weight[ids] = total
-        self.low[ids] = np.minimum(self.low[ids], low)
-        self.high[ids] = np.maximum(self.high[ids], high)
+        self.low[ids] = np.fmin(self.low[ids], low)
+        self.high[ids] = np.fmax(self.high[ids], high)
 
 
 def _band_rows(width: int, height: int, block_height: int, band_cells: int) -> int:
@@ -234,6 +235,21 @@ def _group_by_band(first_row: np.ndarray, last_row: np.ndarray, rows: int) -> tu
     return item[order], band[order]
 
 
+@dataclass(frozen=True)
+class _BufferRows:
+    """Where each buffer row lies: raster row, raster column of its first cell, buffer offset, width."""
+
+    raster_row: np.ndarray
+    first_col: np.ndarray
+    start: np.ndarray
+    width: np.ndarray
+
+    def window_index(self, row_lo: int, col_lo: int, pitch: int) -> np.ndarray:
+        """Flat index of every buffer cell in a window starting at ``(row_lo, col_lo)``."""
+        shift = (self.raster_row - row_lo) * pitch + (self.first_col - col_lo) - self.start
+        return np.arange(int(self.start[-1] + self.width[-1])) + np.repeat(shift, self.width)
+
+
 def _coverage_band(
     edges: _Edges,
     edge_ids: np.ndarray,
@@ -245,12 +261,13 @@ def _coverage_band(
     row_lo: int,
     row_hi: int,
     ncols: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, _BufferRows, np.ndarray, np.ndarray]:
     """Exact coverage fractions of the active parcels in rows ``row_lo … row_hi − 1``.
 
-    Returns ``(fraction, row, col, cell_start, cell_count)``: one entry per buffer cell, grouped
-    by parcel in the order of ``parcel_ids`` (sorted ascending); ``cell_start``/``cell_count`` locate each parcel's
-    cells. The buffer has one spare column per row that always carries fraction 0.
+    Returns ``(fraction, rows, cell_start, cell_count)``: ``fraction`` has one entry per buffer
+    cell, grouped by parcel in the order of ``parcel_ids`` (sorted ascending);
+    ``cell_start``/``cell_count`` locate each parcel's cells and ``rows`` each buffer row. The
+    buffer has one spare column per row that always carries fraction 0.
     """
     n_active = len(parcel_ids)
     # parcel buffers: rows clipped to the band, width c1 − c0 + 2 (one spare column)
@@ -321,9 +338,12 @@ def _coverage_band(
     fraction = np.cumsum(acc)
     fraction[row_start + row_width - 1] = 0.0  # the spare column
 
-    cell_row = np.repeat(pr0[row_owner] + row_in_parcel, row_width)
-    cell_col = np.arange(n_cells) - np.repeat(row_start - pc0[row_owner], row_width)
-    return fraction, cell_row, cell_col, cell_start, cell_count
+    return (
+        fraction,
+        _BufferRows(pr0[row_owner] + row_in_parcel, pc0[row_owner], row_start, row_width),
+        cell_start,
+        cell_count,
+    )
 
 
 def _raster_crs(src: rasterio.io.DatasetReader, shown: str) -> pyproj.CRS:
@@ -416,6 +436,7 @@ def zonal_stats(
     -----
     The formulas are in the module docstring. Results equal exactextract's ``mean``, ``min``,
     ``max``, ``stdev`` and ``count`` up to floating-point rounding.
+
     """
     geoms = _validate_inputs(parcels, name, band)
     shown = os.fspath(raster_path)
@@ -518,7 +539,7 @@ def zonal_stats(
             row_hi = min(row_lo + rows_per_band, nrows)
             ids = p_item[p_bounds[k] : p_bounds[k + 1]]
             eids = e_item[e_bounds[k] : e_bounds[k + 1]]
-            fraction, cell_row, cell_col, cell_start, cell_count = _coverage_band(
+            fraction, rows, cell_start, cell_count = _coverage_band(
                 edges, eids, ids, c0i, c1i, r0i, r1i, row_lo, row_hi, ncols
             )
             win_c0 = int(c0i[ids].min())
@@ -536,22 +557,29 @@ def zonal_stats(
                 valid &= data != np.asarray(nodata).astype(data.dtype)
             if mask is not None:
                 valid &= mask > 0
-            # one spare column on the right for the buffers' spare cells
-            win_w = data.shape[1] + 1
-            values = np.zeros((data.shape[0], win_w))
-            values[:, :-1] = data
-            ok = np.zeros((data.shape[0], win_w), dtype=bool)
+            # float64 copy with invalid cells set to 0 (their weight is 0, and 0·NaN would be NaN)
+            # and one spare column on the right for the buffers' spare cells
+            pitch = data.shape[1] + 1
+            values = np.zeros((data.shape[0], pitch))
+            np.copyto(values[:, :-1], data, where=valid)
+            ok = np.zeros((data.shape[0], pitch), dtype=bool)
             ok[:, :-1] = valid
-            flat = (cell_row - row_lo) * win_w + (cell_col - win_c0)
+            flat = rows.window_index(row_lo, win_c0, pitch)
             x = values.ravel()[flat]
-            w = np.where(ok.ravel()[flat] & (fraction > 0), np.minimum(fraction, 1.0), 0.0)
+            w = fraction * ok.ravel()[flat]
+            np.clip(w, 0.0, 1.0, out=w)
+            wx = w * x
             sw = np.add.reduceat(w, cell_start)
-            mean = np.add.reduceat(w * x, cell_start) / np.where(sw > 0, sw, 1.0)
+            mean = np.add.reduceat(wx, cell_start) / np.where(sw > 0, sw, 1.0)
+            # second pass for the variance, Σw(x − mean)², exact for large offsets
             dev = x - np.repeat(mean, cell_count)
-            m2 = np.add.reduceat(w * dev * dev, cell_start)
-            counted = w > _MIN_FRACTION
-            low = np.minimum.reduceat(np.where(counted, x, np.inf), cell_start)
-            high = np.maximum.reduceat(np.where(counted, x, -np.inf), cell_start)
+            dev *= dev
+            dev *= w
+            m2 = np.add.reduceat(dev, cell_start)
+            del dev, wx
+            x[w <= _MIN_FRACTION] = np.nan  # fmin/fmax skip NaN; an all-NaN parcel gives NaN
+            low = np.fmin.reduceat(x, cell_start)
+            high = np.fmax.reduceat(x, cell_start)
             acc.merge(ids, sw, mean, m2, low, high)
             if progress is not None:
                 progress(min((k + 1) * rows_per_band, total_rows), total_rows)
@@ -563,9 +591,13 @@ def zonal_stats(
     high = np.where(has_data & np.isfinite(acc.high), acc.high, np.nan)
     if scale != 1.0 or offset != 0.0:
         mean = mean * scale + offset
-        low, high = (low * scale + offset, high * scale + offset) if scale > 0 else (
-            high * scale + offset,
-            low * scale + offset,
+        low, high = (
+            (low * scale + offset, high * scale + offset)
+            if scale > 0
+            else (
+                high * scale + offset,
+                low * scale + offset,
+            )
         )
         std = std * abs(scale)
         notes.append(
@@ -595,9 +627,7 @@ def zonal_stats(
             f"（{partial} parcels are only partly covered by valid cells; see the coverage column）"
         )
     if empty:
-        notes.append(
-            f"{empty} 个地块几何为空或面积为 0：统计值为空（{empty} parcels have empty geometry）"
-        )
+        notes.append(f"{empty} 个地块几何为空或面积为 0：统计值为空（{empty} parcels have empty geometry）")
 
     columns = stat_columns(name)
     frame = pd.DataFrame(
