@@ -19,6 +19,7 @@ from geo.errors import PanhuoError
 #: command modules, in the order ``--help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (
     # each helper adds its module here, one line each
+    "panhuo.commands.inspect",
     "panhuo.commands.analyze",
     "panhuo.commands.serve",
     "panhuo.commands.token",
