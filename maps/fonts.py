@@ -82,7 +82,8 @@ def mpl_rc() -> Any:
 def _cmap() -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    with TTFont(str(cjk_font_path()), lazy=True) as font:
+    # read from memory: fontTools keeps a lazily opened file handle otherwise
+    with TTFont(io.BytesIO(cjk_font_path().read_bytes())) as font:
         return frozenset(font.getBestCmap())
 
 
@@ -107,7 +108,7 @@ def _subset_otf(chars: str) -> bytes:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.hinting = False
-    font = subset.load_font(str(cjk_font_path()), options)
+    font = subset.load_font(io.BytesIO(cjk_font_path().read_bytes()), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars + "0123456789")
     subsetter.subset(font)

@@ -256,6 +256,23 @@ class InfoPanel(MacroElement):
         self.html = f"<h4>{title}</h4><table>{body}</table>{extra}"
 
 
+class MetricScale(MacroElement):
+    """A metric-only scale bar (planners in China read metres, not feet)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false, position: 'bottomleft'}).addTo({{ this.map_name }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, map_name: str) -> None:
+        super().__init__()
+        self._name = "PanhuoScale"
+        self.map_name = map_name
+
+
 class ReadySignal(MacroElement):
     """Marks the page ready once every layer script has run (read by the Chromium test and benchmark).
 
@@ -288,12 +305,13 @@ def _new_map(bounds: list[list[float]], basemap: Basemap, *, canvas: bool, title
         zoom_start=14,
         tiles=None,
         prefer_canvas=canvas,
-        control_scale=True,
+        control_scale=False,
         max_zoom=19,
     )
     cast(Figure, m.get_root()).title = title
     basemap.add_to(m)
     _PanhuoCss().add_to(m)
+    MetricScale(m.get_name()).add_to(m)
     m.fit_bounds(bounds)
     return m
 
@@ -768,7 +786,9 @@ def _add_plan_layers(
             show=show,
             marker=folium.CircleMarker(radius=7, weight=2, fill_opacity=0.95),
             style_function=lambda f: {
+                "fill": True,
                 "fillColor": f["properties"]["_colour"],
+                "fillOpacity": 0.95,
                 "color": "#000000" if f["properties"]["_existing"] == "新建设施" else "#ffffff",
             },
             popup=folium.GeoJsonPopup(
@@ -965,10 +985,12 @@ def compare_map(
         zoom_start=14,
         tiles=None,
         layout="horizontal",
-        control_scale=True,
+        control_scale=False,
     )
     cast(Figure, dm.get_root()).title = "方案比较：" + " / ".join(name for name, _, _ in plans)
     _PanhuoCss().add_to(dm.m1)
+    for side in (dm.m1, dm.m2):
+        MetricScale(side.get_name()).add_to(side)
     first_name, first_layers, first_plan = plans[0]
     for side in (dm.m1, dm.m2):
         bm.add_to(side)

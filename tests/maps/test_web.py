@@ -1,0 +1,193 @@
+import json
+import re
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pytest
+import shapely
+
+from geo.errors import CRSError, InputError
+from maps import web
+from maps.web import NoSolutionError, analysis_map, compare_map, differing_parcels, plan_map, render_html, save_map
+
+from .conftest import make_parcels, make_plan, make_plan_layers
+
+
+def _geojson_layers(m: folium.Map) -> dict[str, folium.GeoJson]:
+    return {child.layer_name: child for child in m._children.values() if isinstance(child, folium.GeoJson)}
+
+
+def _panels(html: str) -> list[str]:
+    """The decoded innerHTML of every legend and info panel on the page."""
+    return [json.loads(s) for s in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', html)]
+
+
+def _legends(m) -> dict[str, web.LayerLegend]:
+    return {c.title: c for c in m._children.values() if isinstance(c, web.LayerLegend)}
+
+
+def test_analysis_map_layers_legends_and_tools(parcels):
+    m = analysis_map(parcels, {"zone_type": "industry_led", "overall_far": 1.12, "idle_land_rate": 0.041})
+    layers = _geojson_layers(m)
+    assert list(layers) == ["亩均效益分类", "闲置土地认定", "低效用地（首要原因）"]
+    # idle layer holds exactly the idle + unknown parcels; low-efficiency layer the flagged ones
+    idle_ids = {f["properties"]["parcel_id"] for f in layers["闲置土地认定"].data["features"]}
+    expected = set(parcels.loc[parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled", "unknown"]), "parcel_id"])
+    assert idle_ids == expected
+    low_ids = {f["properties"]["parcel_id"] for f in layers["低效用地（首要原因）"].data["features"]}
+    assert low_ids == set(parcels.loc[parcels["low_efficiency"], "parcel_id"])
+    legends = _legends(m)
+    assert set(legends) == {"亩均效益分类（宗）", "闲置土地认定（宗）", "低效用地·首要原因（宗）"}
+    # each legend is bound to its own layer and lists the counts
+    assert legends["闲置土地认定（宗）"].layer is layers["闲置土地认定"]
+    assert "闲置满2年（可无偿收回）<span class=\"n\">2</span>" in legends["闲置土地认定（宗）"].html
+    assert "容积率低于控制下限<span class=\"n\">2</span>" in legends["低效用地·首要原因（宗）"].html
+    html = render_html(m)
+    assert "layer.on('add'" in html and "layer.on('remove'" in html
+    assert "L.Control.Search" in html and "propertyName: 'parcel_id'" in html
+    assert "L.Control.Measure" in html and "L.control.fullscreen" in html.replace("Fullscreen", "fullscreen")
+    panels = _panels(html)
+    info = next(p for p in panels if p.startswith("<h4>存量土地盘活分析图"))
+    assert "<td>开发区类型</td><td class='v'>工业主导型</td>" in info
+    assert "<td>土地闲置率</td><td class='v'>4.1%</td>" in info
+    assert "<td>应征闲置费</td><td class='v'>240.0 万元</td>" in info
+    assert sum(p.startswith("<h4>闲置土地认定") for p in panels) == 1
+    assert layers["低效用地（首要原因）"].show is False
+
+
+def test_popup_values_in_chinese(parcels):
+    m = analysis_map(parcels)
+    base = _geojson_layers(m)["亩均效益分类"]
+    popup = next(c for c in base._children.values() if isinstance(c, folium.GeoJsonPopup))
+    assert popup.aliases == ["地块编号", "企业", "面积（亩）", "容积率", "建筑系数", "亩均税收（万元/亩）", "状态", "依据", "闲置费（万元）", "低效原因"]
+    props = {f["properties"]["parcel_id"]: f["properties"] for f in base.data["features"]}
+    p1 = props["YL-001"]
+    # 100 m × 90 m = 9000 m² = 13.50 亩; status idle; fee 120 万元; reasons in Chinese
+    assert p1["area_mu"] == "13.50"
+    assert p1["far"] == "0.60"
+    assert p1["building_coef"] == "27.0%"
+    assert p1["idle_status"] == "闲置土地（满1年，征收闲置费）"
+    assert p1["idle_fee_wan"] == "120.00"
+    assert p1["low_eff_reasons"] == "容积率低于控制下限、亩均税收低于平均水平"
+    assert props["YL-004"]["low_eff_reasons"] == "豁免：high_tech"
+    assert props["YL-000"]["idle_basis"] == "—"
+
+
+def test_coordinates_rounded_to_six_decimals_and_in_wgs84(parcels):
+    html = render_html(analysis_map(parcels))
+    numbers = re.findall(r"\[(1\d\d\.\d+), (2\d\.\d+)\]", html)
+    assert numbers
+    assert all(len(a.split(".")[1]) <= 6 and len(b.split(".")[1]) <= 6 for a, b in numbers)
+    assert all(110.14 < float(a) < 110.16 and 22.62 < float(b) < 22.64 for a, b in numbers)
+
+
+def test_simplification_reduces_vertices_within_tolerance():
+    # a 100 m square with 2000 collinear-ish vertices (±1 cm noise) simplifies to its corners
+    ring = shapely.box(412_600, 2_503_800, 412_700, 2_503_900).exterior.segmentize(0.2)
+    noisy = shapely.Polygon(shapely.get_coordinates(ring) + 0.01)
+    gdf = gpd.GeoDataFrame({"parcel_id": ["A"]}, geometry=[noisy], crs=4546)
+    shown = web.display_frame(gdf, basemap=web.get_basemap("none"), simplify_m=0.5)
+    assert shapely.get_num_coordinates(shown.geometry.iloc[0]) <= 6
+    assert shown.to_crs(4546).geometry.iloc[0].symmetric_difference(noisy).area < 100 * 0.5 * 4
+
+
+def test_raw_layer_shows_only_what_it_has():
+    raw = gpd.GeoDataFrame({"parcel_id": ["A", "B"]}, geometry=[shapely.box(0, 0, 1e-3, 1e-3), shapely.box(1e-3, 0, 2e-3, 1e-3)], crs=4490)
+    raw = raw.set_geometry(raw.translate(110.15, 22.63))
+    m = analysis_map(raw)
+    layers = _geojson_layers(m)
+    assert list(layers) == ["地块"]
+    popup = next(c for c in layers["地块"]._children.values() if isinstance(c, folium.GeoJsonPopup))
+    assert popup.fields == ["parcel_id"]
+
+
+def test_bad_inputs(parcels):
+    with pytest.raises(CRSError, match="no CRS"):
+        analysis_map(parcels.set_crs(None, allow_override=True))
+    with pytest.raises(InputError, match="no parcels"):
+        analysis_map(parcels.iloc[:0])
+    with pytest.raises(InputError, match="parcel_id"):
+        analysis_map(parcels.drop(columns="parcel_id"))
+
+
+def test_max_features_keeps_flagged_parcels_first():
+    parcels = make_parcels(30)
+    m = analysis_map(parcels, max_features=5)
+    base = _geojson_layers(m)["亩均效益分类"]
+    ids = {f["properties"]["parcel_id"] for f in base.data["features"]}
+    assert len(ids) == 5
+    flagged = parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"]) | parcels["low_efficiency"]
+    assert ids <= set(parcels.loc[flagged, "parcel_id"])
+    assert any("仅显示 5 / 30 宗地块" in p for p in _panels(render_html(m)))
+
+
+def test_plan_map_layers(parcels):
+    layers = make_plan_layers(parcels)
+    plan = make_plan(layers)
+    m = plan_map(layers, plan)
+    names = list(_geojson_layers(m))
+    assert names == ["地块方案动作", "设施服务半径", "公共设施选址", "需求点·已覆盖", "需求点·未覆盖"]
+    legends = _legends(m)
+    assert "建设公共设施：卫生服务站<span class=\"n\">2</span>" in legends["地块方案动作（宗）"].html
+    covered = int(layers["demand"]["covered_clinic"].sum())
+    assert f"{covered:,} 点" in legends["需求点·已覆盖"].html
+    # service areas are true 300 m circles: area ≈ π·300² once projected back
+    circles = gpd.GeoDataFrame.from_features(_geojson_layers(m)["设施服务半径"].data["features"], crs=4326).to_crs(4546)
+    assert circles.area.iloc[0] == pytest.approx(3.14159 * 300**2, rel=0.01)
+    info = next(p for p in _panels(render_html(m)) if p.startswith("<h4>盘活方案"))
+    assert "<td>求解状态</td><td class='v'>最优解</td>" in info
+    assert f"<td>需求覆盖率</td><td class='v'>{plan['coverage_ratio'] * 100:.1f}%</td>" in info
+
+
+def test_plan_without_solution_is_refused(parcels):
+    layers = make_plan_layers(parcels)
+    plan = make_plan(layers, status="infeasible") | {"diagnosis": ["预算不足以建设 3 处卫生服务站"]}
+    with pytest.raises(NoSolutionError, match="预算不足"):
+        plan_map(layers, plan)
+
+
+def test_compare_map_highlights_differences(parcels):
+    a = make_plan_layers(parcels, variant=0)
+    b = make_plan_layers(parcels, variant=1)
+    diff = differing_parcels(a["parcels"], b["parcels"])
+    merged = a["parcels"][["parcel_id", "action"]].merge(b["parcels"][["parcel_id", "action"]], on="parcel_id")
+    assert diff == set(merged.loc[merged["action_x"] != merged["action_y"], "parcel_id"])
+    assert diff
+    dm = compare_map([("方案A", a, make_plan(a, name="方案A")), ("方案B", b, make_plan(b, name="方案B"))])
+    for side in (dm.m1, dm.m2):
+        diff_layer = next(c for c in side._children.values() if isinstance(c, folium.GeoJson) and c.layer_name.endswith("方案差异地块"))
+        assert {f["properties"]["parcel_id"] for f in diff_layer.data["features"]} == diff
+    html = render_html(dm)
+    assert "L.Map.Sync" in html or ".sync(" in html
+
+
+def test_compare_needs_two_plans(parcels):
+    a = make_plan_layers(parcels)
+    with pytest.raises(InputError, match="at least two"):
+        compare_map([("A", a, make_plan(a))])
+
+
+def test_save_map_is_atomic(tmp_path: Path, parcels, monkeypatch):
+    out = tmp_path / "m.html"
+    save_map(analysis_map(parcels), out)
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
+
+    # a failure while writing leaves the previous file and no temporary file
+    before = out.read_bytes()
+
+    def boom(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(web.os, "fsync", boom)
+    with pytest.raises(OSError, match="disk full"):
+        save_map(analysis_map(parcels), out)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
+
+
+def test_page_carries_its_own_chinese_font(parcels):
+    html = render_html(analysis_map(parcels))
+    assert "@font-face{font-family:'Panhuo Noto Sans SC'" in html
+    assert "data:font/otf;base64," in html
