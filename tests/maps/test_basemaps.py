@@ -55,12 +55,18 @@ def _overlay_corner(basemap: str, **kw) -> tuple[float, float]:
     html = render_html(analysis_map(parcels, basemap=basemap, simplify_m=0, **kw))
     coords = re.search(r'"coordinates": \[\[\[([-\d.]+), ([-\d.]+)\]', html)
     assert coords, "no polygon coordinates in the page"
-    lons = [float(v) for v in re.findall(r"\[([-\d.]+), [-\d.]+\]", html[coords.start() : coords.start() + 400])]
-    lats = [float(v) for v in re.findall(r"\[[-\d.]+, ([-\d.]+)\]", html[coords.start() : coords.start() + 400])]
+    lons = [
+        float(v) for v in re.findall(r"\[([-\d.]+), [-\d.]+\]", html[coords.start() : coords.start() + 400])
+    ]
+    lats = [
+        float(v) for v in re.findall(r"\[[-\d.]+, ([-\d.]+)\]", html[coords.start() : coords.start() + 400])
+    ]
     return min(lons), min(lats)
 
 
-@pytest.mark.parametrize(("name", "kw"), [("none", {}), ("osm", {}), ("tianditu", {"tianditu_key": "K"}), ("gaode", {})])
+@pytest.mark.parametrize(
+    ("name", "kw"), [("none", {}), ("osm", {}), ("tianditu", {"tianditu_key": "K"}), ("gaode", {})]
+)
 def test_known_point_lands_on_the_same_spot_of_each_tile_grid(name, kw):
     # the parcel's SW corner is a known real-world point (EPSG:4546 → lon/lat)
     parcels = make_parcels(1)

@@ -9,7 +9,15 @@ import shapely
 
 from geo.errors import CRSError, InputError
 from maps import web
-from maps.web import NoSolutionError, analysis_map, compare_map, differing_parcels, plan_map, render_html, save_map
+from maps.web import (
+    NoSolutionError,
+    analysis_map,
+    compare_map,
+    differing_parcels,
+    plan_map,
+    render_html,
+    save_map,
+)
 
 from .conftest import make_parcels, make_plan, make_plan_layers
 
@@ -33,7 +41,14 @@ def test_analysis_map_layers_legends_and_tools(parcels):
     assert list(layers) == ["亩均效益分类", "闲置土地认定", "低效用地（首要原因）"]
     # idle layer holds exactly the idle + unknown parcels; low-efficiency layer the flagged ones
     idle_ids = {f["properties"]["parcel_id"] for f in layers["闲置土地认定"].data["features"]}
-    expected = set(parcels.loc[parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled", "unknown"]), "parcel_id"])
+    expected = set(
+        parcels.loc[
+            parcels["idle_status"].isin(
+                ["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled", "unknown"]
+            ),
+            "parcel_id",
+        ]
+    )
     assert idle_ids == expected
     low_ids = {f["properties"]["parcel_id"] for f in layers["低效用地（首要原因）"].data["features"]}
     assert low_ids == set(parcels.loc[parcels["low_efficiency"], "parcel_id"])
@@ -41,8 +56,8 @@ def test_analysis_map_layers_legends_and_tools(parcels):
     assert set(legends) == {"亩均效益分类（宗）", "闲置土地认定（宗）", "低效用地·首要原因（宗）"}
     # each legend is bound to its own layer and lists the counts
     assert legends["闲置土地认定（宗）"].layer is layers["闲置土地认定"]
-    assert "闲置满2年（可无偿收回）<span class=\"n\">2</span>" in legends["闲置土地认定（宗）"].html
-    assert "容积率低于控制下限<span class=\"n\">2</span>" in legends["低效用地·首要原因（宗）"].html
+    assert '闲置满2年（可无偿收回）<span class="n">2</span>' in legends["闲置土地认定（宗）"].html
+    assert '容积率低于控制下限<span class="n">2</span>' in legends["低效用地·首要原因（宗）"].html
     html = render_html(m)
     assert "layer.on('add'" in html and "layer.on('remove'" in html
     assert "L.Control.Search" in html and "propertyName: 'parcel_id'" in html
@@ -60,7 +75,18 @@ def test_popup_values_in_chinese(parcels):
     m = analysis_map(parcels)
     base = _geojson_layers(m)["亩均效益分类"]
     popup = next(c for c in base._children.values() if isinstance(c, folium.GeoJsonPopup))
-    assert popup.aliases == ["地块编号", "企业", "面积（亩）", "容积率", "建筑系数", "亩均税收（万元/亩）", "状态", "依据", "闲置费（万元）", "低效原因"]
+    assert popup.aliases == [
+        "地块编号",
+        "企业",
+        "面积（亩）",
+        "容积率",
+        "建筑系数",
+        "亩均税收（万元/亩）",
+        "状态",
+        "依据",
+        "闲置费（万元）",
+        "低效原因",
+    ]
     props = {f["properties"]["parcel_id"]: f["properties"] for f in base.data["features"]}
     p1 = props["YL-001"]
     # 100 m × 90 m = 9000 m² = 13.50 亩; status idle; fee 120 万元; reasons in Chinese
@@ -93,7 +119,11 @@ def test_simplification_reduces_vertices_within_tolerance():
 
 
 def test_raw_layer_shows_only_what_it_has():
-    raw = gpd.GeoDataFrame({"parcel_id": ["A", "B"]}, geometry=[shapely.box(0, 0, 1e-3, 1e-3), shapely.box(1e-3, 0, 2e-3, 1e-3)], crs=4490)
+    raw = gpd.GeoDataFrame(
+        {"parcel_id": ["A", "B"]},
+        geometry=[shapely.box(0, 0, 1e-3, 1e-3), shapely.box(1e-3, 0, 2e-3, 1e-3)],
+        crs=4490,
+    )
     raw = raw.set_geometry(raw.translate(110.15, 22.63))
     m = analysis_map(raw)
     layers = _geojson_layers(m)
@@ -117,7 +147,10 @@ def test_max_features_keeps_flagged_parcels_first():
     base = _geojson_layers(m)["亩均效益分类"]
     ids = {f["properties"]["parcel_id"] for f in base.data["features"]}
     assert len(ids) == 5
-    flagged = parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"]) | parcels["low_efficiency"]
+    flagged = (
+        parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"])
+        | parcels["low_efficiency"]
+    )
     assert ids <= set(parcels.loc[flagged, "parcel_id"])
     assert any("仅显示 5 / 30 宗地块" in p for p in _panels(render_html(m)))
 
@@ -129,11 +162,13 @@ def test_plan_map_layers(parcels):
     names = list(_geojson_layers(m))
     assert names == ["地块方案动作", "设施服务半径", "公共设施选址", "需求点·已覆盖", "需求点·未覆盖"]
     legends = _legends(m)
-    assert "建设公共设施：卫生服务站<span class=\"n\">2</span>" in legends["地块方案动作（宗）"].html
+    assert '建设公共设施：卫生服务站<span class="n">2</span>' in legends["地块方案动作（宗）"].html
     covered = int(layers["demand"]["covered_clinic"].sum())
     assert f"{covered:,} 点" in legends["需求点·已覆盖"].html
     # service areas are true 300 m circles: area ≈ π·300² once projected back
-    circles = gpd.GeoDataFrame.from_features(_geojson_layers(m)["设施服务半径"].data["features"], crs=4326).to_crs(4546)
+    circles = gpd.GeoDataFrame.from_features(
+        _geojson_layers(m)["设施服务半径"].data["features"], crs=4326
+    ).to_crs(4546)
     assert circles.area.iloc[0] == pytest.approx(3.14159 * 300**2, rel=0.01)
     info = next(p for p in _panels(render_html(m)) if p.startswith("<h4>盘活方案"))
     assert "<td>求解状态</td><td class='v'>最优解</td>" in info
@@ -151,12 +186,18 @@ def test_compare_map_highlights_differences(parcels):
     a = make_plan_layers(parcels, variant=0)
     b = make_plan_layers(parcels, variant=1)
     diff = differing_parcels(a["parcels"], b["parcels"])
-    merged = a["parcels"][["parcel_id", "action"]].merge(b["parcels"][["parcel_id", "action"]], on="parcel_id")
+    merged = a["parcels"][["parcel_id", "action"]].merge(
+        b["parcels"][["parcel_id", "action"]], on="parcel_id"
+    )
     assert diff == set(merged.loc[merged["action_x"] != merged["action_y"], "parcel_id"])
     assert diff
     dm = compare_map([("方案A", a, make_plan(a, name="方案A")), ("方案B", b, make_plan(b, name="方案B"))])
     for side in (dm.m1, dm.m2):
-        diff_layer = next(c for c in side._children.values() if isinstance(c, folium.GeoJson) and c.layer_name.endswith("方案差异地块"))
+        diff_layer = next(
+            c
+            for c in side._children.values()
+            if isinstance(c, folium.GeoJson) and c.layer_name.endswith("方案差异地块")
+        )
         assert {f["properties"]["parcel_id"] for f in diff_layer.data["features"]} == diff
     html = render_html(dm)
     assert "L.Map.Sync" in html or ".sync(" in html
