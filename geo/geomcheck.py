@@ -77,12 +77,9 @@ def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
         out[single] = parts2[first[single]]
         if multi.any():
             sel = np.isin(owner, np.flatnonzero(multi))
-            grouped = shapely.multipolygons(parts2[sel], indices=owner[sel])
-            # multipolygons() returns one geometry per index value from 0..max(owner); pick ours
-            holders = np.unique(owner[sel])
-            full = np.empty(int(owner[sel].max()) + 1, dtype=object)
-            full[: len(grouped)] = grouped
-            out[holders] = full[holders]
+            holders, dense = np.unique(owner[sel], return_inverse=True)
+            # multipolygons() wants indices 0..k-1, sorted: ``dense`` is that, ``holders`` maps back
+            out[holders] = shapely.multipolygons(parts2[sel], indices=dense)
     return out
 
 

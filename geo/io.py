@@ -244,9 +244,9 @@ def _redecode(frame: gpd.GeoDataFrame, raw_names: tuple[bytes, ...], codec: str)
             text = raw.str.decode(codec)
         except UnicodeDecodeError:
             text = raw.map(lambda b: _decode_cut(b, codec))
-        decoded = pd.Series(None, index=series.index, dtype=object)
-        decoded[present] = text.to_numpy(dtype=object)
-        out[column] = decoded
+        decoded = np.full(len(series), None, dtype=object)
+        decoded[present.to_numpy()] = text.to_numpy(dtype=object)
+        out[column] = pd.Series(decoded, index=series.index, dtype=object)
     return out
 
 
