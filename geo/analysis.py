@@ -76,6 +76,7 @@ class AnalysisResult:
         The working behind the indicators (category areas, standardised scores, gaps).
     as_of
         The evaluation date.
+
     """
 
     parcels: gpd.GeoDataFrame
@@ -88,7 +89,7 @@ class AnalysisResult:
 
 
 def parse_as_of(value: str | dt.date | dt.datetime | None) -> dt.date:
-    """The evaluation date from ``YYYY-MM-DD`` text or a date; ``None`` means today."""
+    """Return the evaluation date from ``YYYY-MM-DD`` text or a date; ``None`` means today."""
     if value is None:
         return dt.date.today()
     if isinstance(value, dt.datetime):
@@ -98,7 +99,9 @@ def parse_as_of(value: str | dt.date | dt.datetime | None) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InputError(f"--as-of {value!r}: 评价日期应为 YYYY-MM-DD 格式的有效日期 (expected a valid date)") from None
+        raise InputError(
+            f"--as-of {value!r}: 评价日期应为 YYYY-MM-DD 格式的有效日期 (expected a valid date)"
+        ) from None
 
 
 def _validate_layer(parcels: gpd.GeoDataFrame) -> None:
@@ -117,7 +120,9 @@ def _validate_layer(parcels: gpd.GeoDataFrame) -> None:
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
     if blank.any():
         rows = ", ".join(str(i) for i in np.flatnonzero(blank.to_numpy())[:5])
-        raise SchemaError(f"parcel_id: {int(blank.sum())} 个地块缺少地块编号 (missing parcel ids at rows {rows})")
+        raise SchemaError(
+            f"parcel_id: {int(blank.sum())} 个地块缺少地块编号 (missing parcel ids at rows {rows})"
+        )
     duplicated = ids.astype(str)[ids.astype(str).duplicated()]
     if len(duplicated):
         sample = ", ".join(pd.unique(duplicated)[:5])
@@ -209,6 +214,7 @@ def run_analysis(
         The preset is invalid (raised before any other work).
     SchemaError, CRSError, InputError, RasterError
         The layer or a raster cannot be analysed as given.
+
     """
     preset = load_preset(rules)
     day = parse_as_of(as_of)
@@ -264,7 +270,11 @@ def run_analysis(
     out = pd.concat([frame, computed, zonal.reset_index(drop=True)], axis=1)
     out.index = parcels.index
     result_gdf = gpd.GeoDataFrame(out, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
-    result_gdf = result_gdf.rename_geometry(parcels.geometry.name) if parcels.geometry.name != "geometry" else result_gdf
+    result_gdf = (
+        result_gdf.rename_geometry(parcels.geometry.name)
+        if parcels.geometry.name != "geometry"
+        else result_gdf
+    )
 
     all_issues = pd.concat([issues, low.issues], ignore_index=True) if len(low.issues) else issues
     summary = _summary(out.reset_index(drop=True), preset, day, all_issues)

@@ -56,7 +56,14 @@ COMPUTED_LABELS_ZH: dict[str, str] = {
     "zone_category": "规程地类",
     "supply_category": "供应状态",
 }
-RS_STAT_ZH = {"mean": "均值", "min": "最小值", "max": "最大值", "std": "标准差", "count": "有效像元数", "coverage": "有效覆盖率"}
+RS_STAT_ZH = {
+    "mean": "均值",
+    "min": "最小值",
+    "max": "最大值",
+    "std": "标准差",
+    "count": "有效像元数",
+    "coverage": "有效覆盖率",
+}
 REASON_LABELS_ZH: dict[str, str] = {
     "far_below_min": "容积率低于行业下限",
     "coef_below_min": "建筑系数低于下限",
@@ -82,7 +89,7 @@ _DECIMALS = {"area_mu": 2, "area_m2": 2, "idle_fee_wan": 2, "far": 2, "far_min":
 
 
 def header_zh(column: str) -> str:
-    """The Chinese header of a column (canonical, computed or ``rs_<name>_<stat>``)."""
+    """Return the Chinese header of a column (canonical, computed or ``rs_<name>_<stat>``)."""
     if column in COMPUTED_LABELS_ZH:
         return COMPUTED_LABELS_ZH[column]
     if column in LABELS_ZH:
@@ -105,9 +112,9 @@ def table_for_people(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
         elif pd.api.types.is_bool_dtype(values) or str(values.dtype) == "boolean":
             b = values.astype("boolean")
-            out[column] = pd.Series(np.where(b.fillna(False), "是", "否"), index=frame.index, dtype=object).where(
-                b.notna(), None
-            )
+            out[column] = pd.Series(
+                np.where(b.fillna(False), "是", "否"), index=frame.index, dtype=object
+            ).where(b.notna(), None)
         elif column in _DECIMALS and pd.api.types.is_numeric_dtype(values):
             out[column] = values.astype("float64").round(_DECIMALS[column])
         elif pd.api.types.is_float_dtype(values):
@@ -132,7 +139,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def write_gpkg(result: AnalysisResult, path: Path) -> None:
-    """parcels.gpkg, layer ``parcels`` (nullable booleans become 0/1/null integers as GeoPackage stores them)."""
+    """Write parcels.gpkg, layer ``parcels`` (nullable booleans stored as 0/1/null integers)."""
     gdf = result.parcels.copy()
     for column in gdf.columns:
         if str(gdf[column].dtype) == "boolean":
@@ -149,7 +156,9 @@ def write_csv(result: AnalysisResult, path: Path) -> None:
 
 def write_indicators(result: AnalysisResult, path: Path) -> None:
     """indicators.json with exactly the keys of contract §5."""
-    path.write_text(json.dumps(_jsonable(result.indicators), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(_jsonable(result.indicators), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def write_issues(result: AnalysisResult, path: Path) -> None:
@@ -165,7 +174,9 @@ _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], widths: list[float] | None = None):
+def _sheet(
+    wb: Workbook, title: str, header: list[str], rows: list[list[Any]], widths: list[float] | None = None
+):
     ws = wb.create_sheet(title)
     ws.append(header)
     for cell in ws[1]:
@@ -238,7 +249,9 @@ def write_report(result: AnalysisResult, path: Path) -> None:
                 None if fee is None or pd.isna(fee) else round(float(fee), 2),
             ]
         )
-    rows.append(["闲置土地合计", s["idle"]["count"], round(s["idle"]["area_mu"], 2), round(s["idle"]["fee_wan"], 2)])
+    rows.append(
+        ["闲置土地合计", s["idle"]["count"], round(s["idle"]["area_mu"], 2), round(s["idle"]["fee_wan"], 2)]
+    )
     rows += [[None] * 4, ["低效用地认定", "宗数", "面积（亩）", None]]
     for key, label in (("true", "低效"), ("false", "非低效"), ("null", "无法判定（有规则未评价）")):
         item = s["low_efficiency"][key]
@@ -267,7 +280,12 @@ def write_report(result: AnalysisResult, path: Path) -> None:
 
     ind = result.indicators
     ind_rows: list[list[Any]] = [
-        ["zone_type", INDICATOR_LABELS_ZH["zone_type"], ZONE_TYPE_ZH.get(ind["zone_type"] or "", "—"), ind["zone_type"]]
+        [
+            "zone_type",
+            INDICATOR_LABELS_ZH["zone_type"],
+            ZONE_TYPE_ZH.get(ind["zone_type"] or "", "—"),
+            ind["zone_type"],
+        ]
     ]
     for key, value in ind.items():
         if key in ("zone_type", "potential"):
@@ -294,7 +312,9 @@ def write_report(result: AnalysisResult, path: Path) -> None:
 
     issues = result.data_issues
     issue_rows = issues.astype(object).where(issues.notna(), None).values.tolist()
-    _sheet(wb, SHEET_NAMES["issues"], [ISSUE_HEADERS_ZH[c] for c in issues.columns], issue_rows, [16, 22, 18, 80])
+    _sheet(
+        wb, SHEET_NAMES["issues"], [ISSUE_HEADERS_ZH[c] for c in issues.columns], issue_rows, [16, 22, 18, 80]
+    )
     wb.save(path)
 
 
@@ -338,12 +358,15 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path) -> dict[str, Path
     dict
         File role → path: ``parcels_gpkg``, ``parcels_csv``, ``report_xlsx``, ``indicators_json``,
         ``data_issues_csv``, ``summary_json``.
+
     """
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputError(f"--out {out}: 无法创建输出目录 (cannot create the output directory): {error.strerror}") from None
+        raise InputError(
+            f"--out {out}: 无法创建输出目录 (cannot create the output directory): {error.strerror}"
+        ) from None
     paths = {
         "parcels_gpkg": out / "parcels.gpkg",
         "parcels_csv": out / "parcels.csv",

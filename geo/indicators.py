@@ -154,6 +154,7 @@ def compute_indicators(
         The parcels' idle statuses (G).
     far_min
         Each parcel's plot-ratio floor from the low-efficiency rules (NaN where unknown).
+
     """
     cfg = rules.indicators
     n = facts.n
@@ -165,7 +166,7 @@ def compute_indicators(
     no_buildings_needed = facts.starts_with("land_use", cfg.built_without_buildings)
     built = construction & ((floor > 0) | (footprint > 0) | no_buildings_needed)
     a_category = _longest_prefix(land, cfg.built_categories, "A6")
-    a_category = np.where(built, a_category, None)
+    a_category[~built] = None
     use_for_c = planned.where(planned.notna(), land)
     non_buildable = use_for_c.str.startswith(tuple(cfg.non_buildable), na=False).to_numpy(dtype=bool)
     c_land = ~built & non_buildable
@@ -179,9 +180,7 @@ def compute_indicators(
     allocated = (supply == "划拨").to_numpy(dtype=bool)
     expired = supplied & ~allocated & (lease_end < facts.as_of)
     e_land = unsupplied & ~built & ~c_land
-    e_category = _longest_prefix(
-        planned, {"E21": cfg.supply_industrial, "E1": cfg.supply_allocation}, "E22"
-    )
+    e_category = _longest_prefix(planned, {"E21": cfg.supply_industrial, "E1": cfg.supply_allocation}, "E22")
     high_tech, high_tech_known = facts.flag("high_tech")
     a2 = a_category == "A2"
     h_land = a2 & high_tech & high_tech_known
@@ -223,12 +222,8 @@ def compute_indicators(
 
     floor_a = np.where(no_buildings_needed & np.isnan(floor), 0.0, floor)
     footprint_a = np.where(no_buildings_needed & np.isnan(footprint), 0.0, footprint)
-    overall_far = (
-        _ratio(float(np.nansum(floor_a[built])), a) if facts.has("floor_area_m2") else None
-    )
-    building_density = (
-        _ratio(float(np.nansum(footprint_a[built])), a) if facts.has("footprint_m2") else None
-    )
+    overall_far = _ratio(float(np.nansum(floor_a[built])), a) if facts.has("floor_area_m2") else None
+    building_density = _ratio(float(np.nansum(footprint_a[built])), a) if facts.has("footprint_m2") else None
     values: dict[str, Any] = {
         "land_development_rate": _ratio(a + b21_area, a + b),
         "land_supply_rate": _ratio(d, a + b21_area) if facts.has("supply_type") else None,

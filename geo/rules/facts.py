@@ -40,7 +40,7 @@ _DATE_COLUMNS = tuple(f.name for f in FIELDS_BY_NAME.values() if f.kind == "date
 
 @lru_cache(maxsize=1)
 def land_use_codes() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    """The 用地用海分类 (2023) first-level codes and the detailed codes of classes 07–16."""
+    """Return the 用地用海分类 (2023) first-level codes and the detailed codes of classes 07–16."""
     data = yaml.safe_load((Path(__file__).parent / "presets" / "_landuse_2023.yaml").read_text("utf-8"))
     first = frozenset(str(c) for c in data["first_level"])
     detailed = {str(k): frozenset(str(c) for c in v) for k, v in data["detailed"].items()}
@@ -48,7 +48,7 @@ def land_use_codes() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
 
 
 def _valid_land_use(codes: pd.Series) -> np.ndarray:
-    """True where a land-use code is a known 2023 code (evaluated on the unique codes only)."""
+    """Mark where a land-use code is a known 2023 code (evaluated on the unique codes only)."""
     first, detailed = land_use_codes()
     uniques = pd.unique(codes.dropna())
     verdict = {}
@@ -77,6 +77,7 @@ class Facts:
         Column → boolean mask of the values set aside by :func:`check_data`.
     as_of
         The evaluation date (``datetime64[D]``).
+
     """
 
     frame: pd.DataFrame
@@ -93,20 +94,20 @@ class Facts:
         return column in self.frame.columns
 
     def num(self, column: str) -> np.ndarray:
-        """A numeric column as float64; NaN where absent, empty or invalid."""
+        """Return a numeric column as float64; NaN where absent, empty or invalid."""
         if not self.has(column):
             return np.full(self.n, np.nan)
         return pd.to_numeric(self.frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
     def date(self, column: str) -> np.ndarray:
-        """A date column as ``datetime64[D]``; NaT where absent, empty or invalid."""
+        """Return a date column as ``datetime64[D]``; NaT where absent, empty or invalid."""
         if not self.has(column):
             return np.full(self.n, np.datetime64("NaT"), dtype="datetime64[D]")
         values = pd.to_datetime(self.frame[column], errors="coerce")
         return values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
 
     def flag(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        """A boolean column as ``(value, known)``; value is False where unknown."""
+        """Return a boolean column as ``(value, known)``; value is False where unknown."""
         if not self.has(column):
             false = np.zeros(self.n, dtype=bool)
             return false, false.copy()
@@ -115,7 +116,7 @@ class Facts:
         return values.fillna(False).to_numpy(dtype=bool), known
 
     def text(self, column: str) -> pd.Series:
-        """A text/code column as an object Series of ``str`` or ``None`` (index 0..n-1)."""
+        """Return a text/code column as an object Series of ``str`` or ``None`` (index 0..n-1)."""
         if not self.has(column):
             return pd.Series([None] * self.n, dtype=object)
         values = self.frame[column].reset_index(drop=True).astype("string").str.strip()
@@ -133,7 +134,7 @@ class Facts:
         return out
 
     def starts_with(self, column: str, prefixes: list[str] | None) -> np.ndarray:
-        """True where a code column starts with one of the prefixes (``None`` = any value)."""
+        """Mark where a code column starts with one of the prefixes (``None`` = any value)."""
         codes = self.text(column)
         if prefixes is None:
             return np.ones(self.n, dtype=bool)
@@ -179,6 +180,7 @@ def check_data(
     cleaned, invalid, issues
         A copy with faulty values replaced by missing; column → mask of those values; and the
         ``data_issues`` table with columns ``parcel_id, column, value, problem``.
+
     """
     cleaned = frame.copy()
     invalid: dict[str, np.ndarray] = {}
@@ -254,7 +256,9 @@ def check_data(
         flag("industry_code", ~ok, "行业代码应为 GB/T 4754 两位数字代码 (industry code must be two digits)")
 
     if "production_year" in frame.columns:
-        years = pd.to_numeric(frame["production_year"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        years = pd.to_numeric(frame["production_year"], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
         as_of_year = int(str(as_of)[:4])
         flag(
             "production_year",

@@ -83,9 +83,9 @@ def add_years(dates: np.ndarray, years: int) -> np.ndarray:
     months = dates.astype("datetime64[M]")
     day0 = (dates - months.astype("datetime64[D]")).astype(np.int64)
     target = months + np.timedelta64(12 * years, "M")
-    month_len = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
-        np.int64
-    )
+    month_len = (
+        (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
+    ).astype(np.int64)
     out = target.astype("datetime64[D]") + np.minimum(day0, month_len - 1).astype("timedelta64[D]")
     out[np.isnat(dates)] = np.datetime64("NaT")
     return out
@@ -100,7 +100,12 @@ def format_date_zh(dates: np.ndarray) -> pd.Series:
     month = safe.astype("datetime64[M]").astype(np.int64) % 12 + 1
     day = (safe - safe.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
     text = (
-        pd.Series(year).astype(str) + "年" + pd.Series(month).astype(str) + "月" + pd.Series(day).astype(str) + "日"
+        pd.Series(year).astype(str)
+        + "年"
+        + pd.Series(month).astype(str)
+        + "月"
+        + pd.Series(day).astype(str)
+        + "日"
     )
     return text.where(~nat, "").astype(object)
 
@@ -141,6 +146,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     DataFrame
         ``idle_status``, ``idle_basis`` (Chinese text naming the article and the facts) and
         ``idle_fee_wan``, on a 0..n-1 index.
+
     """
     n = facts.n
     t = facts.as_of
@@ -214,7 +220,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     # --- fee (Art. 14 ¶1) and the basis text
     price = facts.num("land_price_wan")
     fee = np.where(status == _IDLE, rules.fee_rate * price, 0.0)
-    basis = pd.Series([""] * n, dtype=object)
+    basis = np.full(n, "", dtype=object)
     as_of_zh = format_date_zh(np.array([t]))[0]
     rate = f"{rules.fee_rate * 100:g}%"
     agreed_zh = format_date_zh(agreed)
@@ -226,7 +232,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     def put(mask: np.ndarray, parts: list[str | pd.Series]) -> None:
         rows = np.flatnonzero(mask)
         if rows.size:
-            basis.iloc[rows] = _join(parts, rows).to_numpy()
+            basis[rows] = _join(parts, rows).to_numpy()
 
     not_started_facts: list[str | pd.Series] = ["约定动工日期", agreed_zh, f"，截至{as_of_zh}未动工"]
     put(status == _NA, [f"供地方式为未供，不适用{LAW}"])
@@ -236,9 +242,19 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     head_a = [f"{LAW}第二条第一款、第十四条第一款：", *not_started_facts, "，已满一年未满两年；"]
     put(
         idle_a & price_known,
-        [*head_a, "按土地价款", format_amount(price), f"万元的{rate}征缴土地闲置费", format_amount(fee), "万元"],
+        [
+            *head_a,
+            "按土地价款",
+            format_amount(price),
+            f"万元的{rate}征缴土地闲置费",
+            format_amount(fee),
+            "万元",
+        ],
     )
-    put(idle_a & ~price_known, [*head_a, f"应按出让或者划拨价款的{rate}征缴土地闲置费，土地价款缺失，金额待补"])
+    put(
+        idle_a & ~price_known,
+        [*head_a, f"应按出让或者划拨价款的{rate}征缴土地闲置费，土地价款缺失，金额待补"],
+    )
     put(
         status == _RECOVERABLE,
         [
@@ -249,11 +265,19 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     )
     put(
         gov_caused & (t >= ann2),
-        [f"{LAW}第二条第一款、第八条、第十二条：", *not_started_facts, "，已满两年；经核实属政府原因，不征缴闲置费，协商处置"],
+        [
+            f"{LAW}第二条第一款、第八条、第十二条：",
+            *not_started_facts,
+            "，已满两年；经核实属政府原因，不征缴闲置费，协商处置",
+        ],
     )
     put(
         gov_caused & (t < ann2),
-        [f"{LAW}第二条第一款、第八条、第十二条：", *not_started_facts, "，已满一年；经核实属政府原因，不征缴闲置费，协商处置"],
+        [
+            f"{LAW}第二条第一款、第八条、第十二条：",
+            *not_started_facts,
+            "，已满一年；经核实属政府原因，不征缴闲置费，协商处置",
+        ],
     )
     ratio_parts: list[str | pd.Series] = []
     dev_text = pd.Series(np.where(dev_known, area_word, f"{area_word}未知"), dtype=object)
@@ -266,7 +290,13 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     pause_parts: list[str | pd.Series] = ["已于", actual_zh, "动工，", susp_zh, "起中止开发建设"]
     put(
         stalled,
-        [f"{LAW}第二条第二款：", *pause_parts, f"，截至{as_of_zh}已满一年；", *ratio_parts, "；可以认定为闲置土地"],
+        [
+            f"{LAW}第二条第二款：",
+            *pause_parts,
+            f"，截至{as_of_zh}已满一年；",
+            *ratio_parts,
+            "；可以认定为闲置土地",
+        ],
     )
     put(running, ["已于", actual_zh, "动工，未中止开发建设"])
     put(short_pause, [*pause_parts, f"，截至{as_of_zh}未满一年"])
@@ -275,11 +305,11 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     unknown = status == _UNKNOWN
     if unknown.any():
         words = _fact_words(missing, invalid, unknown)
-        basis.iloc[np.flatnonzero(unknown)] = words[unknown]
+        basis[unknown] = words[unknown]
 
     return pd.DataFrame(
         {
-            "idle_status": pd.Categorical.from_codes(status, categories=list(STATUSES)).astype(object),
+            "idle_status": np.array(STATUSES, dtype=object)[status],
             "idle_basis": basis,
             "idle_fee_wan": fee,
         }
@@ -287,7 +317,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
 
 
 def _fact_words(missing: np.ndarray, invalid: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The ``unknown`` basis, built once per distinct combination of lacking facts."""
+    """Build the ``unknown`` basis once per distinct combination of lacking facts."""
     key = missing.astype(np.int64) << 20 | invalid.astype(np.int64)
     out = np.empty(len(key), dtype=object)
     for value in np.unique(key[rows]):

@@ -17,7 +17,7 @@ tax_below_avg_share    tax_per_mu = tax_wan / area_mu < share × average (park, 
 policy_eliminated      policy_class in classes (淘汰, 禁止)
 dangerous_building     building_grade in grades (C, D; JGJ 125)
 use_mismatch           land_use not among the prefixes the compatibility table allows under planned_use
-rs_unbuilt             recorded as built, but built-up index ≤ builtup_max (or, with NDVI only, NDVI ≥ ndvi_min)
+rs_unbuilt             recorded as built, but built-up index ≤ builtup_max (NDVI only: NDVI ≥ ndvi_min)
 idle                   idle_status is idle, idle_recoverable, idle_gov_caused or idle_stalled
 =====================  ===========================================================================
 
@@ -65,7 +65,9 @@ class _Why:
         """Mark rows whose value of any of ``columns`` is absent, empty or invalid."""
         for column in columns:
             state = facts.state(column)
-            self.mark(rows & ((state == MISSING_COLUMN) | ((state != OK) & (state != INVALID))), f"missing {column}")
+            self.mark(
+                rows & ((state == MISSING_COLUMN) | ((state != OK) & (state != INVALID))), f"missing {column}"
+            )
             self.mark(rows & (state == INVALID), f"invalid {column}")
 
 
@@ -95,7 +97,7 @@ class LowEffResult:
 
 
 def derived_metrics(facts: Facts) -> pd.DataFrame:
-    """The contract's ratio columns (far, building_coef, admin_ratio, green_ratio, invest_intensity, tax_per_mu).
+    """Compute the contract's ratio columns (far, building_coef, … invest_intensity, tax_per_mu).
 
     far = floor_area_m2 / area_m2; building_coef = footprint_m2 / area_m2; admin_ratio and
     green_ratio likewise; invest_intensity = fixed_assets_wan / (area_m2 / 10 000) 万元/公顷;
@@ -134,12 +136,10 @@ def _far(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarra
     ind_state = facts.state("industry_code")
     unknown_code = (ind_state == OK) & np.isnan(control)
     if cfg.unknown_industry == "fallback":
-        control = np.where(unknown_code, cfg.fallback_min, control)
+        fallback = cfg.fallback_min if cfg.fallback_min is not None else np.nan
+        control = np.where(unknown_code, fallback, control)
     floor = cfg.control_share * control
-    if cfg.absolute_min is not None:
-        far_min = np.fmax(floor, cfg.absolute_min)
-    else:
-        far_min = floor
+    far_min = np.fmax(floor, cfg.absolute_min) if cfg.absolute_min is not None else floor
     far = metrics["far"].to_numpy()
     fired = applies & (far < far_min)
     why.need(facts, applies & ~fired, "floor_area_m2")
@@ -150,7 +150,7 @@ def _far(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarra
 
 
 def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarray) -> np.ndarray:
-    """The average 亩均税收 each parcel is compared with (park or sector; area-weighted or mean)."""
+    """Return the average 亩均税收 each parcel is compared with (park or sector; area-weighted or mean)."""
     cfg = preset.rules.low_efficiency.rules.tax_below_avg_share
     tax = facts.num("tax_wan")
     mu = facts.num("area_mu")
@@ -160,7 +160,11 @@ def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies:
     def average(df: pd.DataFrame) -> float:
         if df.empty:
             return float("nan")
-        return float(df["tax"].sum() / df["mu"].sum()) if cfg.average == "area_weighted" else float(df["per_mu"].mean())
+        return (
+            float(df["tax"].sum() / df["mu"].sum())
+            if cfg.average == "area_weighted"
+            else float(df["per_mu"].mean())
+        )
 
     park = average(frame)
     reference = np.full(facts.n, park)
@@ -201,6 +205,7 @@ def evaluate_low_efficiency(
     LowEffResult
         ``low_efficiency`` (nullable boolean), ``low_eff_reasons``, ``low_eff_not_evaluated``; the
         plot-ratio floor per parcel (NaN where unknown or out of scope); issues for unknown industry codes.
+
     """
     n = facts.n
     low = preset.rules.low_efficiency
@@ -241,7 +246,8 @@ def evaluate_low_efficiency(
                         "parcel_id": facts.frame["parcel_id"].astype(str).to_numpy()[flagged],
                         "column": "industry_code",
                         "value": facts.text("industry_code").to_numpy()[flagged],
-                        "problem": f"行业代码不在容积率控制指标表中（{rules.far_below_min.table_source}），{action} "
+                        "problem": "行业代码不在容积率控制指标表中"
+                        f"（{rules.far_below_min.table_source}），{action} "
                         "(unknown industry code)",
                     }
                 )
@@ -265,7 +271,9 @@ def evaluate_low_efficiency(
         elif code == "policy_eliminated":
             why = _Why(n)
             applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            fired = applies & facts.text("policy_class").isin(rules.policy_eliminated.classes).to_numpy(dtype=bool)
+            fired = applies & facts.text("policy_class").isin(rules.policy_eliminated.classes).to_numpy(
+                dtype=bool
+            )
             why.need(facts, applies & ~fired, "policy_class")
             outcomes[code] = RuleOutcome(code, applies, fired, why)
         elif code == "dangerous_building":
@@ -300,7 +308,7 @@ def evaluate_low_efficiency(
 
 
 def _use_mismatch(facts: Facts, compat: dict[str, list[str]]) -> np.ndarray:
-    """True where the current use is not allowed under the planned use (decided per distinct pair)."""
+    """Mark where the current use is not allowed under the planned use (decided per distinct pair)."""
     pairs = pd.DataFrame({"land": facts.text("land_use"), "planned": facts.text("planned_use")})
     known = pairs["land"].notna() & pairs["planned"].notna()
     keys = sorted(compat, key=len, reverse=True)
@@ -322,7 +330,7 @@ def _use_mismatch(facts: Facts, compat: dict[str, list[str]]) -> np.ndarray:
 
 
 def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOutcome | None:
-    """Recorded as built (floor area or footprint > 0, and started where a start column exists) but unbuilt."""
+    """Flag parcels recorded as built (floor area or footprint > 0, started) that look unbuilt."""
     cfg = preset.rules.low_efficiency.rules.rs_unbuilt
     n = facts.n
     why = _Why(n)
@@ -356,7 +364,7 @@ def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOu
         usable |= ok
     if ndvi is not None:
         mean, ok = ndvi
-        # NDVI decides only where no usable built-up evidence exists (vegetation inside a built plant is normal)
+        # NDVI decides only without usable built-up evidence (a built plant may well have lawns)
         only_ndvi = ok & ~usable
         fired |= only_ndvi & (mean >= cfg.ndvi_min)
         usable |= ok
@@ -435,7 +443,9 @@ def _combine(outcomes: dict[str, RuleOutcome], exempt_bits: np.ndarray, exempt_n
         any_applies |= outcomes[code].applies
     low = pd.array(np.where(any_fired, True, False), dtype="boolean")
     low[~any_fired & (any_noteval | ~any_applies)] = pd.NA
-    return pd.DataFrame({"low_efficiency": low, "low_eff_reasons": reason_text, "low_eff_not_evaluated": noteval_text})
+    return pd.DataFrame(
+        {"low_efficiency": low, "low_eff_reasons": reason_text, "low_eff_not_evaluated": noteval_text}
+    )
 
 
 def _texts(key: np.ndarray, render) -> np.ndarray:

@@ -18,6 +18,9 @@ ties share the better rank) of ``n`` falls in the first class whose cumulative s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -71,7 +74,7 @@ def _group_scores(values: pd.DataFrame, group: MujunGroup, scheme: MujunScheme) 
     return total
 
 
-def _classes(scores: np.ndarray, shares: dict[str, float]) -> np.ndarray:
+def _classes(scores: np.ndarray, shares: Mapping[Any, float]) -> np.ndarray:
     """Class letters by rank: first class whose cumulative share exceeds (rank − 1)/n."""
     n = len(scores)
     if n == 0:
@@ -92,10 +95,13 @@ def grade_mujun(facts: Facts, scheme: MujunScheme, rules: RulesPreset) -> pd.Dat
     DataFrame
         ``mujun_score`` (float, NaN for non-enterprise land), ``mujun_class`` (A–D or None) and
         ``mujun_group`` (``above_scale``/``below_scale`` or None), on a 0..n-1 index.
+
     """
     n = facts.n
     prefixes = rules.scope_prefixes(scheme.scope)
-    eligible = facts.starts_with("land_use", prefixes) & ~(facts.text("supply_type") == "未供").to_numpy(dtype=bool)
+    eligible = facts.starts_with("land_use", prefixes) & ~(facts.text("supply_type") == "未供").to_numpy(
+        dtype=bool
+    )
     if facts.has("enterprise"):
         eligible &= facts.text("enterprise").notna().to_numpy(dtype=bool)
     above, known = facts.flag("above_scale")

@@ -93,9 +93,9 @@ class IdleRules(_Strict):
     """Thresholds of 《闲置土地处置办法》 (国土资源部令第53号); see domain.md §1."""
 
     supplied_types: list[str] = Field(default_factory=lambda: ["划拨", "出让", "租赁"])
-    fee_rate: float = Field(0.20, ge=0, le=1)
-    stalled_developed_share: float = Field(1 / 3, gt=0, le=1)
-    stalled_invest_share: float = Field(0.25, gt=0, le=1)
+    fee_rate: float = Field(default=0.20, ge=0, le=1)
+    stalled_developed_share: float = Field(default=1 / 3, gt=0, le=1)
+    stalled_invest_share: float = Field(default=0.25, gt=0, le=1)
     #: ``land``: developed_area_m2 / area_m2 (国土资厅函〔2002〕101号); ``floor``: developed_area_m2 /
     #: floor_area_m2, the local reading "应动工开发建设总面积 = 建筑面积" (domain.md §1.3)
     stalled_area_basis: Literal["land", "floor"] = "land"
@@ -116,10 +116,10 @@ class FarRule(_Rule):
 
     table: dict[str, float]
     table_source: str = ""
-    absolute_min: float | None = Field(None, ge=0)
-    control_share: float = Field(1.0, gt=0, le=2)
+    absolute_min: float | None = Field(default=None, ge=0)
+    control_share: float = Field(default=1.0, gt=0, le=2)
     unknown_industry: Literal["not_evaluated", "fallback"] = "not_evaluated"
-    fallback_min: float | None = Field(None, ge=0)
+    fallback_min: float | None = Field(default=None, ge=0)
 
     @field_validator("table", mode="before")
     @classmethod
@@ -150,12 +150,12 @@ class MaxRule(_Rule):
 class TaxRule(_Rule):
     """tax_below_avg_share: 亩均税收 < share × (park or sector) average 亩均税收."""
 
-    share: float = Field(0.40, gt=0, le=1)
+    share: float = Field(default=0.40, gt=0, le=1)
     reference: Literal["park", "sector"] = "park"
     #: how the average is formed: Σ tax / Σ 亩 (area_weighted) or the mean of firms' 亩均税收
     average: Literal["area_weighted", "mean"] = "area_weighted"
     #: a sector with fewer taxed parcels than this falls back to the park average
-    sector_min_count: int = Field(3, ge=1)
+    sector_min_count: int = Field(default=3, ge=1)
 
 
 class PolicyRule(_Rule):
@@ -193,7 +193,7 @@ class RsUnbuiltRule(_Rule):
     #: mean built-up index at or below this ⇒ not built up
     builtup_max: float = 0.30
     #: share of the parcel covered by valid pixels needed to trust the means
-    min_coverage: float = Field(0.5, ge=0, le=1)
+    min_coverage: float = Field(default=0.5, ge=0, le=1)
     #: with no raster given the rule is ``not_evaluated`` (the parcel is not counted as efficient) or skipped
     when_no_raster: Literal["not_evaluated", "skip"] = "not_evaluated"
 
@@ -230,8 +230,8 @@ class Exemption(_Strict):
     enabled: bool = True
     kind: Literal["in_production_lt", "above_scale", "high_tech", "far_with_tax_over"]
     label_zh: str = ""
-    years: int | None = Field(None, ge=0)
-    tax_per_mu_min: float | None = Field(None, ge=0)
+    years: int | None = Field(default=None, ge=0)
+    tax_per_mu_min: float | None = Field(default=None, ge=0)
     waives: list[ReasonCode]
 
     @model_validator(mode="after")
@@ -333,10 +333,10 @@ class Indicators(_Strict):
     supply_industrial: list[str] = Field(default_factory=lambda: ["10", "11"])
     supply_allocation: list[str] = Field(default_factory=lambda: ["08", "12", "13", "14"])
     zone_type: Literal["auto", "industry_led", "industry_city"] = "auto"
-    industry_led_a2_share: float = Field(0.30, ge=0, le=1)
-    industry_city_a1_share: float = Field(0.25, ge=0, le=1)
+    industry_led_a2_share: float = Field(default=0.30, ge=0, le=1)
+    industry_city_a1_share: float = Field(default=0.25, ge=0, le=1)
     #: years of supply history averaged for years_of_supply
-    supply_history_years: int = Field(3, ge=1)
+    supply_history_years: int = Field(default=3, ge=1)
     scores: dict[Literal["industry_led", "industry_city"], dict[ZoneIndicatorName, ScoreItem]]
 
 
@@ -344,7 +344,7 @@ class DataChecks(_Strict):
     """Tolerances of the data-quality checks."""
 
     #: a recorded area may exceed the geometry's area by this share before it is called impossible
-    area_tolerance: float = Field(0.01, ge=0)
+    area_tolerance: float = Field(default=0.01, ge=0)
     #: dates before this are implausible
     earliest_date: str = "1949-10-01"
 
@@ -363,11 +363,11 @@ class RulesPreset(_Strict):
     provenance: dict[str, str] = Field(default_factory=dict)
     #: named lists of current-use code prefixes the rules are scoped to
     scopes: dict[str, list[str]]
-    idle: IdleRules = Field(default_factory=IdleRules)
+    idle: IdleRules = IdleRules()
     low_efficiency: LowEfficiency
-    mujun: MujunSelection = Field(default_factory=MujunSelection)
+    mujun: MujunSelection = MujunSelection()
     indicators: Indicators
-    data_checks: DataChecks = Field(default_factory=DataChecks)
+    data_checks: DataChecks = DataChecks()
 
     @model_validator(mode="after")
     def _scopes_exist(self) -> RulesPreset:
@@ -406,9 +406,7 @@ class Preset:
 
 def available_presets() -> list[str]:
     """Names of the bundled rules presets."""
-    return sorted(
-        p.stem for p in PRESET_DIR.glob("*.yaml") if not p.stem.startswith(("_", "mujun-"))
-    )
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml") if not p.stem.startswith(("_", "mujun-")))
 
 
 def available_mujun_schemes() -> list[str]:
@@ -463,7 +461,8 @@ def _resolve_document(spec: str, chain: tuple[str, ...] = ()) -> tuple[dict[str,
         if spec.startswith(("_", "mujun-")) or not path.is_file():
             raise ConfigError(
                 f"--rules {spec!r}: 未知的规则预设 (unknown preset); "
-                f"可用 available: {', '.join(available_presets())}，或给出 YAML 文件路径 (or a YAML file path)"
+                f"可用 available: {', '.join(available_presets())}，"
+                "或给出 YAML 文件路径 (or a YAML file path)"
             )
         data = _read_yaml(path)
         default_parent = None
@@ -485,7 +484,7 @@ def _resolve_document(spec: str, chain: tuple[str, ...] = ()) -> tuple[dict[str,
 
 
 def _unwrap(annotation: Any) -> list[Any]:
-    """The model classes or containers an annotation may hold (Optional/Union/Annotated removed)."""
+    """Return the model classes or containers an annotation may hold (Optional/Union/Annotated removed)."""
     origin = typing.get_origin(annotation)
     if origin is Annotated:
         return _unwrap(typing.get_args(annotation)[0])
@@ -544,7 +543,9 @@ def load_mujun_scheme(name: str, overrides: dict[str, Any] | None = None) -> Muj
     try:
         return MujunScheme.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_format_validation(error, MujunScheme, f"mujun-{name}", "mujun.overrides.")) from None
+        raise ConfigError(
+            _format_validation(error, MujunScheme, f"mujun-{name}", "mujun.overrides.")
+        ) from None
 
 
 def load_preset(spec: str | Path | Preset = "national") -> Preset:
@@ -561,6 +562,7 @@ def load_preset(spec: str | Path | Preset = "national") -> Preset:
     ConfigError
         The name or file is unknown, the YAML is malformed, a key is misspelled or a value is invalid.
         The message names the key, its path and the keys allowed there.
+
     """
     if isinstance(spec, Preset):
         return spec

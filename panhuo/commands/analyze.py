@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -27,7 +27,9 @@ def parse_rasters(specs: list[str]) -> dict[str, Path]:
         name, sep, path = spec.partition("=")
         name = name.strip()
         if not sep or not path.strip():
-            raise InputError(f"--raster {spec!r}: 应写作 NAME=PATH，例如 ndvi=data/ndvi.tif (expected NAME=PATH)")
+            raise InputError(
+                f"--raster {spec!r}: 应写作 NAME=PATH，例如 ndvi=data/ndvi.tif (expected NAME=PATH)"
+            )
         if not _RASTER_NAME.match(name):
             raise InputError(
                 f"--raster {spec!r}: 名称 {name!r} 只能含字母、数字和下划线且以字母开头 "
@@ -47,7 +49,7 @@ def _mu(value: float) -> str:
 
 
 def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
-    """The console summary: counts, 亩 and fees in 万元, in Chinese."""
+    """Render the console summary: counts, 亩 and fees in 万元, in Chinese."""
     from geo.indicators import ZONE_TYPE_ZH
     from geo.rules.idle import STATUS_LABELS_ZH
 
@@ -62,11 +64,14 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     ]
     for status, item in s["idle_status"].items():
         if item["count"]:
-            lines.append(f"    {STATUS_LABELS_ZH[status]} {status}: {item['count']} 宗 {_mu(item['area_mu'])} 亩")
+            lines.append(
+                f"    {STATUS_LABELS_ZH[status]} {status}: {item['count']} 宗 {_mu(item['area_mu'])} 亩"
+            )
     low = s["low_efficiency"]
     lines.append(
         f"  低效用地 {low['true']['count']} 宗 {_mu(low['true']['area_mu'])} 亩；"
-        f"非低效 {low['false']['count']} 宗；无法判定 {low['null']['count']} 宗（有规则未评价，见 low_eff_not_evaluated）"
+        f"非低效 {low['false']['count']} 宗；无法判定 {low['null']['count']} 宗"
+        "（有规则未评价，见 low_eff_not_evaluated）"
     )
     fired = [f"{k} {v['count']}" for k, v in s["reasons"].items() if v["count"]]
     if fired:
@@ -92,18 +97,35 @@ def register(app: typer.Typer) -> None:
 
     @app.command("analyze")
     def analyze(
-        parcels: Path = typer.Argument(..., help="地块图层 parcel layer (GPKG, SHP/zip, GeoJSON, GeoParquet, FGB)"),
-        layer: str | None = typer.Option(None, "--layer", help="图层名 layer name (GeoPackage, zip)"),
-        crs: str | None = typer.Option(None, "--crs", help="坐标系 EPSG code when the file has none, e.g. 4525"),
-        as_of: str | None = typer.Option(None, "--as-of", help="评价日期 YYYY-MM-DD (default: today)"),
-        rules: str = typer.Option(
-            "national", "--rules", help="规则预设 national | zhejiang-jinhua | guangxi-provisional | path.yaml"
-        ),
-        raster: list[str] = typer.Option([], "--raster", help="遥感栅格 NAME=PATH, repeatable (ndvi=..., builtup=...)"),
-        out: Path = typer.Option(..., "--out", help="输出目录 output directory"),
-        progress: bool | None = typer.Option(
-            None, "--progress/--no-progress", help="进度条 progress bar (default: on a terminal or long runs)"
-        ),
+        parcels: Annotated[
+            Path, typer.Argument(help="地块图层 parcel layer (GPKG, SHP/zip, GeoJSON, GeoParquet, FGB)")
+        ],
+        out: Annotated[Path, typer.Option("--out", help="输出目录 output directory")],
+        layer: Annotated[
+            str | None, typer.Option("--layer", help="图层名 layer name (GeoPackage, zip)")
+        ] = None,
+        crs: Annotated[
+            str | None, typer.Option("--crs", help="坐标系 EPSG code when the file has none, e.g. 4525")
+        ] = None,
+        as_of: Annotated[
+            str | None, typer.Option("--as-of", help="评价日期 YYYY-MM-DD (default: today)")
+        ] = None,
+        rules: Annotated[
+            str,
+            typer.Option(
+                "--rules", help="规则预设 national | zhejiang-jinhua | guangxi-provisional | path.yaml"
+            ),
+        ] = "national",
+        raster: Annotated[
+            list[str] | None,
+            typer.Option("--raster", help="遥感栅格 NAME=PATH, repeatable (ndvi=..., builtup=...)"),
+        ] = None,
+        progress: Annotated[
+            bool | None,
+            typer.Option(
+                "--progress/--no-progress", help="进度条 progress bar (default: on a terminal or long runs)"
+            ),
+        ] = None,
     ) -> None:
         """闲置与低效用地认定、亩均效益评价和开发区集约利用指标 Analyse a parcel layer (contract §3)."""
         from geo.analysis import parse_as_of, run_analysis
@@ -112,7 +134,7 @@ def register(app: typer.Typer) -> None:
         from geo.rules.presets import load_preset
 
         preset = load_preset(rules)
-        rasters = parse_rasters(raster)
+        rasters = parse_rasters(raster or [])
         day = parse_as_of(as_of)
         epsg: Any = None
         if crs is not None:

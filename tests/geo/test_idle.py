@@ -78,7 +78,13 @@ AS_OF = "2026-06-30"
 
 def test_anniversary_same_month_and_day_and_29_february():
     dates = np.array(["2024-02-29", "2023-03-01", "NaT", "2020-12-31", "2024-01-31"], dtype="datetime64[D]")
-    assert add_years(dates, 1).astype(str).tolist() == ["2025-02-28", "2024-03-01", "NaT", "2021-12-31", "2025-01-31"]
+    assert add_years(dates, 1).astype(str).tolist() == [
+        "2025-02-28",
+        "2024-03-01",
+        "NaT",
+        "2021-12-31",
+        "2025-01-31",
+    ]
     # four years on, 29 February exists again
     assert add_years(dates, 4).astype(str).tolist()[0] == "2028-02-29"
     assert add_years(dates, -1).astype(str).tolist()[0] == "2023-02-28"
@@ -95,11 +101,26 @@ def test_dates_written_the_chinese_way():
 CASES: list[tuple[str, dict[str, Any], str, float]] = [
     ("unsupplied", {"supply_type": "未供"}, "not_applicable", 0.0),
     # first anniversary of 2025-07-01 is 2026-07-01: the day before → not yet idle
-    ("day before 1st anniversary", supplied(agreed_start_date="2025-07-01", actual_start_date=None), "not_idle", 0.0),
+    (
+        "day before 1st anniversary",
+        supplied(agreed_start_date="2025-07-01", actual_start_date=None),
+        "not_idle",
+        0.0,
+    ),
     # first anniversary of 2025-06-30 is the as-of date itself → idle, fee 20 % × 1 200 = 240
-    ("day of 1st anniversary", supplied(agreed_start_date="2025-06-30", actual_start_date=None), "idle", 240.0),
+    (
+        "day of 1st anniversary",
+        supplied(agreed_start_date="2025-06-30", actual_start_date=None),
+        "idle",
+        240.0,
+    ),
     # second anniversary of 2024-07-01 is 2026-07-01: the day before → still idle (fee)
-    ("day before 2nd anniversary", supplied(agreed_start_date="2024-07-01", actual_start_date=None), "idle", 240.0),
+    (
+        "day before 2nd anniversary",
+        supplied(agreed_start_date="2024-07-01", actual_start_date=None),
+        "idle",
+        240.0,
+    ),
     # second anniversary of 2024-06-30 is the as-of date → recoverable, no fee
     (
         "day of 2nd anniversary",
@@ -125,8 +146,18 @@ CASES: list[tuple[str, dict[str, Any], str, float]] = [
         "not_idle",
         0.0,
     ),
-    ("gov_cause false", supplied(agreed_start_date="2025-06-30", actual_start_date=None, gov_cause=False), "idle", 240.0),
-    ("started, running", supplied(agreed_start_date="2021-01-01", actual_start_date="2021-03-01"), "not_idle", 0.0),
+    (
+        "gov_cause false",
+        supplied(agreed_start_date="2025-06-30", actual_start_date=None, gov_cause=False),
+        "idle",
+        240.0,
+    ),
+    (
+        "started, running",
+        supplied(agreed_start_date="2021-01-01", actual_start_date="2021-03-01"),
+        "not_idle",
+        0.0,
+    ),
     # Art. 2 ¶2 on a 3 000 m² parcel: exactly 1/3 developed (1 000 m²) and 30 % invested → not stalled
     (
         "exactly one third",
@@ -254,7 +285,9 @@ def test_basis_names_article_dates_and_fee(statuses):
 
 def test_stalled_basis_gives_the_ratios(statuses):
     basis = statuses.loc["C11", "idle_basis"]  # 999 / 3000 = 33.30 %, 30 / 100 = 30.00 %
-    assert basis.startswith("《闲置土地处置办法》第二条第二款：已于2021年3月1日动工，2025年6月30日起中止开发建设")
+    assert basis.startswith(
+        "《闲置土地处置办法》第二条第二款：已于2021年3月1日动工，2025年6月30日起中止开发建设"
+    )
     assert "33.30%（不足三分之一）" in basis
     assert "已投资额占总投资30.00%；" in basis
     assert "不足25%" in statuses.loc["C13", "idle_basis"]
@@ -269,20 +302,31 @@ def test_unknown_names_the_missing_facts(statuses):
 @pytest.mark.parametrize(("as_of", "expected"), [("2025-02-27", "not_idle"), ("2025-02-28", "idle")])
 def test_29_february_supply_reaches_its_anniversary_on_28_february(as_of, expected):
     gdf = parcels_frame(
-        [supplied(parcel_id="F", supply_date="2024-02-29", agreed_start_date="2024-02-29", actual_start_date=None)]
+        [
+            supplied(
+                parcel_id="F",
+                supply_date="2024-02-29",
+                agreed_start_date="2024-02-29",
+                actual_start_date=None,
+            )
+        ]
     )
     assert run_analysis(gdf, as_of=as_of).parcels["idle_status"].iloc[0] == expected
 
 
 def test_missing_start_column_makes_supplied_parcels_unknown():
-    gdf = parcels_frame([supplied(parcel_id="A", agreed_start_date="2020-01-01"), {"parcel_id": "B", "supply_type": "未供"}])
+    gdf = parcels_frame(
+        [supplied(parcel_id="A", agreed_start_date="2020-01-01"), {"parcel_id": "B", "supply_type": "未供"}]
+    )
     result = run_analysis(gdf, as_of=AS_OF).parcels
     assert result["idle_status"].tolist() == ["unknown", "not_applicable"]
     assert result["idle_basis"].iloc[0] == "无法认定是否闲置：缺少实际动工日期"
 
 
 def test_idle_without_land_price_has_null_fee_and_says_so():
-    gdf = parcels_frame([supplied(parcel_id="A", agreed_start_date="2025-06-01", actual_start_date=None, land_price_wan=None)])
+    gdf = parcels_frame(
+        [supplied(parcel_id="A", agreed_start_date="2025-06-01", actual_start_date=None, land_price_wan=None)]
+    )
     row = run_analysis(gdf, as_of=AS_OF).parcels.iloc[0]
     assert row["idle_status"] == "idle"
     assert math.isnan(row["idle_fee_wan"])
@@ -293,7 +337,12 @@ def test_bad_dates_make_the_status_unknown_and_are_listed():
     gdf = parcels_frame(
         [
             supplied(parcel_id="FUT", agreed_start_date="2024-01-01", actual_start_date="2027-01-01"),
-            supplied(parcel_id="EARLY", supply_date="2022-05-01", agreed_start_date="2023-01-01", actual_start_date="2022-01-01"),
+            supplied(
+                parcel_id="EARLY",
+                supply_date="2022-05-01",
+                agreed_start_date="2023-01-01",
+                actual_start_date="2022-01-01",
+            ),
         ]
     )
     result = run_analysis(gdf, as_of=AS_OF)
@@ -354,6 +403,8 @@ def test_evaluate_idle_is_vectorised_over_many_parcels():
     facts = Facts(frame=frame, invalid={}, as_of=np.datetime64(AS_OF, "D"))
     out = evaluate_idle(facts, load_preset("national").rules.idle)
     t = np.datetime64(AS_OF, "D")
-    expected = np.where(t >= add_years(agreed, 2), "idle_recoverable", np.where(t >= add_years(agreed, 1), "idle", "not_idle"))
+    expected = np.where(
+        t >= add_years(agreed, 2), "idle_recoverable", np.where(t >= add_years(agreed, 1), "idle", "not_idle")
+    )
     assert (out["idle_status"].to_numpy() == expected).all()
     assert out["idle_fee_wan"].sum() == pytest.approx(20.0 * (expected == "idle").sum())

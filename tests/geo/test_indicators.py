@@ -1,16 +1,17 @@
 """Zone indicators (contract §5) on an eight-parcel zone, every formula worked out by hand.
 
-| id | use (current/planned) | supply | area m² | floor | footprint | notes                              | 规程 |
-|----|-----------------------|--------|---------|-------|-----------|------------------------------------|------|
-| P1 | 100101                | 出让   | 20 000  | 16 000| 8 000     | industry 39 (FAR ≥ 0.7), high-tech | A2   |
-| P2 | 100101                | 出让   | 10 000  | 5 000 | 3 000     | industry 26 (FAR ≥ 0.6)            | A2   |
-| P3 | 070101                | 出让   | 10 000  | 20 000| 2 500     | lease ended 2025-12-31             | A1   |
-| P4 | 1207 road             | 划拨   | 5 000   | –     | –         |                                    | A31  |
-| P5 | 1401 park             | 划拨   | 5 000   | –     | –         |                                    | A51  |
-| P6 | 100101                | 出让   | 10 000  | 0     | 0         | not started, agreed 2024-01-01: idle_recoverable, industry 40 (FAR ≥ 1.0) | B21, G |
-| P7 | 0101 / planned 1001   | 未供   | 20 000  | –     | –         | supplyable industrial land         | B21, E21 |
-| P8 | 1701 water            | 未供   | 10 000  | –     | –         | not buildable                      | C    |
+| id | current / planned use | supply | area m² | floor  | footprint | notes                        | 规程     |
+|----|-----------------------|--------|---------|--------|-----------|------------------------------|----------|
+| P1 | 100101                | 出让   | 20 000  | 16 000 | 8 000     | industry 39 (FAR ≥ 0.7), 高企 | A2       |
+| P2 | 100101                | 出让   | 10 000  | 5 000  | 3 000     | industry 26 (FAR ≥ 0.6)      | A2       |
+| P3 | 070101                | 出让   | 10 000  | 20 000 | 2 500     | lease ended 2025-12-31       | A1       |
+| P4 | 1207 road             | 划拨   | 5 000   | –      | –         |                              | A31      |
+| P5 | 1401 park             | 划拨   | 5 000   | –      | –         |                              | A51      |
+| P6 | 100101                | 出让   | 10 000  | 0      | 0         | not started, industry 40     | B21, G   |
+| P7 | 0101 / planned 1001   | 未供   | 20 000  | –      | –         | supplyable industrial land   | B21, E21 |
+| P8 | 1701 water            | 未供   | 10 000  | –      | –         | not buildable                | C        |
 
+P6: agreed start 2024-01-01, not started → idle_recoverable; FAR floor 1.0.
 A = 50 000, A1 = 10 000, A2 = 30 000, B = B21 = 30 000, C = 10 000, D = 60 000, G = 10 000,
 H = 20 000, E = 20 000 m². Supplied in the three years before 2026-06-30: P2, P3, P6 = 30 000 m².
 """
@@ -31,25 +32,93 @@ AS_OF = "2026-06-30"
 def zone_rows() -> list[dict]:
     started = {"actual_start_date": "2015-01-01", "agreed_start_date": "2015-01-01"}
     return [
-        {"parcel_id": "P1", "area_m2": 20_000.0, "land_use": "100101", "planned_use": "1001", "supply_type": "出让",
-         "supply_date": "2018-05-01", "floor_area_m2": 16_000.0, "footprint_m2": 8_000.0, "fixed_assets_wan": 6_000.0,
-         "tax_wan": 300.0, "high_tech": True, "industry_code": "39", **started},
-        {"parcel_id": "P2", "area_m2": 10_000.0, "land_use": "100101", "planned_use": "1001", "supply_type": "出让",
-         "supply_date": "2024-03-01", "floor_area_m2": 5_000.0, "footprint_m2": 3_000.0, "fixed_assets_wan": 1_000.0,
-         "tax_wan": 50.0, "high_tech": False, "industry_code": "26", **started},
-        {"parcel_id": "P3", "area_m2": 10_000.0, "land_use": "070101", "planned_use": "0701", "supply_type": "出让",
-         "supply_date": "2025-01-10", "lease_end_date": "2025-12-31", "floor_area_m2": 20_000.0,
-         "footprint_m2": 2_500.0, **started},
-        {"parcel_id": "P4", "area_m2": 5_000.0, "land_use": "1207", "planned_use": "1207", "supply_type": "划拨",
-         "supply_date": "2010-01-01"},
-        {"parcel_id": "P5", "area_m2": 5_000.0, "land_use": "1401", "planned_use": "1401", "supply_type": "划拨",
-         "supply_date": "2010-01-01"},
-        {"parcel_id": "P6", "area_m2": 10_000.0, "land_use": "100101", "planned_use": "1001", "supply_type": "出让",
-         "supply_date": "2023-10-01", "agreed_start_date": "2024-01-01", "actual_start_date": None,
-         "floor_area_m2": 0.0, "footprint_m2": 0.0, "industry_code": "40", "high_tech": False},
-        {"parcel_id": "P7", "area_m2": 20_000.0, "land_use": "0101", "planned_use": "1001", "supply_type": "未供"},
-        {"parcel_id": "P8", "area_m2": 10_000.0, "land_use": "1701", "planned_use": "1701", "supply_type": "未供"},
-    ]  # fmt: skip
+        {
+            "parcel_id": "P1",
+            "area_m2": 20_000.0,
+            "land_use": "100101",
+            "planned_use": "1001",
+            "supply_type": "出让",
+            "supply_date": "2018-05-01",
+            "floor_area_m2": 16_000.0,
+            "footprint_m2": 8_000.0,
+            "fixed_assets_wan": 6_000.0,
+            "tax_wan": 300.0,
+            "high_tech": True,
+            "industry_code": "39",
+            **started,
+        },
+        {
+            "parcel_id": "P2",
+            "area_m2": 10_000.0,
+            "land_use": "100101",
+            "planned_use": "1001",
+            "supply_type": "出让",
+            "supply_date": "2024-03-01",
+            "floor_area_m2": 5_000.0,
+            "footprint_m2": 3_000.0,
+            "fixed_assets_wan": 1_000.0,
+            "tax_wan": 50.0,
+            "high_tech": False,
+            "industry_code": "26",
+            **started,
+        },
+        {
+            "parcel_id": "P3",
+            "area_m2": 10_000.0,
+            "land_use": "070101",
+            "planned_use": "0701",
+            "supply_type": "出让",
+            "supply_date": "2025-01-10",
+            "lease_end_date": "2025-12-31",
+            "floor_area_m2": 20_000.0,
+            "footprint_m2": 2_500.0,
+            **started,
+        },
+        {
+            "parcel_id": "P4",
+            "area_m2": 5_000.0,
+            "land_use": "1207",
+            "planned_use": "1207",
+            "supply_type": "划拨",
+            "supply_date": "2010-01-01",
+        },
+        {
+            "parcel_id": "P5",
+            "area_m2": 5_000.0,
+            "land_use": "1401",
+            "planned_use": "1401",
+            "supply_type": "划拨",
+            "supply_date": "2010-01-01",
+        },
+        {
+            "parcel_id": "P6",
+            "area_m2": 10_000.0,
+            "land_use": "100101",
+            "planned_use": "1001",
+            "supply_type": "出让",
+            "supply_date": "2023-10-01",
+            "agreed_start_date": "2024-01-01",
+            "actual_start_date": None,
+            "floor_area_m2": 0.0,
+            "footprint_m2": 0.0,
+            "industry_code": "40",
+            "high_tech": False,
+        },
+        {
+            "parcel_id": "P7",
+            "area_m2": 20_000.0,
+            "land_use": "0101",
+            "planned_use": "1001",
+            "supply_type": "未供",
+        },
+        {
+            "parcel_id": "P8",
+            "area_m2": 10_000.0,
+            "land_use": "1701",
+            "planned_use": "1701",
+            "supply_type": "未供",
+        },
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +194,10 @@ def test_unsupplied_not_ready(tmp_path: Path):
 
 
 def test_null_where_inputs_are_missing():
-    rows = [{k: v for k, v in r.items() if k not in ("floor_area_m2", "supply_date", "high_tech")} for r in zone_rows()]
+    rows = [
+        {k: v for k, v in r.items() if k not in ("floor_area_m2", "supply_date", "high_tech")}
+        for r in zone_rows()
+    ]
     ind = run_analysis(parcels_frame(rows), as_of=AS_OF).indicators
     assert ind["overall_far"] is None
     assert ind["industrial_far"] is None
@@ -141,7 +213,19 @@ def test_null_where_inputs_are_missing():
 def test_industry_city_zone():
     # mostly housing: A1/A = 30 000 / 40 000 ≥ 25 %, A2/A = 10 000 / 40 000 ≤ 30 %
     rows = [
-        {"parcel_id": "H", "area_m2": 30_000.0, "land_use": "070101", "supply_type": "出让", "floor_area_m2": 1.0},
-        {"parcel_id": "I", "area_m2": 10_000.0, "land_use": "100101", "supply_type": "出让", "floor_area_m2": 1.0},
+        {
+            "parcel_id": "H",
+            "area_m2": 30_000.0,
+            "land_use": "070101",
+            "supply_type": "出让",
+            "floor_area_m2": 1.0,
+        },
+        {
+            "parcel_id": "I",
+            "area_m2": 10_000.0,
+            "land_use": "100101",
+            "supply_type": "出让",
+            "floor_area_m2": 1.0,
+        },
     ]
     assert run_analysis(parcels_frame(rows), as_of=AS_OF).indicators["zone_type"] == "industry_city"

@@ -56,7 +56,9 @@ def base(**changes: Any) -> dict[str, Any]:
 def no_raster_rule(tmp_path: Path) -> str:
     """national, with rs_unbuilt skipped when no raster is given (so the base parcel is efficient)."""
     path = tmp_path / "skip_rs.yaml"
-    path.write_text("low_efficiency:\n  rules:\n    rs_unbuilt:\n      when_no_raster: skip\n", encoding="utf-8")
+    path.write_text(
+        "low_efficiency:\n  rules:\n    rs_unbuilt:\n      when_no_raster: skip\n", encoding="utf-8"
+    )
     return str(path)
 
 
@@ -92,7 +94,12 @@ CASES: list[tuple[str, dict[str, Any], str, bool | None]] = [
         True,
     ),
     # in production since 2024: 2026 − 2024 = 2 < 3 years → FAR waived and named
-    ("new firm exempt", {"floor_area_m2": 6_000.0, "production_year": 2024}, "exempt:newly_in_production", False),
+    (
+        "new firm exempt",
+        {"floor_area_m2": 6_000.0, "production_year": 2024},
+        "exempt:newly_in_production",
+        False,
+    ),
     ("three years is not new", {"floor_area_m2": 6_000.0, "production_year": 2023}, "far_below_min", True),
     # exemptions never waive an eliminated industry
     (
@@ -170,7 +177,8 @@ def test_absent_column_and_no_raster():
 def test_unknown_industry_fallback(tmp_path: Path):
     user = tmp_path / "fallback.yaml"
     user.write_text(
-        "low_efficiency:\n  rules:\n    far_below_min:\n      unknown_industry: fallback\n      fallback_min: 0.9\n"
+        "low_efficiency:\n  rules:\n    far_below_min:\n"
+        "      unknown_industry: fallback\n      fallback_min: 0.9\n"
         "    rs_unbuilt: {when_no_raster: skip}\n",
         encoding="utf-8",
     )
@@ -255,7 +263,9 @@ def test_rs_unbuilt_thresholds_on_facts():
     assert rs.why.messages[rs.why.code[2]] == "raster coverage < 0.5"
     # NDVI alone (no built-up raster): vegetated at ≥ 0.35
     facts = Facts(
-        frame=facts.frame.drop(columns=["rs_builtup_mean", "rs_builtup_coverage"]), invalid={}, as_of=facts.as_of
+        frame=facts.frame.drop(columns=["rs_builtup_mean", "rs_builtup_coverage"]),
+        invalid={},
+        as_of=facts.as_of,
     )
     rs = evaluate_low_efficiency(facts, preset, derived_metrics(facts), idle).outcomes["rs_unbuilt"]
     assert rs.fired.tolist() == [True, False, False, False]

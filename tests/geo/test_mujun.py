@@ -53,7 +53,13 @@ def test_minmax_scores_missing_average_and_classes():
 def test_benchmark_normalisation_huangyan():
     # X sits exactly on every 黄岩 benchmark → 30 + 20 + 20 + 10 + 10 = 90; Y pays twice the tax → 120.
     va = 136.16 * 15
-    common = {"value_added_wan": va, "energy_tce": va / 2.694, "employees": va / 18.14, "revenue_wan": 1000.0, "rd_wan": 30.2}
+    common = {
+        "value_added_wan": va,
+        "energy_tce": va / 2.694,
+        "employees": va / 18.14,
+        "revenue_wan": 1000.0,
+        "rd_wan": 30.2,
+    }
     rows = [
         firm(parcel_id="X", tax_wan=24.097 * 15, **common),
         firm(parcel_id="Y", tax_wan=2 * 24.097 * 15, **common),
@@ -88,7 +94,9 @@ def test_rank_shares_ten_firms():
     # twenty firms: the last one (position 0.95) is D
     assert _classes(np.arange(20, 0, -1, dtype=float), {"A": 0.2, "B": 0.5, "C": 0.25, "D": 0.05})[-1] == "D"
     # ties share the better class
-    assert _classes(np.array([5.0, 5.0, 1.0, 1.0]), {"A": 0.25, "B": 0.45, "C": 0.25, "D": 0.05}).tolist() == [
+    assert _classes(
+        np.array([5.0, 5.0, 1.0, 1.0]), {"A": 0.25, "B": 0.45, "C": 0.25, "D": 0.05}
+    ).tolist() == [
         "A",
         "A",
         "B",
@@ -112,7 +120,9 @@ def test_non_enterprise_land_is_not_graded():
 
 def test_scale_unknown_not_graded(tmp_path: Path):
     user = tmp_path / "m.yaml"
-    user.write_text("mujun:\n  scheme: anhui\n  overrides:\n    scale_unknown: not_graded\n", encoding="utf-8")
+    user.write_text(
+        "mujun:\n  scheme: anhui\n  overrides:\n    scale_unknown: not_graded\n", encoding="utf-8"
+    )
     rows = [firm(parcel_id="k", tax_wan=15.0), firm(parcel_id="u", tax_wan=15.0, above_scale=None)]
     out = run_analysis(parcels_frame(rows), as_of=AS_OF, rules=str(user)).parcels.set_index("parcel_id")
     assert out.loc["k", "mujun_group"] == "above_scale"
