@@ -1,15 +1,15 @@
 """Zone indicators (contract §5) on an eight-parcel zone, every formula worked out by hand.
 
-| id | current / planned use | supply | area m² | floor  | footprint | notes                        | 规程     |
-|----|-----------------------|--------|---------|--------|-----------|------------------------------|----------|
-| P1 | 100101                | 出让   | 20 000  | 16 000 | 8 000     | industry 39 (FAR ≥ 0.7), 高企 | A2       |
-| P2 | 100101                | 出让   | 10 000  | 5 000  | 3 000     | industry 26 (FAR ≥ 0.6)      | A2       |
-| P3 | 070101                | 出让   | 10 000  | 20 000 | 2 500     | lease ended 2025-12-31       | A1       |
-| P4 | 1207 road             | 划拨   | 5 000   | –      | –         |                              | A31      |
-| P5 | 1401 park             | 划拨   | 5 000   | –      | –         |                              | A51      |
-| P6 | 100101                | 出让   | 10 000  | 0      | 0         | not started, industry 40     | B21, G   |
-| P7 | 0101 / planned 1001   | 未供   | 20 000  | –      | –         | supplyable industrial land   | B21, E21 |
-| P8 | 1701 water            | 未供   | 10 000  | –      | –         | not buildable                | C        |
+| id | use / planned | supply | area m² | floor  | footprint | notes                   | 规程     |
+|----|---------------|--------|---------|--------|-----------|-------------------------|----------|
+| P1 | 100101        | 出让   | 20 000  | 16 000 | 8 000     | ind. 39 (FAR ≥ 0.7), HT | A2       |
+| P2 | 100101        | 出让   | 10 000  | 5 000  | 3 000     | ind. 26 (FAR ≥ 0.6)     | A2       |
+| P3 | 070101        | 出让   | 10 000  | 20 000 | 2 500     | lease ended 2025-12-31  | A1       |
+| P4 | 1207 road     | 划拨   | 5 000   | –      | –         |                         | A31      |
+| P5 | 1401 park     | 划拨   | 5 000   | –      | –         |                         | A51      |
+| P6 | 100101        | 出让   | 10 000  | 0      | 0         | not started, ind. 40    | B21, G   |
+| P7 | 0101 / 1001   | 未供   | 20 000  | –      | –         | supplyable industrial   | B21, E21 |
+| P8 | 1701 water    | 未供   | 10 000  | –      | –         | not buildable           | C        |
 
 P6: agreed start 2024-01-01, not started → idle_recoverable; FAR floor 1.0.
 A = 50 000, A1 = 10 000, A2 = 30 000, B = B21 = 30 000, C = 10 000, D = 60 000, G = 10 000,
