@@ -135,8 +135,12 @@ def _pixel_edges(
     edge_ring = vertex_ring[:-1][same]
 
     # ring orientation: the accumulation of a ring with shoelace area A yields −A, so a shell is
-    # multiplied by −sign(A) (counts +|A|) and a hole by +sign(A) (counts −|A|)
-    ring_area = 0.5 * np.bincount(edge_ring, weights=u0 * v1 - u1 * v0, minlength=len(rings))
+    # multiplied by −sign(A) (counts +|A|) and a hole by +sign(A) (counts −|A|). The shoelace sum
+    # is taken relative to each ring's first vertex, so far-off rows/columns cost no precision.
+    first = np.searchsorted(vertex_ring, edge_ring)
+    du0, dv0 = u0 - u[first], v0 - v[first]
+    du1, dv1 = u1 - u[first], v1 - v[first]
+    ring_area = 0.5 * np.bincount(edge_ring, weights=du0 * dv1 - du1 * dv0, minlength=len(rings))
     factor = np.where(is_shell, -np.sign(ring_area), np.sign(ring_area))
     parcel_area = np.bincount(
         ring_parcel, weights=np.where(is_shell, 1.0, -1.0) * np.abs(ring_area), minlength=n
@@ -216,12 +220,19 @@ class _Accumulator:
         self.high[ids] = np.fmax(self.high[ids], high)
 
 
-def _band_rows(width: int, height: int, block_height: int, band_cells: int) -> int:
-    """Rows per band: about ``band_cells`` buffer cells (≈ 1.5 × raster cells), whole blocks."""
-    rows = max(1, int(band_cells / (1.5 * max(width, 1))))
-    if block_height > 1 and rows > block_height:
-        rows -= rows % block_height
-    return min(rows, height)
+def _band_rows(
+    r0: np.ndarray, r1: np.ndarray, c0: np.ndarray, c1: np.ndarray, height: int, band_cells: int
+) -> int:
+    """Rows per band so that a band holds about ``band_cells`` parcel-buffer cells on average.
+
+    The density is measured on the parcels themselves (buffer cells per raster row over the rows
+    they span), not on the raster width, so a wide raster with a small park still gets tall bands.
+    """
+    if len(r0) == 0:
+        return max(1, height)
+    cells = float(np.sum((r1 - r0 + 1) * (c1 - c0 + 2)))
+    spanned = float(r1.max() - r0.min() + 1)
+    return int(min(max(1, band_cells * spanned // max(cells, 1.0)), height))
 
 
 def _group_by_band(first_row: np.ndarray, last_row: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -508,9 +519,15 @@ def zonal_stats(
         r0i = np.where(inside, r0, 0).astype(np.int64)
         r1i = np.where(inside, r1, -1).astype(np.int64)
 
-        block_h = src.block_shapes[band - 1][0]
-        rows_per_band = _band_rows(ncols, nrows, block_h, band_cells)
         active_parcels = np.flatnonzero(inside)
+        rows_per_band = _band_rows(
+            r0i[active_parcels],
+            r1i[active_parcels],
+            c0i[active_parcels],
+            c1i[active_parcels],
+            nrows,
+            band_cells,
+        )
         p_item, p_band = _group_by_band(r0i[active_parcels], r1i[active_parcels], rows_per_band)
         p_item = active_parcels[p_item]
         # edges: rows they cross, clipped to the raster

@@ -319,3 +319,76 @@ def test_a_partition_of_the_raster_counts_every_cell_once(raster, cuts):
         [10 * r + c for r in range(10) for c in range(10) if (r, c) not in {(9, 8), (9, 9), (8, 9)}]
     )
     assert (result["rs_t_mean"] * result["rs_t_count"]).sum() == pytest.approx(valid.sum())
+
+
+def _reference(geoms, data, valid, transform):
+    """Independent oracle: shapely's polygon ∩ cell-box areas, one parcel at a time."""
+    height, width = data.shape
+    rows, cols = np.mgrid[0:height, 0:width]
+    x0 = transform.c + cols * transform.a
+    y0 = transform.f + rows * transform.e
+    boxes = shapely.box(
+        np.minimum(x0, x0 + transform.a),
+        np.minimum(y0, y0 + transform.e),
+        np.maximum(x0, x0 + transform.a),
+        np.maximum(y0, y0 + transform.e),
+    )
+    cell_area = abs(transform.a * transform.e)
+    out = []
+    for geom in geoms:
+        frac = shapely.area(shapely.intersection(boxes, geom)) / cell_area
+        w = np.where(valid, frac, 0.0)
+        total = w.sum()
+        if total <= 0:
+            out.append((np.nan, np.nan, np.nan, np.nan, 0.0, 0.0))
+            continue
+        mean = (w * data).sum() / total
+        std = math.sqrt((w * (data - mean) ** 2).sum() / total)
+        touched = data[w > 1e-9]
+        out.append((mean, touched.min(), touched.max(), std, total, total * cell_area / geom.area))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("south_up", [False, True])
+def test_matches_an_independent_shapely_oracle(tmp_path, south_up):
+    rng = np.random.default_rng(7)
+    height, width, size = 12, 15, 4.0
+    data = rng.normal(50, 10, (height, width))
+    nodata_cells = rng.random((height, width)) < 0.1
+    stored = np.where(nodata_cells, -9999.0, data)
+    top = Y0 - height * size if south_up else Y0
+    transform = Affine(size, 0.0, X0, 0.0, size if south_up else -size, top)
+    path = write_raster(tmp_path / "random.tif", stored, transform=transform)
+    with rasterio.open(path) as src:  # a south-up file keeps its positive row step
+        assert (src.transform.e > 0) is south_up
+    geoms = {}
+    for i in range(40):
+        cx = X0 + rng.uniform(-8, width * size + 8)
+        cy = (Y0 - height * size) + rng.uniform(-8, height * size + 8)
+        radius = rng.uniform(0.3, 14)
+        g = shapely.Point(cx, cy).buffer(radius, quad_segs=int(rng.integers(1, 5)))
+        if i % 4 == 0:
+            g = g.difference(shapely.Point(cx, cy).buffer(radius / 2))
+        if i % 5 == 0:
+            g = shapely.MultiPolygon([g, shapely.box(cx + radius + 1, cy, cx + radius + 4, cy + 2.5)])
+        geoms[f"p{i}"] = g
+    result = zonal_stats(parcels(geoms), path, "r")
+    expected = _reference(list(geoms.values()), data, ~nodata_cells, transform)
+    np.testing.assert_allclose(result.to_numpy(), expected, rtol=1e-9, atol=1e-9)
+    assert result["rs_r_count"].gt(0).sum() > 25  # most parcels do overlap the raster
+
+
+def test_internal_mask_cells_are_excluded(tmp_path):
+    data = np.full((4, 4), 3.0, dtype="float32")
+    data[0, 0] = 100.0
+    path = tmp_path / "masked.tif"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        write_raster(path, data, nodata=None)
+        with rasterio.open(path, "r+") as dst:
+            mask = np.full((4, 4), 255, dtype="uint8")
+            mask[0, 0] = 0
+            dst.write_mask(mask)
+    result = zonal_stats(parcels({"a": cell_box(0, 0, 2, 2)}), path, "m")
+    assert result.loc["a", "rs_m_mean"] == pytest.approx(3.0)
+    assert result.loc["a", "rs_m_count"] == pytest.approx(3.0)
+    assert result.loc["a", "rs_m_coverage"] == pytest.approx(0.75)
