@@ -1,4 +1,4 @@
-"""Drive Debian's headless Chromium on a map page: DOM dump, screenshot, load time (tests, bench, screenshots).
+"""Drive Debian's headless Chromium on a map page: DOM dump, screenshot, load time.
 
 Network is cut for every run by pointing Chromium at a proxy that does not exist
 (``--proxy-server=127.0.0.1:9`` with loopback not bypassed), so a page that still needs the internet
@@ -27,6 +27,7 @@ def chromium_path() -> str:
     ------
     NotFoundError
         When no Chromium is installed (``bash .ci/sysdeps.sh`` installs it).
+
     """
     for name in CANDIDATES:
         found = shutil.which(name)

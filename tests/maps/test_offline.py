@@ -50,7 +50,7 @@ def test_online_page_references_the_cdn(parcels):
 
 def test_unknown_asset_is_refused():
     page = '<head><script src="https://example.com/x.js"></script></head>'
-    with pytest.raises(offline.OfflineAssetError, match="https://example.com/x.js"):
+    with pytest.raises(offline.OfflineAssetError, match=r"https://example\.com/x\.js"):
         offline.inline_assets(page)
 
 

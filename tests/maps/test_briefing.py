@@ -1,0 +1,151 @@
+import datetime as dt
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+
+from geo.errors import InputError, NotFoundError
+from maps import briefing, fonts
+from maps.briefing import build_briefing, crs_label, map_crs
+from maps.results import load_analysis, load_plan
+from maps.web import NoSolutionError
+
+from .conftest import make_parcels, write_analysis_dir, write_plan_dir
+
+DAY = dt.date(2026, 11, 26)
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _pdf_fonts(path: Path) -> list[str]:
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
+
+
+def _pages(path: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+def test_analysis_briefing_pdf_text_fonts_and_pages(analysis_dir: Path, tmp_path: Path):
+    out = tmp_path / "brief.pdf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would warn ("Glyph ... missing from font")
+        result = build_briefing(
+            out=out,
+            analysis=load_analysis(analysis_dir),
+            png=True,
+            date=DAY,
+            source="玉林高新区 2026 年度调查",
+        )
+    # idle land (8 parcels, one page of 10 rows), low-efficiency land not idle (YL-005), statistics
+    assert result.pages == _pages(out) == len(result.pngs) == 3
+    text = _pdf_text(out)
+    assert "一事一议 地块简报——闲置土地" in text
+    assert "2026年11月26日" in text and "玉林高新区 2026 年度调查" in text
+    assert "CGCS2000 / 3度带高斯-克吕格 CM 111E (EPSG:4546)" in text
+    for pid in ("YL-001", "YL-002", "YL-011"):
+        assert pid in text
+    assert "闲置满2年（可无偿收回）" in text
+    # every font in the PDF is the embedded Noto Sans SC subset: no fallback font, real text
+    assert all(name.endswith("NotoSansSC-Regular") for name in _pdf_fonts(out))
+    assert all(p.stat().st_size > 10_000 for p in result.pngs)
+
+
+def test_every_text_on_the_pages_has_glyphs_in_the_cjk_font(analysis_dir: Path):
+    figures = briefing.analysis_figures(load_analysis(analysis_dir), date=DAY)
+    texts = [t for fig in figures for t in briefing.figure_texts(fig)]
+    assert any("闲置" in t for t in texts)
+    assert fonts.missing_glyphs("".join(texts)) == []
+    # and every text object is set in the CJK family
+    from matplotlib.text import Text
+
+    families = {t.get_fontname() for fig in figures for t in fig.findobj(Text) if t.get_text()}
+    assert families == {fonts.cjk_family()}
+
+
+def test_selected_parcels_a3(analysis_dir: Path, tmp_path: Path):
+    out = tmp_path / "a3.pdf"
+    result = build_briefing(
+        out=out, analysis=load_analysis(analysis_dir), parcel_ids=["YL-005", "YL-000"], paper="A3"
+    )
+    assert result.pages == 2  # selection page + statistics
+    out_info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "841.89 x 1190.55 pts" in out_info  # A3 portrait
+    text = _pdf_text(out)
+    assert "所选地块" in text and "YL-005" in text and "YL-000" in text
+
+
+def test_long_groups_continue_on_further_pages(tmp_path: Path):
+    parcels = make_parcels(60)
+    adir = write_analysis_dir(tmp_path / "big", parcels)
+    figures = briefing.analysis_figures(load_analysis(adir), date=DAY, charts=False)
+    idle = int(
+        parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"]).sum()
+    )
+    low = int(
+        (
+            parcels["low_efficiency"]
+            & ~parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"])
+        ).sum()
+    )
+    assert len(figures) == -(-idle // 10) + -(-low // 10)
+
+
+def test_unknown_ids_are_named_and_nothing_is_written(analysis_dir: Path, tmp_path: Path):
+    out = tmp_path / "x.pdf"
+    with pytest.raises(NotFoundError, match="YL-999、ZZ-1"):
+        build_briefing(out=out, analysis=load_analysis(analysis_dir), parcel_ids=["YL-001", "YL-999", "ZZ-1"])
+    assert not any(p.is_file() for p in tmp_path.iterdir())
+
+
+def test_empty_selection(tmp_path: Path):
+    parcels = make_parcels(12)
+    parcels["idle_status"] = "not_idle"
+    parcels["low_efficiency"] = False
+    adir = write_analysis_dir(tmp_path / "clean", parcels)
+    with pytest.raises(InputError, match="empty selection"):
+        build_briefing(out=tmp_path / "x.pdf", analysis=load_analysis(adir))
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_plan_briefing(plan_dir: Path, tmp_path: Path):
+    out = tmp_path / "plan.pdf"
+    other = write_plan_dir(tmp_path / "plan_b", variant=1, name="方案B")
+    result = build_briefing(out=out, plans=[load_plan(plan_dir), load_plan(other)], date=DAY)
+    assert result.pages == _pages(out) == 2  # one page per scenario
+    text = _pdf_text(out)
+    assert "一事一议 盘活方案简报——2027 公共设施方案" in text and "方案B" in text
+    assert "建设公共设施：卫生服务站" in text and "需求覆盖率" in text and "总费用：3,400.0 万元" in text
+
+
+def test_plan_without_solution_writes_nothing(tmp_path: Path):
+    bad = write_plan_dir(tmp_path / "bad", status="infeasible")
+    with pytest.raises(NoSolutionError, match="预算 20000 万元不足"):
+        build_briefing(out=tmp_path / "x.pdf", plans=[load_plan(bad)])
+    assert not any(p.is_file() for p in tmp_path.iterdir())
+
+
+def test_crs_helpers():
+    parcels = make_parcels(2)
+    assert crs_label(parcels.crs) == "CGCS2000 / 3度带高斯-克吕格 CM 111E (EPSG:4546)"
+    # a geographic layer is drawn in the CGCS2000 3° zone of its centre (111°E → EPSG:4546)
+    assert map_crs(parcels.to_crs(4490)).to_epsg() == 4546
+    assert "第37带" in crs_label(parcels.to_crs(4525).crs)
+
+
+def test_failed_write_leaves_no_half_file(analysis_dir: Path, tmp_path: Path, monkeypatch):
+    figures = briefing.analysis_figures(load_analysis(analysis_dir), date=DAY)
+
+    def boom(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(briefing.os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        briefing.write_figures(figures, tmp_path / "b.pdf", png=True)
+    assert not any(p.is_file() for p in tmp_path.iterdir())
