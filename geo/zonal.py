@@ -393,6 +393,282 @@ def _validate_inputs(parcels: gpd.GeoDataFrame, name: str, band: int) -> np.ndar
     return geoms
 
 
+def _align_to_raster(
+    geoms: np.ndarray,
+    parcel_crs: pyproj.CRS,
+    raster_crs: pyproj.CRS,
+    shown: str,
+    facts: dict[str, object],
+    notes: list[str],
+) -> np.ndarray:
+    """Reproject the parcels' vertices to the raster's CRS when the two differ (never the raster)."""
+    facts["raster_crs"] = raster_crs.to_string()
+    facts["parcel_crs"] = parcel_crs.to_string()
+    reprojected = not parcel_crs.equals(raster_crs, ignore_axis_order=True)
+    facts["reprojected"] = reprojected
+    if reprojected:
+        try:
+            geoms = np.asarray(gpd.GeoSeries(geoms, crs=parcel_crs).to_crs(raster_crs).array, dtype=object)
+        except (pyproj.exceptions.ProjError, ValueError) as exc:
+            raise CRSError(
+                f"无法把地块从 {parcel_crs.to_string()} 转换到栅格 {shown} 的 {raster_crs.to_string()}"
+                f"（cannot reproject the parcels to the raster's CRS: {exc}）"
+            ) from None
+        notes.append(
+            f"栅格 {shown} 的坐标系 {raster_crs.to_string()} 与地块的 {parcel_crs.to_string()} 不同："
+            "已将地块顶点即时投影到栅格坐标系后统计，栅格本身未重采样"
+            "（raster CRS differs from the parcels': parcel vertices were reprojected to the "
+            "raster's CRS; the raster was not warped）"
+        )
+    if not np.isfinite(shapely.get_coordinates(geoms)).all():
+        raise CRSError(
+            f"部分地块投影到栅格 {shown} 的坐标系后坐标无效（超出该坐标系的适用范围）"
+            "（some parcels have no valid coordinates in the raster's CRS）"
+        )
+    return geoms
+
+
+def _read_valid(
+    src: rasterio.io.DatasetReader, band: int, window: Window, use_mask: bool, shown: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read a window as float64 with invalid cells set to 0, plus the validity mask.
+
+    Invalid = nodata value, NaN/±inf, or masked by the dataset's mask/alpha band. Both arrays get
+    one spare column on the right, addressed by the parcel buffers' spare cells. Invalid values
+    are 0 because their weight is 0 and 0·NaN would be NaN.
+    """
+    try:
+        data = src.read(band, window=window)
+        mask = src.read_masks(band, window=window) if use_mask else None
+    except rasterio.errors.RasterioError as exc:
+        raise read_error(shown, exc) from None
+    valid = np.ones(data.shape, dtype=bool)
+    if np.issubdtype(data.dtype, np.floating):
+        valid &= np.isfinite(data)
+    nodata = src.nodatavals[band - 1]
+    if nodata is not None and not np.isnan(nodata):
+        valid &= data != np.asarray(nodata).astype(data.dtype)
+    if mask is not None:
+        valid &= mask > 0
+    values = np.zeros((data.shape[0], data.shape[1] + 1))
+    np.copyto(values[:, :-1], data, where=valid)
+    ok = np.zeros(values.shape, dtype=bool)
+    ok[:, :-1] = valid
+    return values, ok
+
+
+def _band_partials(
+    fraction: np.ndarray,
+    x: np.ndarray,
+    valid: np.ndarray,
+    cell_start: np.ndarray,
+    cell_count: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-parcel Σw, weighted mean, Σw(x − mean)², min and max of one band's buffer cells.
+
+    ``x`` is modified (cells not counted by min/max become NaN).
+    """
+    w = fraction * valid
+    np.clip(w, 0.0, 1.0, out=w)
+    sw = np.add.reduceat(w, cell_start)
+    mean = np.add.reduceat(w * x, cell_start) / np.where(sw > 0, sw, 1.0)
+    # second pass for the variance, exact for large offsets
+    dev = x - np.repeat(mean, cell_count)
+    dev *= dev
+    dev *= w
+    m2 = np.add.reduceat(dev, cell_start)
+    del dev
+    x[w <= _MIN_FRACTION] = np.nan  # fmin/fmax skip NaN; an all-NaN parcel gives NaN
+    return sw, mean, m2, np.fmin.reduceat(x, cell_start), np.fmax.reduceat(x, cell_start)
+
+
+def _check_band_and_grid(src: rasterio.io.DatasetReader, band: int, shown: str) -> None:
+    if band > src.count:
+        raise RasterError(
+            f"栅格 {shown} 只有 {src.count} 个波段，没有第 {band} 波段"
+            f"（raster {shown} has {src.count} band(s); band {band} does not exist）"
+        )
+    if src.transform.b != 0 or src.transform.d != 0:
+        raise RasterError(
+            f"栅格 {shown} 带旋转或错切的地理变换，暂不支持；请先重采样为正北朝上的栅格"
+            f"（raster {shown} has a rotated/sheared geotransform; north-up rasters only）"
+        )
+
+
+@dataclass(frozen=True)
+class _ParcelCells:
+    """Each parcel's cell range clipped to the raster (empty ranges for parcels outside it)."""
+
+    inside: np.ndarray
+    r0: np.ndarray
+    r1: np.ndarray
+    c0: np.ndarray
+    c1: np.ndarray
+    nrows: int
+    ncols: int
+
+
+def _parcel_cells(
+    umin: np.ndarray,
+    umax: np.ndarray,
+    vmin: np.ndarray,
+    vmax: np.ndarray,
+    px_area: np.ndarray,
+    ncols: int,
+    nrows: int,
+) -> _ParcelCells:
+    """Clip each parcel's pixel extent to the raster: cells ``floor(min) … ceil(max) − 1``."""
+    with np.errstate(invalid="ignore"):
+        c0 = np.maximum(np.floor(umin), 0)
+        c1 = np.minimum(np.ceil(umax) - 1, ncols - 1)
+        r0 = np.maximum(np.floor(vmin), 0)
+        r1 = np.minimum(np.ceil(vmax) - 1, nrows - 1)
+        inside = (c0 <= c1) & (r0 <= r1) & (px_area > 0)
+    return _ParcelCells(
+        inside=inside,
+        r0=np.where(inside, r0, 0).astype(np.int64),
+        r1=np.where(inside, r1, -1).astype(np.int64),
+        c0=np.where(inside, c0, 0).astype(np.int64),
+        c1=np.where(inside, c1, -1).astype(np.int64),
+        nrows=nrows,
+        ncols=ncols,
+    )
+
+
+def _disjoint_error(
+    src: rasterio.io.DatasetReader, geoms: np.ndarray, raster_crs: pyproj.CRS, shown: str
+) -> RasterError:
+    pb = shapely.total_bounds(geoms)
+    rb = src.bounds
+    return RasterError(
+        f"栅格 {shown} 与地块完全不重叠：栅格范围 [{rb.left:.6g}, {rb.bottom:.6g}, {rb.right:.6g}, "
+        f"{rb.top:.6g}]，地块范围 [{pb[0]:.6g}, {pb[1]:.6g}, {pb[2]:.6g}, {pb[3]:.6g}]"
+        f"（均为栅格坐标系 {raster_crs.to_string()}）；请检查栅格是否属于本园区或坐标系是否正确"
+        f"（raster {shown} does not overlap the parcels: raster bounds {tuple(rb)}, parcel bounds "
+        f"{tuple(float(x) for x in pb)}, both in the raster's CRS）"
+    )
+
+
+def _accumulate(
+    src: rasterio.io.DatasetReader,
+    band: int,
+    shown: str,
+    edges: _Edges,
+    grid: _ParcelCells,
+    band_cells: int,
+    progress: Progress | None,
+) -> _Accumulator:
+    """Walk the raster in row bands and fold every band's per-parcel statistics together."""
+    active = np.flatnonzero(grid.inside)
+    rows_per_band = _band_rows(
+        grid.r0[active], grid.r1[active], grid.c0[active], grid.c1[active], grid.nrows, band_cells
+    )
+    p_item, p_band = _group_by_band(grid.r0[active], grid.r1[active], rows_per_band)
+    p_item = active[p_item]
+    # edges of parcels inside the raster, by the rows they cross (clipped to the raster)
+    e_r0 = np.maximum(np.floor(np.minimum(edges.v0, edges.v1)), 0)
+    e_r1 = np.minimum(np.ceil(np.maximum(edges.v0, edges.v1)) - 1, grid.nrows - 1)
+    e_ok = np.flatnonzero(grid.inside[edges.parcel] & (e_r0 <= e_r1))
+    e_item, e_band = _group_by_band(e_r0[e_ok].astype(np.int64), e_r1[e_ok].astype(np.int64), rows_per_band)
+    e_item = e_ok[e_item]
+
+    flags = src.mask_flag_enums[band - 1]
+    use_mask = MaskFlags.per_dataset in flags or MaskFlags.alpha in flags
+    acc = _Accumulator.empty(len(grid.inside))
+    bands = np.unique(p_band)
+    edges_of_band = np.r_[bands, bands[-1] + 1] if len(bands) else bands
+    p_bounds = np.searchsorted(p_band, edges_of_band)
+    e_bounds = np.searchsorted(e_band, edges_of_band)
+    total_rows = int(len(bands) * rows_per_band)
+    for k, b in enumerate(bands):
+        row_lo = int(b) * rows_per_band
+        row_hi = min(row_lo + rows_per_band, grid.nrows)
+        ids = p_item[p_bounds[k] : p_bounds[k + 1]]
+        eids = e_item[e_bounds[k] : e_bounds[k + 1]]
+        fraction, rows, cell_start, cell_count = _coverage_band(
+            edges, eids, ids, grid.c0, grid.c1, grid.r0, grid.r1, row_lo, row_hi, grid.ncols
+        )
+        win_c0 = int(grid.c0[ids].min())
+        win_c1 = int(grid.c1[ids].max())
+        window = Window(win_c0, row_lo, win_c1 - win_c0 + 1, row_hi - row_lo)
+        values, ok = _read_valid(src, band, window, use_mask, shown)
+        flat = rows.window_index(row_lo, win_c0, values.shape[1])
+        acc.merge(
+            ids, *_band_partials(fraction, values.ravel()[flat], ok.ravel()[flat], cell_start, cell_count)
+        )
+        if progress is not None:
+            progress(min((k + 1) * rows_per_band, total_rows), total_rows)
+    return acc
+
+
+def _result_frame(
+    acc: _Accumulator,
+    px_area: np.ndarray,
+    scale: float,
+    offset: float,
+    columns: list[str],
+    index: pd.Index,
+) -> pd.DataFrame:
+    """Build the result columns (band scale/offset applied), NaN where a parcel has no valid cell."""
+    has_data = acc.weight > 0
+    weight = np.where(has_data, acc.weight, 1.0)
+    mean = np.where(has_data, acc.mean, np.nan) * scale + offset
+    std = np.where(has_data, np.sqrt(np.maximum(acc.m2, 0) / weight), np.nan) * abs(scale)
+    low = np.where(has_data & np.isfinite(acc.low), acc.low, np.nan) * scale + offset
+    high = np.where(has_data & np.isfinite(acc.high), acc.high, np.nan) * scale + offset
+    if scale < 0:
+        low, high = high, low
+    coverage = np.clip(
+        np.divide(acc.weight, px_area, out=np.zeros(len(px_area)), where=px_area > 0), 0.0, 1.0
+    )
+    values = (mean, low, high, std, acc.weight, coverage)
+    return pd.DataFrame(dict(zip(columns, values, strict=True)), index=index)
+
+
+def _summarise(
+    frame: pd.DataFrame,
+    columns: list[str],
+    px_area: np.ndarray,
+    inside: np.ndarray,
+    scale: float,
+    offset: float,
+    shown: str,
+    facts: dict[str, object],
+    notes: list[str],
+) -> None:
+    """Count the parcels a reader should know about and say so in ``notes`` and ``facts``."""
+    has_area = px_area > 0
+    has_data = frame[columns[4]].to_numpy() > 0
+    coverage = frame[columns[5]].to_numpy()
+    outside = int((has_area & ~inside).sum())
+    partial = int((inside & (coverage < 1 - 1e-9) & has_data).sum())
+    no_valid = int((inside & ~has_data).sum())
+    empty = int((~has_area).sum())
+    facts.update(outside=outside, partly_covered=partial, no_valid_pixels=no_valid, empty_geometry=empty)
+    if scale != 1.0 or offset != 0.0:
+        notes.append(
+            f"栅格 {shown} 带比例/偏移（scale={scale}, offset={offset}），统计值已换算"
+            "（values were rescaled with the band's scale/offset）"
+        )
+    if outside:
+        notes.append(
+            f"{outside} 个地块在栅格 {shown} 范围之外：统计值为空，覆盖率为 0"
+            f"（{outside} parcels lie outside the raster: null statistics, coverage 0）"
+        )
+    if no_valid:
+        notes.append(
+            f"{no_valid} 个地块所在栅格全部为无数据（nodata）：统计值为空，覆盖率为 0"
+            f"（{no_valid} parcels cover only nodata cells: null statistics, coverage 0）"
+        )
+    if partial:
+        notes.append(
+            f"{partial} 个地块只有部分面积落在栅格有效像元上（覆盖率 < 1），统计值只反映被覆盖部分"
+            f"（{partial} parcels are only partly covered by valid cells; see the coverage column）"
+        )
+    if empty:
+        notes.append(f"{empty} 个地块几何为空或面积为 0：统计值为空（{empty} parcels have empty geometry）")
+
+
 def zonal_stats(
     parcels: gpd.GeoDataFrame,
     raster_path: str | os.PathLike[str],
@@ -451,213 +727,25 @@ def zonal_stats(
     """
     geoms = _validate_inputs(parcels, name, band)
     shown = os.fspath(raster_path)
-    n = len(geoms)
     notes: list[str] = []
-    facts: dict[str, object] = {"raster": shown, "band": int(band), "parcels": n}
+    facts: dict[str, object] = {"raster": shown, "band": int(band), "parcels": len(geoms)}
 
     with open_raster(raster_path, limits=limits) as src:
-        if band > src.count:
-            raise RasterError(
-                f"栅格 {shown} 只有 {src.count} 个波段，没有第 {band} 波段"
-                f"（raster {shown} has {src.count} band(s); band {band} does not exist）"
-            )
-        transform = src.transform
-        if transform.b != 0 or transform.d != 0:
-            raise RasterError(
-                f"栅格 {shown} 带旋转或错切的地理变换，暂不支持；请先重采样为正北朝上的栅格"
-                f"（raster {shown} has a rotated/sheared geotransform; north-up rasters only）"
-            )
+        _check_band_and_grid(src, band, shown)
         raster_crs = _raster_crs(src, shown)
-        parcel_crs = pyproj.CRS.from_user_input(parcels.crs)
-        facts["raster_crs"] = raster_crs.to_string()
-        facts["parcel_crs"] = parcel_crs.to_string()
-        reprojected = not parcel_crs.equals(raster_crs, ignore_axis_order=True)
-        facts["reprojected"] = reprojected
-        if reprojected:
-            try:
-                geoms = np.asarray(
-                    gpd.GeoSeries(geoms, crs=parcel_crs).to_crs(raster_crs).array, dtype=object
-                )
-            except (pyproj.exceptions.ProjError, ValueError) as exc:
-                raise CRSError(
-                    f"无法把地块从 {parcel_crs.to_string()} 转换到栅格 {shown} 的 {raster_crs.to_string()}"
-                    f"（cannot reproject the parcels to the raster's CRS: {exc}）"
-                ) from None
-            notes.append(
-                f"栅格 {shown} 的坐标系 {raster_crs.to_string()} 与地块的 {parcel_crs.to_string()} 不同："
-                "已将地块顶点即时投影到栅格坐标系后统计，栅格本身未重采样"
-                f"（raster CRS differs from the parcels': parcel vertices were reprojected to the "
-                "raster's CRS; the raster was not warped）"
-            )
-        if not np.isfinite(shapely.get_coordinates(geoms)).all():
-            raise CRSError(
-                f"部分地块投影到栅格 {shown} 的坐标系后坐标无效（超出该坐标系的适用范围）"
-                "（some parcels have no valid coordinates in the raster's CRS）"
-            )
-
-        edges, px_area, umin, umax, vmin, vmax = _pixel_edges(geoms, transform)
-        ncols, nrows = src.width, src.height
-        with np.errstate(invalid="ignore"):
-            c0 = np.maximum(np.floor(umin), 0)
-            c1 = np.minimum(np.ceil(umax) - 1, ncols - 1)
-            r0 = np.maximum(np.floor(vmin), 0)
-            r1 = np.minimum(np.ceil(vmax) - 1, nrows - 1)
-            inside = (c0 <= c1) & (r0 <= r1) & (px_area > 0)
-        has_area = px_area > 0
-        if has_area.any() and not inside.any():
-            pb = shapely.total_bounds(geoms)
-            rb = src.bounds
-            raise RasterError(
-                f"栅格 {shown} 与地块完全不重叠：栅格范围 [{rb.left:.6g}, {rb.bottom:.6g}, {rb.right:.6g}, "
-                f"{rb.top:.6g}]，地块范围 [{pb[0]:.6g}, {pb[1]:.6g}, {pb[2]:.6g}, {pb[3]:.6g}]"
-                f"（均为栅格坐标系 {raster_crs.to_string()}）；请检查栅格是否属于本园区或坐标系是否正确"
-                f"（raster {shown} does not overlap the parcels: raster bounds {tuple(rb)}, parcel bounds "
-                f"{tuple(float(x) for x in pb)}, both in the raster's CRS）"
-            )
-        c0i = np.where(inside, c0, 0).astype(np.int64)
-        c1i = np.where(inside, c1, -1).astype(np.int64)
-        r0i = np.where(inside, r0, 0).astype(np.int64)
-        r1i = np.where(inside, r1, -1).astype(np.int64)
-
-        active_parcels = np.flatnonzero(inside)
-        rows_per_band = _band_rows(
-            r0i[active_parcels],
-            r1i[active_parcels],
-            c0i[active_parcels],
-            c1i[active_parcels],
-            nrows,
-            band_cells,
+        geoms = _align_to_raster(
+            geoms, pyproj.CRS.from_user_input(parcels.crs), raster_crs, shown, facts, notes
         )
-        p_item, p_band = _group_by_band(r0i[active_parcels], r1i[active_parcels], rows_per_band)
-        p_item = active_parcels[p_item]
-        # edges: rows they cross, clipped to the raster
-        e_in = inside[edges.parcel]
-        e_r0 = np.maximum(np.floor(np.minimum(edges.v0, edges.v1)), 0)
-        e_r1 = np.minimum(np.ceil(np.maximum(edges.v0, edges.v1)) - 1, nrows - 1)
-        e_ok = np.flatnonzero(e_in & (e_r0 <= e_r1))
-        e_item, e_band = _group_by_band(
-            e_r0[e_ok].astype(np.int64), e_r1[e_ok].astype(np.int64), rows_per_band
-        )
-        e_item = e_ok[e_item]
-
-        nodata = src.nodatavals[band - 1]
-        flags = src.mask_flag_enums[band - 1]
-        use_mask = MaskFlags.per_dataset in flags or MaskFlags.alpha in flags
+        edges, px_area, umin, umax, vmin, vmax = _pixel_edges(geoms, src.transform)
+        grid = _parcel_cells(umin, umax, vmin, vmax, px_area, src.width, src.height)
+        if (px_area > 0).any() and not grid.inside.any():
+            raise _disjoint_error(src, geoms, raster_crs, shown)
+        acc = _accumulate(src, band, shown, edges, grid, band_cells, progress)
         scale = src.scales[band - 1] if src.scales else 1.0
         offset = src.offsets[band - 1] if src.offsets else 0.0
-        acc = _Accumulator.empty(n)
 
-        bands = np.unique(p_band)
-        p_bounds = np.searchsorted(p_band, np.r_[bands, bands[-1] + 1] if len(bands) else bands)
-        e_bounds = np.searchsorted(e_band, np.r_[bands, bands[-1] + 1] if len(bands) else bands)
-        total_rows = int(len(bands) * rows_per_band)
-        for k, b in enumerate(bands):
-            row_lo = int(b) * rows_per_band
-            row_hi = min(row_lo + rows_per_band, nrows)
-            ids = p_item[p_bounds[k] : p_bounds[k + 1]]
-            eids = e_item[e_bounds[k] : e_bounds[k + 1]]
-            fraction, rows, cell_start, cell_count = _coverage_band(
-                edges, eids, ids, c0i, c1i, r0i, r1i, row_lo, row_hi, ncols
-            )
-            win_c0 = int(c0i[ids].min())
-            win_c1 = int(c1i[ids].max())
-            window = Window(win_c0, row_lo, win_c1 - win_c0 + 1, row_hi - row_lo)
-            try:
-                data = src.read(band, window=window)
-                mask = src.read_masks(band, window=window) if use_mask else None
-            except rasterio.errors.RasterioError as exc:
-                raise read_error(shown, exc) from None
-            valid = np.ones(data.shape, dtype=bool)
-            if np.issubdtype(data.dtype, np.floating):
-                valid &= np.isfinite(data)
-            if nodata is not None and not np.isnan(nodata):
-                valid &= data != np.asarray(nodata).astype(data.dtype)
-            if mask is not None:
-                valid &= mask > 0
-            # float64 copy with invalid cells set to 0 (their weight is 0, and 0·NaN would be NaN)
-            # and one spare column on the right for the buffers' spare cells
-            pitch = data.shape[1] + 1
-            values = np.zeros((data.shape[0], pitch))
-            np.copyto(values[:, :-1], data, where=valid)
-            ok = np.zeros((data.shape[0], pitch), dtype=bool)
-            ok[:, :-1] = valid
-            flat = rows.window_index(row_lo, win_c0, pitch)
-            x = values.ravel()[flat]
-            w = fraction * ok.ravel()[flat]
-            np.clip(w, 0.0, 1.0, out=w)
-            wx = w * x
-            sw = np.add.reduceat(w, cell_start)
-            mean = np.add.reduceat(wx, cell_start) / np.where(sw > 0, sw, 1.0)
-            # second pass for the variance, Σw(x − mean)², exact for large offsets
-            dev = x - np.repeat(mean, cell_count)
-            dev *= dev
-            dev *= w
-            m2 = np.add.reduceat(dev, cell_start)
-            del dev, wx
-            x[w <= _MIN_FRACTION] = np.nan  # fmin/fmax skip NaN; an all-NaN parcel gives NaN
-            low = np.fmin.reduceat(x, cell_start)
-            high = np.fmax.reduceat(x, cell_start)
-            acc.merge(ids, sw, mean, m2, low, high)
-            if progress is not None:
-                progress(min((k + 1) * rows_per_band, total_rows), total_rows)
-
-    has_data = acc.weight > 0
-    mean = np.where(has_data, acc.mean, np.nan)
-    std = np.where(has_data, np.sqrt(np.maximum(acc.m2, 0) / np.where(has_data, acc.weight, 1.0)), np.nan)
-    low = np.where(has_data & np.isfinite(acc.low), acc.low, np.nan)
-    high = np.where(has_data & np.isfinite(acc.high), acc.high, np.nan)
-    if scale != 1.0 or offset != 0.0:
-        mean = mean * scale + offset
-        low, high = (
-            (low * scale + offset, high * scale + offset)
-            if scale > 0
-            else (
-                high * scale + offset,
-                low * scale + offset,
-            )
-        )
-        std = std * abs(scale)
-        notes.append(
-            f"栅格 {shown} 带比例/偏移（scale={scale}, offset={offset}），统计值已换算"
-            "（values were rescaled with the band's scale/offset）"
-        )
-    coverage = np.clip(np.divide(acc.weight, px_area, out=np.zeros(n), where=px_area > 0), 0.0, 1.0)
-
-    outside = int((has_area & ~inside).sum())
-    partial = int((inside & (coverage < 1 - 1e-9) & has_data).sum())
-    no_valid = int((inside & ~has_data).sum())
-    empty = int((~has_area).sum())
-    facts.update(outside=outside, partly_covered=partial, no_valid_pixels=no_valid, empty_geometry=empty)
-    if outside:
-        notes.append(
-            f"{outside} 个地块在栅格 {shown} 范围之外：统计值为空，覆盖率为 0"
-            f"（{outside} parcels lie outside the raster: null statistics, coverage 0）"
-        )
-    if no_valid:
-        notes.append(
-            f"{no_valid} 个地块所在栅格全部为无数据（nodata）：统计值为空，覆盖率为 0"
-            f"（{no_valid} parcels cover only nodata cells: null statistics, coverage 0）"
-        )
-    if partial:
-        notes.append(
-            f"{partial} 个地块只有部分面积落在栅格有效像元上（覆盖率 < 1），统计值只反映被覆盖部分"
-            f"（{partial} parcels are only partly covered by valid cells; see the coverage column）"
-        )
-    if empty:
-        notes.append(f"{empty} 个地块几何为空或面积为 0：统计值为空（{empty} parcels have empty geometry）")
-
-    columns = stat_columns(name)
-    frame = pd.DataFrame(
-        {
-            columns[0]: mean,
-            columns[1]: low,
-            columns[2]: high,
-            columns[3]: std,
-            columns[4]: acc.weight,
-            columns[5]: coverage,
-        },
-        index=parcels.index,
-    )
+    frame = _result_frame(acc, px_area, scale, offset, stat_columns(name), parcels.index)
+    _summarise(frame, stat_columns(name), px_area, grid.inside, scale, offset, shown, facts, notes)
     frame.attrs["notes"] = notes
     frame.attrs["zonal"] = facts
     return frame
