@@ -4,7 +4,8 @@ Each pixel is given a surface class — roof, paving, planted green, bare soil, 
 drawn from the parcel it lies in: the parcel's shares of roofs (building coefficient), green
 (green ratio), paving (the rest of a built parcel) or bare soil and vegetation (unbuilt, idle,
 cleared land). A spatially smooth random field decides *which* pixels of a parcel get which class,
-so roofs and lawns form patches rather than salt-and-pepper. Class means follow typical
+so roofs and lawns form patches rather than salt-and-pepper; the field is ranked within each
+parcel, so every parcel shows exactly its shares. Class means follow typical
 Sentinel-2 values (NDVI: roofs ≈ 0.05, paving ≈ 0.12, bare soil ≈ 0.18, lawns ≈ 0.55, natural
 vegetation ≈ 0.68, water < 0); seeded Gaussian noise is added.
 """
@@ -56,6 +57,7 @@ def surface_shares(frame: pd.DataFrame, area_m2: np.ndarray) -> np.ndarray:
     for st, row in rules.items():
         shares[state == st] = row
     stalled = state == "stalled"
+    roof[stalled] = 0.08  # foundations and an unfinished frame
     shares[stalled] = np.column_stack(
         [roof[stalled], np.zeros(stalled.sum()), np.zeros(stalled.sum()), np.full(stalled.sum(), 0.45)]
     )
@@ -109,8 +111,14 @@ def write_rasters(
     cls[rasterize([(red_line, 1)], out_shape=shape, transform=transform, fill=0, dtype="uint8") == 1] = FOREST
 
     has = index > 0
-    cum = np.cumsum(shares, axis=1)[index[has] - 1]
-    u = field[has]
+    owner = index[has]
+    cum = np.cumsum(shares, axis=1)[owner - 1]
+    # rank the smooth field within each parcel so that every parcel gets exactly its shares
+    order = np.lexsort((field[has], owner))
+    counts = np.bincount(owner, minlength=len(parcels) + 1)
+    starts = np.cumsum(counts) - counts
+    u = np.empty(owner.size)
+    u[order] = (np.arange(owner.size) - starts[owner[order]] + 0.5) / counts[owner[order]]
     cls[has] = np.select(
         [u < cum[:, 0], u < cum[:, 1], u < cum[:, 2], u < cum[:, 3]], [ROOF, PAVED, GREEN, BARE], VEG
     )

@@ -450,19 +450,24 @@ def build_records(
     developed = area_m2 * u(0.92, 1.0)
 
     # not started: nothing built; stalled: some foundations and a frame; under construction: unknown yet
+    # not started after the agreed date: nothing built (0); recently supplied or being built: no
+    # completed-building record yet (empty)
     zero = not_started | (state == "pending")
+    in_window = (state == "pending") | (case == "not_idle_recent_agreed")  # still before the deadline
     for arr in (far, coef, admin, green):
-        arr[zero] = 0.0
-        arr[unsupplied] = np.nan
-        arr[state == "construction"] = np.nan
+        arr[not_started] = 0.0
+        arr[unsupplied | in_window | (state == "construction")] = np.nan
     developed[zero] = 0.0
     developed[unsupplied] = np.nan
     developed[state == "construction"] = (
         area_m2[state == "construction"] * u(0.2, 0.8)[state == "construction"]
     )
     k = np.flatnonzero(stalled)
-    dev_ratio = np.where(k % 3 == 1, u(0.40, 0.70)[k], u(*sp.STALLED_DEVELOPED)[k])
-    inv_ratio = np.where(k % 3 == 0, u(0.30, 0.60)[k], u(*sp.STALLED_INVESTED)[k])
+    # which arm of Art. 2 ¶2 holds: 0 = little land developed, 1 = little invested, 2 = both
+    arm = np.full(n, 2)
+    arm[case == "idle_stalled"] = np.arange(int((case == "idle_stalled").sum())) % 3
+    dev_ratio = np.where(arm[k] == 1, u(0.40, 0.70)[k], u(*sp.STALLED_DEVELOPED)[k])
+    inv_ratio = np.where(arm[k] == 0, u(0.30, 0.60)[k], u(*sp.STALLED_INVESTED)[k])
     developed[k] = area_m2[k] * dev_ratio
     coef[k] = dev_ratio * u(0.2, 0.4)[k]
     far[k] = coef[k] * u(0.5, 1.0)[k]
@@ -470,6 +475,9 @@ def build_records(
 
     floor_area = far * area_m2
     footprint = coef * area_m2
+    # a stalled site's frames and foundations are not yet surveyed floor area (no 竣工验收)
+    floor_area[stalled] = np.nan
+    footprint[stalled] = np.nan
     admin_area = admin * area_m2
     green_area = green * area_m2
 
@@ -511,6 +519,7 @@ def build_records(
     share[k] = inv_ratio
     invested[pre] = total_inv[pre] * share[pre]
     fixed_assets[pre] = np.where(is_ent[pre], invested[pre] + land_price[pre], np.nan)
+    fixed_assets[in_window] = np.nan  # not yet in the 亩均 statistics
     for arr in (fixed_assets, invested, total_inv):
         arr[unsupplied] = np.nan
     total_inv[np.isin(role, ["public", "green"]) & (state == "operating")] = (
