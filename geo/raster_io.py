@@ -21,14 +21,17 @@ A raster reaches panhuo as an upload or a command-line path, so it is untrusted 
    ``/vsicurl/`` family — ``/vsicurl``, ``/vsis3``, ``/vsigs``, ``/vsiaz``, … — then refuses
    every URL; ``tests/geo/test_raster_io.py`` proves it with a loopback listener that never sees
    a connection), ``CPL_VSIL_CURL_ALLOWED_EXTENSIONS`` to an impossible extension,
-   ``GDAL_HTTP_TIMEOUT``/``GDAL_HTTP_MAX_RETRY`` small, ``GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR``
-   (no directory listing of the upload folder) and ``GDAL_PAM_ENABLED=NO`` (no ``.aux.xml`` read
-   or written: inputs are never modified on disk). ``GDAL_CACHEMAX`` is process-global in
-   rasterio, so it is left to the worker's environment.
+   ``GDAL_HTTP_TIMEOUT``/``GDAL_HTTP_MAX_RETRY`` small,
+   ``GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR`` (no directory listing of the upload folder;
+   side-car files such as ``.msk``/``.ovr`` are therefore ignored — only what is inside the
+   GeoTIFF counts) and ``GDAL_PAM_ENABLED=NO`` (no ``.aux.xml`` read or written: inputs are
+   never modified on disk). ``GDAL_CACHEMAX`` is process-global in rasterio, so it is left to
+   the worker's environment.
 5. **Caps checked right after open, before any pixel is read** (A8): width, height, width ×
-   height, band count, and the block (tile/strip) size. A header claiming 10⁶ × 10⁶ pixels in a
-   few kilobytes is refused by :class:`RasterLimits` without allocating anything. Capping the
-   block size also bounds what one decompressed tile can take (A9): callers read in windows.
+   height, band count, and the block (tile/strip) size in pixels and in decoded bytes. A header
+   claiming 10⁶ × 10⁶ pixels in a few kilobytes is refused by :class:`RasterLimits` without
+   allocating anything. Capping the decoded block size also bounds what one decompressed tile
+   can take (A9); callers read in windows.
 6. **Corrupt or truncated files** raise :class:`~geo.errors.RasterError` naming the file (A10);
    :func:`read_error` turns an error met later while reading pixels into the same message.
 
@@ -46,6 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import rasterio
 import rasterio.errors
 
@@ -95,8 +99,11 @@ class RasterLimits:
     max_bands : int
         Largest accepted band count.
     max_block_pixels : int
-        Largest accepted tile or strip (block width × block height), which bounds the memory one
-        decompressed block needs.
+        Largest accepted tile or strip (block width × block height).
+    max_block_bytes : int
+        Largest accepted decompressed block in bytes: block pixels × sample size, times the band
+        count for pixel-interleaved files (GDAL decodes all their bands at once). Bounds what one
+        read can make GDAL allocate, whatever the compression ratio (hardening A9).
 
     """
 
@@ -105,6 +112,7 @@ class RasterLimits:
     max_pixels: int = 10_000_000_000
     max_bands: int = 256
     max_block_pixels: int = 16_777_216
+    max_block_bytes: int = 268_435_456
 
 
 @contextmanager
@@ -201,11 +209,19 @@ def _check_limits(src: rasterio.io.DatasetReader, shown: str, limits: RasterLimi
         )
     if count < 1:
         problems.append("没有波段 (no band)")
+    interleaved = count if src.interleaving is not None and src.interleaving.name == "pixel" else 1
+    sample_bytes = max((np.dtype(d).itemsize for d in src.dtypes), default=1)
     for block_h, block_w in set(src.block_shapes):
         if block_h * block_w > limits.max_block_pixels:
             problems.append(
                 f"分块 {block_w} × {block_h} 像元超过上限 {limits.max_block_pixels}"
                 f" (block {block_w} × {block_h} px exceeds {limits.max_block_pixels})"
+            )
+        block_bytes = block_h * block_w * sample_bytes * interleaved
+        if block_bytes > limits.max_block_bytes:
+            problems.append(
+                f"解压后单个分块 {block_bytes} 字节超过上限 {limits.max_block_bytes}"
+                f" (one decoded block takes {block_bytes} bytes, above {limits.max_block_bytes})"
             )
     if problems:
         raise RasterError(

@@ -176,6 +176,12 @@ def test_band_and_block_caps(tmp_path):
         pass
     with open_raster(path, limits=RasterLimits(max_bands=3, max_block_pixels=256)) as src:
         assert src.count == 3
+    # pixel-interleaved: one 16 × 16 block of 3 float32 bands decodes to 3072 bytes
+    few_bytes = RasterLimits(max_block_bytes=3071)
+    with pytest.raises(RasterError, match="3072"), open_raster(path, limits=few_bytes):
+        pass
+    with open_raster(path, limits=RasterLimits(max_block_bytes=3072)) as src:
+        assert src.interleaving.name == "pixel"
 
 
 def test_truncated_geotiff_fails_cleanly_on_read(tmp_path):
