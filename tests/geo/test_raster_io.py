@@ -268,3 +268,17 @@ def test_safe_gdal_env_never_reaches_the_network(listener, url, options):
     with rasterio.Env(GDAL_HTTP_MAX_RETRY="0", **opts), pytest.raises(rasterio.errors.RasterioIOError):
         rasterio.open(target)
     assert listener.connections >= 1
+
+
+def test_side_car_mask_files_are_not_read(tmp_path):
+    """A ``.msk`` next to the upload is ignored: only what is inside the GeoTIFF counts."""
+    path = tmp_path / "with_sidecar.tif"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=False):
+        write_tif(path)
+        with rasterio.open(path, "r+") as dst:
+            dst.write_mask(np.zeros((10, 10), dtype="uint8"))
+    assert (tmp_path / "with_sidecar.tif.msk").exists()
+    with rasterio.open(path) as src:  # control: plain GDAL picks the side-car mask up
+        assert rasterio.enums.MaskFlags.per_dataset in src.mask_flag_enums[0]
+    with open_raster(path) as src:
+        assert src.mask_flag_enums[0] == [rasterio.enums.MaskFlags.all_valid]
