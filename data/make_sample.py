@@ -339,7 +339,13 @@ def main(argv: list[str] | None = None) -> int:
         "--seed", type=int, default=sp.DEFAULT_SEED, help=f"random seed (default {sp.DEFAULT_SEED})"
     )
     args = parser.parse_args(argv)
-    meta = build_sample(args.out, seed=args.seed)
+    if args.seed < 0:
+        parser.error(f"--seed must be a non-negative integer, got {args.seed}")
+    try:
+        meta = build_sample(args.out, seed=args.seed)
+    except OSError as error:  # unwritable or full output directory: one line, no traceback
+        print(f"make_sample: 无法写入 cannot write {args.out}: {error}", file=sys.stderr)
+        return 2
     layers = meta["layers"]
     assert isinstance(layers, dict)
     print(

@@ -25,11 +25,47 @@ from rasterio.features import rasterize
 from data import sample_params as sp
 from data.make_sample import attribute_csv, build_sample
 from data.sample_awkward import AWKWARD_FIELDS, read_dbf_field_names
-from geo.schema import CANONICAL_COLUMNS, PARCEL_FIELDS
+from geo.schema import CANONICAL_COLUMNS, PARCEL_FIELDS, canonical_name
 from geo.units import M2_PER_MU
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = pd.Timestamp("2026-06-30")
+#: the DBF field names the awkward copy must carry, written out by hand (≤ 10 GBK bytes each)
+AWKWARD_NAMES = [
+    "地块编号",
+    "地块名称",
+    "企业名称",
+    "现状用途",
+    "规划用途",
+    "供地方式",
+    "供地日期",
+    "到期日期",
+    "约定动工日",
+    "约定竣工日",
+    "实际动工日",
+    "停工日期",
+    "政府原因",
+    "已开发面积",
+    "总投资",
+    "已投资额",
+    "土地价款",
+    "总建筑面积",
+    "建筑基底面",
+    "绿地面积",
+    "行业代码",
+    "固定资产投",
+    "税收",
+    "营业收入",
+    "工业增加值",
+    "综合能耗",
+    "研发经费",
+    "从业人员",
+    "投产年份",
+    "规上企业",
+    "高企",
+    "产业政策类",
+    "危房等级",
+]
 #: domain.md §4.2 table 2, a few rows written out by hand (GB/T 4754-2002 codes)
 TABLE2_SPOT_CHECK = {"13": 1.0, "17": 0.8, "26": 0.6, "27": 0.7, "34": 0.7, "35": 0.7, "40": 1.0, "43": 0.7}
 
@@ -466,9 +502,12 @@ def test_awkward_copy_raw_bytes(built: tuple[Path, dict], parcels: gpd.GeoDataFr
     assert sorted(p.suffix for p in folder.iterdir()) == [".dbf", ".prj", ".shp", ".shx"]
     ldid, names = read_dbf_field_names(folder / "yulin_slice.dbf")
     assert ldid == 0
-    assert [n.decode("gbk") for n in names] == list(AWKWARD_FIELDS)
+    assert [n.decode("gbk") for n in names] == AWKWARD_NAMES == list(AWKWARD_FIELDS)
     assert all(len(n) <= 10 for n in names)
-    assert {"约定动工日", "实际动工日"} <= set(awk["truncated_fields"])
+    assert {"约定动工日": "约定动工日期", "实际动工日": "实际动工日期"}.items() <= awk[
+        "truncated_fields"
+    ].items()
+    assert all(canonical_name(full) == awk["fields"][cut] for cut, full in awk["truncated_fields"].items())
     assert all(len(n.encode("gbk")) == 10 for n in awk["truncated_fields"])
     with pytest.raises(UnicodeDecodeError):
         b"".join(names).decode("utf-8")
