@@ -148,15 +148,21 @@ def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.Dat
         }
         for status in STATUSES
     }
-    reasons = frame["low_eff_reasons"].fillna("")
-    tokens = reasons.str.split(";").explode()
-    tokens = tokens[tokens != ""]
-    token_mu = mu.reindex(tokens.index)
+    # count per distinct reason string (few), then split those
+    grouped = frame.groupby(frame["low_eff_reasons"].fillna(""), sort=False)["area_mu"].agg(["count", "sum"])
+    tally: dict[str, list[float]] = {}
+    for text, row in grouped.iterrows():
+        for token in str(text).split(";"):
+            if token:
+                item = tally.setdefault(token, [0, 0.0])
+                item[0] += int(row["count"])
+                item[1] += float(row["sum"])
     by_reason = {}
-    for token in [*REASON_CODES, *sorted(t for t in pd.unique(tokens) if t.startswith("exempt:"))]:
-        hit = tokens == token
-        by_reason[token] = {"count": int(hit.sum()), "area_mu": float(token_mu[hit].sum())}
+    for token in [*REASON_CODES, *sorted(t for t in tally if t.startswith("exempt:"))]:
+        count, area = tally.get(token, [0, 0.0])
+        by_reason[token] = {"count": int(count), "area_mu": float(area)}
     low = frame["low_efficiency"]
+    no_rule = low.isna() & (frame["low_eff_not_evaluated"].fillna("") == "")
     idle_mask = frame["idle_status"].isin(IDLE_CLASSES)
     classes = frame["mujun_class"].value_counts().to_dict()
     return {
@@ -177,6 +183,8 @@ def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.Dat
             "true": {"count": int((low == True).sum()), "area_mu": float(mu[low == True].sum())},  # noqa: E712
             "false": {"count": int((low == False).sum()), "area_mu": float(mu[low == False].sum())},  # noqa: E712
             "null": {"count": int(low.isna().sum()), "area_mu": float(mu[low.isna()].sum())},
+            # null because no rule applies (e.g. unsupplied land), not because a fact is missing
+            "not_applicable": {"count": int(no_rule.sum()), "area_mu": float(mu[no_rule].sum())},
         },
         "reasons": by_reason,
         "mujun_classes": {k: int(classes.get(k, 0)) for k in ("A", "B", "C", "D")},

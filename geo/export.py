@@ -253,8 +253,17 @@ def write_report(result: AnalysisResult, path: Path) -> None:
         ["闲置土地合计", s["idle"]["count"], round(s["idle"]["area_mu"], 2), round(s["idle"]["fee_wan"], 2)]
     )
     rows += [[None] * 4, ["低效用地认定", "宗数", "面积（亩）", None]]
-    for key, label in (("true", "低效"), ("false", "非低效"), ("null", "无法判定（有规则未评价）")):
-        item = s["low_efficiency"][key]
+    lows = s["low_efficiency"]
+    undecided = {
+        "count": lows["null"]["count"] - lows["not_applicable"]["count"],
+        "area_mu": lows["null"]["area_mu"] - lows["not_applicable"]["area_mu"],
+    }
+    for label, item in (
+        ("低效", lows["true"]),
+        ("非低效", lows["false"]),
+        ("无法判定（有规则未评价）", undecided),
+        ("不适用（无适用规则，如未供地）", lows["not_applicable"]),
+    ):
         rows.append([label, item["count"], round(item["area_mu"], 2), None])
     rows += [[None] * 4, ["低效原因 / 豁免", "宗数", "面积（亩）", None]]
     for token, item in s["reasons"].items():

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.rules.facts import Facts
+from geo.rules.facts import Facts, prefix_match
 from geo.rules.idle import IDLE_CLASSES, add_years
 from geo.rules.presets import RulesPreset
 from geo.units import M2_PER_HA
@@ -130,13 +130,11 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 def _longest_prefix(codes: pd.Series, table: dict[str, list[str]], default: str | None) -> np.ndarray:
     pairs = sorted(((p, k) for k, prefixes in table.items() for p in prefixes), key=lambda x: -len(x[0]))
-    out = np.full(len(codes), default, dtype=object)
-    done = np.zeros(len(codes), dtype=bool)
-    for prefix, key in pairs:
-        hit = codes.str.startswith(prefix, na=False).to_numpy(dtype=bool) & ~done
-        out[hit] = key
-        done |= hit
-    return out
+    index, uniques = pd.factorize(codes)
+    keys = np.full(len(uniques) + 1, default, dtype=object)  # last slot: missing codes
+    for i, code in enumerate(uniques):
+        keys[i] = next((key for prefix, key in pairs if str(code).startswith(prefix)), default)
+    return keys[np.where(index >= 0, index, len(uniques))]
 
 
 def compute_indicators(
@@ -162,13 +160,13 @@ def compute_indicators(
     land, planned, supply = facts.text("land_use"), facts.text("planned_use"), facts.text("supply_type")
     floor, footprint = facts.num("floor_area_m2"), facts.num("footprint_m2")
 
-    construction = land.str.startswith(_CONSTRUCTION, na=False).to_numpy(dtype=bool)
+    construction = prefix_match(land, _CONSTRUCTION)
     no_buildings_needed = facts.starts_with("land_use", cfg.built_without_buildings)
     built = construction & ((floor > 0) | (footprint > 0) | no_buildings_needed)
     a_category = _longest_prefix(land, cfg.built_categories, "A6")
     a_category[~built] = None
     use_for_c = planned.where(planned.notna(), land)
-    non_buildable = use_for_c.str.startswith(tuple(cfg.non_buildable), na=False).to_numpy(dtype=bool)
+    non_buildable = prefix_match(use_for_c, cfg.non_buildable)
     c_land = ~built & non_buildable
     supplied = supply.isin(rules.idle.supplied_types).to_numpy(dtype=bool)
     unsupplied = (supply == "未供").to_numpy(dtype=bool)

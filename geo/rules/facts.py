@@ -15,7 +15,7 @@ fatal: the affected value is set aside and the rules that need it report ``not e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,6 +83,7 @@ class Facts:
     frame: pd.DataFrame
     invalid: Mapping[str, np.ndarray]
     as_of: np.datetime64
+    _cache: dict[tuple[str, str], pd.Series] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -117,11 +118,17 @@ class Facts:
 
     def text(self, column: str) -> pd.Series:
         """Return a text/code column as an object Series of ``str`` or ``None`` (index 0..n-1)."""
+        cached = self._cache.get(("text", column))
+        if cached is not None:
+            return cached
         if not self.has(column):
-            return pd.Series([None] * self.n, dtype=object)
-        values = self.frame[column].reset_index(drop=True).astype("string").str.strip()
-        values = values.mask(values == "")
-        return values.astype(object).where(values.notna(), None)
+            out = pd.Series([None] * self.n, dtype=object)
+        else:
+            values = self.frame[column].reset_index(drop=True).astype("string").str.strip()
+            values = values.mask(values == "")
+            out = values.astype(object).where(values.notna(), None)
+        self._cache[("text", column)] = out
+        return out
 
     def state(self, column: str) -> np.ndarray:
         """Per parcel: :data:`OK`, :data:`MISSING_COLUMN`, :data:`EMPTY` or :data:`INVALID`."""
@@ -133,14 +140,20 @@ class Facts:
             out[bad] = INVALID
         return out
 
-    def starts_with(self, column: str, prefixes: list[str] | None) -> np.ndarray:
+    def starts_with(self, column: str, prefixes: list[str] | tuple[str, ...] | None) -> np.ndarray:
         """Mark where a code column starts with one of the prefixes (``None`` = any value)."""
-        codes = self.text(column)
         if prefixes is None:
             return np.ones(self.n, dtype=bool)
-        if not prefixes:
-            return np.zeros(self.n, dtype=bool)
-        return codes.str.startswith(tuple(prefixes), na=False).to_numpy(dtype=bool)
+        return prefix_match(self.text(column), prefixes)
+
+
+def prefix_match(codes: pd.Series, prefixes: list[str] | tuple[str, ...]) -> np.ndarray:
+    """Mark where a code starts with one of the prefixes; decided once per distinct code."""
+    if not len(prefixes):
+        return np.zeros(len(codes), dtype=bool)
+    index, uniques = pd.factorize(codes)
+    hits = np.array([str(u).startswith(tuple(prefixes)) for u in uniques], dtype=bool)
+    return np.where(index >= 0, hits[np.maximum(index, 0)] if len(hits) else False, False)
 
 
 def _fmt_values(values: pd.Series) -> pd.Series:

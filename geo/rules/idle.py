@@ -29,6 +29,9 @@ common year. "满一年" is reached on the anniversary itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -120,14 +123,32 @@ def format_percent(values: np.ndarray | pd.Series) -> pd.Series:
     return (pd.Series(np.asarray(values, dtype="float64")) * 100).map("{:.2f}%".format).astype(object)
 
 
-def _join(parts: list[str | pd.Series], index: np.ndarray) -> pd.Series:
-    """Concatenate text pieces (constants or full-length Series) on the rows ``index``."""
+class _Lazy(NamedTuple):
+    """Values formatted only on the rows that need them."""
+
+    render: Callable[[np.ndarray], pd.Series]
+    values: np.ndarray
+
+
+Part = str | np.ndarray | _Lazy
+
+
+def _percent_or_blank(values: np.ndarray) -> pd.Series:
+    text = format_percent(values)
+    text[np.isnan(values)] = ""
+    return text
+
+
+def _join(parts: list[Part], index: np.ndarray) -> pd.Series:
+    """Concatenate text pieces (constants, full-length object arrays or lazy formats) on ``index``."""
     out = pd.Series([""] * len(index), dtype=object)
     for part in parts:
         if isinstance(part, str):
             out = out + part
+        elif isinstance(part, _Lazy):
+            out = out + part.render(part.values[index]).to_numpy(dtype=object)
         else:
-            out = out + part.iloc[index].reset_index(drop=True).astype(object)
+            out = out + part[index]
     return out
 
 
@@ -223,20 +244,19 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     basis = np.full(n, "", dtype=object)
     as_of_zh = format_date_zh(np.array([t]))[0]
     rate = f"{rules.fee_rate * 100:g}%"
-    agreed_zh = format_date_zh(agreed)
-    actual_zh = format_date_zh(facts.date("actual_start_date"))
-    susp_zh = format_date_zh(suspended_since)
-    dev_zh, inv_zh = format_percent(dev_ratio), format_percent(inv_ratio)
+    agreed_zh = _Lazy(format_date_zh, agreed)
+    actual_zh = _Lazy(format_date_zh, facts.date("actual_start_date"))
+    susp_zh = _Lazy(format_date_zh, suspended_since)
     area_word = "已开发面积占应开发建设总面积" if area_basis == "area_m2" else "已开发建设面积占总建筑面积"
 
-    def put(mask: np.ndarray, parts: list[str | pd.Series]) -> None:
+    def put(mask: np.ndarray, parts: list[Part]) -> None:
         rows = np.flatnonzero(mask)
         if rows.size:
             basis[rows] = _join(parts, rows).to_numpy()
 
-    not_started_facts: list[str | pd.Series] = ["约定动工日期", agreed_zh, f"，截至{as_of_zh}未动工"]
+    not_started_facts: list[Part] = ["约定动工日期", agreed_zh, f"，截至{as_of_zh}未动工"]
     put(status == _NA, [f"供地方式为未供，不适用{LAW}"])
-    put(waiting, [*not_started_facts, "，未满一年（满一年之日为", format_date_zh(ann1), "）"])
+    put(waiting, [*not_started_facts, "，未满一年（满一年之日为", _Lazy(format_date_zh, ann1), "）"])
     price_known = ~np.isnan(price)
     idle_a = status == _IDLE
     head_a = [f"{LAW}第二条第一款、第十四条第一款：", *not_started_facts, "，已满一年未满两年；"]
@@ -245,9 +265,9 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
         [
             *head_a,
             "按土地价款",
-            format_amount(price),
+            _Lazy(format_amount, price),
             f"万元的{rate}征缴土地闲置费",
-            format_amount(fee),
+            _Lazy(format_amount, fee),
             "万元",
         ],
     )
@@ -279,15 +299,15 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
             "，已满一年；经核实属政府原因，不征缴闲置费，协商处置",
         ],
     )
-    ratio_parts: list[str | pd.Series] = []
-    dev_text = pd.Series(np.where(dev_known, area_word, f"{area_word}未知"), dtype=object)
-    dev_num = dev_zh.where(dev_known, "")
-    dev_flag = pd.Series(np.where(dev_low, "（不足三分之一）", ""), dtype=object)
-    inv_text = pd.Series(np.where(inv_known, "、已投资额占总投资", "、已投资额占总投资未知"), dtype=object)
-    inv_num = inv_zh.where(inv_known, "")
-    inv_flag = pd.Series(np.where(inv_low, "（不足25%）", ""), dtype=object)
-    ratio_parts = [dev_text, dev_num, dev_flag, inv_text, inv_num, inv_flag]
-    pause_parts: list[str | pd.Series] = ["已于", actual_zh, "动工，", susp_zh, "起中止开发建设"]
+    ratio_parts: list[Part] = [
+        np.where(dev_known, area_word, f"{area_word}未知").astype(object),
+        _Lazy(_percent_or_blank, dev_ratio),
+        np.where(dev_low, "（不足三分之一）", "").astype(object),
+        np.where(inv_known, "、已投资额占总投资", "、已投资额占总投资未知").astype(object),
+        _Lazy(_percent_or_blank, inv_ratio),
+        np.where(inv_low, "（不足25%）", "").astype(object),
+    ]
+    pause_parts: list[Part] = ["已于", actual_zh, "动工，", susp_zh, "起中止开发建设"]
     put(
         stalled,
         [

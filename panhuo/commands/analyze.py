@@ -70,8 +70,10 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     low = s["low_efficiency"]
     lines.append(
         f"  低效用地 {low['true']['count']} 宗 {_mu(low['true']['area_mu'])} 亩；"
-        f"非低效 {low['false']['count']} 宗；无法判定 {low['null']['count']} 宗"
-        "（有规则未评价，见 low_eff_not_evaluated）"
+        f"非低效 {low['false']['count']} 宗；"
+        f"无法判定 {low['null']['count'] - low['not_applicable']['count']} 宗"
+        "（有规则未评价，见 low_eff_not_evaluated）；"
+        f"不适用 {low['not_applicable']['count']} 宗（如未供地）"
     )
     fired = [f"{k} {v['count']}" for k, v in s["reasons"].items() if v["count"]]
     if fired:
