@@ -266,8 +266,13 @@ def write_report(result: AnalysisResult, path: Path) -> None:
     ):
         rows.append([label, item["count"], round(item["area_mu"], 2), None])
     rows += [[None] * 4, ["低效原因 / 豁免", "宗数", "面积（亩）", None]]
+    exemptions = result.preset.rules.low_efficiency.exemptions
     for token, item in s["reasons"].items():
-        label = REASON_LABELS_ZH.get(token, token)
+        name = token.removeprefix("exempt:")
+        if token.startswith("exempt:") and name in exemptions:
+            label = f"豁免：{exemptions[name].label_zh or name}"
+        else:
+            label = REASON_LABELS_ZH.get(token, token)
         rows.append([f"{label}（{token}）", item["count"], round(item["area_mu"], 2), None])
     rows += [[None] * 4, ["亩均效益分类", "企业宗数", None, None]]
     for letter, count in s["mujun_classes"].items():
