@@ -309,6 +309,10 @@ def build_sample(out_dir: Path | str, seed: int = sp.DEFAULT_SEED) -> dict[str, 
         "demand_weight": {k: round(float(v), 1) for k, v in demand.groupby("kind")["weight"].sum().items()},
         "facilities_by_type": facilities["type"].value_counts().sort_index().to_dict(),
         "cases": records.cases,
+        "parcel_cases": {
+            pid: [name for name, ids in records.cases.items() if pid in ids]
+            for pid in sorted({pid for ids in records.cases.values() for pid in ids})
+        },
         "case_notes": {
             "meaning": "parcels constructed to show each case, evaluated at as_of; a parcel may show other "
             "reasons too (e.g. a non-exempt low-efficiency case has low revenue, hence a low 亩均税收)",

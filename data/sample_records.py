@@ -29,7 +29,7 @@ TAX_MEAN_WAN_PER_MU = sp.NATIONAL_TAX_WAN_PER_HA / 15.0
 #: facility parcels placed in the public/mixed zone: (planned code, facility type, name, target 亩)
 PUBLIC_MIXED_FACILITIES = (
     ("0801", "admin", "玉林高新区管理委员会", 20.0),
-    ("080602", "clinic", "高新区社区卫生服务中心", 6.0),
+    ("080602", "clinic", "高新区社区卫生服务站", 6.0),
     ("1310", "fire_station", "高新区消防救援站", 6.5),
     ("1303", "substation", "110kV科园变电站", 7.5),
     ("0805", "sports", "高新区全民健身中心", 20.0),

@@ -293,6 +293,7 @@ def test_idle_classes(parcels: gpd.GeoDataFrame, built: tuple[Path, dict]) -> No
         rows = _case(parcels, meta, name)
         assert mask[rows.index].all(), f"{name}: {rows.loc[~mask[rows.index], 'parcel_id'].tolist()}"
 
+    assert all(pid in meta["cases"][c] for pid, cs in meta["parcel_cases"].items() for c in cs)
     check("idle", supplied & not_started & ~gov & (first <= AS_OF) & (second > AS_OF))
     check("idle_recoverable", supplied & not_started & ~gov & (second <= AS_OF))
     check("idle_gov_caused", supplied & not_started & gov & (first <= AS_OF))
