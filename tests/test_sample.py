@@ -6,6 +6,7 @@ not against the generator's own bookkeeping.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import subprocess
@@ -19,8 +20,11 @@ import pyogrio
 import pytest
 import rasterio
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 from rasterio.features import rasterize
+from shapely.geometry import Polygon
 
 from data import sample_params as sp
 from data.make_sample import attribute_csv, build_sample
@@ -551,3 +555,45 @@ def test_awkward_copy_content(built: tuple[Path, dict], parcels: gpd.GeoDataFram
     assert row["规划用途"] == clean.loc[pid, "planned_use"]
     shifted = shapely.transform(clean.loc[pid, "geometry"], lambda xy: xy + np.array([37_000_000.0, 0.0]))
     assert shapely.hausdorff_distance(row.geometry, shifted) < 0.01
+
+
+# ---- invariants of the building blocks ------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    w=st.floats(80.0, 900.0),
+    h=st.floats(80.0, 900.0),
+    skew=st.floats(-0.4, 0.4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_subdivision_partitions_the_block(w: float, h: float, skew: float, seed: int) -> None:
+    from data.sample_layout import _subdivide
+
+    block = Polygon([(0, 0), (w, skew * w), (w, h + skew * w), (0, h)])
+    min_m2 = 10.5 * M2_PER_MU
+    pieces = _subdivide(block, 30 * M2_PER_MU, min_m2, np.random.default_rng(seed))
+    areas = np.array([p.area for p in pieces])
+    slivers = 30.0 * len(pieces)  # only pieces under 30 m² may be dropped
+    assert abs(areas.sum() - block.area) < 1e-6 * block.area + slivers
+    union = shapely.union_all(pieces)
+    assert abs(union.area - areas.sum()) < 1.0  # no overlaps
+    assert all(p.within(block.buffer(1e-6)) for p in pieces)
+    # every piece is below the target, or too small to be cut into two legal parcels
+    max_m2 = 30 * M2_PER_MU
+    assert ((areas <= max_m2) | (areas < 2 * min_m2)).all()
+    # the cuts are straight: a rectangle yields only rectangles
+    if abs(skew) < 1e-9:
+        assert all(abs(p.area - shapely.envelope(p).area) < 1e-6 * p.area + 1e-6 for p in pieces)
+
+
+@given(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)), st.integers(0, 70))
+def test_anniversary_rule(day: dt.date, years: int) -> None:
+    from data.sample_records import _add_years
+
+    got = _add_years(np.array([np.datetime64(day, "D")]), years)[0].astype(dt.date)
+    assert got.year == day.year + years
+    if (day.month, day.day) == (2, 29) and not calendar.isleap(got.year):
+        assert (got.month, got.day) == (2, 28)
+    else:
+        assert (got.month, got.day) == (day.month, day.day)
