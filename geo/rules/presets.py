@@ -26,20 +26,6 @@ from geo.errors import ConfigError
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
-#: the low-efficiency reason codes of contract §4, in report order
-REASON_CODES: tuple[str, ...] = (
-    "far_below_min",
-    "coef_below_min",
-    "admin_over_max",
-    "green_over_max",
-    "invest_below_min",
-    "tax_below_avg_share",
-    "policy_eliminated",
-    "dangerous_building",
-    "use_mismatch",
-    "rs_unbuilt",
-    "idle",
-)
 ReasonCode = Literal[
     "far_below_min",
     "coef_below_min",
@@ -53,6 +39,8 @@ ReasonCode = Literal[
     "rs_unbuilt",
     "idle",
 ]
+#: the low-efficiency reason codes of contract §4, in report order
+REASON_CODES: tuple[str, ...] = typing.get_args(ReasonCode)
 
 #: 亩均效益 indicators panhuo can derive from the parcel schema (domain.md §5.1 formulas)
 MujunIndicatorName = Literal[
