@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -28,9 +29,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from geo.errors import InputError, PanhuoError, RasterError, UnsupportedFormatError
-
-_ALLOWED_RASTER_DRIVERS = ["GTiff"]
+from geo.errors import PanhuoError
 
 
 class Job:
@@ -70,79 +69,83 @@ def _parent_watchdog(parent: int) -> None:
             os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-# ------------------------------------------------------------------ inspection (the GDAL gate)
-def inspect_vector(path: Path, limits: dict[str, Any]) -> dict[str, Any]:
-    """Open a vector file with pyogrio (metadata only) and apply the layer cap.
+# ------------------------------------------------------------------ helpers
+def plain(value: Any) -> Any:
+    """JSON-safe copy: numpy scalars unwrapped, NaN/inf → None, dates → ISO strings."""
+    import math
 
-    Returns the layer list and, for the first layer, its feature count, geometry type, CRS,
-    fields and bounds. Refuses a layer set without geometry (a GeoParquet without ``geo``
-    metadata, A13) and more than ``max_layers`` layers (A11).
-    """
-    import pyogrio
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
+
+def read_limits(limits: dict[str, Any]) -> Any:
+    """The service's upload caps as :class:`geo.formats.ReadLimits`."""
+    from geo.formats import ReadLimits
+
+    return ReadLimits(
+        max_zip_entries=int(limits.get("zip_max_entries", 64)),
+        max_zip_bytes=int(limits.get("zip_max_expanded_mb", 2048)) * 1024 * 1024,
+        max_zip_ratio=float(limits.get("zip_max_ratio", 200)),
+        max_layers=int(limits.get("max_layers", 64)),
+        max_geojson_bytes=int(limits.get("max_upload_mb", 512)) * 1024 * 1024,
+    )
+
+
+def raster_limits(limits: dict[str, Any]) -> Any:
+    """The service's raster caps as :class:`geo.raster_io.RasterLimits`."""
+    from geo.raster_io import RasterLimits
+
+    side = int(limits.get("raster_max_side", 50_000))
+    block = int(limits.get("raster_max_block", 8192))
+    return RasterLimits(
+        max_width=side,
+        max_height=side,
+        max_pixels=int(limits.get("raster_max_pixels", 10**9)),
+        max_bands=int(limits.get("raster_max_bands", 32)),
+        max_block_pixels=block * block,
+    )
+
+
+def _table_name(kind: str, job_id: str) -> str:
+    return f"{kind}_" + re.sub(r"[^a-z0-9]", "_", job_id.lower())
+
+
+def to_postgis(job: Job, frame: Any, kind: str) -> str | None:
+    """Write a result layer as a PostGIS table ``panhuo_results.<kind>_<job>`` (PostgreSQL store only)."""
+    url = job.spec.get("postgis_url")
+    if not url:
+        return None
+    import sqlalchemy as sa
+
+    table = _table_name(kind, str(job.spec.get("job_id", "job")))
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
-        layers = pyogrio.list_layers(path)
-    except Exception as error:  # GDAL's reason names our own path only; the message is ours
-        raise UnsupportedFormatError(
-            "文件无法作为矢量数据读取（已损坏或格式不符）— the file cannot be read"
-        ) from error
-    max_layers = int(limits.get("max_layers", 64))
-    if len(layers) > max_layers:
-        raise InputError(f"图层过多（{len(layers)} 个，上限 {max_layers}）— too many layers in the file")
-    out_layers = []
-    for name, geom_type in layers:
-        if geom_type is None:
-            continue
-        out_layers.append({"name": str(name)[:200], "geometry_type": str(geom_type)})
-    if not out_layers:
-        raise InputError(
-            "文件中没有带几何的图层（GeoParquet 需要 geo 元数据）— no layer with geometry in the file"
-        )
-    first = out_layers[0]["name"]
-    try:
-        info = pyogrio.read_info(path, layer=first, force_feature_count=True, force_total_bounds=True)
-    except Exception as error:
-        raise UnsupportedFormatError("图层无法读取（已损坏）— the layer cannot be read") from error
-    bounds = info.get("total_bounds")
-    return {
-        "layers": out_layers,
-        "layer": first,
-        "features": int(info.get("features") or 0),
-        "geometry_type": info.get("geometry_type"),
-        "crs": info.get("crs"),
-        "encoding": info.get("encoding"),
-        "fields": [str(f) for f in info.get("fields", [])][:500],
-        "bounds": [float(b) for b in bounds] if bounds is not None else None,
-    }
+        frame.to_postgis(table, engine, schema="panhuo_results", if_exists="replace", index=False)
+    finally:
+        engine.dispose()
+    return f"panhuo_results.{table}"
 
 
-def inspect_raster(path: Path, limits: dict[str, Any]) -> dict[str, Any]:
-    """Open a GeoTIFF (GTiff driver only) and apply the dimension, band and block caps (A8).
+# ------------------------------------------------------------------ ingest and inspection
+def inspect_raster(job: Job, path: Path) -> dict[str, Any]:
+    """Open a GeoTIFF through :func:`geo.raster_io.open_raster` (caps checked before any pixel)."""
+    from geo.raster_io import open_raster
 
-    Only the header is read; no pixel is decoded.
-    """
-    import rasterio
-
-    try:
-        src = rasterio.open(path, driver=_ALLOWED_RASTER_DRIVERS)
-    except Exception as error:
-        raise UnsupportedFormatError(
-            "文件无法作为 GeoTIFF 读取（已损坏或格式不符）— not a readable GeoTIFF"
-        ) from error
-    with src:
-        side = int(limits.get("raster_max_side", 50_000))
-        if (
-            src.width > side
-            or src.height > side
-            or src.width * src.height > int(limits.get("raster_max_pixels", 10**9))
-        ):
-            raise RasterError(f"栅格尺寸 {src.width}×{src.height} 超过上限 — raster dimensions over the cap")
-        if src.count > int(limits.get("raster_max_bands", 32)):
-            raise RasterError(f"栅格波段数 {src.count} 超过上限 — too many bands")
-        block = int(limits.get("raster_max_block", 8192))
-        for bh, bw in src.block_shapes:
-            if bh > block or bw > block:
-                raise RasterError(f"栅格分块 {bw}×{bh} 超过上限 — raster tile dimensions over the cap")
+    with open_raster(path, limits=raster_limits(job.limits)) as src:
         return {
             "width": src.width,
             "height": src.height,
@@ -151,23 +154,119 @@ def inspect_raster(path: Path, limits: dict[str, Any]) -> dict[str, Any]:
             "crs": src.crs.to_string() if src.crs else None,
             "bounds": list(src.bounds),
             "nodata": src.nodata,
+            "block_shapes": [list(b) for b in src.block_shapes[:8]],
         }
 
 
-def _inspect(job: Job) -> dict[str, Any]:
-    path = Path(job.spec["inputs"]["path"])
-    kind = job.spec["inputs"]["kind"]
+def inspect_vector(job: Job, path: Path, crs: int | None) -> dict[str, Any]:
+    """The :func:`geo.io.inspect_path` report, without the server's path."""
+    from geo.io import inspect_path
+
+    report = inspect_path(path, crs=crs, limits=read_limits(job.limits)).to_dict()
+    report["path"] = path.name
+    return dict(plain(report))
+
+
+def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> list[str]:
+    """Write ``export.gpkg`` (the layer's metric CRS) and ``export.geojson`` (WGS 84) of an upload."""
+    from geo.io import read_layer
+
+    frame, _report = read_layer(path, crs=crs, drop_empty=True, limits=read_limits(job.limits))
+    written = []
+    gpkg = export_dir / "export.gpkg"
+    frame.to_file(gpkg, layer="data", driver="GPKG")
+    written.append(gpkg.name)
+    if frame.crs is not None:
+        geojson = export_dir / "export.geojson"
+        frame.to_crs(4326).to_file(geojson, driver="GeoJSON")
+        written.append(geojson.name)
+    return written
+
+
+def _ingest(job: Job) -> dict[str, Any]:
+    inputs = job.spec["inputs"]
+    path = Path(inputs["path"])
+    crs = job.params.get("crs")
     job.progress(10, "读取元数据 reading metadata")
-    report = inspect_raster(path, job.limits) if kind == "raster" else inspect_vector(path, job.limits)
-    report["kind"] = kind
-    report["format"] = job.spec["inputs"].get("format")
+    if inputs["kind"] == "raster":
+        report = inspect_raster(job, path)
+    else:
+        report = inspect_vector(job, path, crs)
+        export_dir = inputs.get("export_dir")
+        if export_dir:
+            job.progress(60, "生成 GeoJSON/GeoPackage 导出 writing exports")
+            try:
+                report["exports"] = write_exports(job, path, crs, Path(export_dir))
+            except PanhuoError as error:
+                report["exports"] = []
+                report["exports_refused"] = job.scrub(str(error))
+    report["kind"] = inputs["kind"]
+    report["upload_format"] = inputs.get("format")
     job.progress(100, "完成 done")
     return report
 
 
+# ------------------------------------------------------------------ analysis
+def _analysis(job: Job) -> dict[str, Any]:
+    """Contract §3 into ``out/``, then the web map and the briefing of the result."""
+    from geo.analysis import run_analysis
+    from geo.export import write_outputs
+    from geo.io import read_parcels
+
+    out = Path(job.spec["out_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = job.spec["inputs"]
+    job.progress(5, "读取地块 reading parcels")
+    parcels, report = read_parcels(
+        inputs["parcels"]["path"], crs=job.params.get("crs"), limits=read_limits(job.limits)
+    )
+
+    def tick(step: str, fraction: float) -> None:
+        job.progress(10 + int(60 * fraction), f"分析 analysing: {step}")
+
+    result = run_analysis(
+        parcels,
+        as_of=job.params.get("as_of"),
+        rules=job.params.get("rules") or "national",
+        rasters=inputs.get("rasters") or None,
+        progress=tick,
+    )
+    job.progress(72, "写出结果 writing outputs")
+    write_outputs(result, out)
+    job.progress(78, "图层导出 layer exports")
+    result.parcels.to_crs(4326).to_file(out / "parcels.geojson", driver="GeoJSON")
+    table = to_postgis(job, result.parcels, "analysis")
+    job.progress(82, "网页地图 web map")
+    from maps.results import load_analysis
+    from maps.web import analysis_map, save_map
+
+    loaded = load_analysis(out)
+    save_map(analysis_map(loaded.parcels, loaded.indicators), out / "map.html", offline=True)
+    job.progress(90, "简报 briefing")
+    from maps.briefing import build_briefing
+
+    build_briefing(out=out / "briefing.pdf", analysis=loaded, source="panhuo 服务")
+    ingest = report.to_dict()
+    ingest["path"] = Path(str(ingest.get("path", ""))).name
+    return dict(
+        plain(
+            {
+                "summary": result.summary,
+                "indicators": result.indicators,
+                "as_of": result.as_of,
+                "preset": getattr(result.preset, "name", None),
+                "ingest": ingest,
+                "postgis_tables": [table] if table else [],
+                "files": sorted(p.name for p in out.iterdir() if p.is_file()),
+            }
+        )
+    )
+
+
 HANDLERS: dict[str, Any] = {
-    "ingest": _inspect,
-    "inspect": _inspect,
+    "ingest": _ingest,
+    "inspect": _ingest,
+    "analysis": _analysis,
 }
 
 

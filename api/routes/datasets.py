@@ -46,6 +46,12 @@ _UPLOAD_BODY = {
                             "description": "zip 压缩的 Shapefile、GeoPackage、GeoJSON、GeoParquet、FlatGeobuf 或 GeoTIFF",
                         },
                         "name": {"type": "string", "maxLength": 200, "description": "显示名称 display name"},
+                        "crs": {
+                            "type": "integer",
+                            "minimum": 2000,
+                            "maximum": 999999,
+                            "description": "EPSG 代码，仅当图层缺少坐标系时给出 (e.g. 4524)",
+                        },
                     },
                 },
                 "encoding": {"file": {"contentType": "application/octet-stream"}},
@@ -63,14 +69,25 @@ def _out(row: dict[str, Any]) -> DatasetOut:
     return DatasetOut(**{k: row[k] for k in DatasetOut.model_fields})
 
 
-def ingest_spec(stored_path: Path, kind: str, fmt: str, settings: Any, dataset_dir: Path) -> dict[str, Any]:
+def ingest_spec(
+    stored_path: Path, kind: str, fmt: str, settings: Any, dataset_dir: Path, crs: int | None = None
+) -> dict[str, Any]:
     """The worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
     return {
         "kind": "ingest",
         "inputs": {"path": str(stored_path), "kind": kind, "format": fmt, "export_dir": str(dataset_dir)},
+        "params": {"crs": crs},
         "limits": settings.uploads.model_dump(),
         "scrub": [str(settings.store.data_dir.resolve()), str(dataset_dir)],
     }
+
+
+def _crs_field(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.strip().isdigit() or not 2000 <= int(value) <= 999999:
+        raise InputError("crs 应为 EPSG 代码（整数，如 4524）— crs must be an EPSG code such as 4524")
+    return int(value)
 
 
 @router.post(
@@ -95,6 +112,7 @@ async def upload_dataset(
         if not isinstance(upload, UploadFile):
             raise InputError("缺少文件字段 file — the multipart field `file` is required")
         label_field = form.get("name")
+        crs = _crs_field(form.get("crs"))
         dataset_id = new_id()
         target = _dataset_dir(settings, dataset_id)
         stored = await run_in_threadpool(
@@ -106,7 +124,7 @@ async def upload_dataset(
         else stored.original_name
     )
     try:
-        spec = ingest_spec(stored.path, stored.kind, stored.format, settings, target)
+        spec = ingest_spec(stored.path, stored.kind, stored.format, settings, target, crs)
         outcome = await run_in_threadpool(runner.run_now, spec, target / ".ingest")
         if outcome["status"] != "successful":
             raise error_from_outcome(outcome.get("error") or {})
