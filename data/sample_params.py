@@ -27,7 +27,7 @@ CRS_EPSG = 4546  # CGCS2000 / 3-degree Gauss-Kruger CM 111E (no zone prefix)
 AWKWARD_EPSG = 4525  # CGCS2000 / 3-degree Gauss-Kruger zone 37 (zone prefix in the easting)
 
 #: south-west corner of the park's local frame in EPSG:4546 (the park spans ≈ 3.6 × 3.0 km,
-#: its centre ≈ 1 km south-east of Yulin's centre at E 412 618, N 2 503 813)
+#: its centre ≈ 1.4 km south-south-east of Yulin's centre at E 412 618, N 2 503 813)
 ORIGIN_E = 411_400.0
 ORIGIN_N = 2_501_000.0
 RASTER_RES_M = 10.0
