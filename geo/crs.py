@@ -60,7 +60,7 @@ def gk3_zone_for_longitude(lon: float) -> int:
     """
     if not math.isfinite(lon) or not -180.0 <= lon <= 180.0:
         raise CRSError(f"经度 {lon} 不是有效经度 / longitude {lon} is not a valid longitude")
-    return int(math.floor(lon / 3.0 + 0.5))
+    return math.floor(lon / 3.0 + 0.5)
 
 
 def gk3_epsg(zone: int, *, prefixed: bool) -> int:
@@ -139,7 +139,9 @@ def gk_zone_from_parameters(crs: pyproj.CRS) -> GKZone | None:
         return None
     if not _is_metre(crs):
         return None
-    params = {p.name.lower(): p.value for p in crs.coordinate_operation.params}
+    params: dict[str, float] = {
+        p.name.lower(): float(p.value) for p in crs.coordinate_operation.params if _numeric(p.value)
+    }
     cm = _first(params, ("longitude of natural origin", "central meridian", "longitude of origin"))
     k = _first(params, ("scale factor at natural origin", "scale factor"))
     lat0 = _first(params, ("latitude of natural origin", "latitude of origin"))
@@ -165,6 +167,14 @@ def gk_zone_from_parameters(crs: pyproj.CRS) -> GKZone | None:
     return None
 
 
+def _numeric(value: object) -> bool:
+    try:
+        float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _first(params: dict[str, float], names: tuple[str, ...]) -> float | None:
     for name in names:
         if name in params:
@@ -180,7 +190,7 @@ def _is_metre(crs: pyproj.CRS) -> bool:
 
 
 def is_projected_metric(crs: pyproj.CRS | None) -> bool:
-    """True when ``crs`` is projected with metre axes (areas and distances can be measured in it)."""
+    """Tell whether ``crs`` is projected with metre axes (areas and distances can be measured in it)."""
     return crs is not None and crs.is_projected and _is_metre(crs)
 
 
@@ -248,7 +258,7 @@ def guess_gk3_from_easting(x: float, central_meridian: float | None = None) -> E
             return EastingGuess(gk3_epsg(int(zone), prefixed=True), int(zone), True)
         return None
     if abs(x - 500_000.0) <= GK_EASTING_HALF_WIDTH_M and central_meridian is not None:
-        zone = int(round(central_meridian / 3.0))
+        zone = round(central_meridian / 3.0)
         if zone in GK3_ZONES:
             return EastingGuess(gk3_epsg(zone, prefixed=False), zone, False)
     return None
@@ -334,7 +344,7 @@ def check_coordinates(bounds: np.ndarray, crs: pyproj.CRS, epsg: int | None) -> 
 
 
 def suggest_for_missing_crs(bounds: np.ndarray) -> str:
-    """A hint for a layer without CRS, from its coordinates' magnitude (never applied silently)."""
+    """Suggest a CRS for a layer without one, from its coordinates' magnitude (never applied silently)."""
     finite = np.isfinite(bounds).all(axis=1)
     if not finite.any():
         return ""
@@ -354,7 +364,7 @@ def suggest_for_missing_crs(bounds: np.ndarray) -> str:
 
 
 def metric_crs_for(gdf: Any) -> pyproj.CRS:
-    """The CRS to measure a GeoDataFrame in: its own when projected in metres, else its GK zone.
+    """Return the CRS to measure a GeoDataFrame in: its own when projected in metres, else its GK zone.
 
     For a geographic (or non-metric) layer this is the unprefixed CGCS2000 3-degree zone
     (EPSG:4534–4554) whose band holds the centre of the layer's bounds (contract.md §2).

@@ -179,7 +179,7 @@ def _normalise_codec(label: str) -> str | None:
 
 
 def report_name(codec: str) -> str:
-    """The label reported for a Python codec name (``gbk`` → ``GBK``)."""
+    """Return the label reported for a Python codec name (``gbk`` → ``GBK``)."""
     name = codecs.lookup(codec).name
     return _REPORT_NAMES.get(name, name.upper())
 
@@ -214,7 +214,7 @@ def _decodes_cut(value: bytes, codec: str) -> bool:
 
 
 def _fits(sample: _Sample, codec: str) -> bool:
-    """True when every field name and text value decodes strictly in ``codec``.
+    """Tell whether every field name and text value decodes strictly in ``codec``.
 
     DBF writers cut names at 10 bytes and values at the field width, possibly inside a multi-byte
     character; such a cut tail is accepted, any other invalid byte is not.
@@ -248,7 +248,7 @@ def _sniff(sample: _Sample) -> str | None:
 
 
 def preview(data: bytes, codec: str, limit: int = 6) -> str:
-    """A short sample of the non-ASCII text fields as ``codec`` would show them (bad bytes as �)."""
+    """Show a short sample of the non-ASCII text fields as ``codec`` would show them (bad bytes as �)."""
     text = data.decode(codec, errors="replace")
     chunks = [c.strip() for c in text.replace("\x00", " ").split("  ") if c.strip()]
     samples = [c for c in chunks if any(ord(ch) > 127 for ch in c)] or chunks
@@ -306,7 +306,8 @@ def detect_dbf_encoding(
             )
         if not _fits(sample, codec):
             raise EncodingError(
-                f"{name}: 字节不是有效的 {report_name(codec)} / the bytes are not valid {report_name(codec)}; "
+                f"{name}: 字节不是有效的 {report_name(codec)} / "
+                f"the bytes are not valid {report_name(codec)}; "
                 f"预览 preview: {preview(data, codec)}"
             )
         return EncodingDecision(report_name(codec), "encoding= 参数指定 / given by encoding=")
@@ -369,7 +370,8 @@ def _conflict(name: str, declared: str, codec: str, sample: _Sample) -> Encoding
     alternative = _sniff(sample)
     if alternative is None or alternative == codec:
         return EncodingError(
-            f"{name}: {declared}，但字节不符合该编码，也不是 UTF-8/GBK / {declared} does not fit the bytes and "
+            f"{name}: {declared}，但字节不符合该编码，也不是 UTF-8/GBK / "
+            f"{declared} does not fit the bytes and "
             f"neither does UTF-8 or GBK; 预览 preview ({report_name(codec)}): {preview(data, codec)}; "
             "pass encoding= explicitly"
         )

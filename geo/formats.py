@@ -242,11 +242,13 @@ def open_zip(archive: Path, layer: str | None, limits: ReadLimits = DEFAULT_LIMI
             total += info.file_size
             if total > limits.max_zip_bytes:
                 raise UnsupportedFormatError(
-                    f"{archive.name}: 解压后超过 {limits.max_zip_bytes / 1024**3:.1f} GiB 上限 / expands beyond the cap"
+                    f"{archive.name}: 解压后超过 {limits.max_zip_bytes / 1024**3:.1f} GiB 上限 / "
+                    "expands beyond the cap"
                 )
             if info.compress_size and info.file_size / info.compress_size > limits.max_zip_ratio:
                 raise UnsupportedFormatError(
-                    f"{archive.name}: 条目 {info.filename!r} 压缩比异常（疑似压缩炸弹）/ suspicious compression ratio"
+                    f"{archive.name}: 条目 {info.filename!r} "
+                    "压缩比异常（疑似压缩炸弹）/ suspicious compression ratio"
                 )
             members[str(posix)] = info
         shps = sorted(
@@ -267,7 +269,8 @@ def open_zip(archive: Path, layer: str | None, limits: ReadLimits = DEFAULT_LIMI
             ]
             if len(chosen) != 1:
                 raise NotFoundError(
-                    f"{archive.name}: 压缩包内没有名为 {layer!r} 的 Shapefile / no Shapefile named {layer!r}; "
+                    f"{archive.name}: 压缩包内没有名为 {layer!r} 的 Shapefile / "
+                    f"no Shapefile named {layer!r}; "
                     f"available: {', '.join(shps)}"
                 )
         elif len(shps) > 1:
@@ -305,7 +308,8 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: i
             written += len(chunk)
             if written > info.file_size or written > budget:
                 raise UnsupportedFormatError(
-                    f"{archive.name}: 条目 {info.filename!r} 解压后大于声明或上限 / expands beyond its declared size"
+                    f"{archive.name}: 条目 {info.filename!r} 解压后大于声明或上限 / "
+                    "expands beyond its declared size"
                 )
             dst.write(chunk)
     return budget - written
@@ -326,7 +330,8 @@ def open_source(path: str | Path, layer: str | None, limits: ReadLimits = DEFAUL
         shapefile_parts(resolved)
     if fmt == "geojson" and resolved.stat().st_size > limits.max_geojson_bytes:
         raise UnsupportedFormatError(
-            f"{resolved.name}: GeoJSON 超过 {limits.max_geojson_bytes / 1024**3:.1f} GiB 上限，请转换为 GeoPackage 或 "
+            f"{resolved.name}: GeoJSON 超过 "
+            f"{limits.max_geojson_bytes / 1024**3:.1f} GiB 上限，请转换为 GeoPackage 或 "
             "GeoParquet / GeoJSON larger than the cap; convert it to GeoPackage or GeoParquet"
         )
     yield Source(resolved, resolved, fmt)

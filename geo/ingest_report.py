@@ -182,7 +182,7 @@ class IngestReport:
         return data
 
     def to_text(self) -> str:
-        """The bilingual text report printed by ``panhuo inspect``."""
+        """Render the bilingual text report printed by ``panhuo inspect``."""
         return "\n".join(_render(self))
 
 

@@ -169,7 +169,9 @@ def _read_gdal(source: Source, layer: str | None, encoding: str | None, limits: 
         codec = decision.name
         read_encoding = "ISO-8859-1"
     else:
-        decision = EncodingDecision("UTF-8", f"{FORMATS[source.format][0]} 规定为 UTF-8 / UTF-8 by specification")
+        decision = EncodingDecision(
+            "UTF-8", f"{FORMATS[source.format][0]} 规定为 UTF-8 / UTF-8 by specification"
+        )
     try:
         listed = [(str(n), str(t) if t else "") for n, t in pyogrio.list_layers(source.gdal_path)]
         chosen = _choose_layer(source, listed, layer, limits)
@@ -180,7 +182,8 @@ def _read_gdal(source: Source, layer: str | None, encoding: str | None, limits: 
         ) from None
     if info.get("driver") != source.driver:
         raise UnsupportedFormatError(
-            f"{name}: 内容由 {info.get('driver')} 驱动识别，而不是 {source.driver} / not a {source.driver} file"
+            f"{name}: 内容由 {info.get('driver')} 驱动识别，而不是 {source.driver} / "
+            f"not a {source.driver} file"
         )
     try:
         frame = pyogrio.read_dataframe(
@@ -196,10 +199,8 @@ def _read_gdal(source: Source, layer: str | None, encoding: str | None, limits: 
     how, hint = _crs_provenance(source, declared)
     geometry = np.asarray(frame.geometry.array, dtype=object)
     attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    layer_name = (
-        (source.member
-        and Path(source.member).stem)
-        or (source.path.stem if source.format == "shapefile" else chosen)
+    layer_name = (source.member and Path(source.member).stem) or (
+        source.path.stem if source.format == "shapefile" else chosen
     )
     return _Raw(
         attributes=attributes,
@@ -328,7 +329,8 @@ def _read_parquet(source: Source) -> _Raw:
         ]
         if not binary:
             raise UnsupportedFormatError(
-                f"{name}: 不是 GeoParquet：没有 geo 元数据，也没有 WKB 几何列 / not GeoParquet: no 'geo' metadata and "
+                f"{name}: 不是 GeoParquet：没有 geo 元数据，也没有 WKB 几何列 / "
+                "not GeoParquet: no 'geo' metadata and "
                 f"no WKB column named geometry; columns: {', '.join(table.column_names[:30])}"
             )
         column, encoding, declared, how = binary[0], "WKB", None, ""
@@ -349,7 +351,8 @@ def _read_parquet(source: Source) -> _Raw:
         if bad.size:
             rows = ", ".join(str(i + 1) for i in bad[:20])
             raise GeometryError(
-                f"{name}: 第 {rows} 行的几何不是有效的 WKB / rows {rows} hold invalid WKB in column {column!r}"
+                f"{name}: 第 {rows} 行的几何不是有效的 WKB / "
+                f"rows {rows} hold invalid WKB in column {column!r}"
             )
         attributes = table.drop_columns([column]).to_pandas()
     else:
@@ -375,7 +378,7 @@ def _read_parquet(source: Source) -> _Raw:
 
 
 def _truncations(codec: str) -> dict[str, set[tuple[str, str]]]:
-    """Decoded 10-byte DBF truncations of every spelling → {(canonical, spelling)}."""
+    """Map the decoded 10-byte DBF truncation of every spelling → {(canonical, spelling)}."""
     found: dict[str, set[tuple[str, str]]] = {}
     for f in PARCEL_FIELDS:
         for spelling in (f.name, *f.aliases):
@@ -421,7 +424,8 @@ def _match_columns(raw: _Raw, file: str) -> _Columns:
                 alias = " / ".join(sorted(s for _, s in hits))
             elif len(targets) > 1:
                 msg = (
-                    f"{file}: 字段 {column!r} 是多个字段别名的截断，无法确定 / column {column!r} is the truncation of "
+                    f"{file}: 字段 {column!r} 是多个字段别名的截断，无法确定 / "
+                    f"column {column!r} is the truncation of "
                     f"aliases of several columns ({', '.join(sorted(targets))}); kept under its own name — "
                     "rename it to the full alias"
                 )
@@ -431,7 +435,8 @@ def _match_columns(raw: _Raw, file: str) -> _Columns:
             continue
         if canonical in taken:
             msg = (
-                f"{file}: 字段 {taken[canonical]!r} 与 {column!r} 都对应 {canonical} / columns {taken[canonical]!r} "
+                f"{file}: 字段 {taken[canonical]!r} 与 {column!r} 都对应 {canonical} / "
+                f"columns {taken[canonical]!r} "
                 f"and {column!r} both map to {canonical}; keep one or rename the other"
             )
             problems.append((Problem("duplicate_column", "error", msg), SchemaError(msg)))
@@ -534,7 +539,8 @@ def _ingest(
                 rows = ", ".join(str(r.row) for r in missing_ids[:50])
                 msg = (
                     f"{file}: 字段 {by_canonical['parcel_id']!r} 第 {rows} 行没有地块编号 / column "
-                    f"{by_canonical['parcel_id']!r} has no parcel id on rows {rows}; every parcel needs a unique id"
+                    f"{by_canonical['parcel_id']!r} has no parcel id "
+                    f"on rows {rows}; every parcel needs a unique id"
                 )
                 add(Problem("missing_ids", "error", msg), SchemaError(msg))
             series = pd.Series(ids)
@@ -547,7 +553,8 @@ def _ingest(
                     f"{d.parcel_id}（第 {', '.join(map(str, d.rows))} 行）" for d in duplicate_ids[:20]
                 )
                 msg = (
-                    f"{file}: 字段 {by_canonical['parcel_id']!r} 有重复的地块编号 / duplicate parcel ids in column "
+                    f"{file}: 字段 {by_canonical['parcel_id']!r} 有重复的地块编号 / "
+                    "duplicate parcel ids in column "
                     f"{by_canonical['parcel_id']!r}: {shown}; each id must be unique"
                 )
                 add(Problem("duplicate_ids", "error", msg), SchemaError(msg))
@@ -583,8 +590,10 @@ def _ingest(
                     Problem(
                         "unreadable_values",
                         "warning",
-                        f"{file}: 字段 {source_col!r}（{f.name}）有 {bad.size} 个值无法读取为{EXPECTED_ZH[f.kind]}，已置为空"
-                        f" / {bad.size} values of column {source_col!r} could not be read as {f.kind} and are "
+                        f"{file}: 字段 {source_col!r}（{f.name}）有 "
+                        f"{bad.size} 个值无法读取为{EXPECTED_ZH[f.kind]}，已置为空"
+                        f" / {bad.size} values of column {source_col!r} "
+                        f"could not be read as {f.kind} and are "
                         f"left empty: {sample}",
                     )
                 )
@@ -606,7 +615,8 @@ def _ingest(
     if active is None:
         hint = crsmod.suggest_for_missing_crs(bounds)
         msg = (
-            f"{file}: 没有坐标系 / no CRS: {raw.crs_missing_hint}; 请用 --crs（crs=）指定 EPSG 代码 / pass --crs "
+            f"{file}: 没有坐标系 / no CRS: {raw.crs_missing_hint}; 请用 --crs（crs=）指定 EPSG 代码 / "
+            "pass --crs "
             f"(crs=) with its EPSG code" + (f"; {hint}" if hint else "")
         )
         raise CRSError(msg)
@@ -669,7 +679,8 @@ def _ingest(
         crs_how=how
         if reprojected_from is None
         else (
-            f"{how}；重投影到图层中心所在的 CGCS2000 3度带 / reprojected to the CGCS2000 3-degree zone of the "
+            f"{how}；重投影到图层中心所在的 CGCS2000 3度带 / "
+            "reprojected to the CGCS2000 3-degree zone of the "
             "layer's centre"
         ),
         source_crs=source_desc,
@@ -739,7 +750,8 @@ def _geometry_report(
         polygon_layer = allowed == POLYGONAL
         if len(wrong) == present:
             msg = (
-                f"{file}: 图层 {layer!r} 不是{'面' if polygon_layer else '所需类型的'}图层（{kinds}）/ layer {layer!r} "
+                f"{file}: 图层 {layer!r} "
+                f"不是{'面' if polygon_layer else '所需类型的'}图层（{kinds}）/ layer {layer!r} "
                 f"holds {kinds}, not {wanted}" + ("; a parcel layer needs polygons" if polygon_layer else "")
             )
         else:
@@ -750,7 +762,8 @@ def _geometry_report(
         add(Problem("wrong_geometry_type", "error", msg), GeometryError(msg))
     if non_finite:
         msg = (
-            f"{file}: 以下要素的坐标含 NaN 或无穷值 / coordinates are NaN or infinite in: {_list_refs(non_finite)}; "
+            f"{file}: 以下要素的坐标含 NaN 或无穷值 / "
+            f"coordinates are NaN or infinite in: {_list_refs(non_finite)}; "
             "fix them in the source"
         )
         add(Problem("non_finite_coordinates", "error", msg), GeometryError(msg))
@@ -764,13 +777,15 @@ def _geometry_report(
                 Problem(
                     "empty_geometries_dropped",
                     "warning",
-                    f"{file}: 按 drop_empty 剔除空几何 / dropped empty or NULL geometries on request: {_list_refs(blank)}",
+                    f"{file}: 按 drop_empty 剔除空几何 / "
+                    f"dropped empty or NULL geometries on request: {_list_refs(blank)}",
                 )
             )
         else:
             msg = (
                 f"{file}: 以下要素没有几何（NULL 或空）/ features without geometry (NULL or empty): "
-                f"{_list_refs(blank)}; 请补全几何，或传 drop_empty=True 剔除并记录 / fix them or pass drop_empty=True"
+                f"{_list_refs(blank)}; 请补全几何，或传 drop_empty=True 剔除并记录 / "
+                "fix them or pass drop_empty=True"
             )
             add(Problem("empty_geometries", "error", msg), GeometryError(msg))
     if repairs:
@@ -779,7 +794,8 @@ def _geometry_report(
             Problem(
                 "geometries_repaired",
                 "warning",
-                f"{file}: {len(repairs)} 个无效几何已用 make_valid 修复 / {len(repairs)} invalid geometries repaired "
+                f"{file}: {len(repairs)} 个无效几何已用 make_valid 修复 / "
+                f"{len(repairs)} invalid geometries repaired "
                 f"with make_valid: " + ", ".join(f"{r.parcel_id or '?'} (row {r.row})" for r in repairs[:20]),
             )
         )
@@ -788,7 +804,8 @@ def _geometry_report(
                 Problem(
                     "repair_area_loss",
                     "warning",
-                    f"{file}: 修复后面积损失超过 {tolerance:.0%} / repairs losing more than {tolerance:.0%} of the area: "
+                    f"{file}: 修复后面积损失超过 {tolerance:.0%} / "
+                    f"repairs losing more than {tolerance:.0%} of the area: "
                     + ", ".join(f"{r.parcel_id or '?'} ({r.loss_ratio:.1%})" for r in over[:20]),
                 )
             )
@@ -797,7 +814,8 @@ def _geometry_report(
             Problem(
                 "collections_reduced",
                 "warning",
-                f"{file}: 几何集合仅保留面部分 / GeometryCollections reduced to their polygons: {_list_refs(reduced)}",
+                f"{file}: 几何集合仅保留面部分 / "
+                f"GeometryCollections reduced to their polygons: {_list_refs(reduced)}",
             )
         )
     if checked.z_dropped or checked.m_dropped:

@@ -31,7 +31,10 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("sample")
     subprocess.run(
         [sys.executable, str(ROOT / "data" / "make_sample.py"), "--out", str(out)],
-        check=True, capture_output=True, cwd=ROOT, timeout=300,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
     )
     meta = json.loads((out / "sample_meta.json").read_text(encoding="utf-8"))
     return out, meta
@@ -121,12 +124,17 @@ def test_awkward_copy_reads_the_same_chinese_text_and_values_as_the_clean_park(s
             continue
         got, want = gdf[field.name], ref[field.name]
         if field.kind in ("number", "int"):
-            np.testing.assert_allclose(got.astype(float), want.astype(float), rtol=0, atol=0.006,
-                                       err_msg=field.name)
+            np.testing.assert_allclose(
+                got.astype(float), want.astype(float), rtol=0, atol=0.006, err_msg=field.name
+            )
         elif field.kind == "date":
-            assert (got.isna() == want.isna()).all() and (got[got.notna()] == want[want.notna()]).all(), field.name
+            assert (got.isna() == want.isna()).all() and (got[got.notna()] == want[want.notna()]).all(), (
+                field.name
+            )
         else:
-            assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in want], field.name
+            assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in want], (
+                field.name
+            )
     valid = ~gdf.index.isin(list(awkward["invalid_parcel_ids"]))
     np.testing.assert_allclose(gdf.area[valid], ref.area[valid], rtol=1e-6)
 
@@ -145,13 +153,18 @@ def test_missing_crs_exits_non_zero_with_one_line_and_no_traceback(sample, tmp_p
         if part.suffix != ".prj":
             shutil.copy(part, tmp_path / part.name)
     panhuo = Path(sys.executable).parent / "panhuo"
-    result = subprocess.run([str(panhuo), "inspect", str(tmp_path / src.name)], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [str(panhuo), "inspect", str(tmp_path / src.name)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert ".prj" in result.stderr and "--crs 4525" in result.stderr
-    result = subprocess.run([str(panhuo), "inspect", str(tmp_path / src.name), "--crs", "4525"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(panhuo), "inspect", str(tmp_path / src.name), "--crs", "4525"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and "EPSG:4525" in result.stdout
 
 

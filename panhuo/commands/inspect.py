@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -21,13 +22,21 @@ def register(app: typer.Typer) -> None:
 
     @app.command("inspect")
     def inspect(
-        path: Path = typer.Argument(..., help="地块图层文件 parcel layer (.gpkg/.shp/.zip/.geojson/.parquet/.fgb)"),
-        layer: str | None = typer.Option(None, "--layer", help="图层名 layer name (GeoPackage, or a .shp in a zip)"),
+        path: Annotated[
+            Path, typer.Argument(help="地块图层文件 parcel layer (.gpkg/.shp/.zip/.geojson/.parquet/.fgb)")
+        ],
+        layer: str | None = typer.Option(
+            None, "--layer", help="图层名 layer name (GeoPackage, or a .shp in a zip)"
+        ),
         crs: str | None = typer.Option(
-            None, "--crs", help="坐标系 EPSG code to use instead of the file's, e.g. 4525 (zone-prefixed) or 4546"
+            None,
+            "--crs",
+            help="坐标系 EPSG code to use instead of the file's, e.g. 4525 (zone-prefixed) or 4546",
         ),
         encoding: str | None = typer.Option(
-            None, "--encoding", help="Shapefile 文字编码 text encoding when detection reports a conflict, e.g. GBK"
+            None,
+            "--encoding",
+            help="Shapefile 文字编码 text encoding when detection reports a conflict, e.g. GBK",
         ),
         as_json: bool = typer.Option(False, "--json", help="输出 JSON print the report as JSON"),
     ) -> None:

@@ -59,7 +59,7 @@ def test_zone_codes_agree_with_the_epsg_database(zone: int) -> None:
 
 def test_esri_gauss_kruger_prj_variants_are_identified() -> None:
     assert gc.identify_epsg(pyproj.CRS.from_wkt(ESRI_GK_ZONE_37))[0] == 4525
-    code, how = gc.identify_epsg(pyproj.CRS.from_wkt(ESRI_GK_CUSTOM))
+    code, _ = gc.identify_epsg(pyproj.CRS.from_wkt(ESRI_GK_CUSTOM))
     assert code == 4525
     unprefixed = ESRI_GK_CUSTOM.replace("37500000.0", "500000.0")
     assert gc.identify_epsg(pyproj.CRS.from_wkt(unprefixed))[0] == 4546
@@ -79,24 +79,28 @@ def _bounds(*geoms) -> np.ndarray:
 
 
 def test_prefixed_eastings_declared_unprefixed_are_reported() -> None:
-    check = gc.check_coordinates(_bounds(box(37_412_600, 2_504_000, 37_412_700, 2_504_100)),
-                                 pyproj.CRS.from_epsg(4546), 4546)
+    check = gc.check_coordinates(
+        _bounds(box(37_412_600, 2_504_000, 37_412_700, 2_504_100)), pyproj.CRS.from_epsg(4546), 4546
+    )
     assert not check.ok
     assert "looks like EPSG:4525" in check.suggestion and "--crs 4525" in check.suggestion
 
 
 def test_unprefixed_eastings_declared_prefixed_are_reported() -> None:
-    check = gc.check_coordinates(_bounds(box(412_600, 2_504_000, 412_700, 2_504_100)),
-                                 pyproj.CRS.from_epsg(4525), 4525)
+    check = gc.check_coordinates(
+        _bounds(box(412_600, 2_504_000, 412_700, 2_504_100)), pyproj.CRS.from_epsg(4525), 4525
+    )
     assert not check.ok
     assert "EPSG:4546" in check.suggestion
 
 
 def test_fitting_coordinates_pass() -> None:
-    assert gc.check_coordinates(_bounds(box(412_600, 2_504_000, 412_700, 2_504_100)),
-                                pyproj.CRS.from_epsg(4546), 4546).ok
-    assert gc.check_coordinates(_bounds(box(37_412_600, 2_504_000, 37_412_700, 2_504_100)),
-                                pyproj.CRS.from_epsg(4525), 4525).ok
+    assert gc.check_coordinates(
+        _bounds(box(412_600, 2_504_000, 412_700, 2_504_100)), pyproj.CRS.from_epsg(4546), 4546
+    ).ok
+    assert gc.check_coordinates(
+        _bounds(box(37_412_600, 2_504_000, 37_412_700, 2_504_100)), pyproj.CRS.from_epsg(4525), 4525
+    ).ok
     assert gc.check_coordinates(_bounds(Point(110.15, 22.63)), pyproj.CRS.from_epsg(4490), 4490).ok
 
 

@@ -18,7 +18,9 @@ NAMES = ["玉林机械厂", "广西玉柴配件有限公司"]
 
 def _shp(tmp_path: Path, encoding: str, **kwargs) -> Path:
     rows = kwargs.pop("rows", ROWS)
-    return write_shapefile(tmp_path, "parcels", parcels_boxes(len(rows)), FIELDS, rows, encoding=encoding, **kwargs)
+    return write_shapefile(
+        tmp_path, "parcels", parcels_boxes(len(rows)), FIELDS, rows, encoding=encoding, **kwargs
+    )
 
 
 def test_gbk_without_cpg_and_ldid_0_is_detected_as_gbk(tmp_path: Path) -> None:
@@ -112,9 +114,7 @@ def test_plain_gbk_text_is_reported_as_gbk_not_gb18030(tmp_path: Path) -> None:
 
 
 def test_ascii_only_table(tmp_path: Path) -> None:
-    shp = write_shapefile(
-        tmp_path, "a", parcels_boxes(1), [("DKBH", "C", 10)], [["P1"]], encoding="ascii"
-    )
+    shp = write_shapefile(tmp_path, "a", parcels_boxes(1), [("DKBH", "C", 10)], [["P1"]], encoding="ascii")
     gdf, report = read_parcels(shp)
     assert report.encoding == "UTF-8"
     assert "ASCII" in report.encoding_how
@@ -179,7 +179,11 @@ def test_detect_order_cpg_before_ldid(tmp_path: Path) -> None:
 
 def test_undecodable_bytes_without_declaration(tmp_path: Path) -> None:
     shp = write_shapefile(
-        tmp_path, "l", parcels_boxes(1), [("DKBH", "C", 10), ("QYMC", "C", 20)], [["A1", "Caf\u00e9 \u00ff\u00fe"]],
+        tmp_path,
+        "l",
+        parcels_boxes(1),
+        [("DKBH", "C", 10), ("QYMC", "C", 20)],
+        [["A1", "Caf\u00e9 \u00ff\u00fe"]],
         encoding="latin-1",
     )
     with pytest.raises(EncodingError, match="neither UTF-8 nor GBK"):

@@ -102,8 +102,9 @@ def test_parquet_with_invalid_wkb_names_the_rows(tmp_path: Path) -> None:
 
 
 def test_missing_prj_is_an_error_unless_crs_is_given(tmp_path: Path) -> None:
-    shp = write_shapefile(tmp_path, "noprj", parcels_boxes(2), [("DKBH", "C", 10)], [["A"], ["B"]],
-                          encoding="utf-8", crs=None)
+    shp = write_shapefile(
+        tmp_path, "noprj", parcels_boxes(2), [("DKBH", "C", 10)], [["A"], ["B"]], encoding="utf-8", crs=None
+    )
     with pytest.raises(CRSError, match=r"\.prj") as info:
         read_parcels(shp)
     assert "noprj" in str(info.value) and "--crs" in str(info.value)
@@ -112,15 +113,29 @@ def test_missing_prj_is_an_error_unless_crs_is_given(tmp_path: Path) -> None:
 
 
 def test_missing_crs_with_prefixed_eastings_suggests_the_prefixed_zone(tmp_path: Path) -> None:
-    shp = write_shapefile(tmp_path, "p", parcels_boxes(2, prefixed=True), [("DKBH", "C", 10)], [["A"], ["B"]],
-                          encoding="utf-8", crs=None)
+    shp = write_shapefile(
+        tmp_path,
+        "p",
+        parcels_boxes(2, prefixed=True),
+        [("DKBH", "C", 10)],
+        [["A"], ["B"]],
+        encoding="utf-8",
+        crs=None,
+    )
     with pytest.raises(CRSError, match="EPSG:4525"):
         read_parcels(shp)
 
 
 def test_prefixed_coordinates_with_esri_prj_are_epsg_4525(tmp_path: Path) -> None:
-    shp = write_shapefile(tmp_path, "z37", parcels_boxes(2, prefixed=True), [("DKBH", "C", 10)], [["A"], ["B"]],
-                          encoding="utf-8", crs=None)
+    shp = write_shapefile(
+        tmp_path,
+        "z37",
+        parcels_boxes(2, prefixed=True),
+        [("DKBH", "C", 10)],
+        [["A"], ["B"]],
+        encoding="utf-8",
+        crs=None,
+    )
     shp.with_suffix(".prj").write_text(ESRI_GK_ZONE_37)
     gdf, report = read_parcels(shp)
     assert report.crs_epsg == 4525 and gdf.crs.to_epsg() == 4525
@@ -129,16 +144,30 @@ def test_prefixed_coordinates_with_esri_prj_are_epsg_4525(tmp_path: Path) -> Non
 
 
 def test_custom_gauss_kruger_prj_is_identified_from_parameters(tmp_path: Path) -> None:
-    shp = write_shapefile(tmp_path, "c", parcels_boxes(1, prefixed=True), [("DKBH", "C", 10)], [["A"]],
-                          encoding="utf-8", crs=None)
+    shp = write_shapefile(
+        tmp_path,
+        "c",
+        parcels_boxes(1, prefixed=True),
+        [("DKBH", "C", 10)],
+        [["A"]],
+        encoding="utf-8",
+        crs=None,
+    )
     shp.with_suffix(".prj").write_text(ESRI_GK_CUSTOM)
     _, report = read_parcels(shp)
     assert report.crs_epsg == 4525
 
 
 def test_prefixed_coordinates_declared_4546_are_an_error_that_names_4525(tmp_path: Path) -> None:
-    shp = write_shapefile(tmp_path, "wrong", parcels_boxes(2, prefixed=True), [("DKBH", "C", 10)],
-                          [["A"], ["B"]], encoding="utf-8", crs=4546)
+    shp = write_shapefile(
+        tmp_path,
+        "wrong",
+        parcels_boxes(2, prefixed=True),
+        [("DKBH", "C", 10)],
+        [["A"], ["B"]],
+        encoding="utf-8",
+        crs=4546,
+    )
     with pytest.raises(CRSError) as info:
         read_parcels(shp)
     message = str(info.value)
@@ -164,7 +193,11 @@ def _geojson(path: Path, coords: list[list[list[float]]], crs: str | None, ids=I
         doc["crs"] = {"type": "name", "properties": {"name": crs}}
     for pid, ring in zip(ids, coords, strict=False):
         doc["features"].append(
-            {"type": "Feature", "properties": {"宗地代码": pid}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+            {
+                "type": "Feature",
+                "properties": {"宗地代码": pid},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
         )
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return path
@@ -237,7 +270,9 @@ def test_multi_layer_geopackage(tmp_path: Path) -> None:
 
 def test_point_layer_given_as_parcels_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "pts.gpkg"
-    gpd.GeoDataFrame({"DKBH": ["A", "B"]}, geometry=[Point(X0, Y0), Point(X0 + 1, Y0)], crs=4546).to_file(path)
+    gpd.GeoDataFrame({"DKBH": ["A", "B"]}, geometry=[Point(X0, Y0), Point(X0 + 1, Y0)], crs=4546).to_file(
+        path
+    )
     with pytest.raises(GeometryError, match="Point 2"):
         read_parcels(path)
     points, report = read_layer(path, geometry_types=("Point", "MultiPoint"))
@@ -259,12 +294,22 @@ def test_empty_layer_is_an_error(tmp_path: Path) -> None:
 def test_invalid_geometries_are_repaired_and_reported(tmp_path: Path) -> None:
     bowtie = Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10), (X0, Y0)])
     self_touching = Polygon(
-        [(X0, Y0), (X0 + 4, Y0), (X0 + 4, Y0 + 4), (X0 + 2, Y0 + 4), (X0 + 2, Y0 + 2), (X0 + 2, Y0 + 4),
-         (X0, Y0 + 4), (X0, Y0)]
+        [
+            (X0, Y0),
+            (X0 + 4, Y0),
+            (X0 + 4, Y0 + 4),
+            (X0 + 2, Y0 + 4),
+            (X0 + 2, Y0 + 2),
+            (X0 + 2, Y0 + 4),
+            (X0, Y0 + 4),
+            (X0, Y0),
+        ]
     )
     duplicate_vertices = Polygon([(X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0, Y0 + 10)])
     path = tmp_path / "bad.gpkg"
-    gpd.GeoDataFrame({"DKBH": IDS}, geometry=[bowtie, self_touching, duplicate_vertices], crs=4546).to_file(path)
+    gpd.GeoDataFrame({"DKBH": IDS}, geometry=[bowtie, self_touching, duplicate_vertices], crs=4546).to_file(
+        path
+    )
     gdf, report = read_parcels(path)
     assert gdf.is_valid.all()
     repaired = {r.parcel_id: r for r in report.geometry.repaired}
@@ -283,8 +328,21 @@ def test_invalid_geometries_are_repaired_and_reported(tmp_path: Path) -> None:
 def test_repair_losing_area_is_listed(tmp_path: Path) -> None:
     # one ring drawn around two overlapping 10 m squares: the shoelace area counts the 25 m²
     # overlap twice (200 m²); make_valid keeps the symmetric difference (150 m²), a 25 % loss
-    overlapping = Polygon([(X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0, Y0 + 10), (X0, Y0), (X0 + 5, Y0 + 5),
-                           (X0 + 15, Y0 + 5), (X0 + 15, Y0 + 15), (X0 + 5, Y0 + 15), (X0 + 5, Y0 + 5), (X0, Y0)])
+    overlapping = Polygon(
+        [
+            (X0, Y0),
+            (X0 + 10, Y0),
+            (X0 + 10, Y0 + 10),
+            (X0, Y0 + 10),
+            (X0, Y0),
+            (X0 + 5, Y0 + 5),
+            (X0 + 15, Y0 + 5),
+            (X0 + 15, Y0 + 15),
+            (X0 + 5, Y0 + 15),
+            (X0 + 5, Y0 + 5),
+            (X0, Y0),
+        ]
+    )
     path = tmp_path / "loss.gpkg"
     gpd.GeoDataFrame({"DKBH": ["L1"]}, geometry=[overlapping], crs=4546).to_file(path)
     _, report = read_parcels(path, drop_empty=False)
@@ -367,8 +425,9 @@ def test_numeric_ids_become_text(tmp_path: Path) -> None:
 
 def test_aliases_match_ignoring_case_and_spaces(tmp_path: Path) -> None:
     path = tmp_path / "case.gpkg"
-    gpd.GeoDataFrame({" dkbh ": ["A"], "Land_Use": ["100101"], "R&D经费": ["12.5"]}, geometry=parcels_boxes(1),
-                     crs=4546).to_file(path)
+    gpd.GeoDataFrame(
+        {" dkbh ": ["A"], "Land_Use": ["100101"], "R&D经费": ["12.5"]}, geometry=parcels_boxes(1), crs=4546
+    ).to_file(path)
     gdf, report = read_parcels(path)
     assert list(gdf.columns) == ["parcel_id", "land_use", "rd_wan", "geometry"]
     assert gdf["land_use"].tolist() == ["100101"] and gdf["rd_wan"].tolist() == [12.5]
@@ -377,8 +436,9 @@ def test_aliases_match_ignoring_case_and_spaces(tmp_path: Path) -> None:
 
 def test_two_columns_for_one_canonical_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "twice.gpkg"
-    gpd.GeoDataFrame({"DKBH": ["A"], "出让价款": [1.0], "划拨价款": [2.0]}, geometry=parcels_boxes(1),
-                     crs=4546).to_file(path)
+    gpd.GeoDataFrame(
+        {"DKBH": ["A"], "出让价款": [1.0], "划拨价款": [2.0]}, geometry=parcels_boxes(1), crs=4546
+    ).to_file(path)
     with pytest.raises(SchemaError, match="'出让价款' and '划拨价款' both map to land_price_wan"):
         read_parcels(path)
 
@@ -390,7 +450,12 @@ def test_report_round_trips_to_json(tmp_path: Path) -> None:
     data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
     assert data["crs_epsg"] == 4546
     assert data["unreadable"] == [
-        {"column": "supply_date", "row": 2, "parcel_id": "YL-002", "raw": "bad",
-         "expected": "日期（如 2023-05-01、2023/5/1、2023年5月1日 或 Excel 序号）"}
+        {
+            "column": "supply_date",
+            "row": 2,
+            "parcel_id": "YL-002",
+            "raw": "bad",
+            "expected": "日期（如 2023-05-01、2023/5/1、2023年5月1日 或 Excel 序号）",
+        }
     ]
     assert data["ok"] is True
