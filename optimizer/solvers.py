@@ -60,6 +60,10 @@ class SolverOptions:
         Path of the CBC binary (default: PuLP's bundled one). Tests use it to plant a fake CBC.
     keep_dir : Path or None
         Keep the MPS file and the solver log there (for debugging) instead of deleting them.
+    cbc_options : tuple of str
+        Extra CBC command-line words placed before ``-solve`` (a model may add its tuning, e.g.
+        the location models turn CBC's preprocessing and feasibility pump off: on their
+        set-covering structure these cost more than they give — measured in docs/optimizer.md).
 
     """
 
@@ -70,6 +74,7 @@ class SolverOptions:
     grace_s: float = 10.0
     executable: str | None = None
     keep_dir: Path | None = None
+    cbc_options: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.name not in SOLVERS:
@@ -207,7 +212,7 @@ def _run_cbc(mps: Path, workdir: Path, options: SolverOptions) -> _Raw:
     args = [options.executable or cbc_path(), str(mps)]
     if options.time_limit_s is not None:
         args += ["-sec", f"{options.time_limit_s:g}", "-timeMode", "elapsed"]
-    args += ["-ratio", f"{options.mip_gap:g}", "-threads", str(options.threads), "-solve"]
+    args += ["-ratio", f"{options.mip_gap:g}", "-threads", str(options.threads), *options.cbc_options, "-solve"]
     args += ["-solution", str(sol)]
     code, seconds, killed = _run_group(args, log, options)
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""

@@ -22,6 +22,7 @@ Rules shared by every family (one method each, constraints named from their indi
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import dataclass, field
@@ -130,6 +131,8 @@ class LocationModel:
     model_name = "location"
     sense = pulp.LpMinimize
     needs_radius = False
+    #: CBC settings measured to help this family (used unless the caller sets its own)
+    cbc_tuning: tuple[str, ...] = ("-preprocess", "off", "-feas", "off")
 
     def __init__(
         self,
@@ -322,12 +325,17 @@ class LocationModel:
 
     def solve(self, solver: SolverOptions | None = None) -> LocationResult:
         """Build (if needed), solve and read the answer."""
-        options = solver or SolverOptions()
+        options = self._tuned(solver or SolverOptions())
         t0 = time.perf_counter()
         prob = self.build()
         build = time.perf_counter() - t0
         run = solve(prob, options, build_seconds=build)
         return self._result(run)
+
+    def _tuned(self, options: SolverOptions) -> SolverOptions:
+        if options.name == "cbc" and not options.cbc_options:
+            return dataclasses.replace(options, cbc_options=self.cbc_tuning)
+        return options
 
     def _open(self, run: SolverRun) -> dict[str, np.ndarray]:
         """Open sites per type (extended indices) read from the run."""

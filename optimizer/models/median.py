@@ -227,7 +227,7 @@ class PMedian(LocationModel):
 
     def solve(self, solver: SolverOptions | None = None) -> LocationResult:
         """Solve; enlarge the nearest-site lists until the tails prove the optimum (see module doc)."""
-        options = solver or SolverOptions()
+        options = self._tuned(solver or SolverOptions())
         started = time.perf_counter()
         build_total = solve_total = 0.0
         while True:

@@ -142,7 +142,7 @@ def test_pmedian_short_lists_are_enlarged_until_proven():
 def test_pmedian_capacitated():
     # capacity 5 (total weight 10, so both sites are full). Per pair, the cheapest split
     # transport (worked out pair by pair; a point's weight may be split):
-    # AC: A takes 0,100,200 (+200 at 0 m... ) and 500 (2 × 400); C takes 600 (2 × 300) and 900
+    # AC: A takes 0, 100, 200 and 500 (2 × 400); C takes 600 (2 × 300) and 900
     #     -> 100 + 0 + 100 + 800 + 600 + 0 = 1600
     # CD: D takes 0,100,200 and 500 (300+200+100+400); C takes 600 (600) and 900 -> 1600
     # BC: B is full with 500, 600 and 1 unit: 1800; AB: 2400; BD: 2400; AD: 3400
