@@ -20,6 +20,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -350,8 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # unwritable or full output directory: one line, no traceback
         print(f"make_sample: 无法写入 cannot write {args.out}: {error}", file=sys.stderr)
         return 2
-    layers = meta["layers"]
-    assert isinstance(layers, dict)
+    layers = cast(dict[str, int], meta["layers"])
     print(
         f"示例园区 sample park → {args.out}: {layers['parcels']} 宗地 parcels, "
         f"{layers['roads']} road segments, "

@@ -694,7 +694,10 @@ def build_records(
         "building_grade",
     ):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
-    assert tuple(frame.columns) == CANONICAL_COLUMNS
+    if tuple(frame.columns) != CANONICAL_COLUMNS:  # geo/schema.py changed under the generator
+        raise RuntimeError(
+            f"sample ledger columns {list(frame.columns)} differ from {list(CANONICAL_COLUMNS)}"
+        )
     frame["_role"] = role
     frame["_state"] = state
     frame["_case"] = case
