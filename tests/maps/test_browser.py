@@ -35,3 +35,16 @@ def test_online_map_without_network_shows_nothing(parcels, tmp_path: Path):
     page = load_page(out, virtual_time_ms=3000)
     assert page.ready_ms is None
     assert page.svg_paths == 0
+
+
+def test_compact_offline_map_draws_every_parcel(parcels, tmp_path: Path):
+    out = save_map(analysis_map(parcels, compact=True), tmp_path / "compact.html", offline=True)
+    page = load_page(out)
+    idle = int(
+        parcels["idle_status"]
+        .isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled", "unknown"])
+        .sum()
+    )
+    assert page.ready_ms is not None, page.dom[-2000:]
+    assert page.paths == len(parcels) + idle
+    assert 'data-legend-for="亩均效益分类（宗）"' in page.dom

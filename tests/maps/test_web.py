@@ -4,6 +4,7 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -232,3 +233,59 @@ def test_page_carries_its_own_chinese_font(parcels):
     html = render_html(analysis_map(parcels))
     assert "@font-face{font-family:'Panhuo Noto Sans SC'" in html
     assert "data:font/otf;base64," in html
+
+
+def test_compact_payload_round_trips_coordinates_and_values():
+    parcels = make_parcels(5)
+    multi = shapely.MultiPolygon(
+        [
+            shapely.box(412_000, 2_503_000, 412_050, 2_503_050),
+            shapely.box(412_100, 2_503_000, 412_150, 2_503_050),
+        ]
+    )
+    parcels.loc[4, "geometry"] = multi
+    frame = web.display_frame(parcels, basemap=web.get_basemap("none"), simplify_m=0)
+    payload = web.compact_payload(frame, ["parcel_id", "idle_status"])
+    # decode exactly as the page does
+    xy = iter(payload["xy"])
+    rings, r = [], 0
+    for count in payload["part_rings"]:
+        for _ in range(count):
+            x = y = 0
+            ring = []
+            for _ in range(payload["ring_len"][r]):
+                x += next(xy)
+                y += next(xy)
+                ring.append((x / 1e6, y / 1e6))
+            rings.append(ring)
+            r += 1
+    assert payload["part_row"] == [0, 1, 2, 3, 4, 4]  # the multi-part parcel has two parts
+    expected = shapely.get_coordinates(frame.geometry.iloc[0].exterior)
+    assert np.allclose(np.array(rings[0]), expected, rtol=0, atol=1e-9)
+    assert np.allclose(
+        np.array(rings[-1]),
+        shapely.get_coordinates(frame.geometry.iloc[4].geoms[1].exterior),
+        rtol=0,
+        atol=1e-9,
+    )
+    col = payload["cols"]["idle_status"]
+    assert [col["lut"][c] for c in col["codes"]] == list(frame["idle_status"])
+
+
+def test_compact_analysis_map_keeps_layers_legends_and_search(parcels):
+    m = analysis_map(parcels, compact=True)
+    layers = [c for c in m._children.values() if isinstance(c, web.CompactParcelLayer)]
+    assert [layer.layer_name for layer in layers] == ["亩均效益分类", "闲置土地认定", "低效用地（首要原因）"]
+    assert layers[1].keep and set(layers[1].keep) == {
+        "idle",
+        "idle_recoverable",
+        "idle_gov_caused",
+        "idle_stalled",
+        "unknown",
+    }
+    assert layers[1].fields[0] == "parcel_id" and layers[1].labels[-1] == "低效原因"
+    html = render_html(m)
+    assert html.count("var parcel_data_") == 1  # the parcels are embedded once for all three layers
+    assert f"layer: {layers[0].get_name()}" in html  # the search indexes the base layer
+    assert len(_legends(m)) == 3
+    assert not any(isinstance(c, folium.GeoJson) for c in m._children.values())
