@@ -238,9 +238,20 @@ class EastingGuess:
     prefixed: bool
 
     def describe(self) -> str:
-        """Human text, e.g. ``EPSG:4525 (zone-prefixed, 3-degree zone 37)``."""
-        kind = "带号前缀 zone-prefixed" if self.prefixed else "无带号前缀 not prefixed"
-        return f"EPSG:{self.epsg} ({kind}, 3-degree zone {self.zone})"
+        """English text, e.g. ``EPSG:4525 (zone-prefixed)``."""
+        return f"EPSG:{self.epsg} ({'zone-prefixed' if self.prefixed else 'not prefixed'})"
+
+    def hint(self) -> str:
+        """Return the bilingual hint used in messages.
+
+        E.g. ``坐标像 3 度带第 37 带（带号前缀）EPSG:4525 / looks like EPSG:4525 (zone-prefixed);
+        pass --crs 4525``.
+        """
+        kind = "带号前缀" if self.prefixed else "无带号前缀"
+        return (
+            f"坐标像 3 度带第 {self.zone} 带（{kind}）EPSG:{self.epsg} / looks like {self.describe()}; "
+            f"pass --crs {self.epsg}"
+        )
 
 
 def guess_gk3_from_easting(x: float, central_meridian: float | None = None) -> EastingGuess | None:
@@ -300,7 +311,7 @@ def check_coordinates(bounds: np.ndarray, crs: pyproj.CRS, epsg: int | None) -> 
             x = float(np.nanmedian(minx[bad]))
             guess = guess_gk3_from_easting(x)
             if guess is not None:
-                suggestion = f"坐标像 looks like {guess.describe()}; pass --crs {guess.epsg}"
+                suggestion = guess.hint()
             elif abs(x) > 180:
                 suggestion = (
                     "坐标是米而不是度 coordinates look like metres, not degrees; "
@@ -323,7 +334,7 @@ def check_coordinates(bounds: np.ndarray, crs: pyproj.CRS, epsg: int | None) -> 
             x = float(np.nanmedian(minx[bad]))
             guess = guess_gk3_from_easting(x, central_meridian=zone.central_meridian)
             if guess is not None and guess.epsg != zone.epsg:
-                suggestion = f"坐标像 looks like {guess.describe()}; pass --crs {guess.epsg}"
+                suggestion = guess.hint()
             elif -180 <= x <= 180 and -90 <= float(np.nanmedian(miny[bad])) <= 90:
                 suggestion = "坐标像经纬度 looks like degrees; pass --crs 4490 (CGCS2000 经纬度)"
     elif crs.is_projected:
@@ -352,7 +363,7 @@ def suggest_for_missing_crs(bounds: np.ndarray) -> str:
     y = float(np.median(bounds[finite, 1]))
     guess = guess_gk3_from_easting(x)
     if guess is not None:
-        return f"坐标像 looks like {guess.describe()}; pass --crs {guess.epsg}"
+        return guess.hint()
     if -180 <= x <= 180 and -90 <= y <= 90:
         return "坐标像经纬度 looks like degrees; pass --crs 4490 (CGCS2000) or 4326 (WGS 84)"
     if abs(x - 500_000.0) <= GK_EASTING_HALF_WIDTH_M:

@@ -89,7 +89,6 @@ GDAL_CONFIG = {
     "GDAL_HTTP_PROXY": "127.0.0.1:9",
     "PROJ_NETWORK": "OFF",
     "GDAL_VRT_ENABLE_PYTHON": "NO",
-    "OGR_GEOJSON_MAX_OBJ_SIZE": "1024",
 }
 _GPKG_OPEN_OPTIONS = {"IMMUTABLE": "YES", "PRELUDE_STATEMENTS": "PRAGMA trusted_schema=OFF"}
 DEFAULT_REPAIR_TOLERANCE = 0.01
@@ -495,6 +494,15 @@ def _ingest(
     file = source.original.name
     n = len(raw.attributes)
     problems: list[Problem] = list(raw.notes)
+    if encoding is not None and source.format != "shapefile":
+        problems.append(
+            Problem(
+                "encoding_ignored",
+                "warning",
+                f"{file}: encoding={encoding!r} 只用于 Shapefile，{source.label} 规定为 UTF-8，已忽略 / "
+                f"ignored: {source.label} is UTF-8 by specification",
+            )
+        )
     errors: list[PanhuoError] = []
 
     def add(problem: Problem, error: PanhuoError | None = None) -> None:

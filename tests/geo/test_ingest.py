@@ -172,7 +172,8 @@ def test_prefixed_coordinates_declared_4546_are_an_error_that_names_4525(tmp_pat
         read_parcels(shp)
     message = str(info.value)
     assert "wrong.shp" in message and "EPSG:4546" in message
-    assert "looks like EPSG:4525 (带号前缀 zone-prefixed, 3-degree zone 37); pass --crs 4525" in message
+    assert "looks like EPSG:4525 (zone-prefixed); pass --crs 4525" in message
+    assert "3 度带第 37 带（带号前缀）" in message
     assert "A (row 1)" in message
     report = inspect_path(shp)  # inspect lists it without raising
     assert any(p.code == "crs_mismatch" for p in report.problems) and not report.ok
