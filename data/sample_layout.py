@@ -12,6 +12,7 @@ are complementary (``difference``), so parcels never overlap each other or the r
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,11 +43,11 @@ ROADS: tuple[tuple[str, str, list[tuple[float, float]]], ...] = (
     ("东环路", "次干路", [(3600, 80), (3600, 2550)]),
     ("工业一路", "次干路", [(0, 760), (3600, 720)]),
     ("工业二路", "次干路", [(0, 2250), (3600, 2290)]),
-    ("锦园路", "支路", [(300, 2253), (300, 3000)]),
+    ("锦园路", "支路", [(300, 2238), (300, 3000)]),
     ("和美路", "支路", [(0, 2620), (1200, 2620)]),
     ("商业街", "支路", [(1200, 2620), (1820, 2620)]),
-    ("创新路", "支路", [(900, 1492), (900, 2260)]),
-    ("科园路", "支路", [(1200, 1120 - 0.0), (3050, 1120)]),
+    ("创新路", "支路", [(900, 1478), (900, 2272)]),
+    ("科园路", "支路", [(1200, 1120), (3050, 1120)]),
     ("汇智路", "支路", [(1820, 1880), (3050, 1880)]),
 )
 
@@ -87,28 +88,49 @@ def zone_of(cx: float, cy: float) -> str:
 
 
 def _node_roads(lines: list[tuple[str, str, LineString]]) -> list[tuple[str, str, float, LineString]]:
-    """Split every road at its crossings with the others so the lines form a routable network."""
-    out: list[tuple[str, str, float, LineString]] = []
-    geoms = [g for _, _, g in lines]
+    """Split every road at its crossings so the lines form one routable network.
+
+    Each crossing is computed once and its coordinates are written into the segments of both
+    roads, so segments meet at exactly the same point. A road that ends on another is drawn a
+    little past it; the short dangling stub this leaves is dropped.
+    """
+    n = len(lines)
+    #: per road: distance along it -> (x, y, is_crossing)
+    cuts: list[dict[float, tuple[float, float, bool]]] = [{} for _ in range(n)]
+    for i, (_, _, line) in enumerate(lines):
+        for end in (line.coords[0], line.coords[-1]):
+            cuts[i][round(float(line.project(Point(end))), 6)] = (end[0], end[1], False)
+    for i, j in itertools.combinations(range(n), 2):
+        a, b = lines[i][2], lines[j][2]
+        points: list[Point] = []
+        for part in shapely.get_parts(a.intersection(b)):
+            if isinstance(part, Point) and not part.is_empty:
+                points.append(part)
+            elif isinstance(part, LineString) and not part.is_empty:  # collinear overlap
+                points.extend([Point(part.coords[0]), Point(part.coords[-1])])
+        for pt in points:
+            cuts[i][round(float(a.project(pt)), 6)] = (pt.x, pt.y, True)
+            cuts[j][round(float(b.project(pt)), 6)] = (pt.x, pt.y, True)
+
+    segments: list[tuple[str, str, float, LineString]] = []
     for i, (name, cls, line) in enumerate(lines):
-        cuts = {0.0, float(line.length)}
-        for j, other in enumerate(geoms):
-            if i == j:
+        stops: list[tuple[float, tuple[float, float, bool]]] = []
+        for dist, cut in sorted(cuts[i].items()):
+            if stops and dist - stops[-1][0] < 1.0:  # the same place: keep the crossing
+                if cut[2] and not stops[-1][1][2]:
+                    stops[-1] = (dist, cut)
                 continue
-            hit = line.intersection(other)
-            for part in shapely.get_parts(hit):
-                if part.is_empty:
-                    continue
-                if isinstance(part, Point):
-                    cuts.add(round(float(line.project(part)), 6))
-                elif isinstance(part, LineString):  # collinear overlap (boundary roads meeting)
-                    cuts.add(round(float(line.project(Point(part.coords[0]))), 6))
-                    cuts.add(round(float(line.project(Point(part.coords[-1]))), 6))
-        stops = sorted(c for c in cuts if 0.0 <= c <= line.length)
-        for a, b in itertools.pairwise(stops):
-            if b - a > 1.0:
-                out.append((name, cls, sp.ROAD_WIDTH_M[cls], substring(line, a, b)))
-    return out
+            stops.append((dist, cut))
+        for (da, pa), (db, pb) in itertools.pairwise(stops):
+            inner = list(substring(line, da, db).coords)[1:-1]
+            geom = LineString([(pa[0], pa[1]), *inner, (pb[0], pb[1])])
+            segments.append((name, cls, sp.ROAD_WIDTH_M[cls], geom))
+    ends = Counter(pt for *_, g in segments for pt in (g.coords[0], g.coords[-1]))
+    return [
+        s
+        for s in segments
+        if not (s[3].length < 20.0 and min(ends[s[3].coords[0]], ends[s[3].coords[-1]]) == 1)
+    ]
 
 
 def _split(poly: Polygon, frac: float) -> list[Polygon]:

@@ -207,6 +207,21 @@ def test_parcels_do_not_overlap_each_other_or_roads(
     roads = gpd.read_file(out / "yulin_park.gpkg", layer="roads")
     assert set(roads["road_class"]) == {"主干路", "次干路", "支路"}
     assert roads["name"].notna().all()
+    # one routable network: segments meet at exactly the same coordinates
+    owner: dict[tuple[float, float], int] = {}
+    parent = list(range(len(roads)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for k, g in enumerate(roads.geometry):
+        for end in (g.coords[0], g.coords[-1]):
+            if end in owner:
+                parent[root(k)] = root(owner[end])
+            owner[end] = k
+    assert len({root(k) for k in range(len(roads))}) == 1
     # the carriageway half-width minus 0.5 m of tolerance must be free of parcels
     corridors = shapely.union_all(
         shapely.buffer(roads.geometry.to_numpy(), roads["width_m"].to_numpy() / 2 - 0.5, cap_style="flat")
