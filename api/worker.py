@@ -145,8 +145,20 @@ def inspect_raster(job: Job, path: Path) -> dict[str, Any]:
     """Open a GeoTIFF through :func:`geo.raster_io.open_raster` (caps checked before any pixel)."""
     from geo.raster_io import open_raster
 
+    from geo.raster_io import read_error
+
     with open_raster(path, limits=raster_limits(job.limits)) as src:
+        # a truncated or corrupt file is found by decoding the first and the last block of band 1
+        # (each bounded by the block cap), not later in an analysis
+        block_h, block_w = src.block_shapes[0]
+        last_row, last_col = (src.height - 1) // block_h, (src.width - 1) // block_w
+        try:
+            src.read(1, window=src.block_window(1, 0, 0))
+            src.read(1, window=src.block_window(1, last_row, last_col))
+        except Exception as error:
+            raise read_error(path.name, error) from None  # names the file only
         return {
+            "ok": src.crs is not None,
             "width": src.width,
             "height": src.height,
             "bands": src.count,

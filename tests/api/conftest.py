@@ -62,7 +62,17 @@ class PgServer:
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         out = subprocess.run(
-            [str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", database]
+            [
+                str(self.bindir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                database,
+            ]
             + ["-v", "ON_ERROR_STOP=1", "-qAtc", sql],
             capture_output=True,
             text=True,
@@ -96,13 +106,28 @@ def pg_server() -> Iterator[PgServer]:
         root.chmod(0o755)
     port = _free_port()
     subprocess.run(
-        _as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "panhuo", "-A", "trust", "-E", "UTF8", "--no-sync"]),
+        _as_owner(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "panhuo",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
     options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
     subprocess.run(
-        _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
+        _as_owner(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
+        ),
         check=True,
         capture_output=True,
     )

@@ -56,7 +56,14 @@ def _world(api: Api) -> dict[str, Any]:
     assert api.wait("planner", job)["status"] == "successful"
     tokens = api.client.get("/tokens", headers=api.h("admin")).json()["items"]
     token = next(t["id"] for t in tokens if t["name"] == "viewer")
-    return {"dataset": dataset, "scenario": scenario, "job": job, "token": token, "version": 1, "layer": "parcels"}
+    return {
+        "dataset": dataset,
+        "scenario": scenario,
+        "job": job,
+        "token": token,
+        "version": 1,
+        "layer": "parcels",
+    }
 
 
 def _request(api: Api, method: str, template: str, ids: dict[str, Any], headers: dict[str, str]) -> Any:
@@ -78,8 +85,16 @@ def _request(api: Api, method: str, template: str, ids: dict[str, Any], headers:
 def test_route_table_covers_every_operation(sqlite_api: Api) -> None:
     spec = sqlite_api.client.get("/openapi.json").json()
     documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops if p != "/health"}
-    listed = {(m, p.replace("{dataset}", "{dataset_id}").replace("{scenario}", "{scenario_id}")
-               .replace("{job}", "{job_id}").replace("{token}", "{token_id}")) for m, p, _ in ROUTES}
+    listed = {
+        (
+            m,
+            p.replace("{dataset}", "{dataset_id}")
+            .replace("{scenario}", "{scenario_id}")
+            .replace("{job}", "{job_id}")
+            .replace("{token}", "{token_id}"),
+        )
+        for m, p, _ in ROUTES
+    }
     assert documented == listed
 
 
@@ -87,7 +102,11 @@ def test_no_or_bad_or_revoked_token_is_401_everywhere(api: Api) -> None:
     ids = _world(api)
     # revoke a planner token of ws1 through the API, then use it
     _, revoked = api.client.app.state.store.create_token("gone", "planner", "ws1")  # type: ignore[attr-defined]
-    rid = next(t["id"] for t in api.client.get("/tokens", headers=api.h("admin")).json()["items"] if t["name"] == "gone")
+    rid = next(
+        t["id"]
+        for t in api.client.get("/tokens", headers=api.h("admin")).json()["items"]
+        if t["name"] == "gone"
+    )
     assert api.client.delete(f"/tokens/{rid}", headers=api.h("admin")).status_code == 204
     for headers in (
         {},
@@ -115,7 +134,9 @@ def test_roles_are_enforced(api: Api) -> None:
             assert r.json()["error"]["code"] == "forbidden"
     # nothing was changed by the refused calls
     assert api.client.get(f"/datasets/{ids['dataset']}", headers=api.h("viewer")).status_code == 200
-    assert api.client.get(f"/scenarios/{ids['scenario']}", headers=api.h("viewer")).json()["latest_version"] == 1
+    assert (
+        api.client.get(f"/scenarios/{ids['scenario']}", headers=api.h("viewer")).json()["latest_version"] == 1
+    )
     # and a viewer may read
     assert api.client.get(f"/jobs/{ids['job']}/results", headers=api.h("viewer")).status_code == 200
 
@@ -136,7 +157,12 @@ def test_other_workspace_cannot_reach_anything(api: Api) -> None:
                 assert r.status_code == 404
             elif method == "GET":
                 items = r.json()["items"]
-                leaked = {i.get("id") for i in items} & {ids["dataset"], ids["scenario"], ids["job"], ids["token"]}
+                leaked = {i.get("id") for i in items} & {
+                    ids["dataset"],
+                    ids["scenario"],
+                    ids["job"],
+                    ids["token"],
+                }
                 assert not leaked, (template, leaked)
     # ws1's objects are all still there
     assert api.client.get(f"/datasets/{ids['dataset']}", headers=api.h("viewer")).status_code == 200
