@@ -49,19 +49,19 @@ from .web import _check_plan
 
 STATUS_LABELS = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}
 PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
-#: table rows per page (A4); A3 takes proportionally more
-ROWS_PER_PAGE = {"A4": 10, "A3": 16}
+#: rows of a plan page's table (one line each); more are summarised as "另有 N 宗"
+PLAN_ROWS = {"A4": 14, "A3": 24}
 ANALYSIS_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    ("parcel_id", "地块编号", 0.08),
-    ("enterprise", "企业", 0.13),
-    ("area_mu", "面积\n（亩）", 0.06),
-    ("far", "容积率", 0.055),
-    ("building_coef", "建筑\n系数", 0.055),
-    ("tax_per_mu", "亩均税收\n（万元/亩）", 0.075),
-    ("idle_status", "状态", 0.11),
-    ("idle_basis", "依据", 0.22),
-    ("idle_fee_wan", "闲置费\n（万元）", 0.065),
-    ("low_eff_reasons", "低效原因", 0.15),
+    ("parcel_id", "地块编号", 0.085),
+    ("enterprise", "企业", 0.115),
+    ("area_mu", "面积\n（亩）", 0.055),
+    ("far", "容积率", 0.05),
+    ("building_coef", "建筑\n系数", 0.05),
+    ("tax_per_mu", "亩均税收\n（万元/亩）", 0.07),
+    ("idle_status", "状态", 0.10),
+    ("idle_basis", "依据", 0.29),
+    ("idle_fee_wan", "闲置费\n（万元）", 0.06),
+    ("low_eff_reasons", "低效原因", 0.125),
 )
 PLAN_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("parcel_id", "地块编号", 0.14),
@@ -170,27 +170,60 @@ def _wrap(text: object, width_em: float) -> str:
     return "\n".join(lines)
 
 
+TABLE_FONT = 6.5
+#: table frame on a page, in figure fractions (left, bottom, width, height)
+TABLE_RECT = (0.06, 0.06, 0.88, 0.38)
+
+
+def _row_heights_pt(
+    header: Sequence[str], rows: list[list[str]], widths: Sequence[float], width_pt: float, fontsize: float
+) -> tuple[list[list[str]], list[float]]:
+    """Wrap every cell to its column and return the wrapped rows and each row's height in points.
+
+    The first height is the header's. Line height 1.3 em plus 5 pt padding per row.
+    """
+    scale = sum(widths)
+    # a CJK glyph is one em wide; keep a little margin per cell
+    wrap_em = [max(2.0, (w / scale) * width_pt / fontsize - 0.8) for w in widths]
+    wrapped = [[_wrap(cell, w) for cell, w in zip(row, wrap_em, strict=True)] for row in rows]
+    lines = [1 + max(h.count("\n") for h in header)] + [
+        1 + max(c.count("\n") for c in row) for row in wrapped
+    ]
+    return wrapped, [n * fontsize * 1.3 + 5.0 for n in lines]
+
+
+def paginate_rows(
+    header: Sequence[str], rows: list[list[str]], widths: Sequence[float], paper: str
+) -> list[tuple[int, int]]:
+    """Split table rows into page-sized ``(start, stop)`` slices by their wrapped heights."""
+    w_mm, h_mm = PAPER_MM[paper]
+    width_pt = TABLE_RECT[2] * w_mm / 25.4 * 72.0
+    height_pt = TABLE_RECT[3] * h_mm / 25.4 * 72.0
+    _, heights = _row_heights_pt(header, rows, widths, width_pt, TABLE_FONT)
+    slices: list[tuple[int, int]] = []
+    start, used = 0, heights[0]
+    for i, h in enumerate(heights[1:]):
+        if used + h > height_pt and i > start:
+            slices.append((start, i))
+            start, used = i, heights[0]
+        used += h
+    slices.append((start, len(rows)))
+    return slices
+
+
 def _draw_table(
-    ax, header: Sequence[str], rows: list[list[str]], widths: Sequence[float], fontsize: float = 6.5
+    ax, header: Sequence[str], rows: list[list[str]], widths: Sequence[float], fontsize: float = TABLE_FONT
 ):
     """Draw a ruled table from the top of ``ax``: text wrapped to the columns, heights follow the lines."""
     ax.set_axis_off()
     fig_w, fig_h = ax.figure.get_size_inches()
     box = ax.get_position()
     width_pt, height_pt = box.width * fig_w * 72.0, box.height * fig_h * 72.0
-    scale = sum(widths)
-    # a CJK glyph is one em wide; keep a little margin per cell
-    wrap_chars = [max(2.0, (w / scale) * width_pt / fontsize - 0.8) for w in widths]
-    wrapped = [[_wrap(cell, w) for cell, w in zip(row, wrap_chars, strict=True)] for row in rows]
-    lines = [1 + max(h.count("\n") for h in header)] + [
-        1 + max(c.count("\n") for c in row) for row in wrapped
-    ]
-    line_unit = fontsize * 1.3 / height_pt
-    pad = 5.0 / height_pt
-    xs = np.concatenate([[0.0], np.cumsum(widths) / scale])
+    wrapped, heights = _row_heights_pt(header, rows, widths, width_pt, fontsize)
+    xs = np.concatenate([[0.0], np.cumsum(widths) / sum(widths)])
     y = 1.0
-    for r, (cells, n) in enumerate(zip([list(header), *wrapped], lines, strict=True)):
-        height = n * line_unit + pad
+    for r, (cells, row_pt) in enumerate(zip([list(header), *wrapped], heights, strict=True)):
+        height = row_pt / height_pt
         for c, text in enumerate(cells):
             ax.add_patch(
                 Rectangle(
@@ -404,10 +437,8 @@ def _analysis_page(
     handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="周边地块"))
     _label_parcels(ax, group)
     _finish_map(ax, extent, crs, handles)
-    table_ax = fig.add_axes((0.06, 0.06, 0.88, 0.38))
-    header = [h for _, h, _ in ANALYSIS_COLUMNS]
-    widths = [w for _, _, w in ANALYSIS_COLUMNS]
-    _draw_table(table_ax, header, rows, widths)
+    table_ax = fig.add_axes(TABLE_RECT)
+    _draw_table(table_ax, [h for _, h, _ in ANALYSIS_COLUMNS], rows, [w for _, _, w in ANALYSIS_COLUMNS])
     fig.text(0.94, 0.03, page_note, ha="right", fontsize=7, color="#555555")
     return fig
 
@@ -429,13 +460,12 @@ def analysis_figures(
     projected = parcels.to_crs(crs)
     groups = select_groups(projected, parcel_ids)
     subtitle = _subtitle(date, source or f"panhuo analyze 输出 {result.source}")
-    per_page = ROWS_PER_PAGE[paper]
+    header = [h for _, h, _ in ANALYSIS_COLUMNS]
+    widths = [w for _, _, w in ANALYSIS_COLUMNS]
     pages: list[tuple[str, gpd.GeoDataFrame, list[list[str]]]] = []
     for name, group in groups:
         rows = _analysis_rows(group)
-        chunks = [
-            (group.iloc[i : i + per_page], rows[i : i + per_page]) for i in range(0, len(group), per_page)
-        ]
+        chunks = [(group.iloc[a:b], rows[a:b]) for a, b in paginate_rows(header, rows, widths, paper)]
         for k, (part, part_rows) in enumerate(chunks):
             label = name if len(chunks) == 1 else f"{name}（{k + 1}/{len(chunks)}）"
             pages.append((label, part, part_rows))
@@ -560,7 +590,7 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult, note: 
     fig.text(0.06, 0.455, "\n".join(summary), fontsize=8, va="top", linespacing=1.5)
     table_ax = fig.add_axes((0.06, 0.06, 0.88, 0.31))
     widths = [w for _, _, w in PLAN_COLUMNS]
-    per_page = ROWS_PER_PAGE[paper] + 4
+    per_page = PLAN_ROWS[paper]
     if len(rows) > per_page:
         extra = len(rows) - per_page
         rows = [*rows[:per_page], [f"另有 {extra} 宗", "见 plan.gpkg", "", "", ""]]

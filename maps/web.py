@@ -161,6 +161,7 @@ _CSS = """
 .panhuo-info table {border-collapse: collapse;} .panhuo-info td {padding: 0 4px; vertical-align: top;}
 .panhuo-info td.v {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;}
 .panhuo-info .note {color: #a50f15; margin-top: 4px;}
+.panhuo-info summary {cursor: pointer; color: #08519c; margin-top: 3px;}
 .leaflet-container {background: #f4f3ef;}
 .leaflet-popup-content table {font-size: 12px;}
 .leaflet-control-search .search-input {width: 150px;}
@@ -248,14 +249,30 @@ class InfoPanel(MacroElement):
 """
     )
 
-    def __init__(self, map_name: str, title: str, rows: Sequence[tuple[str, str]], notes: Sequence[str] = ()):
+    def __init__(
+        self,
+        map_name: str,
+        title: str,
+        rows: Sequence[tuple[str, str]],
+        notes: Sequence[str] = (),
+        more: Sequence[tuple[str, str]] = (),
+        more_title: str = "开发区集约利用指标",
+    ):
         super().__init__()
         self._name = "PanhuoInfo"
         self.map_name = map_name
         self.position = "bottomleft"
-        body = "".join(f"<tr><td>{k}</td><td class='v'>{v}</td></tr>" for k, v in rows)
+
+        def table(items: Sequence[tuple[str, str]]) -> str:
+            return (
+                "<table>"
+                + "".join(f"<tr><td>{k}</td><td class='v'>{v}</td></tr>" for k, v in items)
+                + "</table>"
+            )
+
         extra = "".join(f"<div class='note'>{n}</div>" for n in notes)
-        self.html = f"<h4>{title}</h4><table>{body}</table>{extra}"
+        folded = f"<details><summary>{more_title}</summary>{table(more)}</details>" if more else ""
+        self.html = f"<h4>{title}</h4>{table(rows)}{folded}{extra}"
 
 
 class MetricScale(MacroElement):
@@ -801,10 +818,9 @@ def analysis_map(
             rows.append(("应征闲置费", style.fmt_number(parcels["idle_fee_wan"].sum(), 1, "万元")))
     if "low_efficiency" in parcels.columns:
         rows.append(("低效用地", f"{int(parcels['low_efficiency'].fillna(False).astype(bool).sum()):,} 宗"))
-    rows += _indicator_rows(indicators)
     if bm.shifts_overlays:
         notes.append("高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动")
-    InfoPanel(m.get_name(), title, rows, notes).add_to(m)
+    InfoPanel(m.get_name(), title, rows, notes, more=_indicator_rows(indicators)).add_to(m)
     _add_tools(m, base)
     return _finish(m)
 

@@ -83,18 +83,32 @@ def test_selected_parcels_a3(analysis_dir: Path, tmp_path: Path):
 
 def test_long_groups_continue_on_further_pages(tmp_path: Path):
     parcels = make_parcels(60)
+    parcels["idle_basis"] = parcels["idle_basis"].where(
+        parcels["idle_basis"] == "", parcels["idle_basis"] * 4
+    )
     adir = write_analysis_dir(tmp_path / "big", parcels)
     figures = briefing.analysis_figures(load_analysis(adir), date=DAY, charts=False)
-    idle = int(
-        parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"]).sum()
-    )
-    low = int(
-        (
-            parcels["low_efficiency"]
-            & ~parcels["idle_status"].isin(["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"])
-        ).sum()
-    )
-    assert len(figures) == -(-idle // 10) + -(-low // 10)
+    header = [h for _, h, _ in briefing.ANALYSIS_COLUMNS]
+    widths = [w for _, _, w in briefing.ANALYSIS_COLUMNS]
+    idle_codes = ["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"]
+    idle = parcels[parcels["idle_status"].isin(idle_codes)]
+    low = parcels[parcels["low_efficiency"] & ~parcels["idle_status"].isin(idle_codes)]
+    slices = {
+        name: briefing.paginate_rows(header, briefing._analysis_rows(group), widths, "A4")
+        for name, group in (("idle", idle), ("low", low))
+    }
+    assert len(figures) == len(slices["idle"]) + len(slices["low"])
+    assert len(slices["idle"]) > 1
+    # every page's table fits its frame, and pages cover every row once, in order
+    budget = briefing.TABLE_RECT[3] * 297 / 25.4 * 72
+    rows = briefing._analysis_rows(idle)
+    for a, b in slices["idle"]:
+        _, heights = briefing._row_heights_pt(
+            header, rows[a:b], widths, briefing.TABLE_RECT[2] * 210 / 25.4 * 72, 6.5
+        )
+        assert sum(heights) <= budget
+    flat = [i for a, b in slices["idle"] for i in range(a, b)]
+    assert flat == list(range(len(idle)))
 
 
 def test_unknown_ids_are_named_and_nothing_is_written(analysis_dir: Path, tmp_path: Path):
