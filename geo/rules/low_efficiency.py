@@ -52,6 +52,8 @@ class _Why:
     def __init__(self, n: int):
         self.messages: list[str] = [""]
         self.code = np.zeros(n, dtype=np.int16)
+        #: rows whose land-use scope is unknown: the rule may not fire there (that would be a guess)
+        self.blocked = np.zeros(n, dtype=bool)
 
     def mark(self, mask: np.ndarray, message: str) -> None:
         if not mask.any():
@@ -126,6 +128,7 @@ def _scope(facts: Facts, preset: Preset, scope: str, why: _Why, supplied_ok: np.
     state = facts.state("land_use")
     unknown = supplied_ok & (state != OK)
     why.need(facts, unknown, "land_use")
+    why.blocked |= unknown
     return supplied_ok & (inside | unknown)
 
 
@@ -154,7 +157,8 @@ def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies:
     cfg = preset.rules.low_efficiency.rules.tax_below_avg_share
     tax = facts.num("tax_wan")
     mu = facts.num("area_mu")
-    base = applies & ~np.isnan(tax) & (mu > 0)
+    # parcels of unknown land use are in ``applies`` (as not evaluated) but not in the average
+    base = applies & ~np.isnan(tax) & (mu > 0) & (facts.state("land_use") == OK)
     frame = pd.DataFrame({"tax": tax[base], "mu": mu[base], "per_mu": metrics["tax_per_mu"].to_numpy()[base]})
 
     def average(df: pd.DataFrame) -> float:
@@ -302,6 +306,8 @@ def evaluate_low_efficiency(
             why.mark(applies & (status == "unknown"), "idle_status unknown")
             outcomes[code] = RuleOutcome(code, applies, fired, why)
 
+    for outcome in outcomes.values():
+        outcome.fired = outcome.fired & ~outcome.why.blocked
     exempt_bits = _apply_exemptions(facts, preset, metrics, outcomes)
     frame = _combine(outcomes, exempt_bits, list(low.exemptions), n)
     return LowEffResult(frame=frame, far_min=far_min, issues=issues, outcomes=outcomes)

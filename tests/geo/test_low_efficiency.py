@@ -146,6 +146,8 @@ def test_missing_data_is_not_counted_as_efficient(no_raster_rule):
             {"parcel_id": "M2", **base(industry_code="38")},  # not in the 2008 (GB/T 4754-2002) table
             {"parcel_id": "M3", **base(floor_area_m2=6_000.0, tax_wan=None)},  # fired beats missing
             {"parcel_id": "U", "land_use": "100101", "supply_type": "未供"},
+            # land use unknown: the FAR of 0.6 must not be called low for land that may not be industrial
+            {"parcel_id": "M4", **base(land_use=None, floor_area_m2=6_000.0)},
         ]
     )
     result = run_analysis(gdf, as_of=AS_OF, rules=no_raster_rule)
@@ -160,6 +162,9 @@ def test_missing_data_is_not_counted_as_efficient(no_raster_rule):
     # unsupplied land is out of every rule: nothing could be evaluated
     assert out.loc["U", "low_efficiency"] is pd.NA
     assert out.loc["U", "low_eff_reasons"] == ""
+    assert out.loc["M4", "low_eff_reasons"] == ""
+    assert out.loc["M4", "low_efficiency"] is pd.NA
+    assert out.loc["M4", "low_eff_not_evaluated"].startswith("not_evaluated:far_below_min(missing land_use)")
     issue = result.data_issues.set_index("parcel_id").loc["M2"]
     assert issue["column"] == "industry_code" and issue["value"] == "38"
     assert "不在容积率控制指标表中" in issue["problem"]
