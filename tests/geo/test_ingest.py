@@ -460,3 +460,28 @@ def test_report_round_trips_to_json(tmp_path: Path) -> None:
         }
     ]
     assert data["ok"] is True
+
+
+def test_geographic_prj_over_metre_coordinates_is_an_error(tmp_path: Path) -> None:
+    shp = write_shapefile(
+        tmp_path, "geo", parcels_boxes(1), [("DKBH", "C", 10)], [["A"]], encoding="utf-8", crs=4490
+    )
+    with pytest.raises(CRSError, match="metres, not degrees"):
+        read_parcels(shp)
+
+
+def test_xian80_gauss_kruger_is_kept_as_the_layers_own_metric_crs(tmp_path: Path) -> None:
+    path = tmp_path / "xian80.gpkg"
+    gpd.GeoDataFrame({"DKBH": ["A"]}, geometry=parcels_boxes(1), crs=2383).to_file(path)  # Xian 1980 CM 114E
+    gdf, report = read_parcels(path)
+    assert report.crs_epsg == 2383 and gdf.crs.to_epsg() == 2383 and report.reprojected_from is None
+
+
+def test_hole_outside_shell_is_repaired(tmp_path: Path) -> None:
+    shell = [(X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0, Y0 + 10), (X0, Y0)]
+    hole = [(X0 + 20, Y0), (X0 + 21, Y0), (X0 + 21, Y0 + 1), (X0 + 20, Y0)]
+    path = tmp_path / "hole.gpkg"
+    gpd.GeoDataFrame({"DKBH": ["H"]}, geometry=[Polygon(shell, [hole])], crs=4546).to_file(path)
+    gdf, report = read_parcels(path)
+    assert gdf.is_valid.all() and report.geometry.repaired[0].parcel_id == "H"
+    assert "Hole" in report.geometry.repaired[0].reason

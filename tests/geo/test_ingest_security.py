@@ -197,3 +197,23 @@ def test_geopackage_is_not_modified_by_reading(tmp_path: Path) -> None:
         read_parcels(path)
     assert tree_hashes(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["park.gpkg"]  # no -wal/-shm left behind
+
+
+def test_gdal_network_access_is_disabled() -> None:
+    assert pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_EXTENSIONS") == ".panhuo-network-disabled"
+    assert pyogrio.get_gdal_config_option("GDAL_HTTP_MAX_RETRY") in (0, "0")
+    assert pyogrio.get_gdal_config_option("PROJ_NETWORK") in (False, "OFF")
+
+
+def test_layer_count_cap_and_odd_layer_names(tmp_path: Path) -> None:
+    path = tmp_path / "layers.gpkg"
+    odd = "a'; DROP TABLE x; -- $(rm -rf /) 地块"
+    for name in ("one", "two", odd):
+        gpd.GeoDataFrame({"DKBH": [name[:3]]}, geometry=parcels_boxes(1), crs=4546).to_file(path, layer=name)
+    with pytest.raises(UnsupportedFormatError, match="too many layers"):
+        read_parcels(path, limits=ReadLimits(max_layers=2))
+    with pytest.raises(NotFoundError) as info:
+        read_parcels(path)
+    assert repr(odd) in str(info.value)
+    gdf, report = read_parcels(path, layer=odd)
+    assert report.layer == odd and gdf["parcel_id"].tolist() == ["a';"]
