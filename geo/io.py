@@ -544,7 +544,9 @@ def _ingest(
             missing = np.flatnonzero(pd.isna(id_col.values).to_numpy())
             if missing.size:
                 missing_ids = _refs(missing, None)
-                rows = ", ".join(str(r.row) for r in missing_ids[:50])
+                rows = ", ".join(str(r.row) for r in missing_ids[:50]) + (
+                    f" … (+{len(missing_ids) - 50})" if len(missing_ids) > 50 else ""
+                )
                 msg = (
                     f"{file}: 字段 {by_canonical['parcel_id']!r} 第 {rows} 行没有地块编号 / column "
                     f"{by_canonical['parcel_id']!r} has no parcel id "
