@@ -145,6 +145,8 @@ class LocationResult:
     total_cost_wan: float
     objective_terms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: revitalise model: candidate parcel id -> action (keep, upgrade, release, facility:<type>, green)
+    actions: dict[str, str] = field(default_factory=dict)
 
     @property
     def status(self) -> Status:

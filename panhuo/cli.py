@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "panhuo.commands.token",
     "panhuo.commands.map",
     "panhuo.commands.brief",
+    "panhuo.commands.plan",
+    "panhuo.commands.compare",
 )
 
 app = typer.Typer(

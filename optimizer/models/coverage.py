@@ -120,17 +120,26 @@ class MaxCoverage(_CoverageBase):
             i, j, d = self._pairs(f)
             self._d[f.type] = d
             w = self.weight_for(f)
+            scale = self._coverage_scale(f)
             if f.capacity is not None:
                 x = self._add_allocation(f, i, j, LE)
-                objective += [(v, f.priority * float(w[a])) for v, a in zip(x, i, strict=True)]
+                objective += [(v, scale * float(w[a])) for v, a in zip(x, i, strict=True)]
                 continue
             for a, sl in _groups(i):
                 z = self._var(f"cov_{t}_d{a}", lowBound=0, upBound=1)
-                objective.append((z, f.priority * float(w[a])))
+                objective.append((z, scale * float(w[a])))
                 terms = [(z, 1.0)] + [(self.y[(f.type, int(b))], -1.0) for b in j[sl]]
                 self._con(terms, LE, 0.0, f"cover_{t}_d{a}")
+        self._coverage_terms = objective
+        self._set_objective()
+
+    def _coverage_scale(self, f: FacilitySpec) -> float:
+        """Objective coefficient per unit of covered weight of type ``f`` (MCLP: its priority)."""
+        return f.priority
+
+    def _set_objective(self) -> None:
         assert self.prob is not None
-        self.prob.setObjective(pulp.LpAffineExpression(objective))
+        self.prob.setObjective(pulp.LpAffineExpression(self._coverage_terms))
 
 
 class MinFacilities(_CoverageBase):

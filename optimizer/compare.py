@@ -1,0 +1,104 @@
+"""``panhuo compare``: several scenarios side by side (table, JSON, comparison map)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+from geo.errors import InputError
+from optimizer.plan import PlanOutput, run_plan, write_plan
+from optimizer.scenario import load_scenario
+
+
+def _slug(name: str, k: int) -> str:
+    s = re.sub(r"[^\w\-]+", "_", name, flags=re.UNICODE).strip("_")
+    return f"{k + 1:02d}_{s or 'scenario'}"
+
+
+def comparison_rows(names: list[str], plans: list[dict], layers: list[dict]) -> tuple[list[list], list[dict]]:
+    """The side-by-side table (metric, value per scenario) and the parcels whose action differs."""
+    types = sorted({t for p in plans for t in p.get("coverage_by_type", {})})
+    actions = sorted({a for p in plans for a in p.get("land_by_action", {})})
+    rows: list[list] = [["指标 metric", *names]]
+
+    def row(label, f):
+        rows.append([label, *[f(p) for p in plans]])
+
+    row("状态 status", lambda p: p["status"])
+    row("目标 objective", lambda p: p.get("objective"))
+    row("间隙 mip_gap", lambda p: p.get("mip_gap"))
+    row("需求覆盖率 coverage_ratio", lambda p: p.get("coverage_ratio"))
+    for t in types:
+        row(f"覆盖率 coverage_{t}", lambda p, t=t: (p.get("coverage_by_type", {}).get(t) or {}).get("ratio"))
+    row("总费用 total_cost_wan", lambda p: p.get("total_cost_wan"))
+    row("总收益 total_return_wan", lambda p: p.get("total_return_wan"))
+    row("净收益 net_return_wan", lambda p: p.get("net_return_wan"))
+    for a in actions:
+        row(f"宗数 count_{a}", lambda p, a=a: (p.get("land_by_action", {}).get(a) or {}).get("count", 0))
+        row(f"面积(亩) area_mu_{a}", lambda p, a=a: round((p.get("land_by_action", {}).get(a) or {}).get("area_mu", 0.0), 2))
+    row("建模秒 build_seconds", lambda p: round(p.get("build_seconds", 0.0), 2))
+    row("求解秒 solve_seconds", lambda p: round(p.get("solve_seconds", 0.0), 2))
+    # parcels that differ (a parcel missing from a plan counts as keep)
+    act_by = []
+    for lay in layers:
+        parcels = lay.get("parcels")
+        act_by.append({} if parcels is None else dict(zip(parcels["parcel_id"], parcels["action"], strict=True)))
+    ids = sorted(set().union(*[set(a) for a in act_by])) if act_by else []
+    diffs = []
+    for pid in ids:
+        acts = {n: a.get(pid, "keep") for n, a in zip(names, act_by, strict=True)}
+        if len(set(acts.values())) > 1:
+            diffs.append({"parcel_id": pid, "actions": acts})
+    rows.append(["差异地块 parcels_differing", *[len(diffs)] * len(names)])
+    return rows, diffs
+
+
+def compare_scenarios(paths: list[Path], out: Path, *, solver=None, time_limit_s=None) -> tuple[list[Path], list[str]]:
+    """Run every scenario (each into its own sub-folder), then write the comparison."""
+    if len(paths) < 2:
+        raise InputError(f"compare 需要至少两个情景文件 needs at least two scenarios, got {len(paths)}")
+    out.mkdir(parents=True, exist_ok=True)
+    names, outputs, written, lines = [], [], [], []
+    for k, path in enumerate(paths):
+        sc, base = load_scenario(path)
+        name = sc.name if sc.name not in names else f"{sc.name} ({k + 1})"
+        res: PlanOutput = run_plan(sc, base, solver=solver, time_limit_s=time_limit_s)
+        written += write_plan(res, out / _slug(name, k), map_html=False)
+        names.append(name)
+        outputs.append(res)
+        lines.append(f"  {name}: {res.plan['status_zh']}，目标 {res.plan.get('objective')}")
+    plans = [o.plan for o in outputs]
+    rows, diffs = comparison_rows(names, plans, [o.layers for o in outputs])
+    csv_path = out / "compare.csv"
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(rows)
+    written.append(csv_path)
+    summary = {
+        "scenarios": [
+            {k: p.get(k) for k in (
+                "name", "status", "objective", "objective_name", "mip_gap", "covered_demand", "coverage_ratio",
+                "coverage_by_type", "total_cost_wan", "total_return_wan", "net_return_wan", "objective_terms",
+                "land_by_action", "build_seconds", "solve_seconds", "diagnosis",
+            )}
+            for p in plans
+        ],
+        "table": rows,
+        "parcels_differing": diffs,
+    }
+    js = out / "compare.json"
+    js.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    written.append(js)
+    solved = [(n, o.layers, o.plan) for n, o in zip(names, outputs, strict=True) if o.layers]
+    if len(solved) >= 2:
+        try:
+            from maps.web import compare_map, save_map
+        except ImportError:
+            lines.append("  注意：maps.web 不可用，未生成比较地图 (comparison map left out: maps package missing)")
+        else:
+            written.append(save_map(compare_map(solved), out / "map.html"))
+    else:
+        lines.append("  注意：可比较的有解方案少于两个，未生成比较地图 (fewer than two solved plans; no map)")
+    lines.insert(0, f"panhuo compare: {len(names)} 个情景，{len(diffs)} 宗地块方案不同")
+    return written, lines
