@@ -478,8 +478,8 @@ def analysis_figures(
             )
         if charts and ("idle_status" in parcels or "low_eff_reasons" in parcels):
             fig = _page(paper, f"{title}——统计", subtitle)
-            grid = fig.add_gridspec(1, 1, left=0.04, right=0.96, bottom=0.35, top=0.9)
-            status_chart(parcels, fig=fig.add_subfigure(grid[0]))
+            fig.text(0.06, 0.895, "闲置与低效用地统计（全园区）", fontsize=11)
+            status_chart(parcels, fig=fig, rect=(0.3, 0.12, 0.94, 0.86))
             fig.text(0.94, 0.03, f"第 {len(pages) + 1} 页 / 共 {len(pages) + 1} 页", ha="right", fontsize=7)
             figures.append(fig)
         elif charts:

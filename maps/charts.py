@@ -19,7 +19,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure, SubFigure
+from matplotlib.figure import Figure
 
 from geo.errors import InputError, SchemaError
 
@@ -135,28 +135,46 @@ def status_tables(parcels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def status_chart(
-    parcels: pd.DataFrame, *, title: str = "闲置与低效用地统计", fig: Figure | SubFigure | None = None
-) -> Figure | SubFigure:
+    parcels: pd.DataFrame,
+    *,
+    title: str = "闲置与低效用地统计",
+    fig: Figure | None = None,
+    rect: tuple[float, float, float, float] = (0.3, 0.06, 0.95, 0.9),
+) -> Figure:
     """Horizontal bars: parcels (宗) and area (亩) by idle status and by low-efficiency reason.
 
-    With ``fig`` (e.g. a sub-figure of a briefing page) the chart is drawn there as vector text.
+    Land that is not idle or not supplied is left out of the idle bars (it would flatten them) and
+    named with its count in the panel title. With ``fig`` (a briefing page) the chart is drawn
+    into ``rect`` = (left, bottom, right, top) of that figure, as vector text.
     """
     by_status, by_reason = status_tables(parcels)
     if by_status.empty and by_reason.empty:
         raise InputError(
             "没有 idle_status 或 low_eff_reasons 列，无法统计 (no status or reason columns to chart)"
         )
+    context = {
+        style.IDLE_STATUS[k][0]: k
+        for k in ("not_idle", "not_applicable")
+        if style.IDLE_STATUS[k][0] in set(by_status["label"])
+    }
+    left_out = by_status[by_status["label"].isin(context)]
+    by_status = by_status[~by_status["label"].isin(context)]
+    note = "、".join(
+        f"{label} {int(n):,} 宗" for label, n in zip(left_out["label"], left_out["count"], strict=True)
+    )
     with mpl.rc_context(fonts.mpl_rc()):
+        own = fig is None
         if fig is None:
-            fig = _figure((7.5, 5.5))
-        else:
-            fig.subplots_adjust(left=0.3, right=0.95, wspace=0.1, hspace=0.3, top=0.9, bottom=0.06)
-        axes = fig.subplots(2, 2, squeeze=False)
+            fig = Figure(figsize=(7.5, 5.5))
+        grid = fig.add_gridspec(
+            2, 2, left=rect[0], bottom=rect[1], right=rect[2], top=rect[3], wspace=0.12, hspace=0.25
+        )
         for row, (table, name) in enumerate(((by_status, "闲置认定"), (by_reason, "低效原因"))):
             for col, (value, unit) in enumerate((("count", "宗"), ("mu", "亩"))):
-                ax = axes[row][col]
+                ax = fig.add_subplot(grid[row, col])
                 if table.empty:
                     ax.set_axis_off()
+                    ax.text(0.5, 0.5, f"无{name}", ha="center", va="center", transform=ax.transAxes)
                     continue
                 y = np.arange(len(table))
                 ax.barh(
@@ -167,9 +185,18 @@ def status_chart(
                 ax.set_title(f"{name}（{unit}）", fontsize=9)
                 ax.tick_params(axis="x", labelsize=7)
                 for yi, v in zip(y, table[value].to_numpy(dtype=float), strict=True):
-                    ax.text(v, yi, f" {v:,.0f}" if unit == "宗" else f" {v:,.1f}", va="center", fontsize=7)
+                    ax.text(
+                        float(v),
+                        float(yi),
+                        f" {v:,.0f}" if unit == "宗" else f" {v:,.1f}",
+                        va="center",
+                        fontsize=7,
+                    )
                 ax.margins(x=0.25)
-        fig.suptitle(title, fontsize=11)
+        if own:
+            fig.suptitle(title, fontsize=11)
+        if note:
+            fig.text(rect[0], rect[1] - 0.04, f"未列入闲置统计：{note}", fontsize=7, color="#555555")
     return fig
 
 

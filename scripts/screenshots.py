@@ -1,0 +1,66 @@
+"""Render the README screenshots from the demo's results with Debian's headless Chromium (network cut).
+
+    .venv/bin/python scripts/screenshots.py [--demo out/demo] [--out docs/img]
+
+Writes ``analysis_map.png``, ``plan_map.png``, ``compare_map.png`` (1400×900 screenshots of the web
+maps) and ``briefing.png`` (page 1 of the briefing PDF at 110 dpi, via poppler's ``pdftoppm``).
+A result the demo did not produce is reported and skipped; the exit status is 1 if any is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from maps.chromium import screenshot
+
+MAPS = {
+    "analysis_map.png": Path("analysis") / "map.html",
+    "plan_map.png": Path("plan") / "map.html",
+    "compare_map.png": Path("compare") / "map.html",
+}
+
+
+def briefing_png(pdf: Path, target: Path, dpi: int = 110) -> Path:
+    """Render page 1 of ``pdf`` to ``target`` with pdftoppm."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stem = Path(tmp) / "page"
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
+            check=True,
+            capture_output=True,
+        )
+        shutil.move(str(stem.with_suffix(".png")), target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Make every screenshot that the demo's results allow; return 1 if any input is missing."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--demo", type=Path, default=Path("out/demo"))
+    parser.add_argument("--out", type=Path, default=Path("docs/img"))
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    missing = 0
+    for name, relative in MAPS.items():
+        page = args.demo / relative
+        if not page.is_file():
+            print(f"missing {page}: {name} not made", file=sys.stderr)
+            missing += 1
+            continue
+        print(f"{name} ← {screenshot(page, args.out / name)}")
+    pdf = args.demo / "briefing.pdf"
+    if pdf.is_file():
+        print(f"briefing.png ← {briefing_png(pdf, args.out / 'briefing.png')}")
+    else:
+        print(f"missing {pdf}: briefing.png not made", file=sys.stderr)
+        missing += 1
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
