@@ -82,7 +82,13 @@ _PASS_ENV = (
     "OPENBLAS_L2_SIZE",
 )
 
-_MEMORY_MARKERS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
+_MEMORY_MARKERS = (
+    "MemoryError",
+    "Cannot allocate memory",
+    "failed to map segment",
+    "std::bad_alloc",
+    "out of memory",
+)
 
 
 def worker_env(job_dir: Path) -> dict[str, str]:

@@ -31,6 +31,17 @@ from typing import Any
 
 from geo.errors import PanhuoError
 
+#: what a failure under the address-space cap looks like (a MemoryError, or a library that could
+#: not be mapped or allocate while importing)
+MEMORY_MARKERS = (
+    "MemoryError",
+    "Cannot allocate memory",
+    "failed to map segment",
+    "std::bad_alloc",
+    "out of memory",
+)
+RESOURCE_LIMIT = {"code": "resource_limit", "message": "作业超出内存上限 — the job exceeded its memory cap"}
+
 
 class Job:
     """The running job as the handlers see it: its spec, directory and progress reporting."""
@@ -257,7 +268,13 @@ def _analysis(job: Job) -> dict[str, Any]:
     job.progress(90, "简报 briefing")
     from maps.briefing import build_briefing
 
-    build_briefing(out=out / "briefing.pdf", analysis=loaded, source="panhuo 服务")
+    from geo.errors import InputError
+
+    briefing_note = None
+    try:
+        build_briefing(out=out / "briefing.pdf", analysis=loaded, source="panhuo 服务")
+    except InputError as error:  # e.g. no idle or low-efficiency parcel to brief: the analysis stands
+        briefing_note = job.scrub(str(error))
     ingest = report.to_dict()
     ingest["path"] = Path(str(ingest.get("path", ""))).name
     return dict(
@@ -269,6 +286,7 @@ def _analysis(job: Job) -> dict[str, Any]:
                 "preset": getattr(result.preset, "name", None),
                 "ingest": ingest,
                 "postgis_tables": [table] if table else [],
+                "briefing_note": briefing_note,
                 "files": sorted(p.name for p in out.iterdir() if p.is_file()),
             }
         )
@@ -303,7 +321,12 @@ def run(spec_path: Path) -> int:
         outcome = {"status": "failed", "error": {"code": error.code, "message": job.scrub(str(error))}}
     except Exception:
         # details stay on the server (job log); the client gets a generic code
-        traceback.print_exc(file=sys.stderr)
+        details = traceback.format_exc()
+        sys.stderr.write(details)
+        if any(marker in details for marker in MEMORY_MARKERS):
+            outcome = {"status": "failed", "error": RESOURCE_LIMIT}
+            _write_json(job.dir / "outcome.json", outcome)
+            return 1
         outcome = {
             "status": "failed",
             "error": {"code": "internal_error", "message": "作业内部错误 internal error"},
