@@ -234,8 +234,13 @@ def sqlite_api(tmp_path: Path) -> Iterator[Api]:
 
 
 # ---------------------------------------------------------------------- tiny data, explicit CRS
-def parcels_geojson(n: int = 3, crs: str | None = "EPSG:4524") -> bytes:
-    """``n`` square parcels of 100 m × 100 m in CGCS2000 / 3-degree GK zone 36 (EPSG:4524)."""
+def parcels_geojson(n: int = 3, crs: str | None = "EPSG:4524", idle_first: bool = False) -> bytes:
+    """``n`` square parcels of 100 m × 100 m in CGCS2000 / 3-degree GK zone 36 (EPSG:4524).
+
+    With ``idle_first`` the first parcel was granted (出让) with construction agreed to start on
+    2023-01-01 and never started: on 2026-06-30 that is past the second anniversary, so
+    ``idle_recoverable`` (contract §3, 《闲置土地处置办法》 Art. 14 ¶2).
+    """
     features = []
     for i in range(n):
         x0, y0 = 36_500_000 + i * 200.0, 2_500_000.0
@@ -243,7 +248,17 @@ def parcels_geojson(n: int = 3, crs: str | None = "EPSG:4524") -> bytes:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"parcel_id": f"YL-{i:03d}", "地块名称": f"地块{i}", "tax_wan": 10.0 * i},
+                "properties": {"parcel_id": f"YL-{i:03d}", "地块名称": f"地块{i}", "tax_wan": 10.0 * i}
+                | (
+                    {
+                        "供地方式": "出让",
+                        "约定动工日期": "2023-01-01",
+                        "实际动工日期": None,
+                        "出让价款": 500.0,
+                    }
+                    if idle_first and i == 0
+                    else {}
+                ),
                 "geometry": {"type": "Polygon", "coordinates": [ring]},
             }
         )

@@ -156,7 +156,7 @@ def test_jobs_left_by_a_dead_server_are_failed_at_start(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_analysis_end_to_end(api: Api) -> None:
     """Upload → analysis job → results, map, briefing, report, layers; PostGIS table on PostgreSQL."""
-    dataset = api.upload("planner", "p.geojson", parcels_geojson(5)).json()["id"]
+    dataset = api.upload("planner", "p.geojson", parcels_geojson(5, idle_first=True)).json()["id"]
     r = api.client.post(
         "/analyses",
         headers=api.h("planner"),
@@ -182,8 +182,8 @@ def test_analysis_end_to_end(api: Api) -> None:
     assert got.content.startswith(b"\xef\xbb\xbf")  # CSV with BOM, for Excel
     page = api.client.get(f"/jobs/{job_id}/map.html", headers=api.h("viewer"))
     assert "sandbox" in page.headers["content-security-policy"]
-    # parcel YL-000 pays no tax: low-efficiency land, so the briefing has a parcel to show
-    assert result["summary"]["low_efficiency"]["true"]["count"] >= 1
+    # YL-000: granted, agreed start 2023-01-01, never started → idle_recoverable on 2026-06-30
+    assert result["summary"]["idle_status"]["idle_recoverable"]["count"] == 1
     assert result["briefing_note"] is None
     assert api.client.get(f"/jobs/{job_id}/briefing.pdf", headers=api.h("viewer")).content.startswith(b"%PDF")
     assert api.client.get(f"/jobs/{job_id}/layers/plan", headers=api.h("viewer")).status_code == 404
