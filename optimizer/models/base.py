@@ -131,6 +131,7 @@ class LocationModel:
     model_name = "location"
     sense = pulp.LpMinimize
     needs_radius = False
+    needs_facilities = True
     #: CBC settings measured to help this family (used unless the caller sets its own)
     cbc_tuning: tuple[str, ...] = ("-preprocess", "off", "-feas", "off")
 
@@ -151,7 +152,7 @@ class LocationModel:
         weight = np.ones(n) if demand_weight is None else np.asarray(demand_weight, dtype=float)
         if weight.shape != (n,) or not np.all(np.isfinite(weight)) or np.any(weight < 0):
             raise InputError("需求权重必须为非负有限数 demand weights must be finite and >= 0, one per point")
-        if not facilities:
+        if not facilities and self.needs_facilities:
             raise ConfigError("facilities: 至少需要一种设施类型 at least one facility type is needed")
         names = [f.type for f in facilities]
         if len(set(names)) != len(names):
@@ -282,8 +283,20 @@ class LocationModel:
         return self.prob.add_variable(name, lowBound, upBound, cat)
 
     def _con(self, terms: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float, name: str) -> None:
-        """Add ``Σ terms (sense) rhs`` built in one go (no per-term ``+=``)."""
+        """Add ``Σ terms (sense) rhs`` built in one go (no per-term ``+=``).
+
+        A variable listed twice has its coefficients summed (``LpAffineExpression`` built from a
+        list keeps only the last one).
+        """
         assert self.prob is not None
+        if len({v.name for v, _ in terms}) != len(terms):
+            acc: dict[str, list] = {}
+            for v, c in terms:
+                if v.name in acc:
+                    acc[v.name][1] += c
+                else:
+                    acc[v.name] = [v, c]
+            terms = [(v, c) for v, c in acc.values()]
         self.prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs), name=name)
 
     def _new_y(self, f: FacilitySpec) -> list[tuple[int, pulp.LpVariable]]:

@@ -101,6 +101,7 @@ class Revitalise(MaxCoverage):
     sense = pulp.LpMaximize
     # the revitalise model has knapsack-like money rows where CBC's defaults do well
     cbc_tuning: tuple[str, ...] = ()
+    needs_facilities = False
 
     def __init__(
         self,
