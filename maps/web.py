@@ -275,6 +275,31 @@ class InfoPanel(MacroElement):
         self.html = f"<h4>{title}</h4>{table(rows)}{folded}{extra}"
 
 
+class SearchOpensPopup(MacroElement):
+    """Open the found parcel's popup after a search by parcel id.
+
+    folium binds a GeoJson layer's popup on the layer group, so leaflet-search finds no popup on the
+    parcel itself; a click propagated from the parcel opens the group's popup on it.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+{{ this.layer_name }}searchControl.on('search:locationfound', function (e) {
+  if (!e.layer._popup && e.layer.getBounds) {
+    e.layer.fire('click', {latlng: e.layer.getBounds().getCenter()}, true);
+  }
+});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, layer_name: str) -> None:
+        super().__init__()
+        self._name = "PanhuoSearchPopup"
+        self.layer_name = layer_name
+
+
 class MetricScale(MacroElement):
     """A metric-only scale bar (planners in China read metres, not feet)."""
 
@@ -353,6 +378,7 @@ def _add_tools(m: folium.Map, search_layer: folium.GeoJson | folium.FeatureGroup
             collapsed=False,
             position="topright",
         ).add_to(m)
+        SearchOpensPopup(search_layer.get_name()).add_to(m)
 
 
 def _finish(m: folium.Map) -> folium.Map:

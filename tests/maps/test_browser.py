@@ -48,3 +48,60 @@ def test_compact_offline_map_draws_every_parcel(parcels, tmp_path: Path):
     assert page.ready_ms is not None, page.dom[-2000:]
     assert page.paths == len(parcels) + idle
     assert 'data-legend-for="亩均效益分类（宗）"' in page.dom
+
+
+def test_legend_hides_and_shows_with_its_layer(parcels, tmp_path: Path):
+    import folium
+
+    from maps.web import render_html
+
+    m = analysis_map(parcels)
+    layers = {c.layer_name: c.get_name() for c in m._children.values() if isinstance(c, folium.GeoJson)}
+    probe = f"""
+<script>
+(function () {{
+  var map = {m.get_name()}, idle = {layers["闲置土地认定"]}, low = {layers["低效用地（首要原因）"]};
+  function count(title) {{ return document.querySelectorAll('[data-legend-for="' + title + '"]').length; }}
+  var seen = [count('闲置土地认定（宗）'), count('低效用地·首要原因（宗）')];
+  map.removeLayer(idle);
+  map.addLayer(low);
+  seen.push(count('闲置土地认定（宗）'), count('低效用地·首要原因（宗）'));
+  document.body.setAttribute('data-legend-probe', seen.join(','));
+}})();
+</script>
+</html>"""
+    html = render_html(m, offline=True)
+    out = tmp_path / "probe.html"
+    out.write_text(html[: html.rindex("</html>")] + probe, encoding="utf-8")
+    page = load_page(out)
+    # before: idle legend shown, low-efficiency legend hidden (layer off); after toggling: the reverse
+    assert 'data-legend-probe="1,0,0,1"' in page.dom
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_search_by_parcel_id_opens_its_popup(parcels, tmp_path: Path, compact):
+    from maps.web import render_html
+
+    m = analysis_map(parcels, compact=compact)
+    base = next(c for c in m._children.values() if getattr(c, "layer_name", None) == "亩均效益分类")
+    probe = f"""
+<script>
+setTimeout(function () {{
+  var ctrl = {base.get_name()}searchControl;
+  ctrl.searchText('YL-007');  // types the id: the control indexes the layer and lists matches
+  setTimeout(function () {{
+    ctrl._handleSubmit();  // what pressing Enter does
+    setTimeout(function () {{
+      var popup = document.querySelector('.leaflet-popup-content');
+      document.body.setAttribute('data-search-probe', popup ? popup.textContent : 'none');
+    }}, 1500);
+  }}, 800);
+}}, 100);
+</script>
+</html>"""
+    html = render_html(m, offline=True)
+    out = tmp_path / "search.html"
+    out.write_text(html[: html.rindex("</html>")] + probe, encoding="utf-8")
+    page = load_page(out, virtual_time_ms=8000)
+    probe_text = page.dom.split('data-search-probe="', 1)[1].split('"', 1)[0]
+    assert "YL-007" in probe_text and "玉林市第7机械有限公司" in probe_text
