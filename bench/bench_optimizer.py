@@ -122,7 +122,9 @@ def run_spopt(case_name: str, timeout: float, solve_limit: float) -> dict:
         args = [sys.executable, __file__, "--spopt-worker", case_name, "--worker-out", str(out)]
         args += ["--spopt-solve-limit", str(solve_limit)]
         t0 = time.perf_counter()
-        proc = subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         try:
             _, err = proc.communicate(timeout=timeout)
             timed_out = False
@@ -192,7 +194,10 @@ def main() -> None:
         entry["panhuo_cbc_median_solve_seconds"] = statistics.median(x["solve_seconds"] for x in runs)
         if args.highs:
             entry["panhuo_highs_run"] = run_panhuo(case, limit, "highs")
-            print(f"{name} panhuo highs: {json.dumps(entry['panhuo_highs_run'], ensure_ascii=False)}", flush=True)
+            print(
+                f"{name} panhuo highs: {json.dumps(entry['panhuo_highs_run'], ensure_ascii=False)}",
+                flush=True,
+            )
         if not args.no_spopt:
             timeout = args.spopt_timeout_big if big else args.spopt_timeout
             sp = run_spopt(name, timeout, solve_limit=600.0)
@@ -207,8 +212,14 @@ def main() -> None:
         results["cases"][name] = entry
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    print(json.dumps({k: {kk: v for kk, v in e.items() if "runs" not in kk} for k, e in results["cases"].items()},
-                     indent=1, ensure_ascii=False, default=str))
+    print(
+        json.dumps(
+            {k: {kk: v for kk, v in e.items() if "runs" not in kk} for k, e in results["cases"].items()},
+            indent=1,
+            ensure_ascii=False,
+            default=str,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def _slug(name: str, k: int) -> str:
 
 
 def comparison_rows(names: list[str], plans: list[dict], layers: list[dict]) -> tuple[list[list], list[dict]]:
-    """The side-by-side table (metric, value per scenario) and the parcels whose action differs."""
+    """Return the side-by-side table (metric, value per scenario) and the parcels whose action differs."""
     types = sorted({t for p in plans for t in p.get("coverage_by_type", {})})
     actions = sorted({a for p in plans for a in p.get("land_by_action", {})})
     rows: list[list] = [["指标 metric", *names]]
@@ -37,14 +37,19 @@ def comparison_rows(names: list[str], plans: list[dict], layers: list[dict]) -> 
     row("净收益 net_return_wan", lambda p: p.get("net_return_wan"))
     for a in actions:
         row(f"宗数 count_{a}", lambda p, a=a: (p.get("land_by_action", {}).get(a) or {}).get("count", 0))
-        row(f"面积(亩) area_mu_{a}", lambda p, a=a: round((p.get("land_by_action", {}).get(a) or {}).get("area_mu", 0.0), 2))
+        row(
+            f"面积(亩) area_mu_{a}",
+            lambda p, a=a: round((p.get("land_by_action", {}).get(a) or {}).get("area_mu", 0.0), 2),
+        )
     row("建模秒 build_seconds", lambda p: round(p.get("build_seconds", 0.0), 2))
     row("求解秒 solve_seconds", lambda p: round(p.get("solve_seconds", 0.0), 2))
     # parcels that differ (a parcel missing from a plan counts as keep)
     act_by = []
     for lay in layers:
         parcels = lay.get("parcels")
-        act_by.append({} if parcels is None else dict(zip(parcels["parcel_id"], parcels["action"], strict=True)))
+        act_by.append(
+            {} if parcels is None else dict(zip(parcels["parcel_id"], parcels["action"], strict=True))
+        )
     ids = sorted(set().union(*[set(a) for a in act_by])) if act_by else []
     diffs = []
     for pid in ids:
@@ -55,7 +60,9 @@ def comparison_rows(names: list[str], plans: list[dict], layers: list[dict]) -> 
     return rows, diffs
 
 
-def compare_scenarios(paths: list[Path], out: Path, *, solver=None, time_limit_s=None) -> tuple[list[Path], list[str]]:
+def compare_scenarios(
+    paths: list[Path], out: Path, *, solver=None, time_limit_s=None
+) -> tuple[list[Path], list[str]]:
     """Run every scenario (each into its own sub-folder), then write the comparison."""
     if len(paths) < 2:
         raise InputError(f"compare 需要至少两个情景文件 needs at least two scenarios, got {len(paths)}")
@@ -77,11 +84,27 @@ def compare_scenarios(paths: list[Path], out: Path, *, solver=None, time_limit_s
     written.append(csv_path)
     summary = {
         "scenarios": [
-            {k: p.get(k) for k in (
-                "name", "status", "objective", "objective_name", "mip_gap", "covered_demand", "coverage_ratio",
-                "coverage_by_type", "total_cost_wan", "total_return_wan", "net_return_wan", "objective_terms",
-                "land_by_action", "build_seconds", "solve_seconds", "diagnosis",
-            )}
+            {
+                k: p.get(k)
+                for k in (
+                    "name",
+                    "status",
+                    "objective",
+                    "objective_name",
+                    "mip_gap",
+                    "covered_demand",
+                    "coverage_ratio",
+                    "coverage_by_type",
+                    "total_cost_wan",
+                    "total_return_wan",
+                    "net_return_wan",
+                    "objective_terms",
+                    "land_by_action",
+                    "build_seconds",
+                    "solve_seconds",
+                    "diagnosis",
+                )
+            }
             for p in plans
         ],
         "table": rows,
@@ -95,7 +118,9 @@ def compare_scenarios(paths: list[Path], out: Path, *, solver=None, time_limit_s
         try:
             from maps.web import compare_map, save_map
         except ImportError:
-            lines.append("  注意：maps.web 不可用，未生成比较地图 (comparison map left out: maps package missing)")
+            lines.append(
+                "  注意：maps.web 不可用，未生成比较地图 (comparison map left out: maps package missing)"
+            )
         else:
             written.append(save_map(compare_map(solved), out / "map.html"))
     else:

@@ -52,8 +52,14 @@ class Finding:
     kind: str = "precheck"
 
     def as_dict(self) -> dict[str, Any]:
-        """The plan.json form."""
-        return {"rule": self.rule, "message": self.message, "blocking": self.blocking, "amount": self.amount, "kind": self.kind}
+        """Return the plan.json form."""
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "blocking": self.blocking,
+            "amount": self.amount,
+            "kind": self.kind,
+        }
 
 
 def prechecks(inputs: PlanInputs) -> list[Finding]:
@@ -75,19 +81,24 @@ def prechecks(inputs: PlanInputs) -> list[Finding]:
                 big &= area <= fc.max_area_m2
             if not big.any():
                 msg = (
-                    f"{fc.type}: 没有面积在 {fc.min_area_m2:,.0f}–{fc.max_area_m2 or float('inf'):,.0f} m² 之间的候选地块"
+                    f"{fc.type}: 没有面积在 {fc.min_area_m2:,.0f}–{fc.max_area_m2 or float('inf'):,.0f} m² "
+                    "之间的候选地块"
                     f"（候选地块最大 {area.max():,.0f} m²） no candidate parcel large enough"
                 )
                 rule = f"facilities[{fc.type}].min_area_m2"
             else:
-                msg = f"{fc.type}: 面积合适的候选地块都在禁建区、规划用途不符或距离受限 every fitting parcel is excluded"
+                msg = (
+                    f"{fc.type}: 面积合适的候选地块都在禁建区、规划用途不符或距离受限 "
+                    "every fitting parcel is excluded"
+                )
                 rule = f"facilities[{fc.type}]"
             out.append(Finding(rule, msg, blocking=True, amount=float(need)))
         elif need > n_ok:
             out.append(
                 Finding(
                     f"facilities[{fc.type}].count",
-                    f"{fc.type}: 要求新建 {need} 处，但只有 {n_ok} 宗候选地块符合条件 (asks for {need} sites, {n_ok} fit)",
+                    f"{fc.type}: 要求新建 {need} 处，但只有 {n_ok} 宗候选地块符合条件 "
+                    f"(asks for {need} sites, {n_ok} fit)",
                     blocking=True,
                     amount=float(need - n_ok),
                 )
@@ -98,7 +109,9 @@ def prechecks(inputs: PlanInputs) -> list[Finding]:
         if inputs.demand is not None and spec.radius_m is not None:
             w = spec.weight if spec.weight is not None else inputs.demand["weight"].to_numpy()
             dxy = np.column_stack([inputs.demand.geometry.x, inputs.demand.geometry.y])
-            sxy = np.column_stack([cands.geometry.representative_point().x, cands.geometry.representative_point().y])
+            sxy = np.column_stack(
+                [cands.geometry.representative_point().x, cands.geometry.representative_point().y]
+            )
             all_xy = np.vstack([sxy[eligible], spec.existing_xy]) if len(spec.existing_xy) else sxy[eligible]
             if len(all_xy):
                 i, _, _ = EuclideanDistances(dxy, all_xy).within(spec.radius_m, np.arange(len(all_xy)))
@@ -111,7 +124,8 @@ def prechecks(inputs: PlanInputs) -> list[Finding]:
                 out.append(
                     Finding(
                         f"facilities[{fc.type}].radius_m",
-                        f"{fc.type}: {int(lost.sum())} 个需求点（权重 {float(w[lost].sum()):,.1f}）在所有可选站点 {spec.radius_m:,.0f} m "
+                        f"{fc.type}: {int(lost.sum())} 个需求点（权重 {float(w[lost].sum()):,.1f}）"
+                        f"在所有可选站点 {spec.radius_m:,.0f} m "
                         "半径之外，无论如何都无法覆盖 (demand beyond every radius)",
                         blocking=sc.objective == "min_facilities",
                         amount=float(w[lost].sum()),
@@ -123,7 +137,8 @@ def prechecks(inputs: PlanInputs) -> list[Finding]:
                     out.append(
                         Finding(
                             f"facilities[{fc.type}].capacity",
-                            f"{fc.type}: 最多 {most} 处 × 容量 {spec.capacity:,.0f} = {most * spec.capacity:,.0f} "
+                            f"{fc.type}: 最多 {most} 处 × 容量 {spec.capacity:,.0f} = "
+                            f"{most * spec.capacity:,.0f} "
                             f"小于需求 {float(w.sum()):,.0f} (capacity below demand)",
                             blocking=sc.objective == "min_facilities",
                             amount=float(w.sum()) - most * spec.capacity,
@@ -175,7 +190,7 @@ def elastic_diagnosis(inputs: PlanInputs, options: SolverOptions) -> list[Findin
             slacks.setdefault(name, []).append((s, scale))
         return original_con(list(terms) + extra, sense, rhs, name)
 
-    model._con = elastic_con  # type: ignore[method-assign]
+    model._con = elastic_con
     prob = model.build()
     prob.sense = pulp.LpMinimize
     prob.setObjective(pulp.LpAffineExpression([(s, c) for v in slacks.values() for s, c in v]))
@@ -184,7 +199,8 @@ def elastic_diagnosis(inputs: PlanInputs, options: SolverOptions) -> list[Findin
         return [
             Finding(
                 "model",
-                "弹性重解也未找到解：不可行来自地块用途唯一性等硬约束 (even the elastic model has no solution)",
+                "弹性重解也未找到解：不可行来自地块用途唯一性等硬约束 "
+                "(even the elastic model has no solution)",
                 kind="elastic",
             )
         ]
@@ -200,9 +216,9 @@ def elastic_diagnosis(inputs: PlanInputs, options: SolverOptions) -> list[Findin
         if rule == "budget_wan":
             msg = f"预算不足：至少还差 {amount:,.1f} 万元 (budget short by {amount:,.1f} 万元)"
         elif rule.endswith(".radius_m"):
-            msg = f"{rule}: {n} 个需求点无法在服务半径内覆盖 ({n} demand points cannot be covered within the radius)"
+            msg = f"{rule}: {n} 个需求点无法在服务半径内覆盖 ({n} demand points cannot be covered)"
         elif rule.endswith((".count", ".min_count")):
-            msg = f"{rule}: 设施数量要求无法满足，差 {amount:,.0f} 处 (the required number of sites is short by {amount:,.0f})"
+            msg = f"{rule}: 设施数量要求无法满足，差 {amount:,.0f} 处 (short by {amount:,.0f} sites)"
         elif rule.endswith(".max_count"):
             msg = f"{rule}: 需要多于上限 {amount:,.0f} 处 (needs {amount:,.0f} more than the maximum)"
         elif rule.endswith(".capacity"):

@@ -73,7 +73,7 @@ class EuclideanDistances:
         return found["i"].astype(np.int64), sites[found["j"]], found["v"].astype(float)
 
     def nearest(self, k: int, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest of ``sites`` for every demand point (``query`` on a KD-tree)."""
+        """Return the ``k`` nearest of ``sites`` for every demand point (``query`` on a KD-tree)."""
         sites = np.asarray(sites, dtype=np.int64)
         n = len(self.demand_xy)
         idx = np.full((n, k), -1, dtype=np.int64)
@@ -102,6 +102,7 @@ class NetworkDistances:
     demand_xy, site_xy : arrays
         Points, snapped to their nearest road node; the straight snapping distance is added
         to the path length at both ends, so a point far from any road is not made closer.
+
     """
 
     node_xy: np.ndarray
@@ -112,7 +113,9 @@ class NetworkDistances:
 
     def __post_init__(self) -> None:
         if len(self.node_xy) == 0 or len(self.edges) == 0:
-            raise InputError("道路网络为空 the road network has no edges; use distance: euclidean or give roads")
+            raise InputError(
+                "道路网络为空 the road network has no edges; use distance: euclidean or give roads"
+            )
         n_nodes = len(self.node_xy)
         e = np.asarray(self.edges, dtype=np.int64)
         w = np.asarray(self.lengths, dtype=float)
@@ -145,7 +148,7 @@ class NetworkDistances:
         return iis[order].astype(np.int64), sites[js[order]], d[js[order], iis[order]]
 
     def nearest(self, k: int, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest of ``sites`` by road, unlimited search."""
+        """Return the ``k`` nearest of ``sites`` by road, unlimited search."""
         sites = np.asarray(sites, dtype=np.int64)
         n = len(self.demand_xy)
         idx = np.full((n, k), -1, dtype=np.int64)

@@ -36,7 +36,9 @@ def _row(budget: float | None, plan: dict) -> dict:
     }
 
 
-def budget_table(sc: Scenario, base: Path, budgets: list[float], *, solver=None, time_limit_s=None) -> list[dict]:
+def budget_table(
+    sc: Scenario, base: Path, budgets: list[float], *, solver=None, time_limit_s=None
+) -> list[dict]:
     """Solve the scenario once per budget (万元); one row per budget."""
     if not budgets or any(not b > 0 for b in budgets):
         raise ConfigError(f"--budget-sweep: 预算必须为正数 budgets must be > 0, got {budgets}")
@@ -45,33 +47,43 @@ def budget_table(sc: Scenario, base: Path, budgets: list[float], *, solver=None,
     for b in budgets:
         scb = sc.model_copy(update={"budget_wan": float(b)})
         inputs.scenario = scb
-        rows.append(_row(b, run_plan(scb, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan))
+        rows.append(
+            _row(b, run_plan(scb, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan)
+        )
     return rows
 
 
-def frontier_table(sc: Scenario, base: Path, pair: str, steps: int, *, solver=None, time_limit_s=None) -> list[dict]:
-    """The ε-constraint frontier for ``pair`` (only ``coverage:cost``) with ``steps`` points."""
+def frontier_table(
+    sc: Scenario, base: Path, pair: str, steps: int, *, solver=None, time_limit_s=None
+) -> list[dict]:
+    """Compute the ε-constraint frontier for ``pair`` (only ``coverage:cost``) with ``steps`` points."""
     if pair not in SUPPORTED:
         raise ConfigError(f"--frontier {pair!r}: 支持 supported: {', '.join(SUPPORTED)}")
     if steps < 2:
         raise ConfigError(f"--steps {steps}: 至少 2 个点 at least 2")
     if sc.objective not in ("max_coverage", "revitalise"):
-        raise ConfigError(f"--frontier coverage:cost 需要 objective max_coverage 或 revitalise, got {sc.objective}")
+        raise ConfigError(
+            f"--frontier coverage:cost 需要 objective max_coverage 或 revitalise, got {sc.objective}"
+        )
     inputs = prepare(sc, base)
-    update = {"budget_wan": None}
+    update: dict[str, object] = {"budget_wan": None}
     if sc.objective == "revitalise":
         update.update({"weights": {"coverage": 1.0}, "priorities": ["coverage", "cost"]})
     top_sc = sc.model_copy(update=update)
     inputs.scenario = top_sc
     top = run_plan(top_sc, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan
     if top.get("total_cost_wan") is None:
-        raise ConfigError(f"frontier: 无预算约束的方案无解 the unbudgeted plan has no solution ({top['status']})")
+        raise ConfigError(
+            f"frontier: 无预算约束的方案无解 the unbudgeted plan has no solution ({top['status']})"
+        )
     c_star = float(top["total_cost_wan"])
     rows = []
     for eps in np.linspace(c_star / steps, c_star, steps):
         s = top_sc.model_copy(update={"budget_wan": float(max(eps, 1e-6))})
         inputs.scenario = s
-        rows.append(_row(float(eps), run_plan(s, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan))
+        rows.append(
+            _row(float(eps), run_plan(s, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan)
+        )
     return rows
 
 
@@ -91,7 +103,9 @@ def write_tradeoff(rows: list[dict], out: Path, name: str) -> list[Path]:
     ok = [r for r in rows if r["coverage_ratio"] is not None and r["total_cost_wan"] is not None]
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
     if ok:
-        ax.plot([r["total_cost_wan"] for r in ok], [100 * r["coverage_ratio"] for r in ok], "o-", color="#1f6f8b")
+        ax.plot(
+            [r["total_cost_wan"] for r in ok], [100 * r["coverage_ratio"] for r in ok], "o-", color="#1f6f8b"
+        )
         for r in ok:
             if r["status"] != "optimal":
                 ax.annotate(r["status"], (r["total_cost_wan"], 100 * r["coverage_ratio"]), fontsize=7)

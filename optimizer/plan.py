@@ -22,7 +22,7 @@ from geo.errors import InputError, SchemaError
 from geo.units import M2_PER_MU
 from optimizer.diagnose import Finding, elastic_diagnosis, prechecks
 from optimizer.distances import NetworkDistances, network_from_lines
-from optimizer.models import LOCATION_MODELS, FacilitySpec
+from optimizer.models import LOCATION_MODELS, FacilitySpec, LocationModel
 from optimizer.models.revitalise import ParcelEconomics, Revitalise, Separations
 from optimizer.result import STATUS_ZH, LocationResult
 from optimizer.scenario import FacilityConfig, LayerRef, Scenario, resolve
@@ -75,7 +75,10 @@ def _read(base: Path, ref: LayerRef, *, parcels: bool = False, geometry_types=No
     if ref.where:
         for column, value in ref.where.items():
             if column not in gdf.columns:
-                raise SchemaError(f"{ref.path}: where 条件的列不存在 column {column!r} not found; columns: {list(gdf.columns)}")
+                raise SchemaError(
+                    f"{ref.path}: where 条件的列不存在 column {column!r} not found; "
+                    f"columns: {list(gdf.columns)}"
+                )
             values = [str(v) for v in (value if isinstance(value, list) else [value])]
             gdf = gdf[gdf[column].astype(str).isin(values)]
     return gdf.reset_index(drop=True)
@@ -143,7 +146,8 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
     cands = parcels[mask].reset_index(drop=True)
     if len(cands) == 0:
         raise InputError(
-            f"candidates: {scenario.candidates!r} 没有候选地块 selects no parcel; use candidates: all or a list of ids"
+            f"candidates: {scenario.candidates!r} 没有候选地块 selects no parcel; "
+            "use candidates: all or a list of ids"
         )
     # demand
     demand = None
@@ -154,14 +158,16 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
         if scenario.demand.weight is not None:
             if scenario.demand.weight not in demand.columns:
                 raise SchemaError(
-                    f"demand {scenario.demand.path}: 缺少权重列 weight column {scenario.demand.weight!r} not found; "
+                    f"demand {scenario.demand.path}: 缺少权重列 "
+                    f"weight column {scenario.demand.weight!r} not found; "
                     f"columns: {[c for c in demand.columns if c != 'geometry']}"
                 )
             w = pd.to_numeric(demand[scenario.demand.weight], errors="coerce")
             bad = w.isna() | (w < 0)
             if bad.any():
                 raise SchemaError(
-                    f"demand {scenario.demand.path}: 权重列 {scenario.demand.weight!r} 有 {int(bad.sum())} 个非数值或负值 "
+                    f"demand {scenario.demand.path}: 权重列 {scenario.demand.weight!r} "
+                    f"有 {int(bad.sum())} 个非数值或负值 "
                     f"(rows {list(np.flatnonzero(bad.to_numpy())[:5])}); weights must be numbers >= 0"
                 )
             demand["weight"] = w.to_numpy(dtype=float)
@@ -191,20 +197,25 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
     area = cands.geometry.area.to_numpy()
     area_mu = area / M2_PER_MU
     site_xy = _points(cands)
-    planned = cands["planned_use"].astype(str) if "planned_use" in cands.columns else pd.Series([""] * len(cands))
+    planned = (
+        cands["planned_use"].astype(str) if "planned_use" in cands.columns else pd.Series([""] * len(cands))
+    )
     econ = _economics(scenario, parcels, cands, idle, area, area_mu, in_exclusion)
     specs, rezoning = [], {}
     for fc in scenario.facilities:
-        spec, rez = _facility(scenario, fc, cands, area, area_mu, planned, in_exclusion, econ, existing, site_xy)
+        spec, rez = _facility(
+            scenario, fc, cands, area, area_mu, planned, in_exclusion, econ, existing, site_xy
+        )
         specs.append(spec)
         rezoning[fc.type] = rez
-    if demand is not None:
-        kinds = demand[scenario.demand.kind_column].astype(str) if scenario.demand.kind_column in demand else None
+    if demand is not None and scenario.demand is not None:
+        kind_column = scenario.demand.kind_column
+        kinds = demand[kind_column].astype(str) if kind_column in demand else None
         for k, fc in enumerate(scenario.facilities):
             if fc.serves:
                 if kinds is None:
                     raise SchemaError(
-                        f"facilities[{fc.type}].serves 需要需求图层的 {scenario.demand.kind_column!r} 列 "
+                        f"facilities[{fc.type}].serves 需要需求图层的 {kind_column!r} 列 "
                         "needs the demand kind column"
                     )
                 w = demand["weight"].to_numpy() * kinds.isin(fc.serves).to_numpy()
@@ -215,7 +226,6 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
         assert scenario.roads is not None
         roads = _to_crs(_read(base, scenario.roads), crs, "roads", warnings)
         node_xy, edges, lengths = network_from_lines(roads.geometry.to_numpy())
-        dxy = _points(demand) if demand is not None else np.empty((0, 2))
 
         def factory(demand_xy, all_site_xy):
             return NetworkDistances(node_xy, edges, lengths, demand_xy, all_site_xy)
@@ -246,7 +256,9 @@ def _replace(spec: FacilitySpec, **kw) -> FacilitySpec:
 def _economics(scenario, parcels, cands, idle, area, area_mu, in_exclusion) -> ParcelEconomics:
     e = scenario.economics
     status = cands["idle_status"].astype(str).to_numpy()
-    supply = cands["supply_type"].astype(str).to_numpy() if "supply_type" in cands else np.full(len(cands), "")
+    supply = (
+        cands["supply_type"].astype(str).to_numpy() if "supply_type" in cands else np.full(len(cands), "")
+    )
     unsupplied = supply == "未供"
     free = (status == "idle_recoverable") | unsupplied
     acquisition = np.where(free, 0.0, e.compensation_wan_per_mu * area_mu)
@@ -266,7 +278,9 @@ def _economics(scenario, parcels, cands, idle, area, area_mu, in_exclusion) -> P
 
     H = e.horizon_years
     uplift = np.maximum(0.0, e.tax_target_wan_per_mu - tax_per_mu) * area_mu * H
-    release_gain = e.release_price_wan_per_mu * area_mu + H * e.tax_target_wan_per_mu * area_mu - H * tax - fee
+    release_gain = (
+        e.release_price_wan_per_mu * area_mu + H * e.tax_target_wan_per_mu * area_mu - H * tax - fee
+    )
     all_area = parcels.geometry.area.to_numpy()
     return ParcelEconomics(
         area_m2=area,
@@ -288,7 +302,9 @@ def _economics(scenario, parcels, cands, idle, area, area_mu, in_exclusion) -> P
     )
 
 
-def _facility(scenario, fc: FacilityConfig, cands, area, area_mu, planned, in_exclusion, econ, existing, site_xy):
+def _facility(
+    scenario, fc: FacilityConfig, cands, area, area_mu, planned, in_exclusion, econ, existing, site_xy
+):
     eligible = area >= fc.min_area_m2
     if fc.max_area_m2 is not None:
         eligible &= area <= fc.max_area_m2
@@ -307,15 +323,21 @@ def _facility(scenario, fc: FacilityConfig, cands, area, area_mu, planned, in_ex
         if s.a == fc.type and s.b.startswith("existing:"):
             other = existing.get(s.b.removeprefix("existing:"))
             if other is not None and len(other):
-                near = cands.geometry.dwithin(shapely.union_all(other.geometry.to_numpy()), s.min_m).to_numpy()
+                near = cands.geometry.dwithin(
+                    shapely.union_all(other.geometry.to_numpy()), s.min_m
+                ).to_numpy()
                 eligible &= ~near
     site_cost = fc.cost_wan if fc.cost_wan is not None else (fc.cost_per_m2_wan or 0.0) * area
     cost = econ.acquisition_wan + site_cost + rezoning * scenario.economics.rezoning_wan_per_mu * area_mu
     ex = existing.get(fc.type)
     ex_xy = _points(ex) if ex is not None and len(ex) else np.empty((0, 2))
-    id_col = next((c for c in ("facility_id", "name", "parcel_id") if ex is not None and c in ex.columns), None)
+    id_col = next(
+        (c for c in ("facility_id", "name", "parcel_id") if ex is not None and c in ex.columns), None
+    )
     ex_ids = (
-        tuple(f"{fc.type}:{v}" for v in ex[id_col].astype(str)) if id_col else tuple(f"{fc.type}:existing{k}" for k in range(len(ex_xy)))
+        tuple(f"{fc.type}:{v}" for v in ex[id_col].astype(str))
+        if id_col
+        else tuple(f"{fc.type}:existing{k}" for k in range(len(ex_xy)))
     )
     spec = FacilitySpec(
         type=fc.type,
@@ -350,7 +372,7 @@ def _separations(scenario, cands, specs) -> Separations:
 
 
 def build_model(inputs: PlanInputs):
-    """The model the scenario's objective asks for, built on the prepared inputs."""
+    """Build the model the scenario's objective asks for, built on the prepared inputs."""
     sc = inputs.scenario
     dxy = _points(inputs.demand) if inputs.demand is not None else np.empty((0, 2))
     weight = inputs.demand["weight"].to_numpy(dtype=float) if inputs.demand is not None else np.empty(0)
@@ -362,6 +384,7 @@ def build_model(inputs: PlanInputs):
         "budget_wan": sc.budget_wan,
         "distances": None,
     }
+    model: LocationModel
     if sc.objective == "revitalise":
         ls = sc.land_shares
         model = Revitalise(
@@ -384,7 +407,9 @@ def build_model(inputs: PlanInputs):
     return model
 
 
-def solver_options(scenario: Scenario, name: str | None = None, time_limit_s: float | None = None) -> SolverOptions:
+def solver_options(
+    scenario: Scenario, name: str | None = None, time_limit_s: float | None = None
+) -> SolverOptions:
     """Solver options from the scenario, overridden by the command line."""
     s = scenario.solver
     return SolverOptions(
@@ -431,13 +456,15 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
-def plan_json(inputs: PlanInputs, result: LocationResult | None, options: SolverOptions, diagnosis: list) -> dict:
-    """The ``plan.json`` content (contract §6 keys first, then panhuo's own)."""
+def plan_json(
+    inputs: PlanInputs, result: LocationResult | None, options: SolverOptions, diagnosis: list
+) -> dict:
+    """Return the ``plan.json`` content (contract §6 keys first, then panhuo's own)."""
     sc = inputs.scenario
     status = result.status if result is not None else "infeasible"
     coverage: dict[str, dict] = {}
     covered_total = weight_total = 0.0
-    if result is not None and result.run.has_solution:
+    if result is not None and result.run.has_solution and inputs.demand is not None:
         for spec in inputs.specs:
             w = spec.weight if spec.weight is not None else inputs.demand["weight"].to_numpy()
             cov = float((w * result.covered[spec.type]).sum())
@@ -445,7 +472,8 @@ def plan_json(inputs: PlanInputs, result: LocationResult | None, options: Solver
             coverage[spec.type] = {"covered": cov, "total": tot, "ratio": cov / tot if tot else None}
             covered_total += cov
             weight_total += tot
-    selected, land = [], {}
+    selected: list[dict] = []
+    land: dict[str, dict] = {}
     actions = _actions(inputs, result)
     cands = inputs.candidates
     area = cands.geometry.area.to_numpy()
@@ -469,7 +497,9 @@ def plan_json(inputs: PlanInputs, result: LocationResult | None, options: Solver
         "mip_gap": _finite(run.mip_gap) if run else None,
         "covered_demand": covered_total if coverage else None,
         "coverage_ratio": (covered_total / weight_total) if weight_total else None,
-        "total_cost_wan": float(result.total_cost_wan) if result is not None and run and run.has_solution else None,
+        "total_cost_wan": float(result.total_cost_wan)
+        if result is not None and run and run.has_solution
+        else None,
         "selected": selected,
         "build_seconds": run.build_seconds if run else 0.0,
         "solve_seconds": run.solve_seconds if run else 0.0,
@@ -480,7 +510,9 @@ def plan_json(inputs: PlanInputs, result: LocationResult | None, options: Solver
             "mip_gap_requested": options.mip_gap,
             "stopped_by": run.stopped_by if run else None,
             "bound": _finite(run.bound) if run else None,
-            "message": run.message if run else "未求解：输入预检发现无法满足的规则 (not solved: pre-checks failed)",
+            "message": run.message
+            if run
+            else "未求解：输入预检发现无法满足的规则 (not solved: pre-checks failed)",
         },
         "diagnosis": diagnosis,
         "coverage_by_type": coverage,
@@ -510,7 +542,7 @@ def _actions(inputs: PlanInputs, result: LocationResult | None) -> dict[str, str
 
 
 def plan_layers(inputs: PlanInputs, result: LocationResult) -> dict[str, gpd.GeoDataFrame]:
-    """The three layers of ``plan.gpkg``: ``parcels``, ``sites``, ``demand``."""
+    """Return the three layers of ``plan.gpkg``: ``parcels``, ``sites``, ``demand``."""
     cands = inputs.candidates
     e = inputs.economics
     actions = _actions(inputs, result)
@@ -533,7 +565,19 @@ def plan_layers(inputs: PlanInputs, result: LocationResult) -> dict[str, gpd.Geo
             cost[k] = float(np.asarray(spec_of[t].cost_wan)[k])
             revenue[k] = -lost[k]
             rez[k] = bool(inputs.rezoning[t][k])
-    keep_cols = [c for c in ("parcel_id", "name", "enterprise", "land_use", "planned_use", "idle_status", "low_efficiency") if c in cands]
+    keep_cols = [
+        c
+        for c in (
+            "parcel_id",
+            "name",
+            "enterprise",
+            "land_use",
+            "planned_use",
+            "idle_status",
+            "low_efficiency",
+        )
+        if c in cands
+    ]
     parcels = gpd.GeoDataFrame(cands[keep_cols].copy(), geometry=cands.geometry.to_numpy(), crs=cands.crs)
     parcels["action"] = act.to_numpy()
     parcels["facility_type"] = ftype.to_numpy()
@@ -561,7 +605,11 @@ def plan_layers(inputs: PlanInputs, result: LocationResult) -> dict[str, gpd.Geo
     if inputs.demand is not None:
         d = inputs.demand
         demand = gpd.GeoDataFrame(
-            {c: d[c] for c in d.columns if c not in ("geometry",) and d[c].dtype != object or c in ("kind", "demand_id")},
+            {
+                c: d[c]
+                for c in d.columns
+                if (c not in ("geometry",) and d[c].dtype != object) or c in ("kind", "demand_id")
+            },
             geometry=d.geometry.to_numpy(),
             crs=d.crs,
         )
@@ -595,7 +643,9 @@ def write_plan(out: PlanOutput, directory: Path, *, map_html: bool = True) -> li
             try:
                 from maps.web import plan_map, save_map
             except ImportError:
-                out.plan.setdefault("warnings", []).append("maps.web 不可用，未生成 map.html (maps package missing)")
+                out.plan.setdefault("warnings", []).append(
+                    "maps.web 不可用，未生成 map.html (maps package missing)"
+                )
             else:
                 written.append(save_map(plan_map(out.layers, out.plan), directory / "map.html"))
     return written

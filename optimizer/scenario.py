@@ -185,7 +185,12 @@ class Scenario(_Strict):
     economics: Economics = Economics()
     weights: dict[str, float] = Field(default_factory=lambda: {"coverage": 1.0, "net_return": 0.001})
     priorities: list[str] | None = None
-    actions: list[Literal["upgrade", "release", "facility", "green"]] = ["upgrade", "release", "facility", "green"]
+    actions: list[Literal["upgrade", "release", "facility", "green"]] = [
+        "upgrade",
+        "release",
+        "facility",
+        "green",
+    ]
 
     _layers = field_validator("parcels", "roads", "exclusion", "demand", mode="before")(_layer)
 
@@ -235,7 +240,9 @@ class Scenario(_Strict):
         if self.objective in ("max_coverage", "min_facilities"):
             for f in self.facilities:
                 if f.radius_m is None:
-                    raise ValueError(f"facilities[{f.type}].radius_m is required by objective {self.objective}")
+                    raise ValueError(
+                        f"facilities[{f.type}].radius_m is required by objective {self.objective}"
+                    )
         if self.distance == "network" and self.roads is None:
             raise ValueError("distance: network needs roads: <layer of road lines>")
         if self.facilities and self.demand is None:
@@ -257,6 +264,7 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Path]:
     ConfigError
         The YAML does not parse, or a key is unknown or has a bad value (the message names the
         key path and the allowed values).
+
     """
     p = Path(path)
     if not p.is_file():
@@ -294,7 +302,7 @@ def _explain(e: Any) -> str:
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The pydantic model that holds the key at ``loc`` (for listing the allowed keys)."""
+    """Return the pydantic model that holds the key at ``loc`` (for listing the allowed keys)."""
     model: type[BaseModel] = Scenario
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -325,5 +333,7 @@ def resolve(base: Path, ref: LayerRef) -> Path:
     p = Path(ref.path)
     p = p if p.is_absolute() else base / p
     if not p.exists():
-        raise NotFoundError(f"情景引用的文件不存在 file named in the scenario not found: {ref.path} (looked in {p})")
+        raise NotFoundError(
+            f"情景引用的文件不存在 file named in the scenario not found: {ref.path} (looked in {p})"
+        )
     return p

@@ -212,7 +212,14 @@ def _run_cbc(mps: Path, workdir: Path, options: SolverOptions) -> _Raw:
     args = [options.executable or cbc_path(), str(mps)]
     if options.time_limit_s is not None:
         args += ["-sec", f"{options.time_limit_s:g}", "-timeMode", "elapsed"]
-    args += ["-ratio", f"{options.mip_gap:g}", "-threads", str(options.threads), *options.cbc_options, "-solve"]
+    args += [
+        "-ratio",
+        f"{options.mip_gap:g}",
+        "-threads",
+        str(options.threads),
+        *options.cbc_options,
+        "-solve",
+    ]
     args += ["-solution", str(sol)]
     code, seconds, killed = _run_group(args, log, options)
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
@@ -323,7 +330,8 @@ def _run_highs(mps: Path, workdir: Path, options: SolverOptions) -> _Raw:
             seconds,
             "HiGHS",
             "watchdog",
-            "求解器超过时限仍未停止，已强制终止，无可用解 (solver overran its limit and was killed; no answer)",
+            "求解器超过时限仍未停止，已强制终止，无可用解 "
+            "(solver overran its limit and was killed; no answer)",
         )
     if code != 0 or not out.exists():
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""

@@ -7,7 +7,18 @@ import json
 import pytest
 
 from panhuo.cli import main
-from tests.optimizer.conftest import base_scenario, tiny_park, write_scenario  # noqa: F401
+from tests.optimizer.park import base_scenario, make_tiny_park, scenario_writer
+
+
+@pytest.fixture
+def tiny_park(tmp_path):
+    return make_tiny_park(tmp_path)
+
+
+@pytest.fixture
+def write_scenario(tmp_path):
+    return scenario_writer(tmp_path)
+
 
 FAC = [{"type": "clinic", "count": 1, "radius_m": 150, "cost_wan": 100}]
 
@@ -36,7 +47,9 @@ def test_plan_writes_the_contract_files(tiny_park, write_scenario, tmp_path, cap
 
 def test_plan_with_highs_gives_the_same_answer(tiny_park, write_scenario, tmp_path, capsys):
     sc = write_scenario(base_scenario(facilities=FAC, weights={"coverage": 1, "net_return": 0.001}))
-    code, _, err = run(["plan", sc, "--out", tmp_path / "h", "--solver", "highs", "--time-limit", "20"], capsys)
+    code, _, err = run(
+        ["plan", sc, "--out", tmp_path / "h", "--solver", "highs", "--time-limit", "20"], capsys
+    )
     assert code == 0, err
     plan = json.loads((tmp_path / "h" / "plan.json").read_text(encoding="utf-8"))
     assert plan["solver"]["name"] == "highs" and plan["solver"]["time_limit_s"] == 20
@@ -63,7 +76,7 @@ def test_bad_input_is_one_line_no_traceback(tiny_park, write_scenario, tmp_path,
 def test_compare_two_scenarios(tiny_park, write_scenario, tmp_path, capsys):
     a = write_scenario(base_scenario(name="A", facilities=FAC, weights={"coverage": 1}), "a.yaml")
     b = write_scenario(base_scenario(name="B", facilities=FAC, weights={"net_return": 1}), "b.yaml")
-    code, out, err = run(["compare", a, b, "--out", tmp_path / "cmp"], capsys)
+    code, _, err = run(["compare", a, b, "--out", tmp_path / "cmp"], capsys)
     assert code == 0, err
     csv_text = (tmp_path / "cmp" / "compare.csv").read_bytes()
     assert csv_text.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
@@ -73,11 +86,15 @@ def test_compare_two_scenarios(tiny_park, write_scenario, tmp_path, capsys):
 
 
 def test_budget_sweep_and_frontier(tiny_park, write_scenario, tmp_path, capsys):
-    sc = write_scenario(base_scenario(facilities=[{**FAC[0], "count": None, "max_count": 2}], weights={"coverage": 1}))
+    sc = write_scenario(
+        base_scenario(facilities=[{**FAC[0], "count": None, "max_count": 2}], weights={"coverage": 1})
+    )
     code, _, err = run(["plan", sc, "--out", tmp_path / "t", "--budget-sweep", "50,150"], capsys)
     assert code == 0, err
     assert (tmp_path / "t" / "budget_sweep.csv").exists() and (tmp_path / "t" / "budget_sweep.png").exists()
-    code, _, err = run(["plan", sc, "--out", tmp_path / "t", "--frontier", "coverage:cost", "--steps", "2"], capsys)
+    code, _, err = run(
+        ["plan", sc, "--out", tmp_path / "t", "--frontier", "coverage:cost", "--steps", "2"], capsys
+    )
     assert code == 0, err
     rows = (tmp_path / "t" / "frontier_coverage_cost.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 3

@@ -13,4 +13,12 @@ LOCATION_MODELS: dict[str, type[LocationModel]] = {
     "min_max_distance": PCenter,
 }
 
-__all__ = ["LOCATION_MODELS", "FacilitySpec", "LocationModel", "MaxCoverage", "MinFacilities", "PCenter", "PMedian"]
+__all__ = [
+    "LOCATION_MODELS",
+    "FacilitySpec",
+    "LocationModel",
+    "MaxCoverage",
+    "MinFacilities",
+    "PCenter",
+    "PMedian",
+]

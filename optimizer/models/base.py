@@ -64,6 +64,7 @@ class FacilitySpec:
         Demand weight for this type (defaults to the instance's weight).
     priority : float
         Weight of this type's term in a multi-type objective (default 1).
+
     """
 
     type: str
@@ -81,9 +82,13 @@ class FacilitySpec:
 
     def __post_init__(self) -> None:
         if self.radius_m is not None and not self.radius_m > 0:
-            raise ConfigError(f"facilities[{self.type}].radius_m 服务半径必须大于 0 must be > 0, got {self.radius_m}")
+            raise ConfigError(
+                f"facilities[{self.type}].radius_m 服务半径必须大于 0 must be > 0, got {self.radius_m}"
+            )
         if self.capacity is not None and not self.capacity > 0:
-            raise ConfigError(f"facilities[{self.type}].capacity 容量必须大于 0 must be > 0, got {self.capacity}")
+            raise ConfigError(
+                f"facilities[{self.type}].capacity 容量必须大于 0 must be > 0, got {self.capacity}"
+            )
         for key in ("count", "min_count", "max_count"):
             v = getattr(self, key)
             if v is not None and v < 0:
@@ -164,7 +169,9 @@ class LocationModel:
             raise InputError("site_ids 必须唯一且与候选点一一对应 must be unique, one per candidate site")
         for f in facilities:
             if self.needs_radius and f.radius_m is None:
-                raise ConfigError(f"facilities[{f.type}].radius_m 该模型需要服务半径 is required by {self.model_name}")
+                raise ConfigError(
+                    f"facilities[{f.type}].radius_m 该模型需要服务半径 is required by {self.model_name}"
+                )
             if f.eligible is not None and np.asarray(f.eligible).shape != (m,):
                 raise InputError(f"facilities[{f.type}].eligible must have one flag per candidate site ({m})")
             if f.weight is not None and np.asarray(f.weight).shape != (n,):
@@ -179,7 +186,9 @@ class LocationModel:
         existing_of: list[str | None] = [None] * m
         for f in self.facilities:
             ex = np.asarray(f.existing_xy, dtype=float).reshape(-1, 2)
-            ex_ids = list(f.existing_ids) if f.existing_ids else [f"{f.type}_existing_{k}" for k in range(len(ex))]
+            ex_ids = (
+                list(f.existing_ids) if f.existing_ids else [f"{f.type}_existing_{k}" for k in range(len(ex))]
+            )
             if len(ex_ids) != len(ex):
                 raise InputError(f"facilities[{f.type}].existing_ids must have one id per existing site")
             ext_xy.append(ex)
@@ -222,7 +231,9 @@ class LocationModel:
             if gdf.crs is None:
                 raise CRSError(f"{label}: 缺少坐标系 has no CRS; give a projected metric CRS")
             if not gdf.crs.is_projected:
-                raise CRSError(f"{label}: 坐标系 {gdf.crs.to_string()} 不是投影坐标系 is not projected (metres needed)")
+                raise CRSError(
+                    f"{label}: 坐标系 {gdf.crs.to_string()} 不是投影坐标系 is not projected (metres needed)"
+                )
         if sites.crs != demand.crs:
             sites = sites.to_crs(demand.crs)
         demand_pts = demand.geometry.centroid
@@ -231,7 +242,9 @@ class LocationModel:
         sxy = np.column_stack([site_pts.x.to_numpy(), site_pts.y.to_numpy()])
         if weight is not None:
             if weight not in demand.columns:
-                raise InputError(f"demand: 缺少权重列 missing weight column {weight!r}; columns: {list(demand.columns)}")
+                raise InputError(
+                    f"demand: 缺少权重列 missing weight column {weight!r}; columns: {list(demand.columns)}"
+                )
             w = demand[weight].to_numpy(dtype=float)
         else:
             w = None
@@ -241,7 +254,7 @@ class LocationModel:
     # ---- building -----------------------------------------------------------------------
 
     def sites_for(self, f: FacilitySpec) -> np.ndarray:
-        """Indices (into the extended site array) of the sites that may host type ``f``."""
+        """Return the indices (into the extended site array) of the sites that may host type ``f``."""
         cand = np.arange(self.n_candidates)
         if f.eligible is not None:
             cand = cand[np.asarray(f.eligible, dtype=bool)]
@@ -297,7 +310,9 @@ class LocationModel:
                 else:
                     acc[v.name] = [v, c]
             terms = [(v, c) for v, c in acc.values()]
-        self.prob.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs), name=name)
+        self.prob.addConstraint(
+            pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs), name=name
+        )
 
     def _new_y(self, f: FacilitySpec) -> list[tuple[int, pulp.LpVariable]]:
         return [(j, v) for (t, j), v in self.y.items() if t == f.type and self.existing_of[j] is None]
@@ -361,7 +376,7 @@ class LocationModel:
     def _allocate(
         self, f: FacilitySpec, open_sites: np.ndarray, run: SolverRun
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Assignment, covered share and distance of each demand point for type ``f``.
+        """Return the assignment, covered share and distance of each demand point for type ``f``.
 
         Default: each point goes to its nearest open site; it is covered when that site lies
         within the radius (all of it when there is no radius).
@@ -380,6 +395,13 @@ class LocationModel:
             covered = ((assign >= 0) & (np.nan_to_num(dist, nan=np.inf) <= f.radius_m + 1e-9)).astype(float)
         return assign, covered, dist
 
+    def _served(
+        self, f: FacilitySpec, run: SolverRun, assign: np.ndarray, covered: np.ndarray, w: np.ndarray
+    ) -> np.ndarray:
+        """Return the demand weight each site serves (default: each point whole to its assigned site)."""
+        ok = assign >= 0
+        return np.bincount(assign[ok], weights=(w * covered)[ok], minlength=len(self.site_ids))
+
     def _result(self, run: SolverRun) -> LocationResult:
         sites: list[OpenSite] = []
         assignment: dict[str, np.ndarray] = {}
@@ -392,7 +414,7 @@ class LocationModel:
                 a, c, d = self._allocate(f, opened[f.type], run)
                 assignment[f.type], covered[f.type], distance[f.type] = a, c, d
                 w = self.weight_for(f)
-                served = np.bincount(a[a >= 0], weights=(w * c)[a >= 0], minlength=len(self.site_ids))
+                served = self._served(f, run, a, c, w)
                 for j in opened[f.type]:
                     existing = self.existing_of[j] is not None
                     if not existing:

@@ -30,6 +30,8 @@ class _CoverageBase(LocationModel):
     """Pairs within radius and the capacitated allocation shared by MCLP and LSCP."""
 
     needs_radius = True
+    _x: dict
+    _d: dict
 
     def _pairs(self, f: FacilitySpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert f.radius_m is not None
@@ -69,8 +71,7 @@ class _CoverageBase(LocationModel):
         i, j, x = self._x[f.type]
         n = len(self.demand_xy)
         share = np.array([run.value(v.name) for v in x]) if x else np.empty(0)
-        covered = np.bincount(i, weights=share, minlength=n) if len(i) else np.zeros(n)
-        covered = np.clip(covered, 0.0, 1.0)
+        covered = np.clip(np.bincount(i, weights=share, minlength=n) if len(i) else np.zeros(n), 0.0, 1.0)
         assign = np.full(n, -1, dtype=np.int64)
         dist = np.full(n, np.nan)
         if len(i):
@@ -82,6 +83,17 @@ class _CoverageBase(LocationModel):
             assign[i[best]] = j[best]
             dist[i[best]] = d[best]
         return assign, covered, dist
+
+    def _served(self, f, run, assign, covered, w):
+        if f.capacity is None:
+            return super()._served(f, run, assign, covered, w)
+        i, j, x = self._x[f.type]
+        share = np.array([run.value(v.name) for v in x]) if x else np.empty(0)
+        return (
+            np.bincount(j, weights=w[i] * share, minlength=len(self.site_ids))
+            if len(j)
+            else np.zeros(len(self.site_ids))
+        )
 
     def _dist_of_pairs(self, f: FacilitySpec, i, j):
         return i, j, self._d[f.type]
@@ -173,17 +185,15 @@ class MinFacilities(_CoverageBase):
             i, j, d = self._pairs(f)
             self._d[f.type] = d
             w = self.weight_for(f)
-            need = np.flatnonzero(w > 0)
+            need = [int(a) for a in np.flatnonzero(w > 0)]
+            have: set[int] = {int(v) for v in np.unique(i)}
             if f.capacity is not None:
                 self._add_allocation(f, i, j, EQ)
-                have = set(np.unique(i).tolist())
             else:
-                have = set()
                 for a, sl in _groups(i):
-                    have.add(a)
                     self._con([(self.y[(f.type, int(b))], 1.0) for b in j[sl]], GE, 1.0, f"cover_{t}_d{a}")
             for a in need:
-                if int(a) not in have:  # nothing within reach: an explicit, named impossibility
+                if a not in have:  # nothing within reach: an explicit, named impossibility
                     self._con([], GE, 1.0, f"cover_{t}_d{a}")
         assert self.prob is not None
         self.prob.setObjective(pulp.LpAffineExpression(objective))

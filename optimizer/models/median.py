@@ -46,8 +46,7 @@ import pulp
 
 from geo.errors import ConfigError
 from optimizer.models.base import FacilitySpec, LocationModel, safe_name
-from optimizer.models.coverage import _groups
-from optimizer.result import LocationResult, SolverRun, relative_gap
+from optimizer.result import LocationResult, SolverRun, Status, relative_gap
 from optimizer.solvers import SolverOptions, solve
 
 LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
@@ -102,7 +101,9 @@ class PMedian(LocationModel):
                 ok = row_j >= 0
                 row_j, row_d = row_j[ok], row_d[ok]
                 if len(row_j) == 0:
-                    raise ConfigError(f"需求点 demand point {i} 无法到达任何 {f.type} 站点 reaches no site of this type")
+                    raise ConfigError(
+                        f"需求点 demand point {i} 无法到达任何 {f.type} 站点 reaches no site of this type"
+                    )
                 tail_d = dist[i, k] if not full and np.isfinite(dist[i, k]) else None
                 levels, start = np.unique(row_d, return_index=True)
                 bounds = np.append(start, len(row_d))
@@ -134,7 +135,7 @@ class PMedian(LocationModel):
         self.prob.setObjective(pulp.LpAffineExpression(self._objective, constant=self._constant))
 
     def _start_type(self, f: FacilitySpec) -> None:
-        """Hook run before a type's service part (the p-center adds its radius variable here)."""
+        """Run this hook before a type's service part (the p-center adds its radius variable here)."""
 
     def _use_distance(
         self, f: FacilitySpec, i: int, w: float, d1: float, terms: list[tuple[pulp.LpVariable, float]]
@@ -211,6 +212,14 @@ class PMedian(LocationModel):
                     out[f.type] = np.array(bad, dtype=np.int64)
         return out
 
+    def _served(self, f, run, assign, covered, w):
+        if f.capacity is None:
+            return super()._served(f, run, assign, covered, w)
+        served = np.zeros(len(self.site_ids))
+        for i, b, _, x in self._x[f.type]:
+            served[b] += w[i] * run.value(x.name)
+        return served
+
     def _true_objective(self, result: LocationResult) -> float:
         """Weighted distance of the incumbent, each point to its nearest open site (or its allocation)."""
         total = 0.0
@@ -264,6 +273,7 @@ class PMedian(LocationModel):
             true_obj = self._true_objective(result)
             bound = run.bound
             proven = run.status == "optimal" and not self._short_lists(result)
+            status: Status
             if proven:
                 status, gap, bound = "optimal", 0.0 if options.mip_gap == 0 else run.mip_gap, run.bound
             else:
@@ -280,5 +290,8 @@ class PMedian(LocationModel):
         else:
             run = dataclasses.replace(run, build_seconds=build_total, solve_seconds=solve_total)
         for t, k in self._k.items():
-            self.notes.append(f"{t}: 每个需求点的最近候选数 nearest sites per point: 最大 max {int(k.max())}, 中位 median {int(np.median(k))}")
+            self.notes.append(
+                f"{t}: 每个需求点的最近候选数 nearest sites per point: "
+                f"最大 max {int(k.max())}, 中位 median {int(np.median(k))}"
+            )
         return dataclasses.replace(result, run=run, notes=list(self.notes))

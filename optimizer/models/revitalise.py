@@ -143,9 +143,15 @@ class Revitalise(MaxCoverage):
         """Build the model (action variables first, so the shared rules can see them)."""
         e = self.econ
         self.prob = pulp.LpProblem("revitalise", self.sense)
-        self.up = {int(j): self._var(f"upgrade_s{j}", 0, 1, pulp.LpBinary) for j in np.flatnonzero(e.upgrade_ok)}
-        self.rel = {int(j): self._var(f"release_s{j}", 0, 1, pulp.LpBinary) for j in np.flatnonzero(e.release_ok)}
-        self.green = {int(j): self._var(f"green_s{j}", 0, 1, pulp.LpBinary) for j in np.flatnonzero(e.green_ok)}
+        self.up = {
+            int(j): self._var(f"upgrade_s{j}", 0, 1, pulp.LpBinary) for j in np.flatnonzero(e.upgrade_ok)
+        }
+        self.rel = {
+            int(j): self._var(f"release_s{j}", 0, 1, pulp.LpBinary) for j in np.flatnonzero(e.release_ok)
+        }
+        self.green = {
+            int(j): self._var(f"green_s{j}", 0, 1, pulp.LpBinary) for j in np.flatnonzero(e.green_ok)
+        }
         return self._build_rest()
 
     def _build_rest(self) -> pulp.LpProblem:
@@ -279,11 +285,10 @@ class Revitalise(MaxCoverage):
         if not self.priorities:
             t0 = time.perf_counter()
             prob = self.build()
-            run = solve(prob, options, build_seconds=time.perf_counter() - t0)
-            return self._finish(run)
+            return self._finish(solve(prob, options, build_seconds=time.perf_counter() - t0))
         started = time.perf_counter()
         build_total = solve_total = 0.0
-        run = None
+        run: SolverRun | None = None
         for stage in self.priorities:
             self._stage_objective = stage
             t0 = time.perf_counter()
@@ -292,7 +297,9 @@ class Revitalise(MaxCoverage):
             if options.time_limit_s is not None:
                 remaining = max(1.0, options.time_limit_s - (time.perf_counter() - started))
             run = solve(
-                prob, dataclasses.replace(options, time_limit_s=remaining), build_seconds=time.perf_counter() - t0
+                prob,
+                dataclasses.replace(options, time_limit_s=remaining),
+                build_seconds=time.perf_counter() - t0,
             )
             build_total += run.build_seconds
             solve_total += run.solve_seconds
@@ -330,7 +337,11 @@ class Revitalise(MaxCoverage):
         }
         terms["net_return"] = terms["return"] - terms["cost"]
         return dataclasses.replace(
-            result, actions=actions, objective_terms=terms, total_cost_wan=terms["cost"], notes=list(self.notes)
+            result,
+            actions=actions,
+            objective_terms=terms,
+            total_cost_wan=terms["cost"],
+            notes=list(self.notes),
         )
 
 

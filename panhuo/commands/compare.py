@@ -13,11 +13,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command("compare")
     def compare(
-        scenarios: Annotated[list[Path], typer.Argument(help="两个或以上情景文件 two or more scenario YAMLs")],
+        scenarios: Annotated[
+            list[Path], typer.Argument(help="两个或以上情景文件 two or more scenario YAMLs")
+        ],
         out: Annotated[Path, typer.Option("--out", help="输出目录 output directory")],
         solver: Annotated[str | None, typer.Option("--solver", help="求解器 cbc | highs")] = None,
         time_limit: Annotated[
-            float | None, typer.Option("--time-limit", help="每个情景的求解时限（秒） time limit per scenario")
+            float | None,
+            typer.Option("--time-limit", help="每个情景的求解时限（秒） time limit per scenario"),
         ] = None,
     ) -> None:
         """方案比较 Run several scenarios; write compare.csv, compare.json and a comparison map."""

@@ -15,7 +15,7 @@ from geo.errors import ConfigError
 
 
 def summary_lines(plan: dict, written: list[Path]) -> list[str]:
-    """The console summary of one plan, in Chinese."""
+    """Return the console summary of one plan, in Chinese."""
     lines = [f"panhuo plan「{plan['name']}」: {plan['status_zh']} ({plan['status']})"]
     if plan.get("objective") is not None:
         gap = plan.get("mip_gap")
@@ -34,7 +34,10 @@ def summary_lines(plan: dict, written: list[Path]) -> list[str]:
         lines.append(f"  净收益 net return {plan['net_return_wan']:,.1f} 万元")
     for act, v in sorted(plan.get("land_by_action", {}).items()):
         lines.append(f"  {act}: {v['count']} 宗 {v['area_mu']:,.2f} 亩")
-    lines.append(f"  建模 build {plan['build_seconds']:.1f} s，求解 solve {plan['solve_seconds']:.1f} s（{plan['solver']['name']}）")
+    lines.append(
+        f"  建模 build {plan['build_seconds']:.1f} s，求解 solve {plan['solve_seconds']:.1f} s"
+        f"（{plan['solver']['name']}）"
+    )
     for d in plan.get("diagnosis", []):
         lines.append(f"  诊断 {d['rule']}: {d['message']}")
     for w in plan.get("warnings", []):
@@ -61,7 +64,9 @@ def register(app: typer.Typer) -> None:
         steps: Annotated[int, typer.Option("--steps", help="前沿点数 frontier points")] = 5,
         budget_sweep: Annotated[
             str | None,
-            typer.Option("--budget-sweep", help="预算扫描 budgets in 万元, comma-separated, e.g. 2000,5000,10000"),
+            typer.Option(
+                "--budget-sweep", help="预算扫描 budgets in 万元, comma-separated, e.g. 2000,5000,10000"
+            ),
         ] = None,
     ) -> None:
         """盘活与公共设施布局优化 Plan revitalisation and public facilities from a scenario (contract §6)."""
@@ -83,7 +88,9 @@ def register(app: typer.Typer) -> None:
                 try:
                     budgets = [float(b) for b in budget_sweep.split(",") if b.strip()]  # type: ignore[union-attr]
                 except ValueError:
-                    raise ConfigError(f"--budget-sweep {budget_sweep!r}: 应为逗号分隔的数字 numbers") from None
+                    raise ConfigError(
+                        f"--budget-sweep {budget_sweep!r}: 应为逗号分隔的数字 numbers"
+                    ) from None
                 table = budget_table(sc, base, budgets, solver=solver, time_limit_s=time_limit)
                 name = "budget_sweep"
             for p in write_tradeoff(table, out, name):

@@ -33,7 +33,9 @@ def instances(draw):
 @given(instances())
 def test_mclp_answers_respect_every_rule(inst):
     demand, sites, weight, cost, radius, capacity, budget, eligible, p = inst
-    spec = FacilitySpec("f", radius_m=radius, max_count=p, capacity=capacity, cost_wan=cost, eligible=eligible)
+    spec = FacilitySpec(
+        "f", radius_m=radius, max_count=p, capacity=capacity, cost_wan=cost, eligible=eligible
+    )
     res = MaxCoverage.from_arrays(demand, sites, [spec], demand_weight=weight, budget_wan=budget).solve(CBC)
     assert res.status == "optimal"
     opened = [int(s.site_id[1:]) for s in res.sites]
@@ -59,7 +61,9 @@ def test_mclp_answers_respect_every_rule(inst):
 @given(instances())
 def test_pmedian_objective_is_the_true_weighted_distance(inst):
     demand, sites, weight, _, _, _, _, _, p = inst
-    res = PMedian.from_arrays(demand, sites, [FacilitySpec("f", count=min(p, len(sites)))], demand_weight=weight, k_nearest=2).solve(CBC)
+    res = PMedian.from_arrays(
+        demand, sites, [FacilitySpec("f", count=min(p, len(sites)))], demand_weight=weight, k_nearest=2
+    ).solve(CBC)
     assert res.status == "optimal"
     opened = [int(s.site_id[1:]) for s in res.sites]
     d = np.hypot(*(demand[:, None, :] - sites[opened][None, :, :]).transpose(2, 0, 1)).min(axis=1)
@@ -68,5 +72,7 @@ def test_pmedian_objective_is_the_true_weighted_distance(inst):
     from itertools import combinations
 
     all_d = np.hypot(*(demand[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
-    best = min((weight * all_d[:, list(c)].min(axis=1)).sum() for c in combinations(range(len(sites)), len(opened)))
+    best = min(
+        (weight * all_d[:, list(c)].min(axis=1)).sum() for c in combinations(range(len(sites)), len(opened))
+    )
     assert res.objective <= best + 1e-6 * max(1.0, best)

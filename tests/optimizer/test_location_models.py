@@ -193,7 +193,10 @@ def test_random_instance_cbc_equals_highs():
     rng = np.random.default_rng(7)
     d, s = rng.uniform(0, 3000, (120, 2)), rng.uniform(0, 3000, (25, 2))
     w = rng.integers(1, 5, 120).astype(float)
-    for cls, spec in ((MaxCoverage, FacilitySpec("f", radius_m=500, count=4)), (PMedian, FacilitySpec("f", count=4))):
+    for cls, spec in (
+        (MaxCoverage, FacilitySpec("f", radius_m=500, count=4)),
+        (PMedian, FacilitySpec("f", count=4)),
+    ):
         a = cls.from_arrays(d, s, [spec], demand_weight=w).solve(CBC)
         b = cls.from_arrays(d, s, [spec], demand_weight=w).solve(HIGHS)
         assert a.status == b.status == "optimal"

@@ -17,8 +17,7 @@ import pytest
 from geo.errors import ConfigError, NotFoundError, SchemaError
 from optimizer.plan import run_plan, write_plan
 from optimizer.scenario import load_scenario
-
-from .conftest import base_scenario
+from tests.optimizer.park import base_scenario
 
 
 def plan(write_scenario, **kw):
@@ -61,13 +60,26 @@ def test_facility_coverage_and_return(tiny_park, write_scenario, tmp_path):
     names = {w.name for w in written}
     assert {"plan.json", "plan.gpkg"} <= names
     doc = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
-    for key in ("status", "objective", "mip_gap", "covered_demand", "coverage_ratio", "total_cost_wan",
-                "selected", "build_seconds", "solve_seconds", "solver"):
+    for key in (
+        "status",
+        "objective",
+        "mip_gap",
+        "covered_demand",
+        "coverage_ratio",
+        "total_cost_wan",
+        "selected",
+        "build_seconds",
+        "solve_seconds",
+        "solver",
+    ):
         assert key in doc
     import geopandas as gpd
 
     parcels = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="parcels")
-    assert dict(zip(parcels.parcel_id, parcels.action, strict=True)) == {"P1": "facility:clinic", "P2": "upgrade"}
+    assert dict(zip(parcels.parcel_id, parcels.action, strict=True)) == {
+        "P1": "facility:clinic",
+        "P2": "upgrade",
+    }
     sites = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="sites")
     assert list(sites.parcel_id) == ["P1"]
     demand = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="demand")
@@ -127,7 +139,7 @@ def test_elastic_diagnosis_names_the_land_share(tiny_park, write_scenario):
 
 
 def test_missing_file_and_column_are_named(tiny_park, write_scenario):
-    with pytest.raises(NotFoundError, match="nothere.gpkg"):
+    with pytest.raises(NotFoundError, match=r"nothere\.gpkg"):
         plan(write_scenario, parcels="nothere.gpkg")
     with pytest.raises(SchemaError, match="workers"):
         plan(write_scenario, demand={"path": "park.gpkg", "layer": "demand", "weight": "workers"})
@@ -140,7 +152,7 @@ def test_bad_scenario_values_are_named(tiny_park, write_scenario):
         plan(write_scenario, facilities=[{"type": "clinic", "count": 1, "radius_m": 0}])
     with pytest.raises(ConfigError, match=r"weights.*not a number"):
         plan(write_scenario, weights={"coverage": "lots"})
-    with pytest.raises(ConfigError, match="unknown key 'budget'.*allowed"):
+    with pytest.raises(ConfigError, match=r"unknown key 'budget'.*allowed"):
         plan(write_scenario, budget=5)
     with pytest.raises(ConfigError, match="objective"):
         plan(write_scenario, objective="max_happiness")
@@ -153,7 +165,7 @@ def test_network_distance(tiny_park, write_scenario, tmp_path):
     import geopandas as gpd
     from shapely.geometry import LineString
 
-    from .conftest import X0, Y0
+    from tests.optimizer.park import X0, Y0
 
     roads = gpd.GeoDataFrame(
         {"name": ["r"]},

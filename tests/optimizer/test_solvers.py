@@ -70,7 +70,9 @@ def test_time_limit_with_incumbent_is_feasible_never_optimal(name):
 def test_watchdog_kills_a_solver_that_ignores_its_limit(tmp_path):
     # a fake CBC that ignores -sec, with a grandchild, writing both pids
     fake = tmp_path / "cbc"
-    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {tmp_path}/child.pid\necho $$ > {tmp_path}/self.pid\nwait\n")
+    fake.write_text(
+        f"#!/bin/sh\nsleep 300 &\necho $! > {tmp_path}/child.pid\necho $$ > {tmp_path}/self.pid\nwait\n"
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     t0 = time.perf_counter()
     run = solve(knapsack(), SolverOptions(time_limit_s=0.5, grace_s=0.5, executable=str(fake)))
@@ -96,7 +98,7 @@ def alive(pid: int) -> bool:
 
 
 def test_bad_options_name_the_key():
-    with pytest.raises(ConfigError, match="solver.name"):
+    with pytest.raises(ConfigError, match=r"solver\.name"):
         SolverOptions(name="gurobi")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="time_limit_s"):
         SolverOptions(time_limit_s=0)
