@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, Figure, MacroElement
+from branca.element import Figure, MacroElement
 from folium import plugins
 from folium.template import Template
 
@@ -1330,9 +1330,7 @@ def save_map(m: folium.Map | plugins.DualMap, path: str | os.PathLike[str], *, o
     return write_atomic(path, html.encode("utf-8"))
 
 
-# Element is re-exported for callers adding their own page notes.
 __all__ = [
-    "Element",
     "InfoPanel",
     "LayerLegend",
     "NoSolutionError",

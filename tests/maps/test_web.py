@@ -7,6 +7,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geo.errors import CRSError, InputError
 from maps import web
@@ -289,3 +291,27 @@ def test_compact_analysis_map_keeps_layers_legends_and_search(parcels):
     assert f"layer: {layers[0].get_name()}" in html  # the search indexes the base layer
     assert len(_legends(m)) == 3
     assert not any(isinstance(c, folium.GeoJson) for c in m._children.values())
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 5000), st.floats(0, 5000), st.floats(1, 300), st.floats(1, 300)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_compact_coordinates_decode_to_the_rounded_display_coordinates(boxes):
+    geoms = [
+        shapely.box(412_000 + x, 2_503_000 + y, 412_000 + x + w, 2_503_000 + y + h) for x, y, w, h in boxes
+    ]
+    gdf = gpd.GeoDataFrame({"parcel_id": [f"P{i}" for i in range(len(geoms))]}, geometry=geoms, crs=4546)
+    frame = web.display_frame(gdf, basemap=web.get_basemap("none"), simplify_m=0)
+    payload = web.compact_payload(frame, ["parcel_id"])
+    xy = np.array(payload["xy"], dtype=np.int64).reshape(-1, 2)
+    # undo the per-ring delta coding
+    ring_id = np.repeat(np.arange(len(payload["ring_len"])), payload["ring_len"])
+    decoded = np.zeros_like(xy)
+    for r in range(len(payload["ring_len"])):
+        decoded[ring_id == r] = np.cumsum(xy[ring_id == r], axis=0)
+    expected = np.round(shapely.get_coordinates(frame.geometry.to_numpy()) * 1e6).astype(np.int64)
+    assert np.array_equal(decoded, expected)
