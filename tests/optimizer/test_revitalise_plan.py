@@ -183,3 +183,19 @@ def test_network_distance(tiny_park, write_scenario, tmp_path):
     )
     assert out.plan["status"] == "optimal"
     assert out.plan["coverage_ratio"] == pytest.approx(1.0)
+
+
+def test_layer_in_another_crs_is_reprojected_and_said(tiny_park, write_scenario):
+    import geopandas as gpd
+
+    demand = gpd.read_file(tiny_park, layer="demand").to_crs("EPSG:4525")  # zone-prefixed GK
+    demand.to_file(tiny_park, layer="demand_zone37")
+    fac = [{"type": "clinic", "count": 1, "radius_m": 150, "cost_wan": 100}]
+    out = plan(
+        write_scenario,
+        facilities=fac,
+        demand={"path": "park.gpkg", "layer": "demand_zone37", "weight": "weight"},
+        weights={"coverage": 1.0, "net_return": 0.001},
+    )
+    assert any("重投影" in w for w in out.plan["warnings"])
+    assert out.plan["objective"] == pytest.approx(80.39, abs=1e-3)
