@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -85,6 +86,31 @@ SHEET_NAMES = {
     "issues": "数据问题",
 }
 ISSUE_HEADERS_ZH = {"parcel_id": "地块编号", "column": "字段", "value": "值", "problem": "问题"}
+#: columns listed in the report's parcel sheets (every column is in parcels.csv)
+REPORT_PARCEL_COLUMNS = (
+    "parcel_id",
+    "name",
+    "enterprise",
+    "land_use",
+    "supply_type",
+    "area_mu",
+    "idle_status",
+    "idle_basis",
+    "idle_fee_wan",
+    "low_efficiency",
+    "low_eff_reasons",
+    "low_eff_not_evaluated",
+    "far",
+    "tax_per_mu",
+    "mujun_class",
+    "agreed_start_date",
+    "actual_start_date",
+    "suspended_since",
+)
+#: rows an Excel sheet holds below its header
+EXCEL_MAX_ROWS = 1_048_575
+#: parcels listed per parcel sheet of report.xlsx; beyond it a last row points to parcels.csv
+REPORT_SHEET_ROWS = 50_000
 _DECIMALS = {"area_mu": 2, "area_m2": 2, "idle_fee_wan": 2, "far": 2, "far_min": 2, "mujun_score": 2}
 
 
@@ -175,25 +201,42 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def _sheet(
-    wb: Workbook, title: str, header: list[str], rows: list[list[Any]], widths: list[float] | None = None
-):
+    wb: Workbook,
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    widths: list[float] | None = None,
+    *,
+    limit: int = EXCEL_MAX_ROWS - 1,
+    clean: bool = True,
+) -> None:
+    """Append a write-only sheet: bold shaded header, frozen first row, column widths.
+
+    ``clean=False`` skips the per-value clean-up for rows already made of plain Python values.
+    """
     ws = wb.create_sheet(title)
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = _HEAD_FONT
-        cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-    ws.freeze_panes = "A2"
     if widths is None:
         widths = []
         for i, head in enumerate(header):
-            sample = [len(str(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None]
+            sample = [_display_width(str(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None]
             widths.append(min(max([_display_width(head), *sample, 6]) + 2, 60))
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    return ws
+    ws.freeze_panes = "A2"
+    head_cells = []
+    for text in header:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = _HEAD_FONT
+        cell.fill = _HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        head_cells.append(cell)
+    ws.append(head_cells)
+    for row in rows[:limit]:
+        ws.append([_cell(v) for v in row] if clean else row)
+    if len(rows) > limit:
+        ws.append(
+            [f"……另有 {len(rows) - limit:,} 宗未列出，完整清单见 parcels.csv (truncated; see parcels.csv)"]
+        )
 
 
 def _display_width(text: str) -> int:
@@ -213,7 +256,9 @@ def _cell(value: Any) -> Any:
 
 
 def _parcel_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
-    people = table_for_people(frame)
+    """Return the header and rows of a parcel sheet (the full table is parcels.csv)."""
+    columns = [c for c in REPORT_PARCEL_COLUMNS if c in frame.columns]
+    people = table_for_people(frame[columns])
     header = [header_zh(c) for c in people.columns]
     rows = people.astype(object).where(people.notna(), None).values.tolist()
     return header, rows
@@ -225,8 +270,7 @@ def _fmt_pct(value: float | None) -> str:
 
 def write_report(result: AnalysisResult, path: Path) -> None:
     """report.xlsx: summary, a sheet per idle status, low-efficiency parcels, indicators, preset, issues."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     s = result.summary
     rows: list[list[Any]] = [
         ["评价日期", s["as_of"], None, None],
@@ -286,11 +330,11 @@ def write_report(result: AnalysisResult, path: Path) -> None:
         if subset.empty:
             continue
         header, body = _parcel_rows(subset)
-        _sheet(wb, STATUS_LABELS_ZH[status][:31], header, body)
+        _sheet(wb, STATUS_LABELS_ZH[status][:31], header, body, limit=REPORT_SHEET_ROWS, clean=False)
     low = parcels[parcels["low_efficiency"].fillna(False).astype(bool)]
     if not low.empty:
         header, body = _parcel_rows(low)
-        _sheet(wb, SHEET_NAMES["low"], header, body)
+        _sheet(wb, SHEET_NAMES["low"], header, body, limit=REPORT_SHEET_ROWS, clean=False)
 
     ind = result.indicators
     ind_rows: list[list[Any]] = [

@@ -151,13 +151,17 @@ def register(app: typer.Typer) -> None:
             bar = tqdm(total=100, file=sys.stderr, desc="analyze", unit="%", leave=False)
 
         def tick(step: str, fraction: float) -> None:
+            # the analysis takes the first 80 % of the bar, writing the files the rest
             if bar is not None:
                 bar.set_postfix_str(step)
-                bar.update(max(0, round(fraction * 100) - bar.n))
+                bar.update(max(0, round(fraction * 80) - bar.n))
 
         try:
             result = run_analysis(gdf, as_of=day, rules=preset, rasters=rasters, progress=tick)
+            tick("export", 1.0)
             paths = write_outputs(result, out)
+            if bar is not None:
+                bar.update(100 - bar.n)
         finally:
             if bar is not None:
                 bar.close()
