@@ -194,3 +194,19 @@ def test_works_on_a_layer_with_only_ids():
     assert result.parcels["idle_basis"].iloc[0] == "无法认定是否闲置：缺少供地方式"
     assert result.parcels["low_efficiency"].isna().all()
     assert result.indicators["zone_type"] is None
+
+
+def test_report_parcel_sheets_stop_at_the_row_limit(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    import geo.export
+
+    monkeypatch.setattr(geo.export, "REPORT_SHEET_ROWS", 2)
+    rows = [{"parcel_id": f"N{i}", "supply_type": "未供"} for i in range(5)]
+    paths = geo.export.write_outputs(run_analysis(parcels_frame(rows), as_of=AS_OF), tmp_path)
+    sheet = load_workbook(paths["report_xlsx"])["未供地（不适用）"]
+    values = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert values[:3] == ["地块编号", "N0", "N1"]
+    assert "另有 3 宗未列出" in values[3]
+    # the CSV always has every parcel
+    assert len(pd.read_csv(paths["parcels_csv"], encoding="utf-8-sig")) == 5
