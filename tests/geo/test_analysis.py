@@ -149,7 +149,7 @@ def test_progress_is_reported_in_order():
 _dates = st.one_of(st.none(), st.dates(dt.date(2015, 1, 1), dt.date(2026, 6, 30)).map(str))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.fixed_dictionaries(
