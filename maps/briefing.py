@@ -43,7 +43,7 @@ from matplotlib.patches import Patch, Rectangle
 from geo.errors import CRSError, InputError, NotFoundError
 
 from . import fonts, style
-from .charts import status_chart
+from .charts import FRONTIER_COLUMNS, SWEEP_COLUMNS, frontier_chart, read_curve, status_chart, sweep_chart
 from .results import AnalysisResult, PlanResult
 from .web import _check_plan
 
@@ -597,7 +597,8 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult, note: 
     _draw_table(
         table_ax, [h for _, h, _ in PLAN_COLUMNS], rows or [["—", "方案未改变任何地块", "", "", ""]], widths
     )
-    fig.text(0.94, 0.03, note, ha="right", fontsize=7, color="#555555")
+    if note:
+        fig.text(0.94, 0.03, note, ha="right", fontsize=7, color="#555555")
     return fig
 
 
@@ -609,7 +610,7 @@ def plan_figures(
     source: str | None = None,
     date: dt.date | None = None,
 ) -> list[Figure]:
-    """Build one briefing page per plan (scenario); pure, writes nothing.
+    """Build one briefing page per plan (scenario), plus its trade-off curves when present; pure.
 
     Raises
     ------
@@ -624,10 +625,27 @@ def plan_figures(
         _check_plan(result.plan, result.name)
     subtitle = _subtitle(date, source or "panhuo plan 输出 " + "、".join(str(p.source) for p in plans))
     with mpl.rc_context(fonts.mpl_rc()):
-        return [
-            _plan_page(paper, title, subtitle, result, f"第 {i} 页 / 共 {len(plans)} 页")
-            for i, result in enumerate(plans, start=1)
-        ]
+        figures = [_plan_page(paper, title, subtitle, result, "") for result in plans]
+        for result in plans:
+            if result.charts:
+                figures.append(_curves_page(paper, title, subtitle, result))
+        for i, fig in enumerate(figures, start=1):
+            fig.text(0.94, 0.03, f"第 {i} 页 / 共 {len(figures)} 页", ha="right", fontsize=7, color="#555555")
+        return figures
+
+
+def _curves_page(paper: str, title: str, subtitle: str, result: PlanResult) -> Figure:
+    """Draw a plan's frontier and budget-sweep curves (when its directory has them) on one page."""
+    fig = _page(paper, f"{title}——{result.name}：取舍曲线", subtitle)
+    slots = [(0.12, 0.55, 0.78, 0.32), (0.12, 0.12, 0.70, 0.32)]
+    for (key, columns, draw), rect in zip(
+        (("frontier", FRONTIER_COLUMNS, frontier_chart), ("sweep", SWEEP_COLUMNS, sweep_chart)),
+        slots,
+        strict=True,
+    ):
+        if key in result.charts:
+            draw(read_curve(result.charts[key], columns), ax=fig.add_axes(rect))
+    return fig
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import cast
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from geo.errors import InputError, SchemaError
@@ -56,11 +58,16 @@ def _figure(size: tuple[float, float] = (7.0, 4.2)) -> Figure:
     return Figure(figsize=size, layout="constrained")
 
 
-def frontier_chart(frame: pd.DataFrame, *, title: str = "覆盖率—投资 帕累托前沿") -> Figure:
-    """Plot coverage against cost along the ε-constraint frontier (cost on x, coverage on y)."""
+def frontier_chart(
+    frame: pd.DataFrame, *, title: str = "覆盖率—投资 帕累托前沿", ax: Axes | None = None
+) -> Figure:
+    """Plot coverage against cost along the ε-constraint frontier (cost on x, coverage on y).
+
+    With ``ax`` the curve is drawn into that axes (e.g. on a briefing page).
+    """
     with mpl.rc_context(fonts.mpl_rc()):
-        fig = _figure()
-        ax = fig.add_subplot()
+        if ax is None:
+            ax = _figure().add_subplot()
         data = frame.sort_values("cost_wan")
         coverage = style.as_float_array(data["coverage"])
         ax.plot(style.as_float_array(data["cost_wan"]), coverage, marker="o", color="#2171b5", lw=1.8)
@@ -68,14 +75,14 @@ def frontier_chart(frame: pd.DataFrame, *, title: str = "覆盖率—投资 帕�
         ax.set_ylabel("覆盖需求")
         ax.set_title(title)
         ax.grid(alpha=0.3)
-    return fig
+    return cast(Figure, ax.figure)
 
 
-def sweep_chart(frame: pd.DataFrame, *, title: str = "预算敏感性分析") -> Figure:
+def sweep_chart(frame: pd.DataFrame, *, title: str = "预算敏感性分析", ax: Axes | None = None) -> Figure:
     """Plot the objective and the coverage ratio against the budget (two y axes)."""
     with mpl.rc_context(fonts.mpl_rc()):
-        fig = _figure()
-        ax = fig.add_subplot()
+        if ax is None:
+            ax = _figure().add_subplot()
         data = frame.sort_values("budget_wan")
         budget = style.as_float_array(data["budget_wan"])
         ax.plot(budget, style.as_float_array(data["objective"]), marker="o", color="#238b45", label="目标值")
@@ -94,7 +101,7 @@ def sweep_chart(frame: pd.DataFrame, *, title: str = "预算敏感性分析") ->
         ax2.set_ylim(0, 105)
         ax.set_title(title)
         ax.grid(alpha=0.3)
-    return fig
+    return cast(Figure, ax.figure)
 
 
 def status_tables(parcels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -132,10 +132,13 @@ def test_plan_briefing(plan_dir: Path, tmp_path: Path):
     out = tmp_path / "plan.pdf"
     other = write_plan_dir(tmp_path / "plan_b", variant=1, name="方案B")
     result = build_briefing(out=out, plans=[load_plan(plan_dir), load_plan(other)], date=DAY)
-    assert result.pages == _pages(out) == 2  # one page per scenario
+    # one page per scenario, then each scenario's trade-off curves (both dirs hold a frontier.csv)
+    assert result.pages == _pages(out) == 4
     text = _pdf_text(out)
     assert "一事一议 盘活方案简报——2027 公共设施方案" in text and "方案B" in text
     assert "建设公共设施：卫生服务站" in text and "需求覆盖率" in text and "总费用：3,400.0 万元" in text
+    compact = text.replace(" ", "")
+    assert "取舍曲线" in compact and "覆盖率—投资帕累托前沿" in compact and "第4页/共4页" in compact
 
 
 def test_plan_without_solution_writes_nothing(tmp_path: Path):
