@@ -164,9 +164,13 @@ class NetworkDistances:
         return idx, dist
 
 
-def network_from_lines(lines, snap_tolerance: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def network_from_lines(
+    lines, snap_tolerance: float = 0.5, segment_m: float = 25.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Build (node_xy, edges, lengths) from a GeoSeries/array of (Multi)LineStrings.
 
+    Lines are first densified to vertices at most ``segment_m`` apart (``shapely.segmentize``),
+    so a point snapped to its nearest node is within ``segment_m / 2`` of its nearest edge point.
     Every vertex becomes a node; vertices closer than ``snap_tolerance`` metres are merged, so
     lines that meet at a shared vertex are connected (lines that cross without a shared vertex
     are not — road layers from surveys share their junction vertices).
@@ -175,6 +179,8 @@ def network_from_lines(lines, snap_tolerance: float = 0.5) -> tuple[np.ndarray, 
 
     geoms = shapely.get_parts(np.asarray(lines, dtype=object))
     geoms = geoms[shapely.get_type_id(geoms) == 1]  # LineString
+    if segment_m and segment_m > 0:
+        geoms = shapely.segmentize(geoms, segment_m)
     if len(geoms) == 0:
         raise InputError("道路图层没有线要素 the roads layer has no line features")
     coords, line_index = shapely.get_coordinates(geoms, return_index=True)
