@@ -210,3 +210,15 @@ def test_report_parcel_sheets_stop_at_the_row_limit(tmp_path, monkeypatch):
     assert "另有 3 宗未列出" in values[3]
     # the CSV always has every parcel
     assert len(pd.read_csv(paths["parcels_csv"], encoding="utf-8-sig")) == 5
+
+
+def test_core_imports_no_web_framework():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, geo.analysis, geo.export, geo.indicators, geo.rules.presets; "
+        "print('fastapi' in sys.modules, 'starlette' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False False"
