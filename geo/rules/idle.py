@@ -64,6 +64,7 @@ _NOT_IDLE, _IDLE, _RECOVERABLE, _GOV, _STALLED, _NA, _UNKNOWN = range(7)
 # facts an ``unknown`` status can lack, as bits: (label, bit)
 _FACTS = (
     ("supply_type", "供地方式"),
+    ("supply_date", "供地日期"),
     ("actual_start_date", "实际动工日期"),
     ("agreed_start_date", "约定动工日期"),
     ("gov_cause", "政府原因"),
@@ -184,6 +185,10 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     supplied = supply.isin(rules.supplied_types).to_numpy(dtype=bool)
     status[(supply == "未供").to_numpy(dtype=bool)] = _NA
     lacks("supply_type", ~supplied & (status != _NA))
+    # a supply date set aside by the data checks (e.g. after the as-of date) puts the supply itself in doubt
+    doubtful = supplied & (facts.state("supply_date") == INVALID)
+    invalid[doubtful] |= _BIT["supply_date"]
+    supplied = supplied & ~doubtful
 
     actual_state = facts.state("actual_start_date")
     not_started = supplied & (actual_state == EMPTY)

@@ -338,6 +338,12 @@ def test_bad_dates_make_the_status_unknown_and_are_listed():
         [
             supplied(parcel_id="FUT", agreed_start_date="2024-01-01", actual_start_date="2027-01-01"),
             supplied(
+                parcel_id="FUTSUP",
+                supply_date="2026-08-07",
+                agreed_start_date="2024-01-01",
+                actual_start_date=None,
+            ),
+            supplied(
                 parcel_id="EARLY",
                 supply_date="2022-05-01",
                 agreed_start_date="2023-01-01",
@@ -346,7 +352,8 @@ def test_bad_dates_make_the_status_unknown_and_are_listed():
         ]
     )
     result = run_analysis(gdf, as_of=AS_OF)
-    assert result.parcels["idle_status"].tolist() == ["unknown", "unknown"]
+    assert result.parcels["idle_status"].tolist() == ["unknown", "unknown", "unknown"]
+    assert result.parcels["idle_basis"].iloc[1] == "无法认定是否闲置：数据有误（见数据问题表）：供地日期"
     assert "数据有误（见数据问题表）：实际动工日期" in result.parcels["idle_basis"].iloc[0]
     issues = result.data_issues.set_index("parcel_id")
     assert issues.loc["FUT", "column"] == "actual_start_date"
