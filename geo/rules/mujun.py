@@ -11,6 +11,7 @@ indicator ``i`` of the group, with weight ``w_i`` and value ``x_i``:
 
 A missing value scores the mean ``s_i`` of the group's firms that have one (preset ``missing:
 average``, the 黄岩 rule for missing emission data) or zero; an indicator no firm has is left out.
+A firm with no value for any indicator of its group is not graded (null score and class).
 ``mujun_score = Σ s_i``. Classes A/B/C/D by rank within the group: a firm at rank ``r`` (1 = best,
 ties share the better rank) of ``n`` falls in the first class whose cumulative share exceeds
 ``(r − 1)/n``. Non-enterprise land has a null score and class.
@@ -114,9 +115,11 @@ def grade_mujun(facts: Facts, scheme: MujunScheme, rules: RulesPreset) -> pd.Dat
     klass = np.full(n, None, dtype=object)
     group_col = np.full(n, None, dtype=object)
     for name, rows in groups.items():
+        group: MujunGroup = getattr(scheme, name)
+        # a firm without any value of its group's indicators has nothing to grade (no average for it)
+        rows = rows & values[list(group.indicators)].notna().any(axis=1).to_numpy()
         if not rows.any():
             continue
-        group: MujunGroup = getattr(scheme, name)
         scores = _group_scores(values[rows].reset_index(drop=True), group, scheme)
         score[rows] = scores
         klass[rows] = _classes(scores, scheme.classes)

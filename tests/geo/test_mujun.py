@@ -73,18 +73,30 @@ def test_benchmark_normalisation_huangyan():
 
 
 def test_benchmark_mean_and_missing_zero():
+    # 1 and 3 万元/亩, mean 2 → 50 and 150; the firm without revenue scores 0 for it; the firm with
+    # nothing to grade is not graded
     scheme = MujunScheme.model_validate(
         {
             **MINMAX,
             "normalisation": "benchmark",
             "missing": "zero",
-            "above_scale": {"indicators": {"tax_per_mu": {"weight": 100, "benchmark": "mean"}}},
+            "above_scale": {
+                "indicators": {
+                    "tax_per_mu": {"weight": 100, "benchmark": "mean"},
+                    "revenue_per_mu": {"weight": 100, "benchmark": 10.0},
+                }
+            },
         }
     )
-    # 1 and 3 万元/亩, mean 2 → 50 and 150; the firm without tax scores 0
-    rows = [firm(parcel_id="a", tax_wan=15.0), firm(parcel_id="b", tax_wan=45.0), firm(parcel_id="c")]
+    rows = [
+        firm(parcel_id="a", tax_wan=15.0, revenue_wan=150.0),
+        firm(parcel_id="b", tax_wan=45.0),
+        firm(parcel_id="c"),
+    ]
     out = grade_mujun(facts_of(parcels_frame(rows), AS_OF), scheme, load_preset("national").rules)
-    assert out["mujun_score"].to_numpy() == pytest.approx([50.0, 150.0, 0.0])
+    # a: 100 × 1/2 + 100 × 10/10 = 150; b: 100 × 3/2 + 0 = 150
+    assert out["mujun_score"].to_numpy()[:2] == pytest.approx([150.0, 150.0])
+    assert np.isnan(out["mujun_score"].iloc[2]) and pd.isna(out["mujun_class"].iloc[2])
 
 
 def test_rank_shares_ten_firms():
