@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.errors import ConfigError
+from geo.errors import ConfigError, CRSError
 from optimizer.models import FacilitySpec, MaxCoverage, MinFacilities, PCenter, PMedian
 from optimizer.solvers import SolverOptions
 
@@ -213,3 +213,26 @@ def test_bad_specs_name_the_key():
         model(MaxCoverage, [FacilitySpec("clinic", count=1)])
     with pytest.raises(ConfigError, match="budget_wan"):
         model(MaxCoverage, [FacilitySpec("clinic", radius_m=100, count=1)], budget_wan=0)
+
+
+def test_from_geodataframes_uses_centroids_and_ids():
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    x0, y0 = 400_000.0, 2_500_000.0
+    demand = gpd.GeoDataFrame({"w": WEIGHT}, geometry=[Point(x0 + x, y0) for x, _ in DEMAND], crs="EPSG:4546")
+    # parcels as 20 m squares centred on the sites; ids from a column
+    sites = gpd.GeoDataFrame(
+        {"pid": IDS},
+        geometry=[box(x0 + x - 10, y0 - 10, x0 + x + 10, y0 + 10) for x, _ in SITES],
+        crs="EPSG:4546",
+    )
+    res = MaxCoverage.from_geodataframes(
+        demand, sites, [FacilitySpec("clinic", radius_m=150, count=1)], weight="w", site_id="pid"
+    ).solve(CBC)
+    assert res.objective == pytest.approx(4.0)
+    assert res.open_sites() == ["B"]
+    with pytest.raises(CRSError, match="CRS"):
+        MaxCoverage.from_geodataframes(
+            demand.set_crs(None, allow_override=True), sites, [FacilitySpec("c", radius_m=1)]
+        )
