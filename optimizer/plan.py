@@ -604,15 +604,8 @@ def plan_layers(inputs: PlanInputs, result: LocationResult) -> dict[str, gpd.Geo
     layers = {"parcels": parcels, "sites": sites}
     if inputs.demand is not None:
         d = inputs.demand
-        demand = gpd.GeoDataFrame(
-            {
-                c: d[c]
-                for c in d.columns
-                if (c not in ("geometry",) and d[c].dtype != object) or c in ("kind", "demand_id")
-            },
-            geometry=d.geometry.to_numpy(),
-            crs=d.crs,
-        )
+        # the demand layer's own attributes (ids, kind, …) are kept as they were read
+        demand = gpd.GeoDataFrame(d.drop(columns=d.geometry.name), geometry=d.geometry.to_numpy(), crs=d.crs)
         demand["weight"] = d["weight"].to_numpy()
         for spec in inputs.specs:
             a = result.assignment.get(spec.type)
