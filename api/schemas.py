@@ -12,16 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from optimizer.scenario import DemandConfig, FacilityConfig, LayerRef, Scenario
 
 IDENT = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 OBJECT_ID = r"^[A-Za-z0-9_-]{1,64}$"
 ObjectId = str
-
-#: keys a client may never set on a scenario (they belong to the service)
-RESERVED_SCENARIO_KEYS = frozenset(
-    {"id", "version", "owner_id", "agency_id", "workspace", "status", "result", "created_by", "created_at"}
-)
 
 
 class Strict(BaseModel):
@@ -141,106 +138,74 @@ class AnalysisIn(Strict):
 
 
 # ------------------------------------------------------------------------------------ scenarios
-class DemandIn(BaseModel):
-    """Where the demand is: a dataset of points or polygons, with an optional weight column."""
+class DatasetRef(LayerRef):
+    """A layer of an uploaded dataset: ``path`` is the dataset id (the YAML has a file path there)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    path: str = Field(..., pattern=OBJECT_ID, description="需求点数据集 id (the YAML's path)")
-    weight: str | None = Field(None, max_length=64, examples=["workers"])
-
-
-class SolverIn(BaseModel):
-    """Solver options."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Literal["cbc", "highs"] = "cbc"
-    time_limit_s: float = Field(60, gt=0, le=86400)
-    mip_gap: float = Field(0.0, ge=0, le=1)
+    path: str = Field(..., pattern=OBJECT_ID, description="数据集 id (the YAML's path)")
+    layer: str | None = Field(None, max_length=200, description="图层名 layer inside a GeoPackage")
+    crs: int | None = Field(None, ge=2000, le=999999, description="EPSG code overriding the layer's CRS")
 
 
-class FacilityIn(BaseModel):
-    """One facility type to site (contract §6); ``existing`` is a dataset id."""
+class DemandRef(DemandConfig):
+    """Demand points of an uploaded dataset (``path`` is the dataset id)."""
 
-    model_config = ConfigDict(extra="allow")
+    path: str = Field(..., pattern=OBJECT_ID, description="需求点数据集 id")
+    layer: str | None = Field(None, max_length=200)
+    crs: int | None = Field(None, ge=2000, le=999999)
 
-    type: str = Field(..., max_length=64, examples=["clinic"])
-    count: int | None = Field(None, ge=0, le=100000)
-    min_count: int | None = Field(None, ge=0, le=100000)
-    max_count: int | None = Field(None, ge=0, le=100000)
-    radius_m: float | None = Field(None, gt=0)
-    min_area_m2: float | None = Field(None, ge=0)
-    max_area_m2: float | None = Field(None, ge=0)
-    capacity: float | None = Field(None, ge=0)
-    cost_wan: float | None = Field(None, ge=0)
-    cost_per_m2_wan: float | None = Field(None, ge=0)
-    allowed_planned_use: list[str] | None = None
-    existing: str | None = Field(None, pattern=OBJECT_ID, description="现有设施数据集 id")
+
+class FacilityIn(FacilityConfig):
+    """One facility type; ``existing`` names a dataset (and layer) instead of a file."""
+
+    existing: DatasetRef | None = None
 
 
 _SCENARIO_EXAMPLE = {
     "name": "2027 公共服务设施布局",
-    "parcels": "mB3k9Qx2VZ1aTn0cR7yL8w",
+    "parcels": {"path": "mB3k9Qx2VZ1aTn0cR7yL8w", "layer": "parcels"},
+    "as_of": "2026-06-30",
     "candidates": "revitalisable",
-    "demand": {"path": "Hn2x0Qp8Lk3mZa7rT1bY9w", "weight": "workers"},
+    "demand": {"path": "mB3k9Qx2VZ1aTn0cR7yL8w", "layer": "demand", "weight": "weight"},
     "distance": "euclidean",
     "facilities": [
         {
             "type": "clinic",
-            "count": 3,
-            "radius_m": 800,
-            "min_area_m2": 2000,
+            "label": "社区卫生服务站",
+            "max_count": 2,
+            "radius_m": 1000,
+            "min_area_m2": 1000,
             "max_area_m2": 20000,
             "cost_wan": 800,
         }
     ],
     "objective": "max_coverage",
-    "budget_wan": 20000,
+    "budget_wan": 8000,
     "solver": {"name": "cbc", "time_limit_s": 60, "mip_gap": 0.0},
 }
 
 
-class ScenarioIn(BaseModel):
-    """A scenario (contract §6) as JSON, with dataset ids where the YAML has paths.
+class ScenarioIn(Scenario):
+    """A scenario (contract §6, with the optimizer's own keys) as JSON, dataset ids in place of paths.
 
-    Project-specific keys documented by the optimizer are accepted; the service's own keys
-    (``id``, ``version``, ``owner_id``, ``workspace``, ``status``, ``result`` …) are refused.
+    Exactly the schema of :class:`optimizer.scenario.Scenario` (unknown keys are refused, so
+    ``owner_id``, ``workspace``, ``status`` or ``result`` are a 422), except that every layer
+    reference names an uploaded dataset of the caller's workspace.
     """
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [_SCENARIO_EXAMPLE]})
-
-    name: str = Field(..., min_length=1, max_length=300)
-    parcels: str = Field(..., pattern=OBJECT_ID, description="地块数据集 id (the YAML's path)")
-    candidates: Literal["all", "revitalisable"] | list[str] = "revitalisable"
-    demand: DemandIn | None = None
-    distance: Literal["euclidean", "network"] = "euclidean"
-    roads: str | None = Field(None, pattern=OBJECT_ID, description="路网数据集 id, for network distance")
-    facilities: list[FacilityIn] = Field(default_factory=list, max_length=50)
-    objective: Literal["max_coverage", "min_facilities", "min_distance", "min_max_distance", "revitalise"] = (
-        "max_coverage"
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"examples": [_SCENARIO_EXAMPLE]}
     )
-    budget_wan: float | None = Field(None, ge=0)
-    solver: SolverIn = Field(default_factory=SolverIn)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_reserved_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            bad = sorted(RESERVED_SCENARIO_KEYS & set(data))
-            if bad:
-                raise ValueError(f"keys reserved for the service cannot be set: {', '.join(bad)}")
-        return data
+    parcels: DatasetRef
+    demand: DemandRef | None = None
+    roads: DatasetRef | None = None
+    exclusion: DatasetRef | None = None
+    facilities: list[FacilityIn] = Field(default_factory=list, max_length=50)
 
     def dataset_ids(self) -> set[str]:
         """Every dataset the scenario refers to."""
-        ids = {self.parcels}
-        if self.demand is not None:
-            ids.add(self.demand.path)
-        if self.roads:
-            ids.add(self.roads)
-        ids.update(f.existing for f in self.facilities if f.existing)
-        return ids
+        refs = [self.parcels, self.demand, self.roads, self.exclusion, *(f.existing for f in self.facilities)]
+        return {r.path for r in refs if r is not None}
 
 
 class ScenarioCreated(BaseModel):

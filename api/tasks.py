@@ -77,16 +77,18 @@ class TaskBuilder:
         body = dict(version["body"])
         ws = job["workspace"]
 
-        def path(dataset_id: str) -> str:
-            return self._dataset(ws, dataset_id)["path"]
+        def ref(value: Any) -> Any:
+            if value is None:
+                return None
+            value = {"path": value} if isinstance(value, str) else dict(value)
+            value["path"] = self._dataset(ws, value["path"])["path"]
+            return value
 
-        body["parcels"] = path(body["parcels"])
-        if body.get("demand"):
-            body["demand"] = {**body["demand"], "path": path(body["demand"]["path"])}
-        if body.get("roads"):
-            body["roads"] = path(body["roads"])
+        for key in ("parcels", "demand", "roads", "exclusion"):
+            if body.get(key) is not None:
+                body[key] = ref(body[key])
         body["facilities"] = [
-            {**f, "existing": path(f["existing"])} if f.get("existing") else f
+            {**f, "existing": ref(f["existing"])} if f.get("existing") else f
             for f in body.get("facilities", [])
         ]
         spec["inputs"] = {"scenario": body}

@@ -181,28 +181,63 @@ def inspect_raster(job: Job, path: Path) -> dict[str, Any]:
         }
 
 
+def layer_names(job: Job, path: Path) -> list[str | None]:
+    """The layers of a GeoPackage (capped, hardening A11); ``[None]`` for single-layer formats."""
+    if path.suffix.lower() != ".gpkg":
+        return [None]
+    import pyogrio
+
+    from geo.errors import InputError, UnsupportedFormatError
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as error:
+        raise UnsupportedFormatError(
+            f"{path.name}: 无法读取 GeoPackage 的图层列表 — not a readable GeoPackage"
+        ) from error
+    cap = int(job.limits.get("max_layers", 64))
+    if len(layers) > cap:
+        raise InputError(f"{path.name}: 图层过多（{len(layers)} > {cap}）/ too many layers")
+    names = [str(name) for name, geometry in layers if geometry is not None]
+    return names or [None]
+
+
 def inspect_vector(job: Job, path: Path, crs: int | None) -> dict[str, Any]:
-    """The :func:`geo.io.inspect_path` report, without the server's path."""
+    """The :func:`geo.io.inspect_path` report of each layer, without the server's path.
+
+    One layer: its report. Several (a GeoPackage with parcels, demand, roads …): the first
+    layer's report plus ``layer_reports`` by name, and ``ok`` only when every layer is.
+    """
     from geo.io import inspect_path
 
-    report = inspect_path(path, crs=crs, limits=read_limits(job.limits)).to_dict()
-    report["path"] = path.name
-    return dict(plain(report))
+    names = layer_names(job, path)
+    reports = {}
+    for name in names:
+        report = inspect_path(path, layer=name, crs=crs, limits=read_limits(job.limits)).to_dict()
+        report["path"] = path.name
+        reports[name] = dict(plain(report))
+    first = dict(reports[names[0]])
+    if len(names) > 1:
+        first["layer_reports"] = {str(k): v for k, v in reports.items()}
+        first["ok"] = all(r.get("ok") for r in reports.values())
+    return first
 
 
 def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> list[str]:
-    """Write ``export.gpkg`` (the layer's metric CRS) and ``export.geojson`` (WGS 84) of an upload."""
+    """Write ``export.gpkg`` (each layer, in its metric CRS) and, for one layer, ``export.geojson`` (WGS 84)."""
     from geo.io import read_layer
 
-    frame, _report = read_layer(path, crs=crs, drop_empty=True, limits=read_limits(job.limits))
-    written = []
+    names = layer_names(job, path)
     gpkg = export_dir / "export.gpkg"
-    frame.to_file(gpkg, layer="data", driver="GPKG")
-    written.append(gpkg.name)
-    if frame.crs is not None:
-        geojson = export_dir / "export.geojson"
-        frame.to_crs(4326).to_file(geojson, driver="GeoJSON")
-        written.append(geojson.name)
+    written = [gpkg.name]
+    for name in names:
+        frame, _report = read_layer(
+            path, layer=name, crs=crs, drop_empty=True, limits=read_limits(job.limits)
+        )
+        frame.to_file(gpkg, layer=name or "data", driver="GPKG")
+        if len(names) == 1 and frame.crs is not None:
+            frame.to_crs(4326).to_file(export_dir / "export.geojson", driver="GeoJSON")
+            written.append("export.geojson")
     return written
 
 
@@ -293,10 +328,54 @@ def _analysis(job: Job) -> dict[str, Any]:
     )
 
 
+# ------------------------------------------------------------------ plan
+def _plan(job: Job) -> dict[str, Any]:
+    """Contract §6: run one scenario version; ``plan.json``, ``plan.gpkg``, the map and the briefing."""
+    from optimizer.plan import run_plan, write_plan
+    from optimizer.scenario import parse_scenario
+
+    out = Path(job.spec["out_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    scenario = parse_scenario(job.spec["inputs"]["scenario"], source="scenario")
+
+    def tick(step: str, fraction: float) -> None:
+        job.progress(5 + int(80 * fraction), f"规划 planning: {step}")
+
+    job.progress(2, "读取图层 reading layers")
+    output = run_plan(scenario, job.dir, progress=tick)
+    write_plan(output, out, map_html=False)
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    tables = []
+    if output.layers:
+        job.progress(88, "网页地图 web map")
+        from maps.web import plan_map, save_map
+
+        save_map(plan_map(output.layers, output.plan), out / "map.html", offline=True)
+        parcels = output.layers.get("parcels")
+        if parcels is not None and parcels.crs is not None:
+            parcels.to_crs(4326).to_file(out / "plan.geojson", driver="GeoJSON")
+        for name, layer in output.layers.items():
+            table = to_postgis(job, layer, f"plan_{name}")
+            if table:
+                tables.append(table)
+        job.progress(93, "简报 briefing")
+        from geo.errors import InputError
+        from maps.briefing import build_briefing
+        from maps.results import load_plan
+
+        try:
+            build_briefing(out=out / "briefing.pdf", plans=[load_plan(out)], source="panhuo 服务")
+        except InputError as error:
+            plan["briefing_note"] = job.scrub(str(error))
+    plan["postgis_tables"] = tables
+    return dict(plain(plan))
+
+
 HANDLERS: dict[str, Any] = {
     "ingest": _ingest,
     "inspect": _ingest,
     "analysis": _analysis,
+    "plan": _plan,
 }
 
 

@@ -36,7 +36,7 @@ def _check_datasets(store: Store, who: Principal, body: ScenarioIn) -> None:
 
 
 def _body(body: ScenarioIn) -> dict[str, Any]:
-    return body.model_dump(mode="json", exclude_none=True)
+    return body.model_dump(mode="json", exclude_none=True, exclude_defaults=True) | {"name": body.name}
 
 
 @router.post(
@@ -152,7 +152,7 @@ def run_scenario(
         {
             "workspace": who.workspace,
             "kind": "plan",
-            "dataset_id": scenario.body.get("parcels"),
+            "dataset_id": (scenario.body.get("parcels") or {}).get("path"),
             "scenario_id": scenario.id,
             "scenario_version": scenario.version,
             "params": {"name": scenario.name},

@@ -266,3 +266,49 @@ def parcels_geojson(n: int = 3, crs: str | None = "EPSG:4524", idle_first: bool 
     if crs:
         doc["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs.split(':')[1]}"}}
     return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def park_gpkg(folder: Path) -> bytes:
+    """A GeoPackage with layers ``parcels`` (P0, P1, P2: 100 m squares 100 m apart, EPSG:4524)
+    and ``demand`` (three points of weight 10 inside P2, one of weight 5 inside P0).
+
+    With one clinic of radius 150 m the best site is P2: it covers 30 of the 35 demand
+    (MCLP optimum 30, coverage 6/7); two clinics cover all 35.
+    """
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    x0, y0 = 36_500_000, 2_500_000
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": ["P0", "P1", "P2"], "tax_wan": [1.0, 2.0, 3.0]},
+        geometry=[box(x0 + 200 * i, y0, x0 + 200 * i + 100, y0 + 100) for i in range(3)],
+        crs="EPSG:4524",
+    )
+    demand = gpd.GeoDataFrame(
+        {"weight": [10.0, 10.0, 10.0, 5.0]},
+        geometry=[
+            Point(x0 + 450, y0 + 50),
+            Point(x0 + 440, y0 + 60),
+            Point(x0 + 460, y0 + 40),
+            Point(x0 + 50, y0 + 50),
+        ],
+        crs="EPSG:4524",
+    )
+    path = folder / "park.gpkg"
+    path.unlink(missing_ok=True)
+    parcels.to_file(path, layer="parcels")
+    demand.to_file(path, layer="demand")
+    return path.read_bytes()
+
+
+def clinic_scenario(dataset: str, count: int = 1, name: str = "一站方案") -> dict[str, Any]:
+    """The scenario of :func:`park_gpkg`: MCLP with ``count`` clinics of radius 150 m."""
+    return {
+        "name": name,
+        "parcels": {"path": dataset, "layer": "parcels"},
+        "candidates": "all",
+        "as_of": "2026-06-30",
+        "demand": {"path": dataset, "layer": "demand", "weight": "weight"},
+        "facilities": [{"type": "clinic", "count": count, "radius_m": 150}],
+        "objective": "max_coverage",
+    }

@@ -47,7 +47,11 @@ def _world(api: Api) -> dict[str, Any]:
     r = api.upload("planner", "parcels.geojson", parcels_geojson())
     assert r.status_code == 201, r.text
     dataset = r.json()["id"]
-    r = api.client.post("/scenarios", headers=api.h("planner"), json={"name": "方案一", "parcels": dataset})
+    r = api.client.post(
+        "/scenarios",
+        headers=api.h("planner"),
+        json={"name": "方案一", "parcels": dataset, "objective": "revitalise"},
+    )
     assert r.status_code == 201, r.text
     scenario = r.json()["id"]
     r = api.client.post(f"/datasets/{dataset}/inspections", headers=api.h("planner"))
@@ -74,7 +78,7 @@ def _request(api: Api, method: str, template: str, ids: dict[str, Any], headers:
     elif (method, template) == ("POST", "/analyses"):
         kwargs["json"] = {"dataset_id": ids["dataset"]}
     elif method in ("POST", "PUT") and template.startswith("/scenarios") and not template.endswith("/runs"):
-        kwargs["json"] = {"name": "方案二", "parcels": ids["dataset"]}
+        kwargs["json"] = {"name": "方案二", "parcels": ids["dataset"], "objective": "revitalise"}
     elif (method, template) == ("POST", "/comparisons"):
         kwargs["json"] = {"job_ids": [ids["job"], ids["job"]]}
     elif (method, template) == ("POST", "/tokens"):
