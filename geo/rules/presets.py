@@ -412,7 +412,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: YAML 格式错误 (invalid YAML): {error}") from None
+        # name the place and the problem, never echo the file's lines
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise ConfigError(f"{path}: YAML 格式错误 (invalid YAML){where}: {problem}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
