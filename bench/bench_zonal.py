@@ -16,6 +16,9 @@ Data (seeded, generated once and cached in ``/tmp/panhuo-bench/``):
   2 % large (10 000–60 000 m²) — so many parcels exceed 100 pixels, some overlap and some run
   off the raster's edge.
 
+A scale check then runs panhuo alone on 1 000 000 small boxes (2–9 m sides) over the same raster
+(hardening E3) and records its time and peak RSS.
+
 Each engine runs 3 times in a fresh subprocess (same files, same run of this script); the script
 prints and writes medians of wall-clock and CPU time (the machine is shared, so CPU time is the
 steadier figure), the speed-up, peak RSS of each worker and the agreement of the means
@@ -155,11 +158,31 @@ def ensure_data() -> None:
         make_parcels(parcels_path())
 
 
+def million_parcels():
+    """1 000 000 small boxes (2–9 m sides, ≈ 1–20 pixels) on a 1 000 × 1 000 grid (hardening E3)."""
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(SEED + 2)
+    side = 1000
+    slot = SIZE * PIXEL / side
+    gx, gy = np.meshgrid(np.arange(side), np.arange(side))
+    cx = ORIGIN[0] + (gx.ravel() + 0.5) * slot
+    cy = ORIGIN[1] - (gy.ravel() + 0.5) * slot
+    w = rng.uniform(2, 9, side * side)
+    h = rng.uniform(2, 9, side * side)
+    return gpd.GeoDataFrame(geometry=shapely.box(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), crs=CRS)
+
+
 def worker(engine: str, out: Path) -> None:
     """Run one engine once and write its timing, peak RSS and results."""
     import geopandas as gpd
 
-    parcels = gpd.read_parquet(parcels_path())
+    if engine == "panhuo-1m":
+        parcels = million_parcels()
+        engine = "panhuo"
+    else:
+        parcels = gpd.read_parquet(parcels_path())
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_start = usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
@@ -210,7 +233,7 @@ def relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", choices=["panhuo", "exactextract"])
+    parser.add_argument("--worker", choices=["panhuo", "exactextract", "panhuo-1m"])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -236,6 +259,14 @@ def main() -> None:
                 f"{float(res['cpu_seconds']):7.2f} s CPU, peak RSS {float(res['peak_mb']):.0f} MB",
                 flush=True,
             )
+
+    # scale check (hardening E3): panhuo alone on 1 000 000 small parcels over the same raster
+    million = run_engine("panhuo-1m", 0)
+    print(
+        f"1 000 000 parcels: panhuo {float(million['seconds']):.2f} s wall, "
+        f"{float(million['cpu_seconds']):.2f} s CPU, peak RSS {float(million['peak_mb']):.0f} MB",
+        flush=True,
+    )
 
     ours, theirs = runs["panhuo"][-1], runs["exactextract"][-1]
     both = np.isfinite(ours["mean"]) & np.isfinite(theirs["mean"])
@@ -293,6 +324,12 @@ def main() -> None:
         "peak_rss_mb": {e: round(v) for e, v in peak.items()},
         "speedup": round(speedup, 2),
         "agreement": agreement,
+        "million_parcels_panhuo": {
+            "seconds": round(float(million["seconds"]), 3),
+            "cpu_seconds": round(float(million["cpu_seconds"]), 3),
+            "peak_rss_mb": round(float(million["peak_mb"])),
+            "parcels_with_values": int(np.isfinite(million["mean"]).sum()),
+        },
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
