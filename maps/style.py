@@ -54,7 +54,7 @@ MUJUN_NONE = ("未评价（非企业用地或缺数据）", "#f0f0f0")
 #: plan action → (label, colour); ``facility:<type>`` uses :data:`FACILITY_TYPES`
 ACTIONS: dict[str, tuple[str, str]] = {
     "keep": ("保留现状", "#d9d9d9"),
-    "upgrade": ("提质改造", "#4575b4"),
+    "upgrade": ("提质改造", "#92c5de"),
     "release": ("收回再供", "#d73027"),
     "facility": ("建设公共设施", "#1b9e77"),
     "green": ("改作绿地", "#66bd63"),
@@ -67,6 +67,8 @@ FACILITY_TYPES: dict[str, tuple[str, str]] = {
     "daycare": ("托育/幼儿园", "#7570b3"),
     "kindergarten": ("幼儿园", "#7570b3"),
     "school": ("学校", "#66a61e"),
+    "primary_school": ("小学", "#66a61e"),
+    "middle_school": ("中学", "#1b7837"),
     "dormitory": ("人才公寓/宿舍", "#a6761d"),
     "bus_stop": ("公交站", "#1f78b4"),
     "fire_station": ("消防站", "#b2182b"),

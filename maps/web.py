@@ -915,8 +915,13 @@ def _add_plan_layers(
     label: str = "",
     show: bool = True,
     highlight_ids: set[str] | None = None,
+    context: bool = True,
 ) -> tuple[folium.GeoJson | None, list[folium.map.Layer]]:
-    """Add the plan's parcels, sites with service areas and demand to ``target``; return the parcel layer."""
+    """Add the plan's parcels, sites with service areas and demand to ``target``; return the parcel layer.
+
+    ``label`` prefixes the layer names (comparison maps); ``context=False`` adds the service areas and
+    demand switched off, so a crowded side-by-side view starts with the actions and the sites.
+    """
     prefix = f"{label}·" if label else ""
     added: list[folium.map.Layer] = []
     parcel_layer = None
@@ -949,7 +954,7 @@ def _add_plan_layers(
         counts = frame["_action"].value_counts()
         colour_of = dict(zip(frame["_action"], frame["_colour"], strict=True))
         entries = [(a, colour_of[a], int(n)) for a, n in counts.items()]
-        LayerLegend(parcel_layer, target.get_name(), f"{prefix}地块方案动作（宗）", entries).add_to(target)
+        LayerLegend(parcel_layer, target.get_name(), "地块方案动作（宗）", entries).add_to(target)
         if highlight_ids:
             diff = frame[frame["parcel_id"].isin(highlight_ids)]
             if len(diff):
@@ -972,7 +977,7 @@ def _add_plan_layers(
                 LayerLegend(
                     diff_layer,
                     target.get_name(),
-                    f"{prefix}方案差异",
+                    "方案差异",
                     [("两方案动作不同的地块", "#ff00ff", len(diff))],
                 ).add_to(target)
 
@@ -997,12 +1002,12 @@ def _add_plan_layers(
             circle_layer = folium.GeoJson(
                 _feature_collection(cframe, ["_colour", "label"]),
                 name=f"{prefix}设施服务半径",
-                show=show,
+                show=show and context,
                 style_function=lambda f: {
                     "color": f["properties"]["_colour"],
                     "fillColor": f["properties"]["_colour"],
                     "weight": 1.5,
-                    "fillOpacity": 0.08,
+                    "fillOpacity": 0.04,
                     "dashArray": "4 3",
                 },
                 tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
@@ -1047,9 +1052,7 @@ def _add_plan_layers(
         site_layer.add_to(target)
         added.append(site_layer)
         entries = [(labels[t], colours[t], int((types == t).sum())) for t in type_list]
-        LayerLegend(site_layer, target.get_name(), f"{prefix}公共设施（处）", entries, points=True).add_to(
-            target
-        )
+        LayerLegend(site_layer, target.get_name(), "公共设施（处）", entries, points=True).add_to(target)
 
     demand = plan_layers.get("demand")
     if demand is not None and len(demand):
@@ -1067,14 +1070,18 @@ def _add_plan_layers(
             else pd.Series(1.0, index=raw.index)
         )
         dframe["w"] = weight.map(lambda v: style.fmt_number(v, 0))
-        for flag, name, colour in ((True, "需求点·已覆盖", "#2171b5"), (False, "需求点·未覆盖", "#cb181d")):
+        demand_layers = (
+            (True, "需求点·有设施覆盖", "#2171b5", "至少一类设施覆盖"),
+            (False, "需求点·无设施覆盖", "#cb181d", "任何设施均未覆盖"),
+        )
+        for flag, name, colour, meaning in demand_layers:
             part = dframe[(covered == flag).to_numpy()]
             if not len(part):
                 continue
             layer = folium.GeoJson(
                 _feature_collection(part, ["w"]),
                 name=f"{prefix}{name}",
-                show=show,
+                show=show and context,
                 marker=folium.CircleMarker(
                     radius=3, weight=0, fill_opacity=0.8, fill_color=colour, color=colour
                 ),
@@ -1086,8 +1093,8 @@ def _add_plan_layers(
             LayerLegend(
                 layer,
                 target.get_name(),
-                f"{prefix}{name}",
-                [(f"{len(part):,} 点，权重占 {share * 100:.1f}%", colour, None)],
+                name,
+                [(f"{len(part):,} 点，权重占 {share * 100:.1f}%（{meaning}）", colour, None)],
                 points=True,
                 position="bottomright",
             ).add_to(target)
@@ -1247,14 +1254,29 @@ def compare_map(
     }
     all_diff = set().union(*diffs.values())
     _left_layer, _ = _add_plan_layers(
-        dm.m1, first_layers, first_plan, bm, simplify_m=simplify_m, label=first_name, highlight_ids=all_diff
+        dm.m1,
+        first_layers,
+        first_plan,
+        bm,
+        simplify_m=simplify_m,
+        label=first_name,
+        highlight_ids=all_diff,
+        context=False,
     )
     InfoPanel(
         dm.m1.get_name(), f"左：{first_name}", [*_plan_rows(first_plan), ("差异地块", f"{len(all_diff)} 宗")]
     ).add_to(dm.m1)
     for i, (name, layers, plan) in enumerate(plans[1:]):
         _add_plan_layers(
-            dm.m2, layers, plan, bm, simplify_m=simplify_m, label=name, show=i == 0, highlight_ids=diffs[name]
+            dm.m2,
+            layers,
+            plan,
+            bm,
+            simplify_m=simplify_m,
+            label=name,
+            show=i == 0,
+            highlight_ids=diffs[name],
+            context=False,
         )
         if i == 0:
             InfoPanel(

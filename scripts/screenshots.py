@@ -3,7 +3,8 @@
     .venv/bin/python scripts/screenshots.py [--demo out/demo] [--out docs/img]
 
 Writes ``analysis_map.png``, ``plan_map.png``, ``compare_map.png`` (1400×900 screenshots of the web
-maps) and ``briefing.png`` (page 1 of the briefing PDF at 110 dpi, via poppler's ``pdftoppm``).
+maps; pages saved online are inlined first, since Chromium runs with the network cut) and
+``briefing.png`` (page 1 of the briefing PDF at 110 dpi, via poppler's ``pdftoppm``).
 A result the demo did not produce is reported and skipped; the exit status is 1 if any is missing.
 """
 
@@ -17,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from maps.chromium import screenshot
+from maps.offline import external_references, inline_assets
 
 MAPS = {
     "analysis_map.png": Path("analysis") / "map.html",
@@ -38,6 +40,17 @@ def briefing_png(pdf: Path, target: Path, dpi: int = 110) -> Path:
     return target
 
 
+def map_png(page: Path, target: Path) -> Path:
+    """Screenshot a map page; one that loads Leaflet from the CDN is inlined first (no network here)."""
+    html = page.read_text(encoding="utf-8")
+    if not external_references(html):
+        return screenshot(page, target)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / page.name
+        copy.write_text(inline_assets(html), encoding="utf-8")
+        return screenshot(copy, target)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Make every screenshot that the demo's results allow; return 1 if any input is missing."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -52,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"missing {page}: {name} not made", file=sys.stderr)
             missing += 1
             continue
-        print(f"{name} ← {screenshot(page, args.out / name)}")
+        print(f"{name} ← {map_png(page, args.out / name)}")
     pdf = args.demo / "briefing.pdf"
     if pdf.is_file():
         print(f"briefing.png ← {briefing_png(pdf, args.out / 'briefing.png')}")

@@ -163,11 +163,11 @@ def test_plan_map_layers(parcels):
     plan = make_plan(layers)
     m = plan_map(layers, plan)
     names = list(_geojson_layers(m))
-    assert names == ["地块方案动作", "设施服务半径", "公共设施选址", "需求点·已覆盖", "需求点·未覆盖"]
+    assert names == ["地块方案动作", "设施服务半径", "公共设施选址", "需求点·有设施覆盖", "需求点·无设施覆盖"]
     legends = _legends(m)
     assert '建设公共设施：卫生服务站<span class="n">2</span>' in legends["地块方案动作（宗）"].html
     covered = int(layers["demand"]["covered_clinic"].sum())
-    assert f"{covered:,} 点" in legends["需求点·已覆盖"].html
+    assert f"{covered:,} 点" in legends["需求点·有设施覆盖"].html
     # service areas are true 300 m circles: area ≈ π·300² once projected back
     circles = gpd.GeoDataFrame.from_features(
         _geojson_layers(m)["设施服务半径"].data["features"], crs=4326
@@ -202,6 +202,10 @@ def test_compare_map_highlights_differences(parcels):
             if isinstance(c, folium.GeoJson) and c.layer_name.endswith("方案差异地块")
         )
         assert {f["properties"]["parcel_id"] for f in diff_layer.data["features"]} == diff
+    # the side-by-side view starts with actions, differences and sites; service areas and demand are off
+    shown = {c.layer_name: c.show for c in dm.m1._children.values() if isinstance(c, folium.GeoJson)}
+    assert shown["方案A·地块方案动作"] and shown["方案A·方案差异地块"] and shown["方案A·公共设施选址"]
+    assert not shown["方案A·设施服务半径"] and not shown["方案A·需求点·有设施覆盖"]
     html = render_html(dm)
     assert "L.Map.Sync" in html or ".sync(" in html
 
