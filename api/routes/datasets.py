@@ -107,23 +107,19 @@ async def upload_dataset(
     is judged before extraction; GDAL opens the file only in an isolated worker with the
     raster/layer caps. The answer holds the ingest report.
     """
-    async with request.form(max_files=1, max_fields=4, max_part_size=64 * 1024) as form:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise InputError("缺少文件字段 file — the multipart field `file` is required")
-        label_field = form.get("name")
-        crs = _crs_field(form.get("crs"))
-        dataset_id = new_id()
-        target = _dataset_dir(settings, dataset_id)
-        stored = await run_in_threadpool(
-            accept_upload, upload.file, upload.filename, target, settings.uploads
-        )
-    label = (
-        label_field.strip()[:200]
-        if isinstance(label_field, str) and label_field.strip()
-        else stored.original_name
-    )
+    dataset_id = new_id()
+    target = _dataset_dir(settings, dataset_id)
     try:
+        async with request.form(max_files=1, max_fields=4, max_part_size=64 * 1024) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise InputError("缺少文件字段 file — the multipart field `file` is required")
+            label_field = form.get("name")
+            crs = _crs_field(form.get("crs"))
+            stored = await run_in_threadpool(
+                accept_upload, upload.file, upload.filename, target, settings.uploads
+            )
+        label = label_field.strip()[:200] if isinstance(label_field, str) and label_field.strip() else None
         spec = ingest_spec(stored.path, stored.kind, stored.format, settings, target, crs)
         outcome = await run_in_threadpool(runner.run_now, spec, target / ".ingest")
         if outcome["status"] != "successful":
@@ -133,7 +129,7 @@ async def upload_dataset(
             {
                 "id": dataset_id,
                 "workspace": who.workspace,
-                "name": label,
+                "name": label or stored.original_name,
                 "format": stored.format,
                 "kind": stored.kind,
                 "size_bytes": stored.size_bytes,

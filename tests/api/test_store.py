@@ -1,0 +1,127 @@
+"""The metadata store on SQLite and PostgreSQL: migrations, atomic saves, concurrency, hashing."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from api.store import Store, current_revision, head_revision, integrity_ok, migrate
+from api.store.db import downgrade
+from api.store.tables import metadata, scenario_versions, scenarios
+
+
+@pytest.fixture
+def store(tmp_path: Path, database_url: str | None) -> Store:
+    from api.settings import StoreSettings
+
+    url = StoreSettings(data_dir=tmp_path, database_url=database_url).sqlalchemy_url()
+    s = Store(url)
+    migrate(s.engine)
+    yield s
+    s.close()
+
+
+def test_migrations_match_the_tables_and_go_down_and_up(store: Store) -> None:
+    assert current_revision(store.engine) == head_revision() == "0001"
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            # PostGIS's own table is not ours to compare
+            opts={
+                "include_name": lambda name, kind, _parent: (
+                    not (kind == "table" and name == "spatial_ref_sys")
+                )
+            },
+        )
+        diff = compare_metadata(context, metadata)
+    assert diff == []
+    store.create_token("keep", "admin", "ws")
+    downgrade(store.engine, "base")
+    assert current_revision(store.engine) is None
+    assert "tokens" not in sa.inspect(store.engine).get_table_names()
+    migrate(store.engine)
+    assert set(sa.inspect(store.engine).get_table_names()) >= {
+        "tokens",
+        "datasets",
+        "scenarios",
+        "jobs",
+        "audit_log",
+    }
+
+
+def test_a_scenario_is_saved_whole_or_not_at_all(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = scenario_versions.insert
+
+    def failing_insert():  # the second statement of the transaction fails
+        raise sa.exc.OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr(scenario_versions, "insert", failing_insert)
+    with pytest.raises(sa.exc.OperationalError):
+        store.create_scenario("ws", "半截方案", {"name": "半截方案"}, "tester")
+    monkeypatch.setattr(scenario_versions, "insert", original)
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(scenarios)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(scenario_versions)).scalar() == 0
+    ok = store.create_scenario("ws", "完整方案", {"name": "完整方案"}, "tester")
+    assert store.get_scenario_version("ws", ok["id"], 1)["body"] == {"name": "完整方案"}
+
+
+def test_concurrent_edits_get_distinct_versions(store: Store) -> None:
+    sid = store.create_scenario("ws", "s", {"n": 0}, "a")["id"]
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def edit(i: int) -> None:
+        try:
+            results.append(store.add_scenario_version("ws", sid, "s", {"n": i}, "a")["version"])
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=edit, args=(i,)) for i in range(1, 9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(results) == list(range(2, 10))
+    assert [v["version"] for v in store.get_scenario("ws", sid)["versions"]] == list(range(1, 10))
+
+
+def test_other_workspace_sees_nothing(store: Store) -> None:
+    sid = store.create_scenario("a", "s", {}, "x")["id"]
+    assert store.get_scenario("b", sid) is None
+    assert store.add_scenario_version("b", sid, "s", {}, "x") is None
+    assert store.delete_scenario("b", sid) is False
+    assert store.get_scenario("a", sid)["latest_version"] == 1
+
+
+def test_tokens_are_stored_only_as_hashes(store: Store, tmp_path: Path) -> None:
+    row, secret = store.create_token("张工", "planner", "ws")
+    assert len(secret) >= 40
+    with store.read() as conn:
+        stored = conn.execute(sa.text("SELECT * FROM tokens")).mappings().all()
+    assert all(secret not in str(dict(r)) for r in stored)
+    assert store.principal_for(secret).role == "planner"
+    assert store.principal_for(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
+    assert store.revoke_token("ws", row["id"]) and store.principal_for(secret) is None
+    if store.engine.dialect.name == "sqlite":
+        store.close()
+        for f in tmp_path.glob("panhuo.db*"):
+            assert secret.encode() not in f.read_bytes()
+
+
+def test_sqlite_runs_in_wal_with_full_sync(tmp_path: Path) -> None:
+    s = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    migrate(s.engine)
+    with s.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA trusted_schema").scalar() == 0
+    assert integrity_ok(s.engine)
+    s.close()
