@@ -350,10 +350,15 @@ def _finish_map(ax, extent, crs: pyproj.CRS, handles: list[Patch]) -> None:
 # analysis pages
 
 
+GROUPS = ("idle", "low")
+
+
 def select_groups(
-    parcels: gpd.GeoDataFrame, parcel_ids: Sequence[str] | None
+    parcels: gpd.GeoDataFrame, parcel_ids: Sequence[str] | None, groups: Sequence[str] = GROUPS
 ) -> list[tuple[str, gpd.GeoDataFrame]]:
     """Return the parcel groups to brief: the named ids, or idle land then low-efficiency land.
+
+    ``groups`` picks the default groups: ``idle`` (闲置土地) and/or ``low`` (低效用地 not idle).
 
     Raises
     ------
@@ -380,23 +385,26 @@ def select_groups(
         chosen = parcels[ids.isin(order)].copy()
         chosen = chosen.iloc[np.argsort(chosen["parcel_id"].astype(str).map(order).to_numpy())]
         return [("所选地块", chosen)]
-    groups = []
+    unknown_groups = sorted(set(groups) - set(GROUPS))
+    if unknown_groups or not groups:
+        raise InputError(f"未知的地块组 unknown group(s) {unknown_groups or '(none)'}; 可选 idle、low")
+    chosen_groups: list[tuple[str, gpd.GeoDataFrame]] = []
     idle = (
         parcels["idle_status"].isin(style.IDLE_CODES)
         if "idle_status" in parcels
         else pd.Series(False, index=parcels.index)
     )
-    if idle.any():
-        groups.append(("闲置土地", parcels[idle]))
-    if "low_efficiency" in parcels:
+    if "idle" in groups and idle.any():
+        chosen_groups.append(("闲置土地", parcels[idle]))
+    if "low" in groups and "low_efficiency" in parcels:
         low = parcels["low_efficiency"].fillna(False).astype(bool) & ~idle
         if low.any():
-            groups.append(("低效用地", parcels[low]))
-    if not groups:
+            chosen_groups.append(("低效用地", parcels[low]))
+    if not chosen_groups:
         raise InputError(
             "没有需要简报的地块 (empty selection): 分析结果中没有闲置或低效用地；请用 --parcels 指定地块编号"
         )
-    return groups
+    return chosen_groups
 
 
 def _analysis_rows(frame: pd.DataFrame) -> list[list[str]]:
@@ -452,18 +460,19 @@ def analysis_figures(
     source: str | None = None,
     date: dt.date | None = None,
     charts: bool = True,
+    groups: Sequence[str] = GROUPS,
 ) -> list[Figure]:
     """Build the briefing pages of an analysis (pure: returns figures, writes nothing)."""
     paper = _paper(paper)
     parcels = result.parcels
     crs = map_crs(parcels)
     projected = parcels.to_crs(crs)
-    groups = select_groups(projected, parcel_ids)
+    selected = select_groups(projected, parcel_ids, groups)
     subtitle = _subtitle(date, source or f"panhuo analyze 输出 {result.source}")
     header = [h for _, h, _ in ANALYSIS_COLUMNS]
     widths = [w for _, _, w in ANALYSIS_COLUMNS]
     pages: list[tuple[str, gpd.GeoDataFrame, list[list[str]]]] = []
-    for name, group in groups:
+    for name, group in selected:
         rows = _analysis_rows(group)
         chunks = [(group.iloc[a:b], rows[a:b]) for a, b in paginate_rows(header, rows, widths, paper)]
         for k, (part, part_rows) in enumerate(chunks):
@@ -711,6 +720,7 @@ def build_briefing(
     title: str | None = None,
     source: str | None = None,
     date: dt.date | None = None,
+    groups: Sequence[str] = GROUPS,
 ) -> BriefingOutput:
     """Build and write a briefing for an analysis (parcel groups) or for plans (one page per scenario).
 
@@ -725,6 +735,8 @@ def build_briefing(
         low-efficiency land.
     png
         Also write one PNG per page (150 dpi).
+    groups
+        Without ``parcel_ids``: which default groups to brief, ``idle`` and/or ``low``.
     paper
         ``A4`` or ``A3``.
     title, source, date
@@ -742,6 +754,7 @@ def build_briefing(
         figures = analysis_figures(
             analysis,
             parcel_ids=parcel_ids,
+            groups=groups,
             paper=paper,
             title=title or "一事一议 地块简报",
             source=source,

@@ -81,9 +81,17 @@ def test_brief_with_parcel_list(tmp_path: Path, capsys):
     assert out.is_file() and (tmp_path / "b-1.png").is_file() and (tmp_path / "b-2.png").is_file()
 
 
+def test_brief_idle_group_only(tmp_path: Path, capsys):
+    adir = write_analysis_dir(tmp_path / "analysis")
+    out = tmp_path / "idle.pdf"
+    assert run(["brief", "--analysis", str(adir), "--group", "idle", "--out", str(out)]) == 0
+    assert "2 页" in capsys.readouterr().out  # the idle group and the statistics, no low-efficiency page
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["--group", "vacant"], "unknown group"),
         (["--parcels", "YL-404"], "YL-404"),
         (["--parcels", ","], "empty selection"),
     ],

@@ -32,6 +32,12 @@ def register(app: typer.Typer) -> None:
                 help="要简报的地块编号：--parcels A B C 或 --parcels A,B（默认：闲置土地，再低效用地）",
             ),
         ] = None,
+        group: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--group", help="不给 --parcels 时简报的地块组：idle（闲置）、low（低效），可重复；默认两组"
+            ),
+        ] = None,
         png: Annotated[bool, typer.Option("--png", help="同时输出每页 PNG（<名>-1.png …）")] = False,
         paper: Annotated[str, typer.Option("--paper", help="纸张 A4 或 A3")] = "A4",
         title: Annotated[str | None, typer.Option("--title", help="标题（默认 一事一议 地块简报）")] = None,
@@ -64,6 +70,7 @@ def register(app: typer.Typer) -> None:
                 out=out,
                 analysis=results.load_analysis(analysis),
                 parcel_ids=ids or None,
+                groups=tuple(group) if group else ("idle", "low"),
                 png=png,
                 paper=paper,
                 title=title,
