@@ -9,7 +9,7 @@ CFF OpenType font under the SIL Open Font License; declared in ``pyproject.toml`
   ``manimgx-fonts-cjk`` was tried first and rejected: matplotlib embeds its *Thin* master with
   Japanese glyph forms and poppler flags the embedded program as invalid);
 * web maps get a ``@font-face`` with a subset of the font holding only the characters on the page
-  (typically 50–150 KB), so labels are legible even where the browser has no CJK font at all.
+  (34–90 KB on the sample park's maps), so labels are legible where the browser has no CJK font.
 """
 
 from __future__ import annotations
