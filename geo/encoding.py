@@ -223,6 +223,8 @@ def _fits(sample: _Sample, codec: str) -> bool:
         return True
     if not all(_decodes_cut(name, codec) for name in sample.names):
         return False
+    if _decodes(sample.records, codec):  # only the names were cut: no need to look value by value
+        return True
     records = sample.records
     for start in range(0, len(records) - sample.record_len + 1, sample.record_len):
         for offset, width in sample.text_fields:
