@@ -586,6 +586,11 @@ def plan_layers(inputs: PlanInputs, result: LocationResult) -> dict[str, gpd.Geo
     parcels["area_m2"] = e.area_m2
     parcels["area_mu"] = e.area_mu
     parcels["rezoning"] = rez
+    # upgrade = owner-led densification to the plot-ratio floor: the floor area it adds
+    if "far_min" in cands and "far" in cands:
+        gap = np.maximum(0.0, _num(cands, "far_min", np.nan) - _num(cands, "far", np.nan))
+        added = np.where((act == "upgrade").to_numpy(), np.nan_to_num(gap) * e.area_m2, 0.0)
+        parcels["upgrade_floor_area_m2"] = added
     if "low_efficiency" in parcels:
         parcels["low_efficiency"] = _bool(parcels["low_efficiency"])
     id_to_parcel = set(cands["parcel_id"])
