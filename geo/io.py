@@ -473,7 +473,14 @@ class _Outcome:
     errors: list[PanhuoError]
 
 
-def _ingest(
+def _ingest(path: str | Path, **options: Any) -> _Outcome:
+    # NaN/inf coordinates are found and reported by the geometry checks; numpy's "invalid value"
+    # warnings from shapely and pyproj about them would only repeat that, less clearly
+    with np.errstate(invalid="ignore"):
+        return _ingest_checked(path, **options)
+
+
+def _ingest_checked(
     path: str | Path,
     *,
     layer: str | None,

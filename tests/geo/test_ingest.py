@@ -485,3 +485,29 @@ def test_hole_outside_shell_is_repaired(tmp_path: Path) -> None:
     gdf, report = read_parcels(path)
     assert gdf.is_valid.all() and report.geometry.repaired[0].parcel_id == "H"
     assert "Hole" in report.geometry.repaired[0].reason
+
+
+def test_geojson_nan_and_infinity_tokens_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "nan.geojson"
+    ring = "[[110.15,22.63],[110.16,22.63],[110.16,{}],[110.15,22.63]]"
+    features = [
+        f'{{"type":"Feature","properties":{{"DKBH":"{pid}"}},'
+        f'"geometry":{{"type":"Polygon","coordinates":[{ring.format(token)}]}}}}'
+        for pid, token in (("A", "NaN"), ("B", "Infinity"), ("C", "22.64"))
+    ]
+    path.write_text(
+        '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4490"}},'
+        f'"features":[{",".join(features)}]}}'
+    )
+    with pytest.raises(GeometryError, match=r"NaN or infinite in: A \(row 1\), B \(row 2\)"):
+        read_parcels(path)
+
+
+def test_deeply_nested_geojson_is_refused_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "deep.geojson"
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":'
+        '{"type":"Polygon","coordinates":' + "[" * 5000 + "]" * 5000 + "}}]}"
+    )
+    with pytest.raises(UnsupportedFormatError, match=r"deep\.geojson"):
+        read_parcels(path)
