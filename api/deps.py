@@ -23,19 +23,19 @@ _bearer = HTTPBearer(
 
 
 def get_store(request: Request) -> Store:
-    """The application's metadata store."""
+    """Return the application's metadata store."""
     store: Store = request.app.state.store
     return store
 
 
 def get_runner(request: Request) -> JobRunner:
-    """The application's job runner."""
+    """Return the application's job runner."""
     runner: JobRunner = request.app.state.runner
     return runner
 
 
 def get_settings(request: Request) -> Settings:
-    """The application's settings."""
+    """Return the application's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -45,7 +45,7 @@ def principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     store: Annotated[Store, Depends(get_store)],
 ) -> Principal:
-    """The caller, from ``Authorization: Bearer <token>``; 401 when missing, unknown or revoked."""
+    """Return the caller, from ``Authorization: Bearer <token>``; 401 when missing, unknown or revoked."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise AuthenticationError("需要令牌 — missing bearer token (Authorization: Bearer <token>)")
     token = credentials.credentials
@@ -59,14 +59,14 @@ def principal(
 
 
 def planner(who: Annotated[Principal, Depends(principal)]) -> Principal:
-    """A caller who may upload, run and delete (role planner or admin)."""
+    """Return a caller who may upload, run and delete (role planner or admin)."""
     if not who.may("planner"):
         raise ForbiddenError("只读角色不能执行此操作 — a viewer may read but not upload, run or delete")
     return who
 
 
 def admin(who: Annotated[Principal, Depends(principal)]) -> Principal:
-    """A caller who may manage tokens and read the audit log (role admin)."""
+    """Return a caller who may manage tokens and read the audit log (role admin)."""
     if not who.may("admin"):
         raise ForbiddenError("只有管理员可以执行此操作 — only an admin may do this")
     return who

@@ -100,7 +100,7 @@ _CODE_BY_STATUS = {
 
 
 def status_for(error: BaseException) -> int:
-    """The HTTP status of ``error``: its nearest class in :data:`STATUS_BY_ERROR`, else 500."""
+    """Return the HTTP status of ``error``: its nearest class in :data:`STATUS_BY_ERROR`, else 500."""
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]

@@ -92,7 +92,7 @@ _MEMORY_MARKERS = (
 
 
 def worker_env(job_dir: Path) -> dict[str, str]:
-    """The worker's environment: a short allow-list of the server's, plus :data:`GDAL_ENV`."""
+    """Return the worker's environment: a short allow-list of the server's, plus :data:`GDAL_ENV`."""
     env = {k: os.environ[k] for k in _PASS_ENV if k in os.environ}
     env.update(GDAL_ENV)
     tmp = job_dir / "tmp"
@@ -173,7 +173,7 @@ class WorkerRun:
         return self.proc.pid
 
     def progress(self) -> dict[str, Any] | None:
-        """The worker's last published progress, if any."""
+        """Return the worker's last published progress, if any."""
         try:
             return dict(json.loads((self.job_dir / "progress.json").read_text(encoding="utf-8")))
         except (OSError, ValueError):
@@ -208,7 +208,7 @@ class WorkerRun:
         return self.outcome()
 
     def outcome(self) -> dict[str, Any]:
-        """What the worker reported, or what its death tells."""
+        """Return what the worker reported, or what its death tells."""
         if self.killed_for == "dismissed":
             return {
                 "status": "dismissed",
@@ -219,7 +219,7 @@ class WorkerRun:
                 "status": "failed",
                 "error": {
                     "code": "time_limit",
-                    "message": f"作业超过时间上限 {self.time_limit_s:g} 秒，已终止 — job killed at its time limit",
+                    "message": f"作业超过时间上限 {self.time_limit_s:g} 秒，已终止 — time limit",
                 },
             }
         try:
@@ -305,7 +305,7 @@ class JobRunner:
         with self.lock:
             if self.waiting >= self.settings.jobs.queue:
                 raise QueueFullError(
-                    f"作业队列已满（{self.settings.jobs.queue} 个排队中），请稍后重试 — the job queue is full",
+                    f"作业队列已满（{self.settings.jobs.queue} 个排队），请稍后重试 — the job queue is full",
                     retry_after=self.settings.jobs.retry_after_s,
                 )
             job = self.store.create_job(row)

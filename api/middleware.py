@@ -103,11 +103,10 @@ class ConventionsMiddleware:
             await send(message)
 
         declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            if declared.isdigit():
-                await self._send_error(send, 413, "payload_too_large", self._too_large_msg(limit), cid, csp)
-                self._log(scope, 413, started, cid)
-                return
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._send_error(send, 413, "payload_too_large", self._too_large_msg(limit), cid, csp)
+            self._log(scope, 413, started, cid)
+            return
         received = 0
 
         async def receive_counted() -> Message:

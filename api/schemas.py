@@ -193,14 +193,16 @@ class ScenarioIn(Scenario):
     """
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, json_schema_extra={"examples": [_SCENARIO_EXAMPLE]}
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"examples": [_SCENARIO_EXAMPLE]},  # type: ignore[list-item]
     )
 
     parcels: DatasetRef
     demand: DemandRef | None = None
     roads: DatasetRef | None = None
     exclusion: DatasetRef | None = None
-    facilities: list[FacilityIn] = Field(default_factory=list, max_length=50)
+    facilities: list[FacilityIn] = Field(default_factory=list, max_length=50)  # type: ignore[assignment]
 
     def dataset_ids(self) -> set[str]:
         """Every dataset the scenario refers to."""

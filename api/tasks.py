@@ -23,7 +23,7 @@ class TaskBuilder:
         self.store = store
 
     def handlers(self) -> dict[str, Any]:
-        """The builders by job kind."""
+        """Return the builders by job kind."""
         return {"inspect": self.inspect, "analysis": self.analysis, "plan": self.plan}
 
     def _dataset(self, workspace: str, dataset_id: str) -> dict[str, Any]:

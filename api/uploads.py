@@ -70,7 +70,7 @@ class StoredUpload:
 
 
 def safe_label(filename: str | None) -> str:
-    """The client's file name reduced to a harmless display label (no directories, no controls)."""
+    """Return the client's file name reduced to a harmless display label (no directories, no controls)."""
     name = PurePosixPath((filename or "upload").replace("\\", "/")).name
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip() or "upload"
     return name[:200]
@@ -91,7 +91,7 @@ def stream_to_disk(source: BinaryIO, target: Path, max_bytes: int) -> int:
 
 
 def sniff(path: Path) -> str | None:
-    """The format a file really is, from its first bytes (None when it is none of panhuo's)."""
+    """Return the format a file really is, from its first bytes (None when it is none of panhuo's)."""
     with path.open("rb") as f:
         head = f.read(4096)
         f.seek(0, 2)
@@ -131,7 +131,9 @@ def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
     UnsupportedFormatError
         Not a readable zip, an encrypted or nested archive, or members that are not one Shapefile set.
     InputError
-        Unsafe member names (absolute, ``..``, drive letters), links or duplicates; a missing ``.shx``/``.dbf``.
+        Unsafe member names (absolute, ``..``, drive letters), links or duplicates; a missing
+        ``.shx``/``.dbf``.
+
     """
     try:
         archive = zipfile.ZipFile(path)
@@ -181,7 +183,8 @@ def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
     shp = [m for m in files if PurePosixPath(m.filename).suffix.lower() == ".shp"]
     if len(shp) != 1:
         raise UnsupportedFormatError(
-            f"zip 中应恰好有一套 Shapefile（找到 {len(shp)} 个 .shp）— the zip must hold exactly one Shapefile set"
+            f"zip 中应恰好有一套 Shapefile（找到 {len(shp)} 个 .shp）"
+            "— the zip must hold exactly one Shapefile set"
         )
     stem = PurePosixPath(shp[0].filename).with_suffix("")
     chosen: list[zipfile.ZipInfo] = []

@@ -104,7 +104,7 @@ def plain(value: Any) -> Any:
 
 
 def read_limits(limits: dict[str, Any]) -> Any:
-    """The service's upload caps as :class:`geo.formats.ReadLimits`."""
+    """Return the service's upload caps as :class:`geo.formats.ReadLimits`."""
     from geo.formats import ReadLimits
 
     return ReadLimits(
@@ -117,7 +117,7 @@ def read_limits(limits: dict[str, Any]) -> Any:
 
 
 def raster_limits(limits: dict[str, Any]) -> Any:
-    """The service's raster caps as :class:`geo.raster_io.RasterLimits`."""
+    """Return the service's raster caps as :class:`geo.raster_io.RasterLimits`."""
     from geo.raster_io import RasterLimits
 
     side = int(limits.get("raster_max_side", 50_000))
@@ -154,9 +154,7 @@ def to_postgis(job: Job, frame: Any, kind: str) -> str | None:
 # ------------------------------------------------------------------ ingest and inspection
 def inspect_raster(job: Job, path: Path) -> dict[str, Any]:
     """Open a GeoTIFF through :func:`geo.raster_io.open_raster` (caps checked before any pixel)."""
-    from geo.raster_io import open_raster
-
-    from geo.raster_io import read_error
+    from geo.raster_io import open_raster, read_error
 
     with open_raster(path, limits=raster_limits(job.limits)) as src:
         # a truncated or corrupt file is found by decoding the first and the last block of band 1
@@ -182,7 +180,7 @@ def inspect_raster(job: Job, path: Path) -> dict[str, Any]:
 
 
 def layer_names(job: Job, path: Path) -> list[str | None]:
-    """The layers of a GeoPackage (capped, hardening A11); ``[None]`` for single-layer formats."""
+    """Return the layers of a GeoPackage (capped, hardening A11); ``[None]`` for single-layer formats."""
     if path.suffix.lower() != ".gpkg":
         return [None]
     import pyogrio
@@ -198,12 +196,12 @@ def layer_names(job: Job, path: Path) -> list[str | None]:
     cap = int(job.limits.get("max_layers", 64))
     if len(layers) > cap:
         raise InputError(f"{path.name}: 图层过多（{len(layers)} > {cap}）/ too many layers")
-    names = [str(name) for name, geometry in layers if geometry is not None]
+    names: list[str | None] = [str(name) for name, geometry in layers if geometry is not None]
     return names or [None]
 
 
 def inspect_vector(job: Job, path: Path, crs: int | None) -> dict[str, Any]:
-    """The :func:`geo.io.inspect_path` report of each layer, without the server's path.
+    """Return the :func:`geo.io.inspect_path` report of each layer, without the server's path.
 
     One layer: its report. Several (a GeoPackage with parcels, demand, roads …): the first
     layer's report plus ``layer_reports`` by name, and ``ok`` only when every layer is.
@@ -224,7 +222,7 @@ def inspect_vector(job: Job, path: Path, crs: int | None) -> dict[str, Any]:
 
 
 def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> list[str]:
-    """Write ``export.gpkg`` (each layer, in its metric CRS) and, for one layer, ``export.geojson`` (WGS 84)."""
+    """Write ``export.gpkg`` (each layer, metric CRS) and, for one layer, ``export.geojson`` (WGS 84)."""
     from geo.io import read_layer
 
     names = layer_names(job, path)
@@ -301,9 +299,8 @@ def _analysis(job: Job) -> dict[str, Any]:
     loaded = load_analysis(out)
     save_map(analysis_map(loaded.parcels, loaded.indicators), out / "map.html", offline=True)
     job.progress(90, "简报 briefing")
-    from maps.briefing import build_briefing
-
     from geo.errors import InputError
+    from maps.briefing import build_briefing
 
     briefing_note = None
     try:

@@ -30,7 +30,8 @@ def errors(*groups: dict[int, Any]) -> dict[int | str, dict[str, Any]]:
     """Merge documented error answers for a route."""
     out: dict[int | str, dict[str, Any]] = {}
     for group in (ERR_401, *groups):
-        out.update(group)
+        for status, answer in group.items():
+            out[status] = answer
     return out
 
 

@@ -43,7 +43,8 @@ _UPLOAD_BODY = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": "zip 压缩的 Shapefile、GeoPackage、GeoJSON、GeoParquet、FlatGeobuf 或 GeoTIFF",
+                            "description": "zip 压缩的 Shapefile、GeoPackage、GeoJSON、GeoParquet、"
+                            "FlatGeobuf 或 GeoTIFF",
                         },
                         "name": {"type": "string", "maxLength": 200, "description": "显示名称 display name"},
                         "crs": {
@@ -72,7 +73,7 @@ def _out(row: dict[str, Any]) -> DatasetOut:
 def ingest_spec(
     stored_path: Path, kind: str, fmt: str, settings: Any, dataset_dir: Path, crs: int | None = None
 ) -> dict[str, Any]:
-    """The worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
+    """Return the worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
     return {
         "kind": "ingest",
         "inputs": {"path": str(stored_path), "kind": kind, "format": fmt, "export_dir": str(dataset_dir)},
@@ -148,7 +149,7 @@ async def upload_dataset(
 
 @router.get("", response_model=DatasetList, summary="列出数据集 list datasets", responses=errors())
 def list_datasets(who: Caller, store: StoreDep) -> DatasetList:
-    """The workspace's datasets, newest first."""
+    """Return the workspace's datasets, newest first."""
     return DatasetList(items=[_out(r) for r in store.list_datasets(who.workspace)])
 
 
@@ -166,7 +167,7 @@ def _get(store: Any, who: Any, dataset_id: str) -> dict[str, Any]:
     responses=errors(ERR_404),
 )
 def get_dataset(dataset_id: str, who: Caller, store: StoreDep) -> DatasetOut:
-    """A dataset's metadata and its ingest report."""
+    """Return a dataset's metadata and its ingest report."""
     return _out(_get(store, who, dataset_id))
 
 
@@ -196,7 +197,7 @@ def fetch_dataset(
     settings: SettingsDep,
     format: Literal["geojson", "gpkg", "geotiff"] = "geojson",
 ) -> Response:
-    """The dataset's data, in the format asked for."""
+    """Return the dataset's data, in the format asked for."""
     row = _get(store, who, dataset_id)
     if (row["kind"] == "raster") != (format == "geotiff"):
         raise InputError(f"此数据集不能导出为 {format} — this dataset cannot be fetched as {format}")

@@ -33,7 +33,8 @@ def job_out(row: dict[str, Any]) -> JobOut:
         links["results"] = f"/jobs/{row['id']}/results"
         links["map"] = f"/jobs/{row['id']}/map.html"
         links["briefing"] = f"/jobs/{row['id']}/briefing.pdf"
-    return JobOut(**{k: row.get(k) for k in JobOut.model_fields if k != "links"}, links=links)
+    fields: dict[str, Any] = {k: row.get(k) for k in JobOut.model_fields if k != "links"}
+    return JobOut.model_validate({**fields, "links": links})
 
 
 def _job(store: Store, who: Principal, job_id: str) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def _finished(row: dict[str, Any]) -> None:
 
 @router.get("", response_model=JobList, summary="列出作业 list jobs", responses=errors())
 def list_jobs(who: Caller, store: StoreDep) -> JobList:
-    """The workspace's jobs, newest first."""
+    """Return the workspace's jobs, newest first."""
     return JobList(items=[job_out(j) for j in store.list_jobs(who.workspace)])
 
 
@@ -87,7 +88,7 @@ def cancel_job(job_id: str, who: Planner, store: StoreDep, runner: RunnerDep) ->
     summary="作业结果 results (plan.json for a plan; summary and indicators for an analysis)",
     responses={
         200: {
-            "description": "plan: the content of plan.json; analysis: {summary, indicators}; inspect: the report",
+            "description": "plan: plan.json; analysis: {summary, indicators}; inspect: the report",
             "content": {
                 "application/json": {
                     "schema": {"type": "object", "additionalProperties": True},
@@ -105,7 +106,7 @@ def cancel_job(job_id: str, who: Planner, store: StoreDep, runner: RunnerDep) ->
     },
 )
 def job_results(job_id: str, who: Caller, store: StoreDep) -> dict[str, Any]:
-    """The result of a successful job."""
+    """Return the result of a successful job."""
     row = _job(store, who, job_id)
     _finished(row)
     store.audit(who, "job.export", "job", job_id)
@@ -138,7 +139,7 @@ def _file(
     responses={200: {"content": {"text/html": {}}, "description": "map.html"}, **errors(ERR_404, ERR_409)},
 )
 def job_map(job_id: str, who: Caller, store: StoreDep, runner: RunnerDep) -> Response:
-    """The job's web map (served sandboxed)."""
+    """Return the job's web map (served sandboxed)."""
     return _file(store, runner, who, job_id, "map.html", "text/html; charset=utf-8", "inline")
 
 
@@ -152,7 +153,7 @@ def job_map(job_id: str, who: Caller, store: StoreDep, runner: RunnerDep) -> Res
     },
 )
 def job_briefing(job_id: str, who: Caller, store: StoreDep, runner: RunnerDep) -> Response:
-    """The job's briefing."""
+    """Return the job's briefing."""
     return _file(store, runner, who, job_id, "briefing.pdf", "application/pdf", "attachment")
 
 
@@ -169,7 +170,7 @@ def job_briefing(job_id: str, who: Caller, store: StoreDep, runner: RunnerDep) -
     },
 )
 def job_report(job_id: str, who: Caller, store: StoreDep, runner: RunnerDep) -> Response:
-    """An analysis job's Excel report."""
+    """Return an analysis job's Excel report."""
     return _file(
         store,
         runner,
@@ -210,7 +211,7 @@ def job_layer(
     runner: RunnerDep,
     format: Literal["gpkg", "geojson", "csv"] = "gpkg",
 ) -> Response:
-    """A result layer of a successful job."""
+    """Return a result layer of a successful job."""
     entry = _LAYER_FILES.get((layer, format))
     if entry is None:
         raise NotFoundError(f"没有 {layer}.{format} — no such layer/format")

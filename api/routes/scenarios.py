@@ -56,7 +56,7 @@ def create_scenario(body: ScenarioIn, who: Planner, store: StoreDep) -> Scenario
 
 @router.get("", response_model=ScenarioList, summary="列出场景 list scenarios", responses=errors())
 def list_scenarios(who: Caller, store: StoreDep) -> ScenarioList:
-    """The workspace's scenarios, most recently edited first."""
+    """Return the workspace's scenarios, most recently edited first."""
     return ScenarioList(items=[ScenarioSummary(**r) for r in store.list_scenarios(who.workspace)])
 
 
@@ -88,7 +88,7 @@ def _scenario(store: Store, who: Principal, scenario_id: str, version: int | Non
     responses=errors(ERR_404),
 )
 def get_scenario(scenario_id: str, who: Caller, store: StoreDep) -> ScenarioOut:
-    """A scenario with its latest version's body and the list of versions."""
+    """Return a scenario with its latest version's body and the list of versions."""
     return _scenario(store, who, scenario_id, None)
 
 
@@ -99,7 +99,7 @@ def get_scenario(scenario_id: str, who: Caller, store: StoreDep) -> ScenarioOut:
     responses=errors(ERR_404),
 )
 def get_scenario_version(scenario_id: str, version: int, who: Caller, store: StoreDep) -> ScenarioOut:
-    """A scenario with the body of the version asked for."""
+    """Return a scenario with the body of the version asked for."""
     return _scenario(store, who, scenario_id, version)
 
 
@@ -170,7 +170,7 @@ def run_scenario(
     responses=errors(ERR_404),
 )
 def list_runs(scenario_id: str, who: Caller, store: StoreDep) -> JobList:
-    """The plan jobs of a scenario, newest first."""
+    """Return the plan jobs of a scenario, newest first."""
     if store.get_scenario(who.workspace, scenario_id) is None:
         raise NotFoundError("场景不存在 — no such scenario in this workspace")
     return JobList(items=[job_out(j) for j in store.list_jobs(who.workspace, scenario_id=scenario_id)])

@@ -28,7 +28,7 @@ def create_token(body: TokenIn, who: Admin, store: StoreDep) -> TokenCreated:
 
 @router.get("/tokens", response_model=TokenList, summary="列出令牌 list tokens", responses=errors(ERR_403))
 def list_tokens(who: Admin, store: StoreDep) -> TokenList:
-    """The workspace's tokens (names, roles, dates; never secrets or hashes)."""
+    """Return the workspace's tokens (names, roles, dates; never secrets or hashes)."""
     return TokenList(items=[TokenOut(**r) for r in store.list_tokens(who.workspace)])
 
 
@@ -48,7 +48,7 @@ def revoke_token(token_id: str, who: Admin, store: StoreDep) -> Response:
 
 @router.get("/audit", response_model=AuditList, summary="审计日志 the audit trail", responses=errors(ERR_403))
 def audit(who: Admin, store: StoreDep) -> AuditList:
-    """Uploads, runs, exports, deletions and token changes: who, what, when (no attribute values)."""
+    """List uploads, runs, exports, deletions and token changes: who, what, when (no attribute values)."""
     return AuditList(
         items=[
             AuditEntry(**{k: r[k] for k in AuditEntry.model_fields}) for r in store.list_audit(who.workspace)

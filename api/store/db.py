@@ -48,7 +48,7 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def alembic_config() -> Config:
-    """An alembic configuration pointing at the packaged migrations."""
+    """Return an alembic configuration pointing at the packaged migrations."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -74,13 +74,13 @@ def downgrade(engine: sa.Engine, revision: str) -> None:
 
 
 def current_revision(engine: sa.Engine) -> str | None:
-    """The schema revision the database is at (None when never migrated)."""
+    """Return the schema revision the database is at (None when never migrated)."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def head_revision() -> str | None:
-    """The newest revision shipped with this version of panhuo."""
+    """Return the newest revision shipped with this version of panhuo."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

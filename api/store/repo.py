@@ -27,7 +27,7 @@ FINISHED = ("successful", "failed", "dismissed")
 
 
 def new_id() -> str:
-    """A random, unguessable object id (128 bits, URL-safe)."""
+    """Return a random, unguessable object id (128 bits, URL-safe)."""
     return secrets.token_urlsafe(16)
 
 
@@ -37,7 +37,7 @@ def hash_token(secret: str) -> str:
 
 
 def now() -> datetime:
-    """The current time in UTC."""
+    """Return the current time in UTC."""
     return datetime.now(UTC)
 
 
@@ -55,7 +55,7 @@ class Principal:
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
-def _row(row: sa.Row[Any] | None) -> dict[str, Any] | None:
+def _row(row: Any) -> dict[str, Any] | None:
     return dict(row._mapping) if row is not None else None
 
 
@@ -108,7 +108,7 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
-        """A read-only connection."""
+        """Return a read-only connection."""
         with self.engine.connect() as conn:
             yield conn
 
@@ -137,7 +137,7 @@ class Store:
         return row, secret
 
     def principal_for(self, secret: str) -> Principal | None:
-        """The principal a bearer token stands for, or None if unknown or revoked."""
+        """Return the principal a bearer token stands for, or None if unknown or revoked."""
         digest = hash_token(secret)
         with self.read() as conn:
             row = conn.execute(sa.select(tokens).where(tokens.c.token_hash == digest)).first()
@@ -148,7 +148,7 @@ class Store:
         return Principal(token_id=row.id, name=row.name, role=row.role, workspace=row.workspace)
 
     def list_tokens(self, workspace: str) -> list[dict[str, Any]]:
-        """The workspace's tokens (never their hashes)."""
+        """Return the workspace's tokens (never their hashes)."""
         cols = [c for c in tokens.c if c.name != "token_hash"]
         with self.read() as conn:
             rows = conn.execute(
@@ -177,7 +177,7 @@ class Store:
         return row
 
     def get_dataset(self, workspace: str, dataset_id: str) -> dict[str, Any] | None:
-        """A dataset of the workspace, or None."""
+        """Return a dataset of the workspace, or None."""
         with self.read() as conn:
             row = conn.execute(
                 sa.select(datasets).where(datasets.c.id == dataset_id, datasets.c.workspace == workspace)
@@ -185,7 +185,7 @@ class Store:
         return _clean(_row(row))
 
     def list_datasets(self, workspace: str) -> list[dict[str, Any]]:
-        """The workspace's datasets, newest first."""
+        """Return the workspace's datasets, newest first."""
         with self.read() as conn:
             rows = conn.execute(
                 sa.select(datasets)
@@ -247,7 +247,7 @@ class Store:
         return {"id": scenario_id, "version": int(version)}
 
     def get_scenario(self, workspace: str, scenario_id: str) -> dict[str, Any] | None:
-        """A scenario of the workspace with the list of its versions, or None."""
+        """Return a scenario of the workspace with the list of its versions, or None."""
         with self.read() as conn:
             row = conn.execute(
                 sa.select(scenarios).where(scenarios.c.id == scenario_id, scenarios.c.workspace == workspace)
@@ -282,7 +282,7 @@ class Store:
         return _clean(_row(row))
 
     def list_scenarios(self, workspace: str) -> list[dict[str, Any]]:
-        """The workspace's scenarios, newest edit first."""
+        """Return the workspace's scenarios, newest edit first."""
         with self.read() as conn:
             rows = conn.execute(
                 sa.select(scenarios)
@@ -321,7 +321,7 @@ class Store:
         return row
 
     def get_job(self, workspace: str | None, job_id: str) -> dict[str, Any] | None:
-        """A job (of the workspace, unless ``workspace`` is None for the runner), or None."""
+        """Return a job (of the workspace, unless ``workspace`` is None for the runner), or None."""
         query = sa.select(jobs).where(jobs.c.id == job_id)
         if workspace is not None:
             query = query.where(jobs.c.workspace == workspace)
@@ -330,7 +330,7 @@ class Store:
         return _clean(_row(row))
 
     def list_jobs(self, workspace: str, scenario_id: str | None = None) -> list[dict[str, Any]]:
-        """The workspace's jobs, newest first (optionally those of one scenario)."""
+        """Return the workspace's jobs, newest first (optionally those of one scenario)."""
         query = sa.select(jobs).where(jobs.c.workspace == workspace)
         if scenario_id is not None:
             query = query.where(jobs.c.scenario_id == scenario_id)
@@ -388,7 +388,7 @@ class Store:
             )
 
     def list_audit(self, workspace: str, limit: int = 500) -> list[dict[str, Any]]:
-        """The workspace's audit trail, newest first."""
+        """Return the workspace's audit trail, newest first."""
         with self.read() as conn:
             rows = conn.execute(
                 sa.select(audit_log)

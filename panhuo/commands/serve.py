@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -12,13 +13,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("serve")
     def serve(
-        host: str = typer.Option("127.0.0.1", "--host", help="监听地址 address to listen on"),
-        port: int = typer.Option(8000, "--port", min=1, max=65535, help="端口 port"),
-        data_dir: Path | None = typer.Option(
-            None,
-            "--data-dir",
-            help="数据目录：内置 SQLite 库、上传与结果 (default: $PANHUO_DATA_DIR or ./panhuo-data)",
-        ),
+        host: Annotated[str, typer.Option("--host", help="监听地址 address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口 port")] = 8000,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option(
+                "--data-dir",
+                help="数据目录：内置 SQLite 库、上传与结果 (default: $PANHUO_DATA_DIR or ./panhuo-data)",
+            ),
+        ] = None,
     ) -> None:
         """启动服务 Start the service (PANHUO_DATABASE_URL=postgresql://... selects PostgreSQL/PostGIS)."""
         import uvicorn
@@ -26,8 +29,7 @@ def register(app: typer.Typer) -> None:
         from api.app import create_app
         from api.settings import Settings
 
-        settings = Settings.from_env(data_dir=data_dir)
-        application = create_app(settings)
+        application = create_app(Settings.from_env(data_dir=data_dir))
         uvicorn.run(
             application,
             host=host,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """The roles a token can have."""
 
     viewer = "viewer"
@@ -22,14 +23,15 @@ def register(app: typer.Typer) -> None:
 
     @token_app.command("create")
     def create(
-        name: str = typer.Option(..., "--name", help="令牌名称（使用者）who the token is for"),
-        role: Role = typer.Option(
-            ..., "--role", help="viewer 只读 | planner 可上传与运行 | admin 可管理令牌"
-        ),
-        workspace: str | None = typer.Option(None, "--workspace", help="工作空间 (default: NAME)"),
-        data_dir: Path | None = typer.Option(
-            None, "--data-dir", help="数据目录 (default: $PANHUO_DATA_DIR or ./panhuo-data)"
-        ),
+        name: Annotated[str, typer.Option("--name", help="令牌名称（使用者）who the token is for")],
+        role: Annotated[
+            Role, typer.Option("--role", help="viewer 只读 | planner 可上传与运行 | admin 可管理令牌")
+        ],
+        workspace: Annotated[str | None, typer.Option("--workspace", help="工作空间 (default: NAME)")] = None,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option("--data-dir", help="数据目录 (default: $PANHUO_DATA_DIR or ./panhuo-data)"),
+        ] = None,
     ) -> None:
         """创建令牌 Create a token and print it (it is stored only as a hash: keep it safe)."""
         from api.settings import Settings

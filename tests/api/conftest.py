@@ -60,26 +60,20 @@ class PgServer:
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
 
+    def connection(self, database: str) -> list[str]:
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", database]
+
     def psql(self, sql: str, database: str = "postgres") -> str:
-        out = subprocess.run(
-            [
-                str(self.bindir / "psql"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                self.user,
-                "-d",
-                database,
-            ]
-            + ["-v", "ON_ERROR_STOP=1", "-qAtc", sql],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "PGCONNECT_TIMEOUT": "10"},
-        )
-        return out.stdout.strip()
+        command = [
+            str(self.bindir / "psql"),
+            *self.connection(database),
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAtc",
+            sql,
+        ]
+        env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+        return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout.strip()
 
     def fresh_database(self) -> str:
         name = "t_" + secrets.token_hex(6)

@@ -332,7 +332,10 @@ def test_a5_no_network_for_remote_references(sqlite_api: Api) -> None:
 
 
 def test_a6_mrf_refused(sqlite_api: Api) -> None:
-    mrf = b"<MRF_META><CachedSource><Source>/etc/passwd</Source></CachedSource><Raster><DataFile>/tmp/pwn</DataFile></Raster></MRF_META>"
+    mrf = (
+        b"<MRF_META><CachedSource><Source>/etc/passwd</Source></CachedSource>"
+        b"<Raster><DataFile>/tmp/pwn</DataFile></Raster></MRF_META>"
+    )
     _refused(sqlite_api.upload("planner", "x.mrf", mrf), 415, "unsupported_format")
     _refused(sqlite_api.upload("planner", "x.tif", mrf), 415, "unsupported_format")
     assert not Path("/tmp/pwn").exists()
