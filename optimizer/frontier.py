@@ -24,13 +24,17 @@ SUPPORTED = ("coverage:cost",)
 
 
 def _row(budget: float | None, plan: dict) -> dict:
+    """One table row; ``epsilon``/``coverage``/``cost_wan`` are the columns maps.charts plots."""
     return {
         "budget_wan": budget,
+        "epsilon": budget,
         "status": plan["status"],
         "coverage_ratio": plan.get("coverage_ratio"),
+        "coverage": plan.get("coverage_ratio"),
         "covered_demand": plan.get("covered_demand"),
-        "total_cost_wan": plan.get("total_cost_wan"),
+        "cost_wan": plan.get("total_cost_wan"),
         "net_return_wan": plan.get("net_return_wan"),
+        "objective": plan.get("objective"),
         "mip_gap": plan.get("mip_gap"),
         "n_selected": len(plan.get("selected", [])),
     }
@@ -110,11 +114,15 @@ def _cheapest(sc: Scenario, base: Path, inputs, solver, time_limit_s) -> float:
 
 
 def write_tradeoff(rows: list[dict], out: Path, name: str) -> list[Path]:
-    """Write the table as CSV (UTF-8 with BOM) and the coverage–cost plot as PNG (matplotlib Agg)."""
+    """Write the table as CSV (UTF-8 with BOM) and its chart as PNG (matplotlib Agg).
+
+    The chart is :func:`maps.charts.frontier_chart` / :func:`maps.charts.sweep_chart` (Chinese
+    labels in the bundled font) when the maps package is there, else a plain matplotlib plot.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import pandas as pd
 
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"{name}.csv"
@@ -122,21 +130,30 @@ def write_tradeoff(rows: list[dict], out: Path, name: str) -> list[Path]:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    ok = [r for r in rows if r["coverage_ratio"] is not None and r["total_cost_wan"] is not None]
+    png = out / f"{name}.png"
+    frame = pd.DataFrame(rows).astype(
+        {"coverage": float, "cost_wan": float, "objective": float}, errors="ignore"
+    )
+    try:
+        from maps.charts import frontier_chart, sweep_chart
+    except ImportError:
+        _plain_chart(rows, png, name)
+    else:
+        fig = frontier_chart(frame) if name.startswith("frontier") else sweep_chart(frame)
+        fig.savefig(png, dpi=120)
+    return [csv_path, png]
+
+
+def _plain_chart(rows: list[dict], png: Path, name: str) -> None:
+    import matplotlib.pyplot as plt
+
+    ok = [r for r in rows if r["coverage"] is not None and r["cost_wan"] is not None]
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
-    if ok:
-        ax.plot(
-            [r["total_cost_wan"] for r in ok], [100 * r["coverage_ratio"] for r in ok], "o-", color="#1f6f8b"
-        )
-        for r in ok:
-            if r["status"] != "optimal":
-                ax.annotate(r["status"], (r["total_cost_wan"], 100 * r["coverage_ratio"]), fontsize=7)
+    ax.plot([r["cost_wan"] for r in ok], [100 * r["coverage"] for r in ok], "o-", color="#1f6f8b")
     ax.set_xlabel("cost (wan yuan)")
     ax.set_ylabel("demand covered (%)")
     ax.set_title(name.replace("_", " "))
     ax.grid(True, alpha=0.3)
-    png = out / f"{name}.png"
     fig.tight_layout()
     fig.savefig(png)
     plt.close(fig)
-    return [csv_path, png]
