@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import ConfigError
+from optimizer.diagnose import prechecks
 from optimizer.plan import prepare, run_plan
 from optimizer.scenario import Scenario
 
@@ -51,6 +52,7 @@ def budget_table(
     for b in budgets:
         scb = sc.model_copy(update={"budget_wan": float(b)})
         inputs.scenario = scb
+        inputs.findings = prechecks(inputs)
         rows.append(
             _row(b, run_plan(scb, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan)
         )
@@ -75,6 +77,7 @@ def frontier_table(
         update.update({"weights": {"coverage": 1.0}, "priorities": ["coverage", "cost"]})
     top_sc = sc.model_copy(update=update)
     inputs.scenario = top_sc
+    inputs.findings = prechecks(inputs)
     top = run_plan(top_sc, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan
     if top.get("total_cost_wan") is None:
         raise ConfigError(
@@ -86,6 +89,7 @@ def frontier_table(
     for eps in np.linspace(min(c_min, c_star), c_star, steps):
         s = top_sc.model_copy(update={"budget_wan": float(max(eps, 1e-6))})
         inputs.scenario = s
+        inputs.findings = prechecks(inputs)
         rows.append(
             _row(float(eps), run_plan(s, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan)
         )
@@ -102,6 +106,7 @@ def _cheapest(sc: Scenario, base: Path, inputs, solver, time_limit_s) -> float:
     if sc.objective == "revitalise":
         low = sc.model_copy(update={"budget_wan": None, "weights": {"cost": 1.0}, "priorities": None})
         inputs.scenario = low
+        inputs.findings = prechecks(inputs)
         plan = run_plan(low, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan
         if plan.get("total_cost_wan") is not None:
             return max(float(plan["total_cost_wan"]), 1e-6)
