@@ -122,7 +122,7 @@ def compare_scenarios(
                 "  注意：maps.web 不可用，未生成比较地图 (comparison map left out: maps package missing)"
             )
         else:
-            written.append(save_map(compare_map(solved), out / "map.html"))
+            written.append(save_map(compare_map(solved), out / "map.html", offline=True))
     else:
         lines.append("  注意：可比较的有解方案少于两个，未生成比较地图 (fewer than two solved plans; no map)")
     lines.insert(0, f"panhuo compare: {len(names)} 个情景，{len(diffs)} 宗地块方案不同")

@@ -645,7 +645,7 @@ def write_plan(out: PlanOutput, directory: Path, *, map_html: bool = True) -> li
                     "maps.web 不可用，未生成 map.html (maps package missing)"
                 )
             else:
-                written.append(save_map(plan_map(out.layers, out.plan), directory / "map.html"))
+                written.append(save_map(plan_map(out.layers, out.plan), directory / "map.html", offline=True))
     return written
 
 
