@@ -199,3 +199,23 @@ def test_layer_in_another_crs_is_reprojected_and_said(tiny_park, write_scenario)
     )
     assert any("重投影" in w for w in out.plan["warnings"])
     assert out.plan["objective"] == pytest.approx(80.39, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("objective", "best", "site"),
+    [
+        # MCLP: a clinic on P1 covers the two points near it (10 + 10)
+        ("max_coverage", 20.0, "P1"),
+        # p-median: site points are parcel centres (40.8 + 300 k, 40.8); from P1's centre the
+        # points are 79.18, 100.83 and 678.12 m away: 10·79.18 + 10·100.83 + 5·678.12 = 5190.7
+        ("min_distance", 5190.7, "P1"),
+    ],
+)
+def test_classic_objectives_through_the_scenario(tiny_park, write_scenario, objective, best, site):
+    # (P2 and P3 lie 300 and 600 m further east and serve the points worse)
+    fac = [{"type": "clinic", "count": 1, "radius_m": 150, "cost_wan": 100}]
+    out = plan(write_scenario, objective=objective, facilities=fac, candidates="all")
+    assert out.plan["status"] == "optimal"
+    assert [s["parcel_id"] for s in out.plan["selected"]] == [site]
+    assert out.plan["selected"][0]["action"] == "facility:clinic"
+    assert out.plan["objective"] == pytest.approx(best, rel=1e-4)
