@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import codecs
 import mmap
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,7 @@ GDAL_CONFIG = {
 }
 _GPKG_OPEN_OPTIONS = {"IMMUTABLE": "YES", "PRELUDE_STATEMENTS": "PRAGMA trusted_schema=OFF"}
 DEFAULT_REPAIR_TOLERANCE = 0.01
+_COORD_DIGITS = re.compile(r"(\d+\.\d{2})\d+")
 _ID_ALIASES = ", ".join(("parcel_id", *FIELDS_BY_NAME["parcel_id"].aliases))
 
 
@@ -752,7 +754,7 @@ def _geometry_report(
         Repair(
             int(pos) + 1,
             None if ids is None or ids[pos] is None else str(ids[pos]),
-            str(reason),
+            _COORD_DIGITS.sub(r"\1", str(reason)),  # "Self-intersection[37412725.62 2502961.19]"
             float(before),
             float(after),
         )
