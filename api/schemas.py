@@ -118,6 +118,12 @@ class AnalysisIn(Strict):
         description="栅格 name → raster dataset id, for zonal statistics (`rs_<name>_*` columns)",
         examples=[{"ndbi": "Xv3Qm8r2Lk0pZa9nT4bY1w"}],
     )
+    layer: str | None = Field(
+        None,
+        max_length=200,
+        description="图层名 the parcel layer of a multi-layer GeoPackage",
+        examples=["parcels"],
+    )
     crs: int | None = Field(
         None, ge=2000, le=999999, description="EPSG code when the layer has no CRS", examples=[4524]
     )

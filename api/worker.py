@@ -274,7 +274,10 @@ def _analysis(job: Job) -> dict[str, Any]:
     inputs = job.spec["inputs"]
     job.progress(5, "读取地块 reading parcels")
     parcels, report = read_parcels(
-        inputs["parcels"]["path"], crs=job.params.get("crs"), limits=read_limits(job.limits)
+        inputs["parcels"]["path"],
+        layer=job.params.get("layer"),
+        crs=job.params.get("crs"),
+        limits=read_limits(job.limits),
     )
 
     def tick(step: str, fraction: float) -> None:
