@@ -96,8 +96,8 @@ def sample_park(folder: Path) -> Path:
 
 def upload(client: httpx.Client, token: str, path: Path) -> str:
     with path.open("rb") as f:
-        r = client.post("/datasets", headers={"Authorization": f"Bearer {token}"}, files={"file": (path.name, f)},
-                        timeout=300)  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}"}
+        r = client.post("/datasets", headers=headers, files={"file": (path.name, f)}, timeout=300)
     r.raise_for_status()
     return str(r.json()["id"])
 

@@ -32,7 +32,7 @@ from api_common import ROOT, Server, make_token, sample_park, scenario_json, upl
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def reader(
@@ -118,9 +118,14 @@ def main() -> None:
                 map_bytes = len(client.get(f"/jobs/{aid}/map.html", headers=h).content)
 
             targets = [
-                f"/jobs/{aid}/results", f"/jobs/{pid}/results", f"/jobs/{aid}/map.html", f"/jobs/{pid}/map.html",
-                f"/jobs/{pid}", "/datasets", f"/jobs/{pid}/layers/plan?format=geojson",
-            ]  # fmt: skip
+                f"/jobs/{aid}/results",
+                f"/jobs/{pid}/results",
+                f"/jobs/{aid}/map.html",
+                f"/jobs/{pid}/map.html",
+                f"/jobs/{pid}",
+                "/datasets",
+                f"/jobs/{pid}/layers/plan?format=geojson",
+            ]
             stop = threading.Event()
             started: list[str] = []
             running: list[int] = []
