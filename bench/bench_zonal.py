@@ -6,23 +6,22 @@ Run it under the shared benchmark lock (it does not take the lock itself):
 
 Data (seeded, generated once and cached in ``/tmp/panhuo-bench/``):
 
-* ``zonal_5000.tif`` — 5 000 × 5 000 float32 GeoTIFF, 2 m pixels in EPSG:4546 (10 km × 10 km),
+* ``zonal_5000_v1.tif`` — 5 000 × 5 000 float32 GeoTIFF, 2 m pixels in EPSG:4546 (10 km × 10 km),
   tiled 256 × 256, DEFLATE-compressed with the floating-point predictor; an NDVI-like field
   (smooth Gaussian-filtered noise plus pixel noise, values about 0.05–0.95) with nodata = −9999
   in a lake-shaped patch and along a road strip.
-* ``zonal_parcels_90000.parquet`` — 90 000 parcels (GeoParquet): centres on a jittered
+* ``zonal_parcels_90000_v1.parquet`` — 90 000 parcels (GeoParquet): centres on a jittered
   300 × 300 grid, 70 % rotated rectangles and 30 % jittered 12-gons; areas from a mixture —
   8 % slivers below one pixel (0.4–3.6 m²), 60 % lognormal around 400 m², 30 % around 1 500 m²,
-  2 % large (10 000–60 000 m²) — so many parcels exceed 100 pixels, some overlap and some run
-  off the raster's edge.
+  2 % large (10 000–60 000 m²) — so 55 785 parcels have 100 pixels or more, 7 185 are below one
+  pixel, about 124 000 pairs of parcels overlap and 643 parcels run off the raster's edge.
 
-A scale check then runs panhuo alone on 1 000 000 small boxes (2–9 m sides) over the same raster
-(hardening E3) and records its time and peak RSS.
-
-Each engine runs 3 times in a fresh subprocess (same files, same run of this script); the script
-prints and writes medians of wall-clock and CPU time (the machine is shared, so CPU time is the
-steadier figure), the speed-up, peak RSS of each worker and the agreement of the means
-for parcels of at least 100 pixels to ``bench/results/zonal.json``.
+Each engine runs 3 times in a fresh subprocess, alternating (same files, same run of this
+script); the script prints and writes medians of wall-clock and CPU time (the machine is shared,
+so CPU time is the steadier figure), the speed-up, peak RSS of each worker and the agreement of
+the means for parcels of at least 100 pixels to ``bench/results/zonal.json``. A scale check then
+runs panhuo alone on 1 000 000 small boxes (2–9 m sides) over the same raster (hardening E3) and
+records its time and peak RSS.
 """
 
 from __future__ import annotations

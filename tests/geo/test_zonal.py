@@ -392,3 +392,13 @@ def test_internal_mask_cells_are_excluded(tmp_path):
     assert result.loc["a", "rs_m_mean"] == pytest.approx(3.0)
     assert result.loc["a", "rs_m_count"] == pytest.approx(3.0)
     assert result.loc["a", "rs_m_coverage"] == pytest.approx(0.75)
+
+
+def test_core_modules_do_not_import_the_web_stack():
+    import subprocess
+    import sys
+
+    code = "import sys, geo.zonal, geo.raster_io; print('fastapi' in sys.modules)"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "False"
