@@ -438,6 +438,23 @@ def _align_to_raster(
     return geoms
 
 
+def _nodata_in_dtype(nodata: float | None, dtype: np.dtype) -> np.generic | None:
+    """Return the nodata value in the band's own type, or None when no cell can hold it.
+
+    Float bands compare in their own precision (a float32 band stores nodata 0.1 as
+    float32(0.1), not the double 0.1); an integer band cannot hold a fractional or out-of-range
+    nodata value, and NaN is handled by the finiteness test.
+    """
+    if nodata is None or np.isnan(nodata):
+        return None
+    if np.issubdtype(dtype, np.floating):
+        return dtype.type(nodata)
+    info = np.iinfo(dtype)
+    if nodata != int(nodata) or not info.min <= nodata <= info.max:
+        return None
+    return dtype.type(int(nodata))
+
+
 def _read_valid(
     src: rasterio.io.DatasetReader, band: int, window: Window, use_mask: bool, shown: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -455,9 +472,9 @@ def _read_valid(
     valid = np.ones(data.shape, dtype=bool)
     if np.issubdtype(data.dtype, np.floating):
         valid &= np.isfinite(data)
-    nodata = src.nodatavals[band - 1]
-    if nodata is not None and not np.isnan(nodata):
-        valid &= data != np.asarray(nodata).astype(data.dtype)
+    nodata = _nodata_in_dtype(src.nodatavals[band - 1], data.dtype)
+    if nodata is not None:
+        valid &= data != nodata
     if mask is not None:
         valid &= mask > 0
     values = np.zeros((data.shape[0], data.shape[1] + 1))

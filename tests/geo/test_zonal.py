@@ -402,3 +402,16 @@ def test_core_modules_do_not_import_the_web_stack():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "nodata", "stored"),
+    [("uint8", 255, 255), ("int16", -32768, -32768), ("float32", 0.1, np.float32(0.1))],
+)
+def test_nodata_compares_in_the_band_type(tmp_path, dtype, nodata, stored):
+    data = np.full((2, 2), 7, dtype=dtype)
+    data[0, 0] = stored
+    path = write_raster(tmp_path / f"{dtype}.tif", data, nodata=nodata)
+    result = zonal_stats(parcels({"a": cell_box(0, 0, 2, 2)}), path, "n")
+    assert result.loc["a", "rs_n_count"] == pytest.approx(3.0)
+    assert result.loc["a", "rs_n_mean"] == pytest.approx(7.0)
