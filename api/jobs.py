@@ -39,6 +39,7 @@ from api.errors import QueueFullError
 from api.settings import Settings
 from api.store import Store
 from api.store.repo import FINISHED, now
+from api.worker import descendant_groups
 from geo.errors import PanhuoError
 
 log = logging.getLogger("panhuo.jobs")
@@ -149,6 +150,7 @@ class WorkerRun:
         self.time_limit_s = time_limit_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.killed_for: str | None = None
+        self.groups: set[int] = set()
 
     def start(self) -> int:
         """Write the spec and start the worker in its own session; returns its pid (= pgid)."""
@@ -190,11 +192,14 @@ class WorkerRun:
                 break
             except subprocess.TimeoutExpired:
                 pass
+            # remember the solver's group: it lives in a session of its own
+            self.groups |= descendant_groups(self.proc.pid)
             if cancel.is_set():
                 self.killed_for = "dismissed"
             elif time.monotonic() > deadline:
                 self.killed_for = "time_limit"
             if self.killed_for:
+                self.groups |= descendant_groups(self.proc.pid)
                 kill_group(self.proc.pid)
                 self.proc.wait()
                 break
@@ -203,8 +208,10 @@ class WorkerRun:
                 if current and current != last:
                     last = current
                     on_progress(current)
-        # anything the worker started (a solver) goes with it, even after a normal exit
+        # anything the worker started (a solver) goes with it, even after a normal exit or a crash
         kill_group(self.proc.pid)
+        for group in self.groups - {os.getpgrp()}:
+            kill_group(group)
         return self.outcome()
 
     def outcome(self) -> dict[str, Any]:

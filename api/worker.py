@@ -72,12 +72,48 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def descendant_groups(root: int) -> set[int]:
+    """Return the process groups of every descendant of ``root`` (from ``/proc``; Linux).
+
+    The optimizer starts its solver in a process group of its own (so its watchdog can kill it),
+    so killing the worker's group alone would leave a ``cbc`` behind: whoever kills a worker
+    kills these groups too.
+    """
+    children: dict[int, list[int]] = {}
+    groups: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode("ascii", "replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        pid, ppid, pgrp = int(entry), int(fields[1]), int(fields[2])
+        children.setdefault(ppid, []).append(pid)
+        groups[pid] = pgrp
+    found: set[int] = set()
+    stack = list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        found.add(groups[pid])
+        stack.extend(children.get(pid, []))
+    return found
+
+
 def _parent_watchdog(parent: int) -> None:
-    # if the server dies, take the whole group (solver children included) down with us
+    # if the server dies, take the solver's group and then our own down with us
     while True:
         time.sleep(0.5)
         if os.getppid() != parent:
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+            own = os.getpgrp()
+            for group in descendant_groups(os.getpid()) - {own}:
+                try:
+                    os.killpg(group, signal.SIGKILL)
+                except OSError:
+                    pass
+            os.killpg(own, signal.SIGKILL)
 
 
 # ------------------------------------------------------------------ helpers

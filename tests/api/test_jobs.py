@@ -222,3 +222,35 @@ def test_unknown_preset_fails_with_config_error(sqlite_api: Api) -> None:
     ).json()["job_id"]
     job = sqlite_api.wait("planner", job_id, timeout=120)
     assert job["status"] == "failed" and job["error_code"] == "invalid_config", job
+
+
+def test_solver_groups_of_a_worker_are_found_and_killed() -> None:
+    """The optimizer starts CBC in a session of its own; the runner must find and kill it too."""
+    from api.jobs import kill_group
+    from api.worker import descendant_groups
+
+    code = (
+        "import subprocess, sys, time\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
+        "time.sleep(60)\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        groups: set[int] = set()
+        while not groups and time.monotonic() < deadline:
+            groups = descendant_groups(worker.pid)
+            time.sleep(0.05)
+        assert len(groups) == 1 and worker.pid not in groups  # a group other than the worker's own
+        for group in groups:
+            kill_group(group)
+        kill_group(worker.pid)
+        worker.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(group_alive(g) for g in groups) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(group_alive(g) for g in groups)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, 9)
+            worker.wait()
