@@ -18,6 +18,7 @@ server killed with ``kill -9`` leaves no orphan ``cbc`` behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -109,10 +110,8 @@ def _parent_watchdog(parent: int) -> None:
         if os.getppid() != parent:
             own = os.getpgrp()
             for group in descendant_groups(os.getpid()) - {own}:
-                try:
+                with contextlib.suppress(OSError):
                     os.killpg(group, signal.SIGKILL)
-                except OSError:
-                    pass
             os.killpg(own, signal.SIGKILL)
 
 
