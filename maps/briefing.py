@@ -193,12 +193,16 @@ def _row_heights_pt(
 
 
 def paginate_rows(
-    header: Sequence[str], rows: list[list[str]], widths: Sequence[float], paper: str
+    header: Sequence[str],
+    rows: list[list[str]],
+    widths: Sequence[float],
+    paper: str,
+    rect: tuple[float, float, float, float] = TABLE_RECT,
 ) -> list[tuple[int, int]]:
-    """Split table rows into page-sized ``(start, stop)`` slices by their wrapped heights."""
+    """Split table rows into ``(start, stop)`` slices that fit the frame ``rect``, by wrapped heights."""
     w_mm, h_mm = PAPER_MM[paper]
-    width_pt = TABLE_RECT[2] * w_mm / 25.4 * 72.0
-    height_pt = TABLE_RECT[3] * h_mm / 25.4 * 72.0
+    width_pt = rect[2] * w_mm / 25.4 * 72.0
+    height_pt = rect[3] * h_mm / 25.4 * 72.0
     _, heights = _row_heights_pt(header, rows, widths, width_pt, TABLE_FONT)
     slices: list[tuple[int, int]] = []
     start, used = 0, heights[0]
@@ -503,7 +507,19 @@ def analysis_figures(
 # plan pages
 
 
-def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult, note: str) -> Figure:
+#: order of plan actions in tables and labels: facilities first, then recovery, green, upgrade
+ACTION_ORDER = ("facility", "release", "green", "upgrade")
+#: at most this many parcel labels on a plan map (the most consequential actions first)
+MAX_PLAN_LABELS = 30
+
+
+def _action_rank(action: pd.Series) -> np.ndarray:
+    prefix = action.fillna("keep").astype(str).str.split(":").str[0]
+    return prefix.map({a: i for i, a in enumerate(ACTION_ORDER)}).fillna(len(ACTION_ORDER)).to_numpy()
+
+
+def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tuple[Figure, list[list[str]]]:
+    """Draw a plan's page; return it with the table rows that did not fit (for continuation pages)."""
     plan = result.plan
     _check_plan(plan, result.name)
     fig = _page(paper, f"{title}——{result.name}", subtitle)
@@ -528,7 +544,19 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult, note: 
         for label, colour in dict(zip(parcels["_label"], parcels["_colour"], strict=True)).items():
             handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
         changed = parcels[~action.fillna("keep").astype(str).eq("keep").to_numpy()]
-        _label_parcels(ax, changed if len(changed) else parcels)
+        changed = changed.iloc[
+            np.lexsort((changed["parcel_id"].astype(str).to_numpy(), _action_rank(changed["action"])))
+        ]
+        labelled = changed.iloc[:MAX_PLAN_LABELS] if len(changed) else parcels.iloc[:MAX_PLAN_LABELS]
+        _label_parcels(ax, labelled)
+        if len(changed) > MAX_PLAN_LABELS:
+            handles.append(
+                Patch(
+                    facecolor="none",
+                    edgecolor="none",
+                    label=f"图上标注前 {MAX_PLAN_LABELS} 宗（设施、收回优先）",
+                )
+            )
         area = (
             pd.to_numeric(changed["area_m2"], errors="coerce") * 3 / 2000
             if "area_m2" in changed
@@ -561,10 +589,13 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult, note: 
             if cover_cols
             else pd.Series(False, index=demand.index)
         )
-        for flag, colour, label in ((True, "#2171b5", "需求点·已覆盖"), (False, "#cb181d", "需求点·未覆盖")):
+        for flag, colour, label in (
+            (True, "#2171b5", "需求点·有设施覆盖"),
+            (False, "#cb181d", "需求点·无设施覆盖"),
+        ):
             part = demand[(covered == flag).to_numpy()]
             if len(part):
-                part.plot(ax=ax, color=colour, markersize=4, zorder=4)
+                part.plot(ax=ax, color=colour, markersize=2, alpha=0.6, zorder=4)
                 handles.append(Patch(facecolor=colour, label=f"{label}（{len(part)}）"))
     sites = proj.get("sites")
     if sites is not None:
@@ -599,16 +630,31 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult, note: 
     fig.text(0.06, 0.455, "\n".join(summary), fontsize=8, va="top", linespacing=1.5)
     table_ax = fig.add_axes((0.06, 0.06, 0.88, 0.31))
     widths = [w for _, _, w in PLAN_COLUMNS]
-    per_page = PLAN_ROWS[paper]
-    if len(rows) > per_page:
-        extra = len(rows) - per_page
-        rows = [*rows[:per_page], [f"另有 {extra} 宗", "见 plan.gpkg", "", "", ""]]
+    first, rest = rows[: PLAN_ROWS[paper]], rows[PLAN_ROWS[paper] :]
+    if rest:
+        fig.text(0.94, 0.045, f"续表见后页（另 {len(rest)} 宗）", ha="right", fontsize=7, color="#555555")
     _draw_table(
-        table_ax, [h for _, h, _ in PLAN_COLUMNS], rows or [["—", "方案未改变任何地块", "", "", ""]], widths
+        table_ax, [h for _, h, _ in PLAN_COLUMNS], first or [["—", "方案未改变任何地块", "", "", ""]], widths
     )
-    if note:
-        fig.text(0.94, 0.03, note, ha="right", fontsize=7, color="#555555")
-    return fig
+    return fig, rest
+
+
+def _continuation_pages(
+    paper: str,
+    title: str,
+    subtitle: str,
+    header: Sequence[str],
+    rows: list[list[str]],
+    widths: Sequence[float],
+) -> list[Figure]:
+    """Table-only pages (续表) for rows that did not fit on their page."""
+    rect = (0.06, 0.06, 0.88, 0.84)
+    pages: list[Figure] = []
+    for a, b in paginate_rows(header, rows, widths, paper, rect):
+        fig = _page(paper, f"{title}（续表）", subtitle)
+        _draw_table(fig.add_axes(rect), header, rows[a:b], widths)
+        pages.append(fig)
+    return pages
 
 
 def plan_figures(
@@ -634,8 +680,16 @@ def plan_figures(
         _check_plan(result.plan, result.name)
     subtitle = _subtitle(date, source or "panhuo plan 输出 " + "、".join(str(p.source) for p in plans))
     with mpl.rc_context(fonts.mpl_rc()):
-        figures = [_plan_page(paper, title, subtitle, result, "") for result in plans]
+        figures: list[Figure] = []
+        header = [h for _, h, _ in PLAN_COLUMNS]
+        widths = [w for _, _, w in PLAN_COLUMNS]
         for result in plans:
+            page, rest = _plan_page(paper, title, subtitle, result)
+            figures.append(page)
+            if rest:
+                figures += _continuation_pages(
+                    paper, f"{title}——{result.name}", subtitle, header, rest, widths
+                )
             if result.charts:
                 figures.append(_curves_page(paper, title, subtitle, result))
         for i, fig in enumerate(figures, start=1):

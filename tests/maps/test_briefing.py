@@ -166,3 +166,22 @@ def test_failed_write_leaves_no_half_file(analysis_dir: Path, tmp_path: Path, mo
     with pytest.raises(OSError, match="disk full"):
         briefing.write_figures(figures, tmp_path / "b.pdf", png=True)
     assert not any(p.is_file() for p in tmp_path.iterdir())
+
+
+def test_plan_table_continues_on_further_pages(tmp_path: Path):
+    from .conftest import make_plan, make_plan_layers
+
+    layers = make_plan_layers(make_parcels(60))
+    changed = int((layers["parcels"]["action"] != "keep").sum())
+    assert changed > briefing.PLAN_ROWS["A4"]
+    result = briefing.PlanResult(layers, make_plan(layers), tmp_path)
+    figures = briefing.plan_figures([result], date=DAY)
+    assert len(figures) == 2
+    texts = [" ".join(briefing.figure_texts(fig)) for fig in figures]
+    assert f"续表见后页（另 {changed - briefing.PLAN_ROWS['A4']} 宗）" in texts[0]
+    assert "（续表）" in texts[1]
+    # every changed parcel is listed on one of the pages
+    table_ids = [
+        t for t in " ".join(texts).split() if t.startswith("YL-") and t in set(layers["parcels"]["parcel_id"])
+    ]
+    assert set(table_ids) == set(layers["parcels"]["parcel_id"])
