@@ -152,6 +152,9 @@ def main() -> None:
     parser.add_argument("--no-spopt", action="store_true")
     parser.add_argument("--highs", action="store_true", help="also run panhuo with HiGHS (once per case)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "optimizer.json"))
+    parser.add_argument(
+        "--merge", action="store_true", help="add the new figures to the cases already in --out"
+    )
     parser.add_argument("--spopt-worker")
     parser.add_argument("--worker-out")
     parser.add_argument("--spopt-solve-limit", type=float, default=600.0)
@@ -179,6 +182,15 @@ def main() -> None:
         results["versions"]["spopt"] = spopt.__version__
     except ImportError:
         pass
+    old_results = None
+    if args.merge and Path(args.out).exists():
+        old_results = json.loads(Path(args.out).read_text())
+        results["cases"] = dict(old_results.get("cases", {}))
+        results["merged_runs"] = [
+            *old_results.get("merged_runs", []),
+            {"command": results["command"], "loadavg_at_start": results["machine"]["loadavg_at_start"]},
+        ]
+        results["machine"] = old_results.get("machine", results["machine"])
     for name in args.cases:
         case = CASES[name]
         big = name == "pmedian_big"
@@ -209,6 +221,10 @@ def main() -> None:
                 entry["same_objective"] = bool(
                     ours is not None and abs(sp["objective"] - ours) <= 1e-6 * max(1.0, abs(ours))
                 )
+        if old_results is not None and args.no_spopt:
+            # keep the earlier panhuo CBC and spopt figures; add only the HiGHS ones measured now
+            old = old_results.get("cases", {}).get(name, {})
+            entry = {**old, **{k: v for k, v in entry.items() if "highs" in k}}
         results["cases"][name] = entry
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False))
