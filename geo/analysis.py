@@ -129,14 +129,21 @@ def _validate_layer(parcels: gpd.GeoDataFrame) -> None:
         raise SchemaError(f"parcel_id: 地块编号重复 (duplicate parcel ids): {sample}")
 
 
-def _zonal(parcels: gpd.GeoDataFrame, rasters: Mapping[str, str | Path]) -> pd.DataFrame:
+def _zonal(parcels: gpd.GeoDataFrame, rasters: Mapping[str, str | Path]) -> tuple[pd.DataFrame, list[str]]:
+    """Zonal statistics of every raster, and the notes each run left (reprojection, parcels outside…)."""
     from geo.zonal import zonal_stats
 
     frames = []
+    notes: list[str] = []
     for name, path in rasters.items():
         frame = zonal_stats(parcels, path, name)
+        notes += [f"{name}: {note}" for note in frame.attrs.get("notes", [])]
         frames.append(frame.reset_index(drop=True))
-    return pd.concat(frames, axis=1) if frames else pd.DataFrame(index=range(len(parcels)))
+    if not frames:
+        return pd.DataFrame(index=range(len(parcels))), notes
+    joined = pd.concat(frames, axis=1)
+    joined.attrs = {}
+    return joined, notes
 
 
 def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.DataFrame) -> dict[str, Any]:
@@ -236,7 +243,7 @@ def run_analysis(
     t = np.datetime64(day.isoformat(), "D")
 
     report("zonal", 0.05)
-    zonal = _zonal(parcels, rasters) if rasters else pd.DataFrame(index=range(len(frame)))
+    zonal, raster_notes = _zonal(parcels, rasters) if rasters else (pd.DataFrame(index=range(len(frame))), [])
     report("checks", 0.30)
     cleaned, invalid, issues = check_data(
         frame,
@@ -286,6 +293,7 @@ def run_analysis(
 
     all_issues = pd.concat([issues, low.issues], ignore_index=True) if len(low.issues) else issues
     summary = _summary(out.reset_index(drop=True), preset, day, all_issues)
+    summary["raster_notes"] = raster_notes
     report("done", 1.0)
     return AnalysisResult(
         parcels=result_gdf,

@@ -322,6 +322,8 @@ def write_report(result: AnalysisResult, path: Path) -> None:
     for letter, count in s["mujun_classes"].items():
         rows.append([letter, count, None, None])
     rows += [[None] * 4, ["数据问题（条）", s["data_issues"], None, None]]
+    for note in s.get("raster_notes", []):
+        rows.append(["遥感栅格说明", note, None, None])
     _sheet(wb, SHEET_NAMES["summary"], ["项目", "数值", "面积（亩）", "金额（万元）"], rows, [44, 40, 14, 18])
 
     parcels = result.parcels

@@ -86,6 +86,8 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
         f"  开发区类型 {ZONE_TYPE_ZH.get(ind.get('zone_type') or '', '未能判定')}，"
         f"集约度分值 {'—' if score is None else f'{score:.2f}'}"
     )
+    for note in s.get("raster_notes", []):
+        lines.append(f"  遥感栅格 raster {note}")
     if s["data_issues"]:
         lines.append(f"  数据问题 {s['data_issues']} 条（见 {paths['data_issues_csv'].name}）")
     lines.append(f"结果 results: {paths['parcels_gpkg'].parent}")

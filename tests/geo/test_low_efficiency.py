@@ -308,3 +308,15 @@ def test_rs_unbuilt_end_to_end_with_rasters(tmp_path: Path):
     assert out.loc["B", "low_eff_reasons"] == ""
     assert out.loc["B", "low_efficiency"] == False  # noqa: E712
     assert out.loc["V", "low_eff_reasons"] == "rs_unbuilt"
+
+
+def test_raster_notes_reach_the_summary(tmp_path: Path):
+    # only the first parcel lies over the raster: the second is outside, which zonal_stats notes
+    ndvi = tmp_path / "ndvi.tif"
+    _write_raster(ndvi, [0.2])
+    gdf = parcels_frame([{"parcel_id": "B", **base()}, {"parcel_id": "V", **base()}])
+    result = run_analysis(gdf, as_of=AS_OF, rasters={"ndvi": ndvi})
+    notes = result.summary["raster_notes"]
+    assert len(notes) >= 1
+    assert all(note.startswith("ndvi: ") for note in notes)
+    assert any("1" in note for note in notes)
