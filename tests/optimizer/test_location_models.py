@@ -236,3 +236,18 @@ def test_from_geodataframes_uses_centroids_and_ids():
         MaxCoverage.from_geodataframes(
             demand.set_crs(None, allow_override=True), sites, [FacilitySpec("c", radius_m=1)]
         )
+
+
+def test_pmedian_out_of_time_before_the_proof_is_feasible_not_optimal():
+    # k = 1 cannot prove the optimum; with the time already spent after the first solve the
+    # model must stop and label the answer feasible, its gap taken against the truncated bound
+    res = model(PMedian, [FacilitySpec("clinic", count=2)], k_nearest=1).solve(
+        SolverOptions(name="cbc", time_limit_s=0.001)
+    )
+    assert res.status == "feasible"
+    assert res.run.bound is not None and res.run.bound < res.objective
+    assert res.run.mip_gap == pytest.approx((res.objective - res.run.bound) / res.objective)
+    # the reported objective is the true weighted distance of the sites chosen
+    opened = [SITES[IDS.index(s)][0] for s in res.open_sites()]
+    true = sum(w * min(abs(x - o) for o in opened) for (x, _), w in zip(DEMAND, WEIGHT, strict=True))
+    assert res.objective == pytest.approx(true)
