@@ -219,3 +219,14 @@ def test_classic_objectives_through_the_scenario(tiny_park, write_scenario, obje
     assert [s["parcel_id"] for s in out.plan["selected"]] == [site]
     assert out.plan["selected"][0]["action"] == "facility:clinic"
     assert out.plan["objective"] == pytest.approx(best, rel=1e-4)
+
+
+def test_elastic_diagnosis_names_the_capacity(tiny_park, write_scenario):
+    # LSCP, radius 200 m, capacity 15: only P1 reaches the two points near it (weight 10 + 10),
+    # P3 reaches the far one (171 m). Total capacity 3 × 15 ≥ 25 passes the pre-check, but P1
+    # alone cannot serve 20: the elastic re-solve names the capacity rule.
+    fac = [{"type": "clinic", "radius_m": 200, "capacity": 15, "cost_wan": 0}]
+    out = plan(write_scenario, objective="min_facilities", facilities=fac, candidates="all")
+    assert out.plan["status"] == "infeasible"
+    elastic = [d for d in out.plan["diagnosis"] if d["kind"] == "elastic"]
+    assert {d["rule"] for d in elastic} == {"facilities[clinic].capacity"}
