@@ -68,7 +68,7 @@ class PMedian(LocationModel):
     def _initial_k(self, f: FacilitySpec, n_sites: int) -> int:
         if self.k_nearest is not None:
             return max(1, min(n_sites, self.k_nearest))
-        p = (f.count or f.max_count or f.min_count or 1) + len(f.existing_ids or ()) + len(f.existing_xy)
+        p = (f.count or f.max_count or f.min_count or 1) + len(f.existing_xy)
         # a point's nearest open site is, on average, among its ~|J|/p nearest; start at one and a half
         # times that so that the proof usually passes on the first solve
         return max(1, min(n_sites, max(10, int(np.ceil(1.5 * n_sites / max(p, 1))))))
