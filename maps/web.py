@@ -905,6 +905,61 @@ _PLAN_POPUP = (
 )
 
 
+def served_areas(demand: gpd.GeoDataFrame, *, buffer_m: float = 25.0, ratio: float = 0.3) -> gpd.GeoDataFrame:
+    """Envelope of the demand each site actually serves, from the plan's assignment columns.
+
+    For every facility type with ``site_<type>`` (the assigned site) and ``covered_<type>`` columns,
+    the covered demand points of each site are wrapped in a concave hull (``ratio``, shapely) grown by
+    ``buffer_m`` metres. Under ``distance: network`` this shows the real (road-network) catchment
+    that a straight-line radius misrepresents; it is the envelope of the assigned points, not a
+    network isochrone.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``type``, ``site_id``, ``points`` (covered demand points) and ``weight`` per site, in the
+        demand layer's projected CRS (empty when the layer has no assignment columns).
+
+    """
+    proj = _projected(demand, "demand")
+    weight = (
+        pd.to_numeric(proj["weight"], errors="coerce").fillna(1.0)
+        if "weight" in proj
+        else pd.Series(1.0, index=proj.index)
+    )
+    parts = []
+    for column in [c for c in proj.columns if c.startswith("site_")]:
+        ftype = column[len("site_") :]
+        assigned = proj[column].notna() & proj[column].astype(str).ne("")
+        if f"covered_{ftype}" in proj:
+            assigned &= proj[f"covered_{ftype}"].fillna(False).astype(bool)
+        sub = proj[assigned.to_numpy()]
+        if not len(sub):
+            continue
+        codes, sites = pd.factorize(sub[column].astype(str))
+        order = np.argsort(codes, kind="stable")  # multipoints() wants the part indices sorted
+        coords = shapely.get_coordinates(sub.geometry.to_numpy())[order]
+        points = shapely.multipoints(coords, indices=codes[order])
+        hulls = shapely.buffer(shapely.concave_hull(points, ratio=ratio), buffer_m)
+        parts.append(
+            gpd.GeoDataFrame(
+                {
+                    "type": ftype,
+                    "site_id": list(sites),
+                    "points": np.bincount(codes),
+                    "weight": np.bincount(codes, weights=weight[assigned].to_numpy()),
+                },
+                geometry=hulls,
+                crs=proj.crs,
+            )
+        )
+    if not parts:
+        return gpd.GeoDataFrame(
+            {"type": [], "site_id": [], "points": [], "weight": []}, geometry=[], crs=proj.crs
+        )
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=proj.crs)
+
+
 def _add_plan_layers(
     target: folium.Map,
     plan_layers: Mapping[str, gpd.GeoDataFrame],
@@ -1054,6 +1109,40 @@ def _add_plan_layers(
         entries = [(labels[t], colours[t], int((types == t).sum())) for t in type_list]
         LayerLegend(site_layer, target.get_name(), "公共设施（处）", entries, points=True).add_to(target)
 
+        demand_layer = plan_layers.get("demand")
+        areas = served_areas(demand_layer) if demand_layer is not None and len(demand_layer) else None
+        if areas is not None and len(areas):
+            aframe = display_frame(areas, basemap=bm, simplify_m=1.0, layer_name="served areas")
+            aframe["_colour"] = [
+                colours.get(t, style.facility_style(t)[1]) for t in areas.loc[aframe.index, "type"]
+            ]
+            aframe["label"] = [
+                f"{labels.get(t, style.facility_style(t)[0])} {sid}：服务 {n:,} 个需求点（权重 {w:,.0f}）"
+                for t, sid, n, w in areas.loc[
+                    aframe.index, ["type", "site_id", "points", "weight"]
+                ].itertuples(index=False)
+            ]
+            served_layer = folium.GeoJson(
+                _feature_collection(aframe, ["_colour", "label"]),
+                name=f"{prefix}实际服务范围（按分配）",
+                show=False,
+                style_function=lambda f: {
+                    "color": f["properties"]["_colour"],
+                    "fillColor": f["properties"]["_colour"],
+                    "weight": 1.2,
+                    "fillOpacity": 0.12,
+                },
+                tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
+            )
+            served_layer.add_to(target)
+            added.append(served_layer)
+            LayerLegend(
+                served_layer,
+                target.get_name(),
+                "实际服务范围",
+                [("各设施所分配且覆盖的需求点的包络（路网距离时即路网服务区）", "#bbbbbb", None)],
+            ).add_to(target)
+
     demand = plan_layers.get("demand")
     if demand is not None and len(demand):
         dframe = display_frame(demand, basemap=bm, simplify_m=0, layer_name="demand")
@@ -1110,6 +1199,13 @@ def _plan_rows(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
         rows.append(("目标值", style.fmt_number(plan["objective"], 2)))
     if not style.is_missing(plan.get("coverage_ratio")):
         rows.append(("需求覆盖率", style.fmt_percent(plan["coverage_ratio"])))
+    by_type = plan.get("coverage_by_type")
+    if isinstance(by_type, Mapping):
+        for ftype, figures in by_type.items():
+            if isinstance(figures, Mapping) and not style.is_missing(figures.get("ratio")):
+                rows.append(
+                    (f"　{style.facility_style(str(ftype))[0]}覆盖率", style.fmt_percent(figures["ratio"]))
+                )
     if not style.is_missing(plan.get("total_cost_wan")):
         rows.append(("总费用", style.fmt_number(plan["total_cost_wan"], 1, "万元")))
     selected = plan.get("selected") or []

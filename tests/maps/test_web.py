@@ -163,7 +163,14 @@ def test_plan_map_layers(parcels):
     plan = make_plan(layers)
     m = plan_map(layers, plan)
     names = list(_geojson_layers(m))
-    assert names == ["地块方案动作", "设施服务半径", "公共设施选址", "需求点·有设施覆盖", "需求点·无设施覆盖"]
+    assert names == [
+        "地块方案动作",
+        "设施服务半径",
+        "公共设施选址",
+        "实际服务范围（按分配）",
+        "需求点·有设施覆盖",
+        "需求点·无设施覆盖",
+    ]
     legends = _legends(m)
     assert '建设公共设施：卫生服务站<span class="n">2</span>' in legends["地块方案动作（宗）"].html
     covered = int(layers["demand"]["covered_clinic"].sum())
@@ -319,3 +326,37 @@ def test_compact_coordinates_decode_to_the_rounded_display_coordinates(boxes):
         decoded[ring_id == r] = np.cumsum(xy[ring_id == r], axis=0)
     expected = np.round(shapely.get_coordinates(frame.geometry.to_numpy()) * 1e6).astype(np.int64)
     assert np.array_equal(decoded, expected)
+
+
+def test_served_areas_wrap_the_assigned_covered_points():
+    # a site serving the four corners of a 200 m square; a fifth point is assigned but not covered
+    xy = [(0, 0), (200, 0), (200, 200), (0, 200), (1000, 1000)]
+    demand = gpd.GeoDataFrame(
+        {
+            "weight": [1.0, 2.0, 3.0, 4.0, 50.0],
+            "site_clinic": ["S1"] * 5,
+            "covered_clinic": [True, True, True, True, False],
+        },
+        geometry=[shapely.Point(412_000 + x, 2_503_000 + y) for x, y in xy],
+        crs=4546,
+    )
+    areas = web.served_areas(demand, buffer_m=25.0)
+    assert list(areas["site_id"]) == ["S1"] and list(areas["type"]) == ["clinic"]
+    assert areas["points"].iloc[0] == 4 and areas["weight"].iloc[0] == 10.0
+    area = areas.geometry.iloc[0]
+    # the square grown by 25 m: 200² + 4·200·25 + π·25²
+    assert area.area == pytest.approx(200**2 + 4 * 200 * 25 + 3.14159 * 25**2, rel=0.01)
+    assert not area.contains(shapely.Point(413_000, 2_504_000))
+    assert web.served_areas(demand.drop(columns=["site_clinic"])).empty
+    # sites interleaved in the layer's order are grouped correctly
+    mixed = demand.iloc[:4].assign(site_clinic=["A", "B", "A", "B"])
+    areas = web.served_areas(mixed, buffer_m=10.0).set_index("site_id")
+    assert areas.loc["A", "weight"] == 4.0 and areas.loc["B", "weight"] == 6.0
+    assert areas.loc["A"].geometry.contains(shapely.Point(412_200, 2_503_200))
+
+
+def test_plan_info_panel_shows_coverage_by_type(parcels):
+    layers = make_plan_layers(parcels)
+    plan = make_plan(layers) | {"coverage_by_type": {"clinic": {"covered": 5.0, "total": 10.0, "ratio": 0.5}}}
+    info = next(p for p in _panels(render_html(plan_map(layers, plan))) if p.startswith("<h4>盘活方案"))
+    assert "卫生服务站覆盖率</td><td class='v'>50.0%</td>" in info
