@@ -439,7 +439,12 @@ def _analysis_page(
     handles: list[Patch] = []
     if "idle_status" in group:
         colours = group["idle_status"].map(lambda s: style.IDLE_STATUS.get(str(s), ("", "#fdd49e"))[1])
-        for code in dict.fromkeys(group["idle_status"].astype(str)):
+        present = set(group["idle_status"].astype(str))
+        # legend in the order of the rules (style.IDLE_STATUS), then any other code
+        for code in [
+            *(c for c in style.IDLE_STATUS if c in present),
+            *sorted(present - set(style.IDLE_STATUS)),
+        ]:
             label, colour = style.IDLE_STATUS.get(code, (code, "#fdd49e"))
             handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
     else:
