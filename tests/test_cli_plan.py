@@ -42,7 +42,7 @@ def test_plan_writes_the_contract_files(tiny_park, write_scenario, tmp_path, cap
         assert (tmp_path / "out" / name).exists()
     plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
     assert plan["status"] == "optimal"
-    assert plan["objective"] == pytest.approx(80.39)
+    assert plan["objective"] == pytest.approx(80.43)
 
 
 def test_plan_with_highs_gives_the_same_answer(tiny_park, write_scenario, tmp_path, capsys):
@@ -53,7 +53,7 @@ def test_plan_with_highs_gives_the_same_answer(tiny_park, write_scenario, tmp_pa
     assert code == 0, err
     plan = json.loads((tmp_path / "h" / "plan.json").read_text(encoding="utf-8"))
     assert plan["solver"]["name"] == "highs" and plan["solver"]["time_limit_s"] == 20
-    assert plan["objective"] == pytest.approx(80.39)
+    assert plan["objective"] == pytest.approx(80.43)
 
 
 def test_infeasible_plan_exits_3_with_a_diagnosis(tiny_park, write_scenario, tmp_path, capsys):

@@ -13,15 +13,16 @@ Symbols (besides those of :mod:`optimizer.models.base`)
              unsupplied land, else ``compensation_wan_per_mu × M_j``
 ``c_jt``     facility cost = ``K_j`` + site cost (``cost_wan`` or ``cost_per_m2_wan × A_j``)
              + rezoning ``rezoning_wan_per_mu × M_j`` when the planned use does not fit
-``F_j``      idle fee (20 % of the land price, Art. 14 ¶1) still collected unless the land is
-             recovered; ``τ_j`` current tax (万元/year); ``H`` horizon (years);
-             ``τ*`` target 亩均税收 (万元/亩/year); ``π`` re-supply land price (万元/亩)
+``F_j``      idle fee (20 % of the land price, Art. 14 ¶1), revenue collected unless the land
+             is recovered (recovery subtracts it again); ``τ_j`` current tax (万元/year);
+             ``H`` horizon (years); ``τ*`` target 亩均税收 (万元/亩/year);
+             ``π`` re-supply land price (万元/亩)
 ``L``        living-facility types (``living: true``); ``Ind_j`` parcel is industrial land now
 
 Money (万元, over the horizon)
 ------------------------------
 cost:     ``C = Σ_jt c_jt y_jt + Σ_j u M_j up_j + Σ_j K_j rel_j + Σ_j (K_j + γ A_j) g_j``
-return:   ``R = Σ_j H (τ* − τ_j/M_j)^+ M_j up_j
+return:   ``R = Σ_j F_j + Σ_j H (τ* − τ_j/M_j)^+ M_j up_j
                + Σ_j (π M_j + H τ* M_j − H τ_j − F_j) rel_j
                − Σ_j (H τ_j + F_j) (Σ_t y_jt + g_j)``
 net:      ``N = R − C``
@@ -258,9 +259,11 @@ class Revitalise(MaxCoverage):
         assert self.prob is not None
         if not hasattr(self, "up"):
             return
+        constant = 0.0
         if self._stage_objective is not None:
             sign = -1.0 if self._stage_objective == "cost" else 1.0
             terms = [(v, sign * c) for v, c in self._term(self._stage_objective)]
+            constant = sign * self._constant(self._stage_objective)
         else:
             terms = []
             for name, weight in self.weights.items():
@@ -268,7 +271,12 @@ class Revitalise(MaxCoverage):
                     continue
                 sign = -1.0 if name == "cost" else 1.0
                 terms += [(v, sign * weight * c) for v, c in self._term(name)]
-        self.prob.setObjective(pulp.LpAffineExpression(_merge(terms)))
+                constant += sign * weight * self._constant(name)
+        self.prob.setObjective(pulp.LpAffineExpression(_merge(terms), constant=constant))
+
+    def _constant(self, name: str) -> float:
+        """Constant part of a term: the idle fees every candidate pays unless its land is recovered."""
+        return float(np.sum(self.econ.idle_fee_wan)) if name == "net_return" else 0.0
 
     def _fixed_terms_constraints(self) -> dict[str, tuple[int, float]]:
         out = {}
@@ -333,7 +341,7 @@ class Revitalise(MaxCoverage):
         terms = {
             "coverage": self._evaluate(self._coverage_terms, run),
             "cost": self._evaluate(self._cost_terms(), run),
-            "return": self._evaluate(self._return_terms(), run),
+            "return": self._evaluate(self._return_terms(), run) + self._constant("net_return"),
         }
         terms["net_return"] = terms["return"] - terms["cost"]
         return dataclasses.replace(

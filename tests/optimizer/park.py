@@ -37,7 +37,7 @@ def make_tiny_park(tmp_path: Path) -> Path:
             "low_efficiency": [False, True, False],
             "area_m2": [side * side] * 3,
             "tax_per_mu": [0.0, 5.0, 20.0],
-            "idle_fee_wan": [0.0, 0.0, 0.0],
+            "idle_fee_wan": [0.0, 40.0, 0.0],  # P2 as if it owed an idle fee
         },
         geometry=[square(0, 0, side), square(300, 0, side), square(600, 0, side)],
         crs="EPSG:4546",

@@ -4,8 +4,9 @@ Defaults: compensation 30 万元/亩, release price 18 万元/亩, tax target 15
 upgrade incentive 1 万元/亩. Parcels are 10 亩.
 
 P1 (idle_recoverable, no tax): release costs 0 (无偿收回) and returns 18·10 + 5·15·10 = 930.
-P2 (low-efficiency, 5 万元/亩): upgrade costs 10 and returns 5·(15 − 5)·10 = 500 (net 490);
-   release costs 300 and returns 180 + 750 − 5·50 = 680 (net 380).
+P2 (low-efficiency, 5 万元/亩, owing an idle fee of 40 as if idle — revenue unless P2 is
+   recovered): upgrade costs 10 and returns 5·(15 − 5)·10 = 500 (net 490, the fee still comes
+   in: +40); release costs 300 and returns 180 + 750 − 5·50 − 40 = 640 (net 340, no fee).
 """
 
 from __future__ import annotations
@@ -30,31 +31,31 @@ def test_net_return_only(tiny_park, write_scenario):
     assert out.plan["status"] == "optimal"
     acts = {s["parcel_id"]: s["action"] for s in out.plan["selected"]}
     assert acts == {"P1": "release", "P2": "upgrade"}
-    assert out.plan["net_return_wan"] == pytest.approx(930 + 490)
+    assert out.plan["net_return_wan"] == pytest.approx(930 + 490 + 40)
     assert out.plan["total_cost_wan"] == pytest.approx(10)
 
 
 def test_budget_rules_out_the_upgrade(tiny_park, write_scenario):
-    # budget 5 < the upgrade's 10: only P1's free release remains
+    # budget 5 < the upgrade's 10: only P1's free release remains; P2 kept still pays its fee
     out = plan(write_scenario, budget_wan=5)
     acts = {s["parcel_id"]: s["action"] for s in out.plan["selected"]}
     assert acts == {"P1": "release"}
-    assert out.plan["net_return_wan"] == pytest.approx(930)
+    assert out.plan["net_return_wan"] == pytest.approx(930 + 40)
     assert out.plan["total_cost_wan"] <= 5
 
 
 def test_facility_coverage_and_return(tiny_park, write_scenario, tmp_path):
     # one clinic (cost 100) must be built, radius 150 m; demand near P1 only (weights 10 + 10; the
-    # point at x 700 is 600 m from P1's centre). At P1: net −100 + 490 (P2 upgrade) = 390, covers
-    # 20 of 25. At P2: cost 300+100, lost tax 250 -> −650, + P1 release 930 = 280, covers 0.
-    # Objective = 100·20/25 + 0.001·390 = 80.39
+    # point at x 700 is 600 m from P1's centre). At P1: net −100 + 490 (P2 upgrade) + 40 (P2's
+    # fee) = 430, covers 20 of 25. At P2: cost 300 + 100, lost tax 250 and fee 40 -> −690,
+    # + 40 + P1 release 930 = 280, covers 0. Objective = 100·20/25 + 0.001·430 = 80.43
     fac = [{"type": "clinic", "count": 1, "radius_m": 150, "cost_wan": 100, "min_area_m2": 1000}]
     out = plan(write_scenario, facilities=fac, weights={"coverage": 1.0, "net_return": 0.001})
     p = out.plan
     assert p["status"] == "optimal"
     acts = {s["parcel_id"]: s["action"] for s in p["selected"]}
     assert acts == {"P1": "facility:clinic", "P2": "upgrade"}
-    assert p["objective"] == pytest.approx(80.39)
+    assert p["objective"] == pytest.approx(80.43)
     assert p["coverage_ratio"] == pytest.approx(20 / 25)
     written = write_plan(out, tmp_path / "out")
     names = {w.name for w in written}
@@ -198,7 +199,7 @@ def test_layer_in_another_crs_is_reprojected_and_said(tiny_park, write_scenario)
         weights={"coverage": 1.0, "net_return": 0.001},
     )
     assert any("重投影" in w for w in out.plan["warnings"])
-    assert out.plan["objective"] == pytest.approx(80.39, abs=1e-3)
+    assert out.plan["objective"] == pytest.approx(80.43, abs=1e-3)
 
 
 @pytest.mark.parametrize(
