@@ -78,7 +78,6 @@ def mpl_rc() -> Any:
         # unhinted glyph advances: PNG pages then set text as wide as the PDF does (hinting widened
         # Chinese lines by ~5 % at 150 dpi and broke the table's column wrapping)
         "text.hinting": "no_hinting",
-        "text.hinting_factor": 1,
     }
 
 
