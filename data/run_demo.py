@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
         out / "analysis",
         "--out",
         out / "briefing.pdf",
+        "--group",
+        "idle",
         "--png",
         "--date",
         as_of,
