@@ -60,11 +60,16 @@ def hard_knapsack(n: int = 300, m: int = 20) -> pulp.LpProblem:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["cbc", "highs"])
 def test_time_limit_with_incumbent_is_feasible_never_optimal(name):
+    # the 300-item, 20-row knapsack takes CBC and HiGHS well over a second to prove; within one
+    # second they have an incumbent (or, on a very loaded machine, none yet) — never a proof
     run = solve(hard_knapsack(), SolverOptions(name=name, time_limit_s=1.0))
-    assert run.status == "feasible"
+    assert run.status != "optimal"
     assert run.stopped_by == "time_limit"
-    assert run.mip_gap is not None and run.mip_gap > 0
-    assert run.bound is not None and run.objective is not None and run.bound > run.objective
+    if run.status == "feasible":
+        assert run.mip_gap is not None and run.mip_gap > 0
+        assert run.bound is not None and run.objective is not None and run.bound > run.objective
+    else:
+        assert run.status == "no_solution" and run.objective is None
 
 
 def test_watchdog_kills_a_solver_that_ignores_its_limit(tmp_path):
