@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from optimizer.scenario import DemandConfig, FacilityConfig, LayerRef, Scenario
 
@@ -210,8 +210,19 @@ class ScenarioIn(Scenario):
     exclusion: DatasetRef | None = None
     facilities: list[FacilityIn] = Field(default_factory=list, max_length=50)  # type: ignore[assignment]
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _type_errors_are_invalid_input(cls, data: Any, handler: Any) -> Any:
+        # a validator of the optimizer's model meeting a value of the wrong JSON type (e.g.
+        # ``allowed_planned_use: false``) raises TypeError, which pydantic does not catch:
+        # it is the client's mistake, so a 422, not a 500
+        try:
+            return handler(data)
+        except TypeError as error:
+            raise ValueError(f"a value has the wrong type: {error}") from None
+
     def dataset_ids(self) -> set[str]:
-        """Every dataset the scenario refers to."""
+        """Return every dataset the scenario refers to."""
         refs = [self.parcels, self.demand, self.roads, self.exclusion, *(f.existing for f in self.facilities)]
         return {r.path for r in refs if r is not None}
 

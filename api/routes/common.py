@@ -8,6 +8,7 @@ from api.errors import ErrorResponse, PayloadTooLargeError
 from geo import errors as geo_errors
 from geo.errors import InputError, PanhuoError
 
+ERR_400 = {400: {"model": ErrorResponse, "description": "请求体无法解析 the body could not be parsed"}}
 ERR_401 = {401: {"model": ErrorResponse, "description": "缺少或无效的令牌 missing, unknown or revoked token"}}
 ERR_403 = {403: {"model": ErrorResponse, "description": "角色权限不足 the token's role may not do this"}}
 ERR_404 = {
@@ -29,7 +30,7 @@ ERR_429 = {
 def errors(*groups: dict[int, Any]) -> dict[int | str, dict[str, Any]]:
     """Merge documented error answers for a route."""
     out: dict[int | str, dict[str, Any]] = {}
-    for group in (ERR_401, *groups):
+    for group in (ERR_400, ERR_401, *groups):
         for status, answer in group.items():
             out[status] = answer
     return out

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import Admin, StoreDep
-from api.routes.common import ERR_403, ERR_404, ERR_422, errors
+from api.errors import ConflictError
+from api.routes.common import ERR_403, ERR_404, ERR_409, ERR_422, errors
 from api.schemas import AuditEntry, AuditList, TokenCreated, TokenIn, TokenList, TokenOut
 from geo.errors import NotFoundError
 
@@ -36,10 +37,12 @@ def list_tokens(who: Admin, store: StoreDep) -> TokenList:
     "/tokens/{token_id}",
     status_code=204,
     summary="吊销令牌 revoke a token",
-    responses=errors(ERR_403, ERR_404),
+    responses=errors(ERR_403, ERR_404, ERR_409),
 )
 def revoke_token(token_id: str, who: Admin, store: StoreDep) -> Response:
-    """Revoke a token of the workspace; it answers 401 from then on."""
+    """Revoke a token of the workspace; it answers 401 from then on (not the caller's own token)."""
+    if token_id == who.token_id:
+        raise ConflictError("不能吊销正在使用的令牌 — an admin cannot revoke the token of this request")
     if not store.revoke_token(who.workspace, token_id):
         raise NotFoundError("令牌不存在或已吊销 — no such active token in this workspace")
     store.audit(who, "token.revoke", "token", token_id)

@@ -270,3 +270,23 @@ def test_serve_cli_answers_health(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def test_admin_cannot_revoke_its_own_token(sqlite_api: Api) -> None:
+    c = sqlite_api.client
+    own = next(
+        t["id"]
+        for t in c.get("/tokens", headers=sqlite_api.h("admin")).json()["items"]
+        if t["name"] == "admin"
+    )
+    assert c.delete(f"/tokens/{own}", headers=sqlite_api.h("admin")).status_code == 409
+    assert c.get("/tokens", headers=sqlite_api.h("admin")).status_code == 200
+
+
+def test_undecodable_body_is_a_documented_400(sqlite_api: Api) -> None:
+    r = sqlite_api.client.post(
+        "/scenarios",
+        headers={**sqlite_api.h("planner"), "content-type": "application/json"},
+        content=b"\xff\xfe\x00",
+    )
+    assert r.status_code in (400, 422) and r.json()["error"]["code"] in ("bad_request", "validation_error")

@@ -164,3 +164,11 @@ def test_comparison_refuses_unfinished_or_foreign_jobs(sqlite_api: Api, tmp_path
         json={"job_ids": [inspect["job_id"], inspect["job_id"]]},
     )
     assert r.status_code == 404
+
+
+def test_wrong_json_types_are_422_not_500(sqlite_api: Api, tmp_path: Path) -> None:
+    dataset = _park(sqlite_api, tmp_path)
+    body = clinic_scenario(dataset)
+    body["facilities"][0]["allowed_planned_use"] = False  # found by schemathesis
+    r = sqlite_api.client.post("/scenarios", headers=sqlite_api.h("planner"), json=body)
+    assert r.status_code == 422, r.text
