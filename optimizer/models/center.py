@@ -1,19 +1,4 @@
-"""The p-center (``min_max_distance``): minimise the largest distance to the nearest open site.
-
-It reuses the p-median's truncated radius levels (:mod:`optimizer.models.median`): the distance
-from point ``i`` to its nearest open site of type ``t`` is ``D_i^1 + Σ_l (D_i^{l+1} − D_i^l) u_it^l``
-under the reach constraints (R1)–(R2), so::
-
-    min   Σ_t α_t ρ_t                                                          (objective)
-    s.t.  ρ_t ≥ D_i^1 + Σ_l (D_i^{l+1} − D_i^l) u_it^l      ∀ t, i: w_i > 0   (P1) radius_{t}_d{i}
-          (R1), (R2) reach, (S1) one use per site, (S2) counts, (S3) budget
-
-The truncated levels under-estimate a distance, so the model is a relaxation; when the chosen
-sites' true largest distance equals the optimum ``ρ``, the answer is proven optimal, otherwise
-``k`` is doubled and the model solved again (as for the p-median). Weights only decide which
-points count (``w_i > 0``); the classic p-center is unweighted. With a capacity, each point is
-assigned whole to one site (binary ``x_ijt``) and (P1) reads ``ρ_t ≥ Σ_j d_ij x_ijt``.
-"""
+"""The p-center (``min_max_distance``): see :class:`PCenter` for the formulation."""
 
 from __future__ import annotations
 
@@ -28,7 +13,22 @@ GE = pulp.LpConstraintGE
 
 
 class PCenter(PMedian):
-    """p-center, ``objective: min_max_distance`` (formulation in the module docstring)."""
+    """The p-center (``min_max_distance``): minimise the largest distance to the nearest open site.
+
+    It reuses the p-median's truncated radius levels (:mod:`optimizer.models.median`): the distance
+    from point ``i`` to its nearest open site of type ``t`` is ``D_i^1 + Σ_l (D_i^{l+1} − D_i^l) u_it^l``
+    under the reach constraints (R1)–(R2), so::
+
+        min   Σ_t α_t ρ_t                                                          (objective)
+        s.t.  ρ_t ≥ D_i^1 + Σ_l (D_i^{l+1} − D_i^l) u_it^l      ∀ t, i: w_i > 0   (P1) radius_{t}_d{i}
+              (R1), (R2) reach, (S1) one use per site, (S2) counts, (S3) budget
+
+    The truncated levels under-estimate a distance, so the model is a relaxation; when the chosen
+    sites' true largest distance equals the optimum ``ρ``, the answer is proven optimal, otherwise
+    ``k`` is doubled and the model solved again (as for the p-median). Weights only decide which
+    points count (``w_i > 0``); the classic p-center is unweighted. With a capacity, each point is
+    assigned whole to one site (binary ``x_ijt``) and (P1) reads ``ρ_t ≥ Σ_j d_ij x_ijt``.
+    """
 
     model_name = "min_max_distance"
     binary_allocation = True

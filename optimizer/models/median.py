@@ -1,40 +1,4 @@
-"""The p-median (``min_distance``): minimise the weighted distance to the nearest open site.
-
-Uncapacitated: a radius formulation on each point's k nearest sites, with a proof
-----------------------------------------------------------------------------------
-For demand point ``i`` and type ``t`` let ``D_i^1 < D_i^2 < … < D_i^K`` be the distinct distances
-to its ``k`` nearest sites of ``J_t`` and ``D_i^{K+1}`` the distance to the (k+1)-th nearest
-(``+∞``-free: when ``k = |J_t|`` there is no tail). With ``u_i^l = 1`` when no site within
-``D_i^l`` is open, the distance from ``i`` to its nearest open site is
-``D_i^1 + Σ_l (D_i^{l+1} − D_i^l) u_i^l`` (Elloumi 2010; Cornuéjols, Nemhauser & Wolsey 1980)::
-
-    min   Σ_t α_t Σ_i w_i [ D_i^1 + Σ_{l=1..K} (D_i^{l+1} − D_i^l) u_it^l ]          (objective)
-    s.t.  u_it^1 + Σ_{j: d_ij = D_i^1} y_jt ≥ 1                   (R1) reach_{t}_d{i}_l1
-          u_it^l − u_it^{l−1} + Σ_{j: d_ij = D_i^l} y_jt ≥ 0      (R2) reach_{t}_d{i}_l{l}, l ≥ 2
-          u ≥ 0,  (S1) one use per site, (S2) counts, (S3) budget
-
-(R2) is the chained ("telescoped") form of Elloumi's ``u^l + Σ_{d_ij ≤ D^l} y_j ≥ 1``: the same
-LP bound with about three nonzeros per level instead of up to ``k``. Cutting the levels at the
-k nearest keeps a *relaxation*: the last term charges only ``D^{K+1} − D^K`` for "nothing within
-the k nearest", which is never more than the truth. Hence
-
-* the truncated optimum is a lower bound of the true optimum, and
-* if the optimal sites' *true* weighted distance (each point to its nearest open site) equals
-  the truncated optimum — as it does when no point uses its tail ``u_it^K`` — that solution
-  attains the bound, so it **is** the true optimum.
-
-:meth:`PMedian.solve` therefore solves, runs this check and, when it fails, doubles ``k`` and
-solves again until it passes (or ``k`` reaches every site). Under a time limit
-the incumbent's true weighted distance and the truncated model's proven bound give an
-honest gap. This is exact — not spopt's ``KNearestPMedian`` heuristic.
-
-Capacitated: the classic allocation formulation
-------------------------------------------------
-With a capacity ``Q_t`` the nearest-site rule no longer holds and the model is ReVelle &
-Swain's (1970) with capacities: ``x_ijt ∈ [0, 1]`` over all pairs, ``Σ_j x_ijt = 1``,
-``x_ijt ≤ y_jt``, ``Σ_i w_i x_ijt ≤ Q_t y_jt``, objective ``Σ w_i d_ij x_ijt`` (a point's weight
-may be split between sites). It is dense, so it is refused above 2 million pairs.
-"""
+"""The p-median (``min_distance``): an exact, compact formulation (see :class:`PMedian`)."""
 
 from __future__ import annotations
 
@@ -54,7 +18,43 @@ MAX_DENSE_PAIRS = 2_000_000
 
 
 class PMedian(LocationModel):
-    """p-median, ``objective: min_distance`` (see the module docstring for the formulation)."""
+    """The p-median (``min_distance``): minimise the weighted distance to the nearest open site.
+
+    Uncapacitated: a radius formulation on each point's k nearest sites, with a proof
+    ----------------------------------------------------------------------------------
+    For demand point ``i`` and type ``t`` let ``D_i^1 < D_i^2 < … < D_i^K`` be the distinct distances
+    to its ``k`` nearest sites of ``J_t`` and ``D_i^{K+1}`` the distance to the (k+1)-th nearest
+    (``+∞``-free: when ``k = |J_t|`` there is no tail). With ``u_i^l = 1`` when no site within
+    ``D_i^l`` is open, the distance from ``i`` to its nearest open site is
+    ``D_i^1 + Σ_l (D_i^{l+1} − D_i^l) u_i^l`` (Elloumi 2010; Cornuéjols, Nemhauser & Wolsey 1980)::
+
+        min   Σ_t α_t Σ_i w_i [ D_i^1 + Σ_{l=1..K} (D_i^{l+1} − D_i^l) u_it^l ]          (objective)
+        s.t.  u_it^1 + Σ_{j: d_ij = D_i^1} y_jt ≥ 1                   (R1) reach_{t}_d{i}_l1
+              u_it^l − u_it^{l−1} + Σ_{j: d_ij = D_i^l} y_jt ≥ 0      (R2) reach_{t}_d{i}_l{l}, l ≥ 2
+              u ≥ 0,  (S1) one use per site, (S2) counts, (S3) budget
+
+    (R2) is the chained ("telescoped") form of Elloumi's ``u^l + Σ_{d_ij ≤ D^l} y_j ≥ 1``: the same
+    LP bound with about three nonzeros per level instead of up to ``k``. Cutting the levels at the
+    k nearest keeps a *relaxation*: the last term charges only ``D^{K+1} − D^K`` for "nothing within
+    the k nearest", which is never more than the truth. Hence
+
+    * the truncated optimum is a lower bound of the true optimum, and
+    * if the optimal sites' *true* weighted distance (each point to its nearest open site) equals
+      the truncated optimum — as it does when no point uses its tail ``u_it^K`` — that solution
+      attains the bound, so it **is** the true optimum.
+
+    :meth:`solve` therefore solves, runs this check per point and doubles ``k`` for the points
+    that fail it, until it passes (or ``k`` reaches every site). Under a time limit
+    the incumbent's true weighted distance and the truncated model's proven bound give an
+    honest gap. This is exact — not spopt's ``KNearestPMedian`` heuristic.
+
+    Capacitated: the classic allocation formulation
+    ------------------------------------------------
+    With a capacity ``Q_t`` the nearest-site rule no longer holds and the model is ReVelle &
+    Swain's (1970) with capacities: ``x_ijt ∈ [0, 1]`` over all pairs, ``Σ_j x_ijt = 1``,
+    ``x_ijt ≤ y_jt``, ``Σ_i w_i x_ijt ≤ Q_t y_jt``, objective ``Σ w_i d_ij x_ijt`` (a point's weight
+    may be split between sites). It is dense, so it is refused above 2 million pairs.
+    """
 
     model_name = "min_distance"
     sense = pulp.LpMinimize

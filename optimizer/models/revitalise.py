@@ -1,52 +1,4 @@
-"""The ``revitalise`` model: what to do with each candidate parcel, and where each facility goes.
-
-For every candidate parcel ``j`` at most one action: keep (nothing chosen), ``upgrade``
-(owner-led densification to the plot-ratio floor), ``release`` (recover and re-supply to
-industry), ``facility:<t>`` or ``green``. Demand is covered by facility type within its radius
-(and capacity), as in the MCLP.
-
-Symbols (besides those of :mod:`optimizer.models.base`)
---------------------------------------------------------
-``up_j, rel_j, g_j ∈ {0,1}``  upgrade / release / green on parcel ``j`` (only where allowed)
-``A_j`` (m²), ``M_j`` (亩)    parcel area
-``K_j``      acquisition cost: 0 for ``idle_recoverable`` (无偿收回, 闲置土地处置办法 Art. 14 ¶2) and
-             unsupplied land, else ``compensation_wan_per_mu × M_j``
-``c_jt``     facility cost = ``K_j`` + site cost (``cost_wan`` or ``cost_per_m2_wan × A_j``)
-             + rezoning ``rezoning_wan_per_mu × M_j`` when the planned use does not fit
-``F_j``      idle fee (20 % of the land price, Art. 14 ¶1), revenue collected unless the land
-             is recovered (recovery subtracts it again); ``τ_j`` current tax (万元/year);
-             ``H`` horizon (years); ``τ*`` target 亩均税收 (万元/亩/year);
-             ``π`` re-supply land price (万元/亩)
-``L``        living-facility types (``living: true``); ``Ind_j`` parcel is industrial land now
-
-Money (万元, over the horizon)
-------------------------------
-cost:     ``C = Σ_jt c_jt y_jt + Σ_j u M_j up_j + Σ_j K_j rel_j + Σ_j (K_j + γ A_j) g_j``
-return:   ``R = Σ_j F_j + Σ_j H (τ* − τ_j/M_j)^+ M_j up_j
-               + Σ_j (π M_j + H τ* M_j − H τ_j − F_j) rel_j
-               − Σ_j (H τ_j + F_j) (Σ_t y_jt + g_j)``
-net:      ``N = R − C``
-coverage: ``V = Σ_t α_t · 100 · Σ_i w_i z_it / Σ_i w_i``  (percentage points, weighted by priority)
-
-Objective
----------
-``max  ω_V V + ω_N N − ω_C C`` with the scenario's ``weights`` (default ω_V = 1 per percentage
-point, ω_N = 0.001 per 万元), or lexicographically by ``priorities`` (each term optimised in
-turn, the earlier ones held at their optimum).
-
-Constraints (named from their indices)
---------------------------------------
-(V1) ``one_action_s{j}``:  Σ_t y_jt + up_j + rel_j + g_j ≤ 1
-(V2) ``cover_{t}_d{i}``:   z_it ≤ Σ_{j ∈ N_it} y_jt (or the capacitated allocation A1–A3)
-(V3) ``count_{t}`` / ``min_count_{t}`` / ``max_count_{t}``: new sites per type
-(V4) ``budget``:           C ≤ B
-(V5) ``separation_{a}_{b}_s{j}_s{k}``: y_ja + y_kb ≤ 1 for parcels closer than the minimum
-(V6) ``living_share``:     Σ_{j, t ∈ L} A_j y_jt ≤ λ · I_after
-(V7) ``industrial_rate``:  I_after ≥ ρ · A_total, where
-     I_after = I_now − Σ_{j: Ind_j} A_j (Σ_t y_jt + g_j) + Σ_{j: ¬Ind_j} A_j rel_j
-Area windows, planned-use compatibility (or the rezoning flag), exclusion zones and
-separations from existing facilities remove variables before the model is built.
-"""
+"""The ``revitalise`` model: actions per parcel and facility siting (see :class:`Revitalise`)."""
 
 from __future__ import annotations
 
@@ -96,7 +48,55 @@ class Separations:
 
 
 class Revitalise(MaxCoverage):
-    """The redevelopment-and-allocation model (formulation in the module docstring)."""
+    """The ``revitalise`` model: what to do with each candidate parcel, and where each facility goes.
+
+    For every candidate parcel ``j`` at most one action: keep (nothing chosen), ``upgrade``
+    (owner-led densification to the plot-ratio floor), ``release`` (recover and re-supply to
+    industry), ``facility:<t>`` or ``green``. Demand is covered by facility type within its radius
+    (and capacity), as in the MCLP.
+
+    Symbols (besides those of :mod:`optimizer.models.base`)
+    --------------------------------------------------------
+    ``up_j, rel_j, g_j ∈ {0,1}``  upgrade / release / green on parcel ``j`` (only where allowed)
+    ``A_j`` (m²), ``M_j`` (亩)    parcel area
+    ``K_j``      acquisition cost: 0 for ``idle_recoverable`` (无偿收回, 闲置土地处置办法 Art. 14 ¶2) and
+                 unsupplied land, else ``compensation_wan_per_mu × M_j``
+    ``c_jt``     facility cost = ``K_j`` + site cost (``cost_wan`` or ``cost_per_m2_wan × A_j``)
+                 + rezoning ``rezoning_wan_per_mu × M_j`` when the planned use does not fit
+    ``F_j``      idle fee (20 % of the land price, Art. 14 ¶1), revenue collected unless the land
+                 is recovered (recovery subtracts it again); ``τ_j`` current tax (万元/year);
+                 ``H`` horizon (years); ``τ*`` target 亩均税收 (万元/亩/year);
+                 ``π`` re-supply land price (万元/亩)
+    ``L``        living-facility types (``living: true``); ``Ind_j`` parcel is industrial land now
+
+    Money (万元, over the horizon)
+    ------------------------------
+    cost:     ``C = Σ_jt c_jt y_jt + Σ_j u M_j up_j + Σ_j K_j rel_j + Σ_j (K_j + γ A_j) g_j``
+    return:   ``R = Σ_j F_j + Σ_j H (τ* − τ_j/M_j)^+ M_j up_j
+                   + Σ_j (π M_j + H τ* M_j − H τ_j − F_j) rel_j
+                   − Σ_j (H τ_j + F_j) (Σ_t y_jt + g_j)``
+    net:      ``N = R − C``
+    coverage: ``V = Σ_t α_t · 100 · Σ_i w_i z_it / Σ_i w_i``  (percentage points, weighted by priority)
+
+    Objective
+    ---------
+    ``max  ω_V V + ω_N N − ω_C C`` with the scenario's ``weights`` (default ω_V = 1 per percentage
+    point, ω_N = 0.001 per 万元), or lexicographically by ``priorities`` (each term optimised in
+    turn, the earlier ones held at their optimum).
+
+    Constraints (named from their indices)
+    --------------------------------------
+    (V1) ``one_action_s{j}``:  Σ_t y_jt + up_j + rel_j + g_j ≤ 1
+    (V2) ``cover_{t}_d{i}``:   z_it ≤ Σ_{j ∈ N_it} y_jt (or the capacitated allocation A1–A3)
+    (V3) ``count_{t}`` / ``min_count_{t}`` / ``max_count_{t}``: new sites per type
+    (V4) ``budget``:           C ≤ B
+    (V5) ``separation_{a}_{b}_s{j}_s{k}``: y_ja + y_kb ≤ 1 for parcels closer than the minimum
+    (V6) ``living_share``:     Σ_{j, t ∈ L} A_j y_jt ≤ λ · I_after
+    (V7) ``industrial_rate``:  I_after ≥ ρ · A_total, where
+         I_after = I_now − Σ_{j: Ind_j} A_j (Σ_t y_jt + g_j) + Σ_{j: ¬Ind_j} A_j rel_j
+    Area windows, planned-use compatibility (or the rezoning flag), exclusion zones and
+    separations from existing facilities remove variables before the model is built.
+    """
 
     model_name = "revitalise"
     sense = pulp.LpMaximize
