@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,6 +37,12 @@ class StoreSettings(BaseSettings):
     database_url: str | None = Field(
         None, description="`postgresql://...` selects PostgreSQL/PostGIS; unset = SQLite under data_dir"
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # workers run in their job directory: every path handed to them must be absolute
+        return value.expanduser().resolve()
 
     def sqlalchemy_url(self) -> str:
         """Return the SQLAlchemy URL: PostgreSQL through psycopg 3, else SQLite in ``data_dir/panhuo.db``."""

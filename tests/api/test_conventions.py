@@ -290,3 +290,11 @@ def test_undecodable_body_is_a_documented_400(sqlite_api: Api) -> None:
         content=b"\xff\xfe\x00",
     )
     assert r.status_code in (400, 422) and r.json()["error"]["code"] in ("bad_request", "validation_error")
+
+
+def test_relative_data_dir_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for api in start_api(make_settings(Path("relative-data"))):
+        assert api.settings.store.data_dir == tmp_path / "relative-data"
+        r = api.upload("planner", "p.geojson", parcels_geojson())
+        assert r.status_code == 201, r.text
