@@ -251,3 +251,15 @@ def test_pmedian_out_of_time_before_the_proof_is_feasible_not_optimal():
     opened = [SITES[IDS.index(s)][0] for s in res.open_sites()]
     true = sum(w * min(abs(x - o) for o in opened) for (x, _), w in zip(DEMAND, WEIGHT, strict=True))
     assert res.objective == pytest.approx(true)
+
+
+def test_pcenter_capacitated_keeps_the_optimum_when_capacity_just_fits():
+    # uncapacitated optimum {C, D} = 300 sends 0, 100, 200, 500 to D (weight 1+1+1+2 = 5) and
+    # 600, 900 to C (2 + 3 = 5): capacity 5 is just met, and a capacitated answer cannot beat the
+    # uncapacitated one, so 300 stays optimal. With capacity 4, 2 sites × 4 < total weight 10.
+    res = model(PCenter, [FacilitySpec("clinic", count=2, capacity=5)]).solve(CBC)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(300.0)
+    assert all(s.served_demand <= 5 + 1e-6 for s in res.sites)
+    tight = model(PCenter, [FacilitySpec("clinic", count=2, capacity=4)]).solve(CBC)
+    assert tight.status == "infeasible"
