@@ -263,3 +263,13 @@ def test_pcenter_capacitated_keeps_the_optimum_when_capacity_just_fits():
     assert all(s.served_demand <= 5 + 1e-6 for s in res.sites)
     tight = model(PCenter, [FacilitySpec("clinic", count=2, capacity=4)]).solve(CBC)
     assert tight.status == "infeasible"
+
+
+def test_pmedian_with_an_existing_site():
+    # an existing clinic at x = 900; one new site. Adding A gives 1600, B 1400, D 1600 (as the
+    # pairs AC, BC, CD above) -> B, 1400
+    spec = FacilitySpec("clinic", count=1, existing_xy=np.array([[900.0, 0.0]]), existing_ids=("old",))
+    res = model(PMedian, [spec]).solve(CBC)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(1400.0)
+    assert sorted(res.open_sites()) == ["B", "old"]
