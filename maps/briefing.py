@@ -45,7 +45,7 @@ from geo.errors import CRSError, InputError, NotFoundError
 from . import fonts, style
 from .charts import FRONTIER_COLUMNS, SWEEP_COLUMNS, frontier_chart, read_curve, status_chart, sweep_chart
 from .results import AnalysisResult, PlanResult
-from .web import _check_plan
+from .web import _check_plan, default_file_mode
 
 STATUS_LABELS = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}
 PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
@@ -759,7 +759,9 @@ def write_figures(
                     os.close(fd)
                     temps.append((Path(tmp_png), png_path))
                     fig.savefig(tmp_png, dpi=dpi, format="png")
+        mode = default_file_mode()
         for tmp_path, final in temps:
+            os.chmod(tmp_path, mode)
             os.replace(tmp_path, final)
     except BaseException:
         for tmp_path, _ in temps:

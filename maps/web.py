@@ -1419,6 +1419,17 @@ def render_html(m: folium.Map | plugins.DualMap, *, offline: bool = False) -> st
     return inline_assets(html) if offline else html
 
 
+def default_file_mode() -> int:
+    """Return the permission bits ``open()`` would give a new file (0o666 less the umask).
+
+    ``tempfile.mkstemp`` creates files readable by their owner only; results renamed into place get
+    the ordinary mode instead, so colleagues and the web server can read them as any other output.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
@@ -1432,6 +1443,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
