@@ -17,6 +17,7 @@ from api.errors import install_error_handlers
 from api.jobs import JobRunner
 from api.logs import configure_logging
 from api.middleware import ConventionsMiddleware
+from api.ratelimit import RateLimiter
 from api.routes import ROUTERS
 from api.settings import Settings
 from api.store import Store, migrate
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.runner = runner
+    app.state.rate_limiter = RateLimiter(settings.http.expensive_per_minute)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -65,6 +65,12 @@ def planner(who: Annotated[Principal, Depends(principal)]) -> Principal:
     return who
 
 
+def expensive(request: Request, who: Annotated[Principal, Depends(planner)]) -> Principal:
+    """Require a planner and count the request against the per-user limit (uploads, runs)."""
+    request.app.state.rate_limiter.check(who.token_id)
+    return who
+
+
 def admin(who: Annotated[Principal, Depends(principal)]) -> Principal:
     """Return a caller who may manage tokens and read the audit log (role admin)."""
     if not who.may("admin"):
@@ -74,6 +80,7 @@ def admin(who: Annotated[Principal, Depends(principal)]) -> Principal:
 
 Caller = Annotated[Principal, Depends(principal)]
 Planner = Annotated[Principal, Depends(planner)]
+Expensive = Annotated[Principal, Depends(expensive)]
 Admin = Annotated[Principal, Depends(admin)]
 StoreDep = Annotated[Store, Depends(get_store)]
 RunnerDep = Annotated[JobRunner, Depends(get_runner)]

@@ -17,6 +17,7 @@ Variables (all optional):
 ``PANHUO_JOB_WORKERS``             jobs running at once (default 2)
 ``PANHUO_JOB_QUEUE``               jobs waiting at most; beyond, ``429`` (default 8)
 ``PANHUO_CORS_ORIGINS``            JSON list of allowed origins; empty = CORS off (default)
+``PANHUO_EXPENSIVE_PER_MINUTE``    uploads/analyses/runs one token may start per minute (default 30)
 =================================  ===========================================================
 """
 
@@ -107,6 +108,9 @@ class HttpSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PANHUO_", extra="ignore")
 
     cors_origins: list[str] = Field(default_factory=list, description="allowed origins; empty = off")
+    expensive_per_minute: int = Field(
+        30, ge=1, description="uploads, analyses, runs and inspections one token may start per minute"
+    )
     hsts: bool = Field(True, description="send Strict-Transport-Security")
 
 

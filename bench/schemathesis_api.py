@@ -37,7 +37,7 @@ def main() -> None:
         data_dir = tmpdir / "data"
         data_dir.mkdir()
         token = make_token(data_dir, "bench-admin", "admin")
-        server = Server(data_dir, env={"PANHUO_JOB_QUEUE": "64"})
+        server = Server(data_dir, env={"PANHUO_JOB_QUEUE": "64", "PANHUO_EXPENSIVE_PER_MINUTE": "100000"})
         server.start()
         try:
             h = {"Authorization": f"Bearer {token}"}

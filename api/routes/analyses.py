@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Planner, RunnerDep, StoreDep
+from api.deps import Expensive, RunnerDep, StoreDep
 from api.routes.common import ERR_403, ERR_422, ERR_429, errors
 from api.schemas import AnalysisIn, JobCreated
 from geo.errors import InputError
@@ -19,7 +19,7 @@ router = APIRouter(tags=["analyses"])
     summary="启动用地分析 start an analysis",
     responses=errors(ERR_403, ERR_422, ERR_429),
 )
-def start_analysis(body: AnalysisIn, who: Planner, store: StoreDep, runner: RunnerDep) -> JobCreated:
+def start_analysis(body: AnalysisIn, who: Expensive, store: StoreDep, runner: RunnerDep) -> JobCreated:
     """Queue an analysis (idle land, low efficiency, indicators) of a parcel dataset."""
     parcels = store.get_dataset(who.workspace, body.dataset_id)
     if parcels is None or parcels["kind"] != "vector":

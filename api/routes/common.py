@@ -21,7 +21,7 @@ ERR_422 = {422: {"model": ErrorResponse, "description": "请求或数据无效 i
 ERR_429 = {
     429: {
         "model": ErrorResponse,
-        "description": "队列已满，见 Retry-After — queue full, retry after the given seconds",
+        "description": "队列已满或操作过于频繁，见 Retry-After — queue full or rate limited",
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
     }
 }

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from starlette.datastructures import UploadFile
 
-from api.deps import Caller, Planner, RunnerDep, SettingsDep, StoreDep
+from api.deps import Caller, Expensive, Planner, RunnerDep, SettingsDep, StoreDep
 from api.errors import ConflictError
 from api.routes.common import (
     ERR_403,
@@ -100,7 +100,7 @@ def _crs_field(value: Any) -> int | None:
     responses=errors(ERR_403, ERR_413, ERR_415, ERR_422, ERR_429),
 )
 async def upload_dataset(
-    request: Request, who: Planner, store: StoreDep, runner: RunnerDep, settings: SettingsDep
+    request: Request, who: Expensive, store: StoreDep, runner: RunnerDep, settings: SettingsDep
 ) -> DatasetCreated:
     """Upload one layer (multipart field ``file``); it is checked and validated before it is kept.
 
@@ -243,7 +243,7 @@ __all__ = ["FORMATS", "router"]
     summary="重新检查数据集 re-inspect a dataset (job)",
     responses=errors(ERR_403, ERR_404, ERR_429),
 )
-def inspect_dataset(dataset_id: str, who: Planner, store: StoreDep, runner: RunnerDep) -> JobCreated:
+def inspect_dataset(dataset_id: str, who: Expensive, store: StoreDep, runner: RunnerDep) -> JobCreated:
     """Queue a worker job that opens the dataset again and rebuilds its report."""
     _get(store, who, dataset_id)
     job = runner.submit(

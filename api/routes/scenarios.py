@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from api.deps import Caller, Planner, RunnerDep, StoreDep
+from api.deps import Caller, Expensive, Planner, RunnerDep, StoreDep
 from api.routes.common import ERR_403, ERR_404, ERR_422, ERR_429, errors
 from api.routes.jobs import job_out
 from api.schemas import (
@@ -144,7 +144,7 @@ def delete_scenario(scenario_id: str, who: Planner, store: StoreDep) -> Response
     responses=errors(ERR_403, ERR_404, ERR_422, ERR_429),
 )
 def run_scenario(
-    scenario_id: str, who: Planner, store: StoreDep, runner: RunnerDep, body: RunIn | None = None
+    scenario_id: str, who: Expensive, store: StoreDep, runner: RunnerDep, body: RunIn | None = None
 ) -> JobCreated:
     """Queue a plan job for a version of the scenario (default: the latest)."""
     scenario = _scenario(store, who, scenario_id, body.version if body else None)

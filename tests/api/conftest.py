@@ -157,7 +157,7 @@ def make_settings(data_dir: Path, database_url: str | None = None, **jobs: Any) 
             ingest_time_limit_s=60,
         ),
         jobs=JobSettings(**{"workers": 2, "queue": 4, "time_limit_s": 120, "memory_mb": 2048, **jobs}),
-        http=HttpSettings(cors_origins=[]),
+        http=HttpSettings(cors_origins=[], expensive_per_minute=1000),
     )
 
 

@@ -298,3 +298,17 @@ def test_relative_data_dir_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert api.settings.store.data_dir == tmp_path / "relative-data"
         r = api.upload("planner", "p.geojson", parcels_geojson())
         assert r.status_code == 201, r.text
+
+
+def test_expensive_operations_are_rate_limited_per_user(tmp_path: Path) -> None:
+    base = make_settings(tmp_path / "data")
+    settings = base.model_copy(update={"http": HttpSettings(expensive_per_minute=2)})
+    for api in start_api(settings):
+        data = parcels_geojson(1)
+        assert [api.upload("planner", f"p{i}.geojson", data).status_code for i in range(2)] == [201, 201]
+        third = api.upload("planner", "p3.geojson", data)
+        body = _error(third, 429, "rate_limited")
+        assert 1 <= int(third.headers["retry-after"]) <= 60 and "rate limit" in body["error"]["message"]
+        # the limit is per user: another token of the same workspace is not affected, reads are not counted
+        assert api.upload("admin", "p4.geojson", data).status_code == 201
+        assert all(api.client.get("/datasets", headers=api.h("planner")).status_code == 200 for _ in range(5))
