@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 OUT := out/demo
 SAMPLE := data/sample
 
-.PHONY: venv sysdeps demo test test-fast lint bench sample clean
+.PHONY: venv sysdeps demo test test-fast lint bench bench-api sample clean
 
 venv: $(STAMP)
 
@@ -37,6 +37,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/run_all.py
+
+bench-api: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) bench/run_all.py --only load_api.py fault_api.py schemathesis_api.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
