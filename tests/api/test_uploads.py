@@ -495,3 +495,25 @@ def test_missing_crs_is_flagged_then_settled_with_crs(sqlite_api: Api) -> None:
 def test_extension_must_match_content(sqlite_api: Api, tmp_path: Path) -> None:
     _refused(sqlite_api.upload("planner", "p.gpkg", parcels_geojson()), 415, "unsupported_format")
     _refused(sqlite_api.upload("planner", "p.geojson", _tiff(tmp_path)), 415, "unsupported_format")
+
+
+def test_a14_gbk_shapefile_without_cpg_comes_out_as_utf8(sqlite_api: Api, tmp_path: Path) -> None:
+    """A GBK Shapefile without .cpg: the encoding is detected and the exports hold correct Chinese."""
+    d = tmp_path / "gbk"
+    d.mkdir()
+    frame = _frame()
+    frame["name"] = ["玉林高新区一号地块", "二号地块（闲置）", "三号地块"]
+    frame.to_file(d / "parcels.shp", encoding="GBK")
+    (d / "parcels.cpg").unlink(missing_ok=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for f in sorted(d.iterdir()):
+            z.write(f, f.name)
+    r = sqlite_api.upload("planner", "gbk.zip", buf.getvalue())
+    assert r.status_code == 201, r.text
+    assert r.json()["report"]["encoding"] in ("GBK", "GB18030")
+    got = sqlite_api.client.get(
+        f"/datasets/{r.json()['id']}/data?format=geojson", headers=sqlite_api.h("viewer")
+    )
+    names = sorted(f["properties"]["name"] for f in json.loads(got.content)["features"])
+    assert names == sorted(["玉林高新区一号地块", "二号地块（闲置）", "三号地块"])
