@@ -21,21 +21,27 @@ def register(app: typer.Typer) -> None:
     def brief_command(
         ctx: typer.Context,
         out: Annotated[Path, typer.Option("--out", "-o", help="输出 PDF (output briefing.pdf)")],
-        analysis: Annotated[Path | None, typer.Option("--analysis", help="panhuo analyze 的输出目录")] = None,
+        analysis: Annotated[
+            Path | None, typer.Option("--analysis", metavar="DIR", help="panhuo analyze 的输出目录")
+        ] = None,
         plan: Annotated[
-            list[Path] | None, typer.Option("--plan", help="panhuo plan 的输出目录（可重复，每个方案一页）")
+            list[Path] | None,
+            typer.Option("--plan", metavar="DIR", help="panhuo plan 的输出目录（可重复，每个方案一页）"),
         ] = None,
         parcels: Annotated[
             list[str] | None,
             typer.Option(
                 "--parcels",
+                metavar="ID",
                 help="要简报的地块编号：--parcels A B C 或 --parcels A,B（默认：闲置土地，再低效用地）",
             ),
         ] = None,
         group: Annotated[
             list[str] | None,
             typer.Option(
-                "--group", help="不给 --parcels 时简报的地块组：idle（闲置）、low（低效），可重复；默认两组"
+                "--group",
+                metavar="idle|low",
+                help="不给 --parcels 时简报的地块组：idle（闲置）、low（低效），可重复；默认两组",
             ),
         ] = None,
         png: Annotated[bool, typer.Option("--png", help="同时输出每页 PNG（<名>-1.png …）")] = False,
