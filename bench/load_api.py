@@ -84,6 +84,7 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--name", default="load_api", help="results file name (bench/results/NAME.json)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="panhuo-load-") as tmp:
@@ -206,12 +207,13 @@ def main() -> None:
             "max": round(max(r for _, r in rss) / 2**20, 1),
             "growth_after_warmup": round(rss_growth, 3) if rss_growth is not None else None,
         },
+        "rss_series_mb_every_10s": [round(r / 2**20, 1) for t, r in rss if int(t) % 10 == 0],
         "setup": {"upload_s": round(upload_s, 2), "first_plan_s": round(plan_s, 2)},
     }
     result["pass"] = bool(
         result["latency_ms"]["p95"] < 200 and not errors and rss_growth is not None and abs(rss_growth) < 0.15
     )
-    out = write_result("load_api", result)
+    out = write_result(args.name, result)
     print(
         f"{len(latencies)} requests from {args.clients} clients in {args.seconds:g} s with "
         f"{result['plan_jobs_running_median']} plan jobs running (median): median "
