@@ -264,6 +264,8 @@ class JobRunner:
         self.cancels: dict[str, threading.Event] = {}
         self.lock = threading.Lock()
         self.waiting = 0
+        self.waiting_by: dict[str, int] = {}
+        self.owner_of: dict[str, str] = {}
         self.threads: list[threading.Thread] = []
         self.jobs_dir = settings.store.data_dir / "jobs"
         self.ingest_slots = threading.BoundedSemaphore(max(1, settings.jobs.workers))
@@ -307,16 +309,28 @@ class JobRunner:
         self.threads.clear()
 
     # ------------------------------------------------------------ submission
-    def submit(self, row: dict[str, Any]) -> dict[str, Any]:
-        """Store a job as ``accepted`` and queue it; :class:`QueueFullError` when the queue is full."""
+    def submit(self, row: dict[str, Any], owner: str = "") -> dict[str, Any]:
+        """Store a job as ``accepted`` and queue it.
+
+        :class:`QueueFullError` when the queue is full, or when ``owner`` (the token) already has
+        ``jobs.queue_per_user`` jobs waiting — one user cannot take every place in the queue.
+        """
         with self.lock:
             if self.waiting >= self.settings.jobs.queue:
                 raise QueueFullError(
                     f"作业队列已满（{self.settings.jobs.queue} 个排队），请稍后重试 — the job queue is full",
                     retry_after=self.settings.jobs.retry_after_s,
                 )
+            if self.waiting_by.get(owner, 0) >= self.settings.jobs.queue_per_user:
+                raise QueueFullError(
+                    f"您已有 {self.settings.jobs.queue_per_user} 个作业在排队，请稍后重试"
+                    " — your share of the queue is full",
+                    retry_after=self.settings.jobs.retry_after_s,
+                )
             job = self.store.create_job(row)
             self.waiting += 1
+            self.waiting_by[owner] = self.waiting_by.get(owner, 0) + 1
+            self.owner_of[job["id"]] = owner
             self.cancels[job["id"]] = threading.Event()
         self.queue.put(job["id"])
         return job
@@ -348,6 +362,8 @@ class JobRunner:
                 return
             with self.lock:
                 self.waiting -= 1
+                owner = self.owner_of.pop(job_id, "")
+                self.waiting_by[owner] = max(0, self.waiting_by.get(owner, 1) - 1)
             try:
                 self._run(job_id)
             except PanhuoError as error:

@@ -16,6 +16,7 @@ Variables (all optional):
 ``PANHUO_JOB_MEMORY_MB``           address-space cap of one worker process (default 4096)
 ``PANHUO_JOB_WORKERS``             jobs running at once (default 2)
 ``PANHUO_JOB_QUEUE``               jobs waiting at most; beyond, ``429`` (default 8)
+``PANHUO_JOB_QUEUE_PER_USER``      jobs one token may have waiting (default 4)
 ``PANHUO_CORS_ORIGINS``            JSON list of allowed origins; empty = CORS off (default)
 ``PANHUO_EXPENSIVE_PER_MINUTE``    uploads/analyses/runs one token may start per minute (default 30)
 =================================  ===========================================================
@@ -96,6 +97,7 @@ class JobSettings(BaseSettings):
 
     workers: int = Field(2, ge=1, description="jobs running at once")
     queue: int = Field(8, ge=0, description="jobs waiting at most; a full queue answers 429")
+    queue_per_user: int = Field(4, ge=1, description="jobs one token may have waiting at once")
     time_limit_s: float = Field(3600, gt=0, description="wall-clock limit of one job")
     memory_mb: int = Field(4096, ge=64, description="address-space cap (RLIMIT_AS) of a worker")
     retry_after_s: int = Field(30, ge=1, description="Retry-After of a 429")

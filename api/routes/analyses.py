@@ -37,7 +37,8 @@ def start_analysis(body: AnalysisIn, who: Expensive, store: StoreDep, runner: Ru
             "dataset_id": body.dataset_id,
             "params": body.model_dump(mode="json", exclude_none=True),
             "created_by": who.name,
-        }
+        },
+        owner=who.token_id,
     )
     store.audit(who, "job.run", "job", job["id"])
     return JobCreated(job_id=job["id"])

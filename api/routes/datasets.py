@@ -253,7 +253,8 @@ def inspect_dataset(dataset_id: str, who: Expensive, store: StoreDep, runner: Ru
             "dataset_id": dataset_id,
             "params": {},
             "created_by": who.name,
-        }
+        },
+        owner=who.token_id,
     )
     store.audit(who, "job.run", "job", job["id"])
     return JobCreated(job_id=job["id"])

@@ -157,7 +157,8 @@ def run_scenario(
             "scenario_version": scenario.version,
             "params": {"name": scenario.name},
             "created_by": who.name,
-        }
+        },
+        owner=who.token_id,
     )
     store.audit(who, "job.run", "job", job["id"])
     return JobCreated(job_id=job["id"])

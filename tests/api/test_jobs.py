@@ -254,3 +254,21 @@ def test_solver_groups_of_a_worker_are_found_and_killed() -> None:
         if worker.poll() is None:
             os.killpg(worker.pid, 9)
             worker.wait()
+
+
+def test_one_user_cannot_take_the_whole_queue(tmp_path: Path) -> None:
+    for api in _with(tmp_path, workers=1, queue=4, queue_per_user=1):
+        dataset = api.upload("planner", "p.geojson", parcels_geojson()).json()["id"]
+        body = {"dataset_id": dataset}
+        first = api.client.post("/analyses", headers=api.h("planner"), json=body).json()["job_id"]
+        assert _running(api, first)["status"] in ("running", "successful")
+        second = api.client.post("/analyses", headers=api.h("planner"), json=body)
+        third = api.client.post("/analyses", headers=api.h("planner"), json=body)
+        if api.client.get(f"/jobs/{first}", headers=api.h("planner")).json()["status"] == "running":
+            assert second.status_code == 202
+            assert third.status_code == 429 and "share of the queue" in third.json()["error"]["message"]
+            # another user of the same workspace still gets a place
+            other = api.client.post("/analyses", headers=api.h("admin"), json=body)
+            assert other.status_code == 202
+        for job in api.client.get("/jobs", headers=api.h("planner")).json()["items"]:
+            api.client.delete(f"/jobs/{job['id']}", headers=api.h("planner"))
