@@ -21,6 +21,7 @@ from api.ratelimit import RateLimiter
 from api.routes import ROUTERS
 from api.settings import Settings
 from api.store import Store, migrate
+from api.store.db import check_local_filesystem
 from api.tasks import TaskBuilder
 from panhuo import __version__
 
@@ -44,6 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     configure_logging()
     settings.store.data_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.store.is_postgres:
+        check_local_filesystem(settings.store.data_dir)
     store = Store(settings.store.sqlalchemy_url())
     migrate(store.engine)
     runner = JobRunner(settings, store, TaskBuilder(settings, store).handlers())

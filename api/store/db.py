@@ -84,6 +84,49 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+#: file systems on which SQLite's locking (and so WAL) cannot be trusted (sqlite.org/wal.html)
+NETWORK_FILESYSTEMS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "afs", "ceph", "glusterfs")
+
+
+def filesystem_type(path: Path) -> str:
+    """Return the type of the file system holding ``path`` (longest mount prefix in ``/proc/mounts``)."""
+    target = path.resolve()
+    best, kind = "", "unknown"
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return kind
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount = parts[1].replace("\\040", " ")
+        if (target == Path(mount) or Path(mount) in target.parents) and len(mount) > len(best):
+            best, kind = mount, parts[2]
+    return kind
+
+
+def check_local_filesystem(data_dir: Path) -> None:
+    """Refuse an embedded SQLite store on a network file system (hardening D5).
+
+    Raises
+    ------
+    ConfigError
+        ``data_dir`` is on NFS, SMB/CIFS or another network file system: SQLite's locks are not
+        reliable there and the database could be corrupted. Use a local disk, or PostgreSQL
+        (``PANHUO_DATABASE_URL``).
+
+    """
+    from geo.errors import ConfigError
+
+    kind = filesystem_type(data_dir)
+    if kind in NETWORK_FILESYSTEMS:
+        raise ConfigError(
+            f"--data-dir 位于网络文件系统（{kind}）上，内置 SQLite 库在其上不安全；请改用本地磁盘或设置 "
+            f"PANHUO_DATABASE_URL 使用 PostgreSQL — the embedded store cannot live on a {kind} file system"
+        )
+
+
 def integrity_ok(engine: sa.Engine) -> bool:
     """``PRAGMA integrity_check`` on SQLite; PostgreSQL guards its own pages (always True there)."""
     if engine.dialect.name != "sqlite":

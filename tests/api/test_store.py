@@ -125,3 +125,17 @@ def test_sqlite_runs_in_wal_with_full_sync(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA trusted_schema").scalar() == 0
     assert integrity_ok(s.engine)
     s.close()
+
+
+def test_embedded_store_refuses_a_network_file_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api import app as app_module
+    from api.store import db
+    from geo.errors import ConfigError
+    from tests.api.conftest import make_settings
+
+    assert db.filesystem_type(tmp_path) not in db.NETWORK_FILESYSTEMS  # the test machine's own disk
+    monkeypatch.setattr(db, "filesystem_type", lambda _path: "nfs4")
+    with pytest.raises(ConfigError, match="nfs4"):
+        app_module.create_app(make_settings(tmp_path / "data"))
