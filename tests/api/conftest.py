@@ -87,6 +87,16 @@ def _as_owner(cmd: list[str]) -> list[str]:
     return cmd
 
 
+def _run(command: list[str], root: Path) -> None:
+    # in the temporary directory: the postgres user may not be allowed into the checkout
+    done = subprocess.run(_as_owner(command), capture_output=True, text=True, cwd=root, check=False)
+    if done.returncode != 0:
+        pytest.fail(
+            f"{Path(command[0]).name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """Start Debian's PostgreSQL in a temporary directory for the whole session."""
@@ -99,31 +109,13 @@ def pg_server() -> Iterator[PgServer]:
         shutil.chown(sock, "postgres")
         root.chmod(0o755)
     port = _free_port()
-    subprocess.run(
-        _as_owner(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "panhuo",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ]
-        ),
-        check=True,
-        capture_output=True,
+    _run(
+        [str(bindir / "initdb"), "-D", str(data), "-U", "panhuo", "-A", "trust", "-E", "UTF8", "--no-sync"],
+        root,
     )
     options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    subprocess.run(
-        _as_owner(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]
-        ),
-        check=True,
-        capture_output=True,
+    _run(
+        [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"], root
     )
     server = PgServer(bindir=bindir, root=root, port=port)
     try:
@@ -135,6 +127,7 @@ def pg_server() -> Iterator[PgServer]:
             _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
             capture_output=True,
             check=False,
+            cwd=root,
         )
         shutil.rmtree(root, ignore_errors=True)
 
