@@ -22,6 +22,7 @@ import argparse
 import json
 import random
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -188,7 +189,7 @@ def job_round(server: Server, token: str, scenario_id: str) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -243,7 +244,8 @@ def main() -> None:
             f"integrity {'ok' if r['integrity_ok'] else 'BAD'}"
         )
     print(f"{'PASS' if result['pass'] else 'FAIL'} → {out}")
+    return 0 if result["pass"] else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import random
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -78,7 +79,7 @@ def keep_two_plans_running(
             client.delete(f"/jobs/{j}", headers=headers)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -221,7 +222,8 @@ def main() -> None:
         f"RSS {result['server_rss_mb']['warm_median']} → {result['server_rss_mb']['last10s_median']} MB "
         f"({'PASS' if result['pass'] else 'FAIL'}) → {out}"
     )
+    return 0 if result["pass"] else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -25,7 +25,7 @@ from api_common import ROOT, Server, make_token, sample_park, scenario_json, upl
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -93,7 +93,8 @@ def main() -> None:
     out = write_result("schemathesis_api", result)
     print("\n".join(result["summary_tail"]))
     print(f"{'PASS' if result['pass'] else 'FAIL'} → {out}")
+    return 0 if result["pass"] else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
