@@ -94,6 +94,13 @@ class FacilityConfig(_Strict):
     def _codes(cls, v: Any) -> Any:
         if v is None:
             return v
+        if isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)):
+            return [str(v)]
+        if not isinstance(v, list | tuple):
+            raise ValueError(
+                "allowed_planned_use 应为用地用海代码前缀列表，如 ['0806', '08'] "
+                f"(a list of planned-use code prefixes), got {v!r}"
+            )
         return [str(c) for c in v]
 
     @model_validator(mode="after")

@@ -157,6 +157,11 @@ def test_bad_scenario_values_are_named(tiny_park, write_scenario):
         plan(write_scenario, budget=5)
     with pytest.raises(ConfigError, match="objective"):
         plan(write_scenario, objective="max_happiness")
+    with pytest.raises(ConfigError, match="allowed_planned_use"):
+        plan(
+            write_scenario,
+            facilities=[{"type": "clinic", "count": 1, "radius_m": 500, "allowed_planned_use": False}],
+        )
 
 
 def test_network_distance(tiny_park, write_scenario, tmp_path):
