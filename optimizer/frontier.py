@@ -1,31 +1,66 @@
-"""Trade-offs: the coverage–cost frontier (ε-constraint) and a budget sweep.
+"""Trade-offs: the ε-constraint Pareto frontier between two objective terms, and a budget sweep.
 
-The ε-constraint method (Haimes et al. 1971) keeps one objective and turns the other into a
-constraint swept over its range. For ``coverage:cost`` the constraint is the budget: the plan
-that maximises coverage without a budget gives the top of the range ``C*`` (its cost), the
-cheapest plan that builds every mandatory site the bottom ``C_min``, and the frontier is
-``max coverage s.t. cost ≤ ε_k`` for ``N`` values ``ε_k`` evenly spaced from ``C_min`` to
-``C*``. Every point is solved to the scenario's gap, so each is Pareto-optimal up to that gap
-(a point solved only to ``feasible`` is labelled so in the table).
+The ε-constraint method (Haimes et al. 1971) keeps one objective ``A`` and turns the other,
+``B``, into a constraint swept over its range. ``--frontier A:B --steps N``:
+
+1. the two ends of ``B``'s range are computed exactly, each by a lexicographic pair of solves
+   (the payoff table): ``P_A`` = optimise ``A``, then ``B`` with ``A`` held at its optimum;
+   ``P_B`` = optimise ``B``, then ``A`` with ``B`` held. ``B``'s range is ``[B(P_A), B(P_B)]``;
+2. for ``N`` values ``ε_k`` evenly spaced over that range (the two ends are ``P_A`` and ``P_B``
+   themselves) solve ``opt A s.t. B ⊵ ε_k`` (``≤`` for a term minimised, ``≥`` for one
+   maximised), then ``opt B s.t. B ⊵ ε_k, A held`` so that no point is only weakly efficient;
+3. points dominated by another (at least as good in both terms, better in one — possible only
+   when a solve stops at the time limit) are flagged ``dominated`` and left out of the chart.
+
+Terms and their senses (the terms the models really have):
+
+================  ======  ===================================  ======================================
+term              sense   ``revitalise``                       ``max_coverage`` (MCLP)
+================  ======  ===================================  ======================================
+``coverage``      max     Σ_t α_t·100·covered_t/total_t        Σ_t α_t Σ_i w_i z_it (covered weight)
+``cost``          min     total cost C (万元)                   Σ c_jt y_jt over new sites (万元)
+``net_return``    max     R − C (万元)                          —
+``facilities``    min     —                                    Σ y_jt over new sites
+================  ======  ===================================  ======================================
+
+Each point is solved to the scenario's gap (a point solved only to ``feasible`` says so in its
+``status`` column). When ``cost`` is one of the pair the scenario's budget is lifted (the frontier
+is what answers "how much budget"); otherwise every rule of the scenario, budget included, holds.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pulp
 
 from geo.errors import ConfigError
 from optimizer.diagnose import prechecks
-from optimizer.plan import prepare, run_plan
+from optimizer.plan import PlanInputs, build_model, plan_json, prepare, run_plan, solver_options
 from optimizer.scenario import Scenario
 
-SUPPORTED = ("coverage:cost",)
+#: term -> (maximised?, Chinese label, column in the table)
+TERMS: dict[str, tuple[bool, str, str]] = {
+    "coverage": (True, "覆盖", "coverage_term"),
+    "cost": (False, "费用（万元）", "cost_wan"),
+    "net_return": (True, "净收益（万元）", "net_return_wan"),
+    "facilities": (False, "新建设施数", "n_facilities"),
+}
+#: scenario objective -> the terms its model has
+MODEL_TERMS: dict[str, tuple[str, ...]] = {
+    "revitalise": ("coverage", "cost", "net_return"),
+    "max_coverage": ("coverage", "cost", "facilities"),
+}
+SUPPORTED = tuple(f"{a}:{b}" for terms in MODEL_TERMS.values() for a in terms for b in terms if a != b)
+Terms = list[tuple[pulp.LpVariable, float]]
 
 
 def _row(budget: float | None, plan: dict) -> dict:
-    """One table row; ``epsilon``/``coverage``/``cost_wan`` are the columns maps.charts plots."""
+    """One budget-sweep row; ``budget_wan``/``objective``/``coverage_ratio`` are what maps.charts plots."""
     return {
         "budget_wan": budget,
         "epsilon": budget,
@@ -59,70 +94,257 @@ def budget_table(
     return rows
 
 
+# ------------------------------------------------------------------------------ the ε-constraint
+
+
+def parse_pair(pair: str, objective: str) -> tuple[str, str]:
+    """Check ``A:B`` against the terms the scenario's model has; return ``(A, B)``.
+
+    Raises
+    ------
+    ConfigError
+        Not of the form ``A:B``, an unknown term, the same term twice, or a term the model lacks;
+        the message names the allowed terms.
+
+    """
+    allowed = MODEL_TERMS.get(objective)
+    if allowed is None:
+        raise ConfigError(
+            f"--frontier: 目标 objective {objective!r} 不支持前沿 has no frontier; "
+            f"支持 supported objectives: {', '.join(MODEL_TERMS)}"
+        )
+    names = ", ".join(allowed)
+    parts = pair.split(":")
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        raise ConfigError(
+            f"--frontier {pair!r}: 应为 A:B 两个目标项 expected A:B; "
+            f"objective {objective} 的项 terms: {names}"
+        )
+    a, b = (p.strip() for p in parts)
+    for t in (a, b):
+        if t not in allowed:
+            raise ConfigError(
+                f"--frontier {pair!r}: 未知或该模型没有的目标项 term {t!r} is not a term of "
+                f"objective {objective}; 可选 allowed: {names}"
+            )
+    if a == b:
+        raise ConfigError(
+            f"--frontier {pair!r}: 两个目标项相同，没有权衡 the two terms are the same; 可选 allowed: {names}"
+        )
+    return a, b
+
+
+def term_expression(model: Any, term: str) -> tuple[Terms, float]:
+    """Return ``(Σ coefficient·variable, constant)`` of ``term`` on a built model."""
+    if term == "coverage":
+        return list(model._coverage_terms), 0.0
+    if term == "net_return":
+        return model._term("net_return"), model._constant("net_return")
+    new = [(v, f, j) for f in model.facilities for j, v in model._new_y(f)]
+    if term == "facilities":
+        return [(v, 1.0) for v, _, _ in new], 0.0
+    if term == "cost":
+        if hasattr(model, "_cost_terms"):
+            return model._cost_terms(), 0.0
+        return [(v, model.cost_of(f, j)) for v, f, j in new], 0.0
+    raise ConfigError(f"unknown term {term!r}; allowed: {', '.join(TERMS)}")
+
+
+def _merge(terms: Terms, sign: float = 1.0) -> Terms:
+    """Sum the coefficients of a variable listed more than once (``net_return`` = R − C)."""
+    acc: dict[str, list] = {}
+    for v, c in terms:
+        if v.name in acc:
+            acc[v.name][1] += sign * c
+        else:
+            acc[v.name] = [v, sign * c]
+    return [(v, c) for v, c in acc.values() if c != 0.0]
+
+
+class _Epsilon:
+    """Mixed in before a model class: replaces its objective by one term, adds the ε bounds.
+
+    ``frontier_bounds`` holds ``(term, value)``: the term is kept on its good side of the value
+    (``≤`` for a minimised term, ``≥`` for a maximised one), as row ``epsilon_{term}``.
+    """
+
+    frontier_objective: str
+    frontier_bounds: list[tuple[str, float]]
+
+    def build(self) -> pulp.LpProblem:
+        prob = super().build()  # type: ignore[misc]
+        for term, value in self.frontier_bounds:
+            terms, const = term_expression(self, term)
+            sense = pulp.LpConstraintGE if TERMS[term][0] else pulp.LpConstraintLE
+            name = f"epsilon_{term}"
+            prob.addConstraint(
+                pulp.LpConstraint(pulp.LpAffineExpression(_merge(terms)), sense, name, value - const),
+                name=name,
+            )
+        terms, const = term_expression(self, self.frontier_objective)
+        sign = 1.0 if TERMS[self.frontier_objective][0] == (prob.sense == pulp.LpMaximize) else -1.0
+        prob.setObjective(pulp.LpAffineExpression(_merge(terms, sign), constant=sign * const))
+        return prob
+
+
+@dataclass
+class _Point:
+    plan: dict
+    values: dict[str, float]  # term -> value (empty without a solution)
+
+
+def _solve(inputs: PlanInputs, options, objective: str, bounds: list[tuple[str, float]]) -> _Point:
+    model = build_model(inputs)
+    model.__class__ = type(f"Epsilon{type(model).__name__}", (_Epsilon, type(model)), {})
+    model.frontier_objective = objective
+    model.frontier_bounds = bounds
+    result = model.solve(options)
+    values: dict[str, float] = {}
+    if result.run.has_solution:
+        for term in MODEL_TERMS[inputs.scenario.objective]:
+            values[term] = _value(model, result, term)
+    return _Point(plan_json(inputs, result, options, []), values)
+
+
+def _value(model: Any, result: Any, term: str) -> float:
+    """Value of ``term`` in a solution, free of the solver's integrality tolerance.
+
+    Money and site counts are sums over binary variables, read rounded; coverage is read from
+    the result's covered share of every point (open sites rounded), scaled as in the model.
+    """
+    if term == "coverage":
+        return float(
+            sum(
+                model._coverage_scale(f) * float((model.weight_for(f) * result.covered[f.type]).sum())
+                for f in model.facilities
+            )
+        )
+    terms, const = term_expression(model, term)
+    return float(sum(c * round(result.run.value(v.name)) for v, c in terms)) + const
+
+
+def _lexicographic(
+    inputs: PlanInputs, options, first: str, second: str, bounds: list[tuple[str, float]]
+) -> _Point:
+    """Optimise ``first`` under ``bounds``, then ``second`` with ``first`` held at its optimum."""
+    one = _solve(inputs, options, first, bounds)
+    if first not in one.values:
+        return one
+    v = one.values[first]
+    hold = v - 1e-6 * max(1.0, abs(v)) if TERMS[first][0] else v + 1e-6 * max(1.0, abs(v))
+    two = _solve(inputs, options, second, [*bounds, (first, hold)])
+    return two if second in two.values else one
+
+
+def _dominated(points: list[_Point], a: str, b: str) -> list[bool]:
+    """Flag points another point beats in one term and matches or beats in the other."""
+    sa = 1.0 if TERMS[a][0] else -1.0
+    sb = 1.0 if TERMS[b][0] else -1.0
+    ok = [a in p.values for p in points]
+    score = np.array(
+        [
+            [sa * p.values[a], sb * p.values[b]] if k else [np.nan, np.nan]
+            for p, k in zip(points, ok, strict=True)
+        ]
+    )
+    tol = 1e-6 * np.maximum(1.0, np.nanmax(np.abs(score), axis=0)) if any(ok) else np.zeros(2)
+    flags = []
+    for k, s in enumerate(score):
+        if not ok[k]:
+            flags.append(False)
+            continue
+        geq = np.all(score >= s - tol, axis=1)
+        gt = np.any(score > s + tol, axis=1)
+        flags.append(bool(np.any(geq & gt)))
+    return flags
+
+
 def frontier_table(
     sc: Scenario, base: Path, pair: str, steps: int, *, solver=None, time_limit_s=None
 ) -> list[dict]:
-    """Compute the ε-constraint frontier for ``pair`` (only ``coverage:cost``) with ``steps`` points."""
-    if pair not in SUPPORTED:
-        raise ConfigError(f"--frontier {pair!r}: 支持 supported: {', '.join(SUPPORTED)}")
+    """Compute the ε-constraint frontier ``A:B`` with ``steps`` points (see the module docstring)."""
+    a, b = parse_pair(pair, sc.objective)
     if steps < 2:
         raise ConfigError(f"--steps {steps}: 至少 2 个点 at least 2")
-    if sc.objective not in ("max_coverage", "revitalise"):
+    update: dict[str, object] = {"priorities": None}
+    if "cost" in (a, b):
+        update["budget_wan"] = None
+    fsc = sc.model_copy(update=update)
+    inputs = prepare(fsc, base)
+    if "coverage" in (a, b) and (inputs.demand is None or not inputs.specs):
         raise ConfigError(
-            f"--frontier coverage:cost 需要 objective max_coverage 或 revitalise, got {sc.objective}"
+            f"--frontier {pair}: 覆盖项需要需求点和设施类型 "
+            "coverage needs demand and facilities in the scenario"
         )
-    inputs = prepare(sc, base)
-    update: dict[str, object] = {"budget_wan": None}
-    if sc.objective == "revitalise":
-        update.update({"weights": {"coverage": 1.0}, "priorities": ["coverage", "cost"]})
-    top_sc = sc.model_copy(update=update)
-    inputs.scenario = top_sc
-    inputs.findings = prechecks(inputs)
-    top = run_plan(top_sc, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan
-    if top.get("total_cost_wan") is None:
+    blocking = [f for f in inputs.findings if f.blocking]
+    if blocking:
         raise ConfigError(
-            f"frontier: 无预算约束的方案无解 the unbudgeted plan has no solution ({top['status']})"
+            f"--frontier {pair}: 方案本身无解 the plan itself is infeasible: "
+            + "; ".join(f"{f.rule}: {f.message}" for f in blocking)
         )
-    c_star = float(top["total_cost_wan"])
-    c_min = _cheapest(sc, base, inputs, solver, time_limit_s)
+    options = solver_options(fsc, solver, time_limit_s)
+    p_a = _lexicographic(inputs, options, a, b, [])
+    p_b = _lexicographic(inputs, options, b, a, [])
+    if b not in p_a.values or b not in p_b.values:
+        status = p_a.plan["status"] if b not in p_a.values else p_b.plan["status"]
+        raise ConfigError(
+            f"--frontier {pair}: 无法求出 {b} 的取值范围 could not compute the range of {b} "
+            f"({status}); 检查情景或放宽时限 check the scenario or raise --time-limit"
+        )
+    lo, hi = p_a.values[b], p_b.values[b]
+    eps = np.linspace(lo, hi, steps) if abs(hi - lo) > 1e-9 * max(1.0, abs(hi)) else np.array([lo])
+    points: list[_Point] = []
+    for k, e in enumerate(eps):
+        if k == 0:
+            points.append(p_a)
+        elif k == len(eps) - 1:
+            points.append(p_b)
+        else:
+            points.append(_lexicographic(inputs, options, a, b, [(b, float(e))]))
+    if len(eps) > 1 and eps[0] > eps[-1]:  # the table runs from the smallest ε up
+        eps, points = eps[::-1], points[::-1]
+    flags = _dominated(points, a, b)
+    budget = None if "cost" in (a, b) else fsc.budget_wan
     rows = []
-    for eps in np.linspace(min(c_min, c_star), c_star, steps):
-        s = top_sc.model_copy(update={"budget_wan": float(max(eps, 1e-6))})
-        inputs.scenario = s
-        inputs.findings = prechecks(inputs)
+    for k, (e, p, dom) in enumerate(zip(eps, points, flags, strict=True)):
+        plan = p.plan
         rows.append(
-            _row(float(eps), run_plan(s, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan)
+            {
+                "step": k + 1,
+                "pair": f"{a}:{b}",
+                "epsilon": float(e),
+                "budget_wan": float(e) if b == "cost" else budget,
+                "status": plan["status"],
+                "objective": p.values.get(a),
+                "coverage_term": p.values.get("coverage"),
+                "coverage_ratio": plan.get("coverage_ratio"),
+                "coverage": plan.get("coverage_ratio"),
+                "covered_demand": plan.get("covered_demand"),
+                "cost_wan": p.values.get("cost"),
+                "net_return_wan": p.values.get("net_return"),
+                "n_facilities": p.values.get("facilities", _new_sites(plan)),
+                "mip_gap": plan.get("mip_gap"),
+                "n_selected": len(plan.get("selected", [])),
+                "dominated": dom,
+            }
         )
     return rows
 
 
-def _cheapest(sc: Scenario, base: Path, inputs, solver, time_limit_s) -> float:
-    """Return the least cost at which every mandatory site can be built (the frontier's low end).
+def _new_sites(plan: dict) -> int:
+    return sum(1 for s in plan.get("sites", []) if not s.get("existing"))
 
-    ``revitalise``: solved exactly (objective: minimise cost). Location models: the sum of the
-    cheapest eligible sites each type must open (a lower bound; a point below the true minimum
-    shows as ``infeasible`` in the table).
-    """
-    if sc.objective == "revitalise":
-        low = sc.model_copy(update={"budget_wan": None, "weights": {"cost": 1.0}, "priorities": None})
-        inputs.scenario = low
-        inputs.findings = prechecks(inputs)
-        plan = run_plan(low, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan
-        if plan.get("total_cost_wan") is not None:
-            return max(float(plan["total_cost_wan"]), 1e-6)
-    total = 0.0
-    for spec in inputs.specs:
-        need = spec.count if spec.count is not None else (spec.min_count or 0)
-        costs = np.sort(np.asarray(spec.cost_wan, dtype=float)[np.asarray(spec.eligible, dtype=bool)])
-        total += float(costs[:need].sum())
-    return max(total, 1e-6)
+
+# ------------------------------------------------------------------------------------ writing
 
 
 def write_tradeoff(rows: list[dict], out: Path, name: str) -> list[Path]:
     """Write the table as CSV (UTF-8 with BOM) and its chart as PNG (matplotlib Agg).
 
-    The chart is :func:`maps.charts.frontier_chart` / :func:`maps.charts.sweep_chart` (Chinese
-    labels in the bundled font) when the maps package is there, else a plain matplotlib plot.
+    ``frontier_coverage_cost`` and ``budget_sweep`` are drawn by :func:`maps.charts.frontier_chart`
+    / :func:`maps.charts.sweep_chart` (Chinese labels in the bundled font); the coverage–cost
+    frontier is also written as ``frontier.csv`` (non-dominated points only), the name
+    :mod:`maps.results` reads for the briefing. Other pairs get a plain two-term chart.
     """
     import matplotlib
 
@@ -130,35 +352,50 @@ def write_tradeoff(rows: list[dict], out: Path, name: str) -> list[Path]:
     import pandas as pd
 
     out.mkdir(parents=True, exist_ok=True)
-    csv_path = out / f"{name}.csv"
-    with open(csv_path, "w", encoding="utf-8-sig", newline="") as f:
+    written = [_csv(rows, out / f"{name}.csv")]
+    png = out / f"{name}.png"
+    frame = pd.DataFrame(rows)
+    if "dominated" in frame:
+        frame = frame[~frame["dominated"].astype(bool)]
+    from maps.charts import frontier_chart, sweep_chart
+
+    if name == "budget_sweep":
+        sweep_chart(frame.astype({"objective": float, "coverage_ratio": float})).savefig(png, dpi=120)
+    elif name == "frontier_coverage_cost":
+        frontier_chart(frame.astype({"coverage": float, "cost_wan": float})).savefig(png, dpi=120)
+    else:
+        _pair_chart(frame, png, name)
+    written.append(png)
+    if name == "frontier_coverage_cost":
+        written.append(_csv(frame.to_dict("records"), out / "frontier.csv"))
+    return written
+
+
+def _csv(rows: list[dict], path: Path) -> Path:
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    png = out / f"{name}.png"
-    frame = pd.DataFrame(rows).astype(
-        {"coverage": float, "cost_wan": float, "objective": float}, errors="ignore"
-    )
-    try:
-        from maps.charts import frontier_chart, sweep_chart
-    except ImportError:
-        _plain_chart(rows, png, name)
-    else:
-        fig = frontier_chart(frame) if name.startswith("frontier") else sweep_chart(frame)
-        fig.savefig(png, dpi=120)
-    return [csv_path, png]
+    return path
 
 
-def _plain_chart(rows: list[dict], png: Path, name: str) -> None:
-    import matplotlib.pyplot as plt
+def _pair_chart(frame, png: Path, name: str) -> None:
+    """Objective term ``A`` (y) against bounded term ``B`` (x), Chinese labels in the bundled font."""
+    from matplotlib.figure import Figure
 
-    ok = [r for r in rows if r["coverage"] is not None and r["cost_wan"] is not None]
-    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
-    ax.plot([r["cost_wan"] for r in ok], [100 * r["coverage"] for r in ok], "o-", color="#1f6f8b")
-    ax.set_xlabel("cost (wan yuan)")
-    ax.set_ylabel("demand covered (%)")
-    ax.set_title(name.replace("_", " "))
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(png)
-    plt.close(fig)
+    pair = str(frame["pair"].iloc[0]) if "pair" in frame and len(frame) else "coverage:cost"
+    a, b = pair.split(":")
+    import matplotlib as mpl
+
+    from maps.fonts import mpl_rc
+
+    with mpl.rc_context(mpl_rc()):
+        fig = Figure(figsize=(6.4, 4.2), dpi=120, layout="constrained")
+        ax = fig.add_subplot()
+        data = frame.dropna(subset=[TERMS[a][2], TERMS[b][2]]).sort_values(TERMS[b][2])
+        ax.plot(data[TERMS[b][2]].astype(float), data[TERMS[a][2]].astype(float), "o-", color="#1f6f8b")
+        ax.set_xlabel(f"{TERMS[b][1]} {b}")
+        ax.set_ylabel(f"{TERMS[a][1]} {a}")
+        ax.set_title(f"帕累托前沿 Pareto frontier {a} : {b}")
+        ax.grid(True, alpha=0.3)
+        fig.savefig(png)

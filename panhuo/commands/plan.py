@@ -46,6 +46,22 @@ def summary_lines(plan: dict, written: list[Path]) -> list[str]:
     return lines
 
 
+def frontier_lines(rows: list[dict]) -> list[str]:
+    """Return the console summary of a frontier table, in Chinese."""
+    from optimizer.frontier import TERMS
+
+    a, b = str(rows[0]["pair"]).split(":")
+    goal = "最大化 maximise" if TERMS[a][0] else "最小化 minimise"
+    bound = "≥" if TERMS[b][0] else "≤"
+    lines = [f"panhuo plan --frontier {a}:{b}: {goal} {a}，{b} {bound} ε（ε 约束法），{len(rows)} 个点"]
+    for r in rows:
+        value = r["objective"]
+        text = "—" if value is None else f"{value:,.4g}"
+        flag = "（被支配 dominated）" if r["dominated"] else ""
+        lines.append(f"  ε={r['epsilon']:,.4g}  {a}={text}  {r['status']}{flag}")
+    return lines
+
+
 def register(app: typer.Typer) -> None:
     """Add ``plan`` to the CLI."""
 
@@ -59,7 +75,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         frontier: Annotated[
             str | None,
-            typer.Option("--frontier", help="权衡前沿 trade-off frontier, e.g. coverage:cost (ε-constraint)"),
+            typer.Option(
+                "--frontier",
+                help="权衡前沿 ε-constraint frontier A:B (optimise A, bound B): coverage, cost, "
+                "net_return (revitalise); coverage, cost, facilities (max_coverage)",
+            ),
         ] = None,
         steps: Annotated[int, typer.Option("--steps", help="前沿点数 frontier points")] = 5,
         budget_sweep: Annotated[
@@ -83,7 +103,9 @@ def register(app: typer.Typer) -> None:
 
             if frontier is not None:
                 table = frontier_table(sc, base, frontier, steps, solver=solver, time_limit_s=time_limit)
-                name = "frontier_" + frontier.replace(":", "_")
+                name = "frontier_" + str(table[0]["pair"]).replace(":", "_")
+                for line in frontier_lines(table):
+                    typer.echo(line)
             else:
                 try:
                     budgets = [float(b) for b in budget_sweep.split(",") if b.strip()]  # type: ignore[union-attr]
