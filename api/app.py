@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.deps import principal
 from api.errors import install_error_handlers
 from api.jobs import JobRunner
 from api.logs import configure_logging
@@ -66,6 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # contract §8: every route but /health needs a token — the API description included
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "datasets", "description": "上传与管理数据 uploads"},
             {"name": "analyses", "description": "闲置与低效用地分析 analyses"},
@@ -82,6 +88,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document(_who: Annotated[Any, Depends(principal)]) -> dict[str, Any]:
+        """The OpenAPI description of every route (a token of any role)."""
+        return app.openapi()
+
     if settings.http.cors_origins:
         app.add_middleware(
             CORSMiddleware,
