@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi_document(_who: Annotated[Any, Depends(principal)]) -> dict[str, Any]:
-        """The OpenAPI description of every route (a token of any role)."""
+        """Return the OpenAPI description of every route (any role's token)."""
         return app.openapi()
 
     if settings.http.cors_origins:
