@@ -5,9 +5,11 @@ Two oracles share one small interface:
 * :class:`EuclideanDistances` — straight-line distance in the projected metric CRS, with
   :class:`scipy.spatial.cKDTree` (``sparse_distance_matrix`` for pairs within a radius, ``query`` for
   the k nearest), so a 10 000 × 1 000 instance never builds a dense matrix.
-* :class:`NetworkDistances` — shortest path along the road network: demand points and sites are
-  snapped to the nearest road node, and :func:`scipy.sparse.csgraph.dijkstra` runs from the sites
-  with ``limit=`` the radius, so only the reachable part of the graph is explored.
+* :class:`NetworkDistances` — shortest path along the road network: every demand point and site
+  is projected onto the nearest point of its nearest road segment, that segment is split there
+  (in the graph only), and :func:`scipy.sparse.csgraph.dijkstra` runs from the sites with
+  ``limit=`` the radius, in blocks of sites, so only the reachable part of the graph is explored
+  and the result is kept as sparse pairs, never a dense sites × demand matrix.
 
 Both return pairs as three aligned arrays ``(i, j, d)``: demand index, site index, metres.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
@@ -89,19 +92,34 @@ class EuclideanDistances:
         return idx, dist
 
 
+#: entries of the dense (sites in one Dijkstra block) × (graph nodes) array; bounds memory (~32 MB)
+BLOCK_ENTRIES = 4_000_000
+
+
 @dataclass
 class NetworkDistances:
-    """Shortest-path distances along a road graph.
+    """Shortest-path distances along a road graph, points attached to the nearest edge point.
 
     Parameters
     ----------
     node_xy : (N, 2) array
         Road node coordinates (metres).
     edges : (E, 2) int array and ``lengths`` (E,)
-        Undirected edges between nodes and their lengths in metres.
+        Undirected straight segments between nodes and their lengths in metres (as built by
+        :func:`network_from_lines`).
     demand_xy, site_xy : arrays
-        Points, snapped to their nearest road node; the straight snapping distance is added
-        to the path length at both ends, so a point far from any road is not made closer.
+        Points. Each is projected onto the nearest point ``q`` of its nearest segment
+        ``(a, b)`` (an STR-tree nearest query, then the projection parameter
+        ``t = clip((p − a)·(b − a) / |b − a|², 0, 1)``); the segment is split in the graph at every
+        projection on it (sorted by ``t``), so ``q`` is a graph node joined to its neighbours
+        along the segment. The straight leg ``|p − q|`` is added at both ends, so a point far
+        from every road is not made closer.
+
+    Notes
+    -----
+    ``d(i, j) = |p_i − q_i| + D(q_i, q_j) + |q_j − p_j|`` where ``D`` is the shortest path in the
+    split graph. Two points projected on the same segment are joined along it directly.
+    Unreachable pairs (another component) have ``D = ∞`` and never fall within a radius.
 
     """
 
@@ -110,80 +128,134 @@ class NetworkDistances:
     lengths: np.ndarray
     demand_xy: np.ndarray
     site_xy: np.ndarray
+    block_entries: int = BLOCK_ENTRIES
 
     def __post_init__(self) -> None:
-        if len(self.node_xy) == 0 or len(self.edges) == 0:
+        node_xy = np.asarray(self.node_xy, dtype=float).reshape(-1, 2)
+        e = np.asarray(self.edges, dtype=np.int64).reshape(-1, 2)
+        w = np.asarray(self.lengths, dtype=float)
+        if len(node_xy) == 0 or len(e) == 0:
             raise InputError(
                 "道路网络为空 the road network has no edges; use distance: euclidean or give roads"
             )
-        n_nodes = len(self.node_xy)
-        e = np.asarray(self.edges, dtype=np.int64)
-        w = np.asarray(self.lengths, dtype=float)
-        rows = np.concatenate([e[:, 0], e[:, 1]])
-        cols = np.concatenate([e[:, 1], e[:, 0]])
-        vals = np.concatenate([w, w])
+        demand = np.asarray(self.demand_xy, dtype=float).reshape(-1, 2)
+        sites = np.asarray(self.site_xy, dtype=float).reshape(-1, 2)
+        points = np.vstack([demand, sites])
+        q_node, leg, rows, cols, vals = _split_edges(node_xy, e, w, points)
+        n_nodes = len(node_xy) + len(points)
         # a zero-length edge would vanish from a sparse matrix; keep it as a tiny length
         vals = np.maximum(vals, 1e-6)
-        self._graph = coo_matrix((vals, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
-        tree = cKDTree(np.asarray(self.node_xy, dtype=float))
-        self._d_snap, self._d_node = tree.query(np.asarray(self.demand_xy, dtype=float))
-        self._s_snap, self._s_node = tree.query(np.asarray(self.site_xy, dtype=float))
+        self._graph = coo_matrix(
+            (np.concatenate([vals, vals]), (np.concatenate([rows, cols]), np.concatenate([cols, rows]))),
+            shape=(n_nodes, n_nodes),
+        ).tocsr()
+        n = len(demand)
+        self._d_node, self._d_leg = q_node[:n], leg[:n]
+        self._s_node, self._s_leg = q_node[n:], leg[n:]
 
-    def _from_sites(self, sites: np.ndarray, limit: float) -> np.ndarray:
-        """Network distance (sites × demand), ``inf`` beyond ``limit``."""
-        origins = self._s_node[sites]
-        uniq, inverse = np.unique(origins, return_inverse=True)
-        node_dist = dijkstra(self._graph, directed=False, indices=uniq, limit=limit)
-        d = node_dist[inverse][:, self._d_node]
-        return d + self._s_snap[sites][:, None] + self._d_snap[None, :]
+    def _blocks(self, sites: np.ndarray, limit: float):
+        """Yield ``(block of sites, distances block × demand)`` with ``inf`` beyond ``limit``."""
+        n_nodes = self._graph.shape[0]
+        size = max(1, int(self.block_entries // max(n_nodes, len(self._d_node), 1)))
+        for start in range(0, len(sites), size):
+            block = sites[start : start + size]
+            uniq, inverse = np.unique(self._s_node[block], return_inverse=True)
+            node_dist = dijkstra(self._graph, directed=False, indices=uniq, limit=limit)
+            d = node_dist[inverse.ravel()][:, self._d_node]
+            yield block, d + self._s_leg[block][:, None] + self._d_leg[None, :]
 
     def within(self, radius: float, sites: np.ndarray) -> Pairs:
-        """Pairs whose road distance (with snapping legs) is within ``radius``."""
+        """Pairs whose road distance (with both legs) is within ``radius``, as sparse arrays."""
         sites = np.asarray(sites, dtype=np.int64)
-        if len(sites) == 0 or len(self.demand_xy) == 0:
+        if len(sites) == 0 or len(self._d_node) == 0:
             return _empty()
-        d = self._from_sites(sites, radius)
-        js, iis = np.nonzero(d <= radius)
-        order = np.lexsort((js, iis))
-        return iis[order].astype(np.int64), sites[js[order]], d[js[order], iis[order]]
+        ii, jj, dd = [], [], []
+        for block, d in self._blocks(sites, radius):
+            js, iis = np.nonzero(d <= radius)
+            ii.append(iis)
+            jj.append(block[js])
+            dd.append(d[js, iis])
+        i, j, dist = np.concatenate(ii), np.concatenate(jj), np.concatenate(dd)
+        order = np.lexsort((j, i))
+        return i[order].astype(np.int64), j[order].astype(np.int64), dist[order]
 
     def nearest(self, k: int, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the ``k`` nearest of ``sites`` by road, unlimited search."""
+        """Return the ``k`` nearest of ``sites`` by road (unlimited search, a running top-k per block)."""
         sites = np.asarray(sites, dtype=np.int64)
-        n = len(self.demand_xy)
+        n = len(self._d_node)
         idx = np.full((n, k), -1, dtype=np.int64)
         dist = np.full((n, k), np.inf)
         if len(sites) == 0 or n == 0:
             return idx, dist
-        d = self._from_sites(sites, np.inf).T  # n × m
-        kk = min(k, len(sites))
-        part = np.argsort(d, axis=1, kind="stable")[:, :kk]
-        dd = np.take_along_axis(d, part, axis=1)
-        idx[:, :kk] = np.where(np.isfinite(dd), sites[part], -1)
-        dist[:, :kk] = dd
+        for block, d in self._blocks(sites, np.inf):
+            cand_d = np.hstack([dist, d.T])  # n × (k + block)
+            cand_j = np.hstack([idx, np.broadcast_to(block, (n, len(block)))])
+            part = np.argsort(cand_d, axis=1, kind="stable")[:, :k]
+            dist = np.take_along_axis(cand_d, part, axis=1)
+            idx = np.take_along_axis(cand_j, part, axis=1)
+        idx = np.where(np.isfinite(dist), idx, -1)
         return idx, dist
 
 
-def network_from_lines(
-    lines, snap_tolerance: float = 0.5, segment_m: float = 25.0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _split_edges(
+    node_xy: np.ndarray, edges: np.ndarray, lengths: np.ndarray, points: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Project ``points`` onto their nearest segment and split the segments there (vectorised).
+
+    Returns the graph node of every point's projection (numbered after the road nodes), the leg
+    length ``|p − q|``, and the undirected edge list ``(rows, cols, lengths)`` of the split
+    graph: untouched segments, plus for each segment with projections the chain
+    ``a – q_1 – … – q_m – b`` in order of ``t``.
+    """
+    n_road, n_pts = len(node_xy), len(points)
+    if n_pts == 0:
+        return (np.empty(0, dtype=np.int64), np.empty(0), edges[:, 0], edges[:, 1], lengths)
+    a_xy, b_xy = node_xy[edges[:, 0]], node_xy[edges[:, 1]]
+    tree = shapely.STRtree(shapely.linestrings(np.stack([a_xy, b_xy], axis=1)))
+    which, seg = tree.query_nearest(shapely.points(points), all_matches=False)
+    edge_of = np.empty(n_pts, dtype=np.int64)
+    edge_of[which] = seg
+    a, b = a_xy[edge_of], b_xy[edge_of]
+    ab = b - a
+    den = np.einsum("ij,ij->i", ab, ab)
+    t = np.clip(np.einsum("ij,ij->i", points - a, ab) / np.where(den > 0, den, 1.0), 0.0, 1.0)
+    q = a + t[:, None] * ab
+    leg = np.hypot(*(points - q).T)
+    q_node = n_road + np.arange(n_pts)
+    # the chain along each split segment, projections sorted by t
+    order = np.lexsort((t, edge_of))
+    e_s, t_s, q_s = edge_of[order], t[order], q_node[order]
+    first = np.concatenate([[True], e_s[1:] != e_s[:-1]])
+    last = np.concatenate([e_s[1:] != e_s[:-1], [True]])
+    prev_node = np.where(first, edges[e_s, 0], np.roll(q_s, 1))
+    prev_t = np.where(first, 0.0, np.roll(t_s, 1))
+    seg_len = lengths[e_s]
+    split = np.zeros(len(edges), dtype=bool)
+    split[e_s] = True
+    keep = ~split
+    rows = np.concatenate([edges[keep, 0], prev_node, q_s[last]])
+    cols = np.concatenate([edges[keep, 1], q_s, edges[e_s[last], 1]])
+    vals = np.concatenate([lengths[keep], (t_s - prev_t) * seg_len, (1.0 - t_s[last]) * seg_len[last]])
+    return q_node, leg, rows, cols, vals
+
+
+def network_from_lines(lines, snap_tolerance: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Build (node_xy, edges, lengths) from a GeoSeries/array of (Multi)LineStrings.
 
-    Lines are first densified to vertices at most ``segment_m`` apart (``shapely.segmentize``),
-    so a point snapped to its nearest node is within ``segment_m / 2`` of its nearest edge point.
-    Every vertex becomes a node; vertices closer than ``snap_tolerance`` metres are merged, so
-    lines that meet at a shared vertex are connected (lines that cross without a shared vertex
-    are not — road layers from surveys share their junction vertices).
+    The lines are first noded as one set (:func:`shapely.node`: every crossing or touching of two
+    lines becomes a vertex of both), so roads that cross without a shared vertex are joined at
+    their intersection; a grade-separated crossing (bridge, flyover) is joined too — a road
+    layer that must keep one should split the layer or set ``distance: euclidean``. Every vertex
+    becomes a node; vertices closer than ``snap_tolerance`` metres (rounded to a grid of that
+    size) are merged, so lines ending a hair apart still meet. Each straight segment between
+    consecutive vertices is an edge with its length.
     """
-    import shapely
-
     geoms = shapely.get_parts(np.asarray(lines, dtype=object))
-    geoms = geoms[shapely.get_type_id(geoms) == 1]  # LineString
-    if segment_m and segment_m > 0:
-        geoms = shapely.segmentize(geoms, segment_m)
+    geoms = geoms[(shapely.get_type_id(geoms) == 1) & ~shapely.is_empty(geoms)]  # LineString
     if len(geoms) == 0:
         raise InputError("道路图层没有线要素 the roads layer has no line features")
-    coords, line_index = shapely.get_coordinates(geoms, return_index=True)
+    noded = shapely.get_parts(shapely.node(shapely.multilinestrings(geoms)))
+    coords, line_index = shapely.get_coordinates(noded, return_index=True)
     key = np.round(coords / snap_tolerance).astype(np.int64)
     _, node_of, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
