@@ -300,22 +300,79 @@ def _frame_extent(ax, extent: tuple[float, float, float, float]) -> tuple[float,
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
-def _label_parcels(ax, frame: gpd.GeoDataFrame) -> None:
+#: where a parcel label may go, in points from the parcel's representative point, in order of preference
+LABEL_OFFSETS_PT = ((0, 0), (0, 10), (0, -10), (0, 19), (0, -19), (40, 0), (-40, 0), (40, 12), (-40, -12))
+
+
+def _label_parcels(ax, frame: gpd.GeoDataFrame, *, max_labels: int | None = None) -> int:
+    """Label parcels with their ids, in ``frame``'s order, without letting two labels overlap.
+
+    Each label tries the positions of :data:`LABEL_OFFSETS_PT` (a thin leader line points back to its
+    parcel when moved) and is left out when every position would overlap a label already placed, the
+    map's corner texts or the frame's edge; at most ``max_labels`` are placed. Call it after the map's
+    limits are set.
+
+    Returns
+    -------
+    int
+        The number of labels placed.
+
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    frame_box = ax.get_window_extent(renderer)
+    # the scale bar's, north arrow's and CRS's texts are already there
+    taken = [t.get_window_extent(renderer) for t in ax.texts if t.get_visible()]
+    placed = 0
     points = frame.geometry.representative_point()
     for pid, pt in zip(frame["parcel_id"].astype(str), points, strict=True):
-        ax.text(
-            pt.x,
-            pt.y,
-            pid,
-            fontsize=6.5,
-            ha="center",
-            va="center",
-            zorder=5,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
-        )
+        if max_labels is not None and placed >= max_labels:
+            break
+        for dx, dy in LABEL_OFFSETS_PT:
+            moved = (dx, dy) != (0, 0)
+            text = ax.annotate(
+                pid,
+                xy=(pt.x, pt.y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=6.5,
+                ha="center",
+                va="center",
+                zorder=5,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#333333", "shrinkA": 0, "shrinkB": 0}
+                if moved
+                else None,
+            )
+            box = text.get_window_extent(renderer).expanded(1.08, 1.3)  # with the label's white box
+            inside = (
+                box.x0 >= frame_box.x0
+                and box.x1 <= frame_box.x1
+                and box.y0 >= frame_box.y0
+                and box.y1 <= frame_box.y1
+            )
+            if inside and not any(box.overlaps(other) for other in taken):
+                taken.append(box)
+                placed += 1
+                break
+            text.remove()
+    return placed
 
 
-def _finish_map(ax, extent, crs: pyproj.CRS, handles: list[Patch]) -> None:
+def _finish_map(
+    ax,
+    extent,
+    crs: pyproj.CRS,
+    handles: list[Patch],
+    labels: gpd.GeoDataFrame | None = None,
+    label_note: str = "",
+    max_labels: int | None = None,
+) -> None:
+    """Set the map's extent, draw scale bar, north arrow and CRS, label ``labels`` and add the legend.
+
+    When not every parcel of ``labels`` could be labelled without overlap, the legend says how many
+    were (``label_note`` names the order of preference).
+    """
     x0, y0, x1, y1 = _frame_extent(ax, extent)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -336,6 +393,17 @@ def _finish_map(ax, extent, crs: pyproj.CRS, handles: list[Patch]) -> None:
         zorder=7,
         bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.5},
     )
+    if labels is not None and len(labels):
+        placed = _label_parcels(ax, labels, max_labels=max_labels)
+        if placed < len(labels):
+            handles = [
+                *handles,
+                Patch(
+                    facecolor="none",
+                    edgecolor="none",
+                    label=f"图上标注 {placed} / {len(labels)} 宗{label_note}\n其余为免文字重叠未标，见下表",
+                ),
+            ]
     if handles:
         ax.legend(
             handles=handles,
@@ -452,8 +520,7 @@ def _analysis_page(
         handles.append(Patch(facecolor="#fc8d59", edgecolor="#333333", label=group_name))
     group.plot(ax=ax, color=colours.tolist(), edgecolor="#222222", linewidth=0.9, zorder=3, alpha=0.85)
     handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="周边地块"))
-    _label_parcels(ax, group)
-    _finish_map(ax, extent, crs, handles)
+    _finish_map(ax, extent, crs, handles, labels=group)
     table_ax = fig.add_axes(TABLE_RECT)
     _draw_table(table_ax, [h for _, h, _ in ANALYSIS_COLUMNS], rows, [w for _, _, w in ANALYSIS_COLUMNS])
     fig.text(0.94, 0.03, page_note, ha="right", fontsize=7, color="#555555")
@@ -537,6 +604,15 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tup
     handles: list[Patch] = []
     extent_geoms = pd.concat([g.geometry for g in proj.values()])
     parcels = proj.get("parcels")
+    park = proj.get("context")
+    if park is not None:
+        # the rest of the park in light grey beneath the plan (its own parcels are drawn in colour)
+        if parcels is not None and "parcel_id" in park and "parcel_id" in parcels:
+            park = park[~park["parcel_id"].astype(str).isin(set(parcels["parcel_id"].astype(str))).to_numpy()]
+        if len(park):
+            park.plot(ax=ax, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=0.4, zorder=1)
+            handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="园区其他地块（非候选）"))
+    labelled: gpd.GeoDataFrame | None = None
     rows: list[list[str]] = []
     if parcels is not None:
         ftype = (
@@ -552,16 +628,7 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tup
         changed = changed.iloc[
             np.lexsort((changed["parcel_id"].astype(str).to_numpy(), _action_rank(changed["action"])))
         ]
-        labelled = changed.iloc[:MAX_PLAN_LABELS] if len(changed) else parcels.iloc[:MAX_PLAN_LABELS]
-        _label_parcels(ax, labelled)
-        if len(changed) > MAX_PLAN_LABELS:
-            handles.append(
-                Patch(
-                    facecolor="none",
-                    edgecolor="none",
-                    label=f"图上标注前 {MAX_PLAN_LABELS} 宗（设施、收回优先）",
-                )
-            )
+        labelled = changed if len(changed) else parcels
         area = (
             pd.to_numeric(changed["area_m2"], errors="coerce") * 3 / 2000
             if "area_m2" in changed
@@ -621,7 +688,15 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tup
             handles.append(
                 Patch(facecolor=colour, edgecolor="black", label=f"{label}（{len(part)} 处，虚线为服务半径）")
             )
-    _finish_map(ax, _extent(gpd.GeoSeries(extent_geoms, crs=crs), pad=0.08), crs, handles)
+    _finish_map(
+        ax,
+        _extent(gpd.GeoSeries(extent_geoms, crs=crs), pad=0.08),
+        crs,
+        handles,
+        labels=labelled,
+        label_note="（设施、收回优先）",
+        max_labels=MAX_PLAN_LABELS,
+    )
 
     summary = [
         "求解状态：" + STATUS_LABELS.get(str(plan.get("status")), str(plan.get("status"))),
@@ -683,7 +758,8 @@ def plan_figures(
         raise InputError("没有方案 (no plan given)")
     for result in plans:
         _check_plan(result.plan, result.name)
-    subtitle = _subtitle(date, source or "panhuo plan 输出 " + "、".join(str(p.source) for p in plans))
+    folders = [str(p.source) for p in plans] if len(plans) == 1 else [p.source.name for p in plans]
+    subtitle = _subtitle(date, source or "panhuo plan 输出 " + "、".join(folders))
     with mpl.rc_context(fonts.mpl_rc()):
         figures: list[Figure] = []
         header = [h for _, h, _ in PLAN_COLUMNS]
@@ -727,8 +803,23 @@ def _paper(paper: str) -> str:
     return key
 
 
+#: the subtitle's width in ems of its font (8 pt on A4: 0.88 of 210 mm ≈ 65 em, less a margin)
+SUBTITLE_EM = 62.0
+
+
 def _subtitle(date: dt.date | None, source: str) -> str:
-    return f"日期：{style.chinese_date(date or dt.date.today())}　　数据来源：{source}"
+    """Date and data source on one line; a source too long for the page keeps its end (…中间省略)."""
+    head = f"日期：{style.chinese_date(date or dt.date.today())}　　数据来源："
+    room = SUBTITLE_EM - sum(_char_em(c) for c in head)
+    if sum(_char_em(c) for c in source) > room:
+        tail, used = "", 1.0  # the ellipsis
+        for char in reversed(source):
+            used += _char_em(char)
+            if used > room:
+                break
+            tail = char + tail
+        source = "…" + tail
+    return head + source
 
 
 def write_figures(

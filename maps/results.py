@@ -2,7 +2,10 @@
 
 * an analysis directory: ``parcels.gpkg`` (layer ``parcels``) and ``indicators.json``;
 * a plan directory: ``plan.json`` and ``plan.gpkg`` (layers ``parcels``/``candidates``, ``sites``,
-  ``demand``; optional ``frontier.csv`` and ``budget_sweep.csv`` for the charts);
+  ``demand`` and, when the optimizer writes it, ``context``: all the park's parcels, drawn grey beneath
+  the plan; optional ``frontier.csv`` and ``budget_sweep.csv`` for the charts). Without a ``context``
+  layer, the park's parcel layer named in ``plan.json`` (``parcels_path``, optional ``parcels_layer``)
+  is read instead when that file exists; otherwise the maps show the plan's own parcels only;
 * a ``parcels.gpkg`` written by analyze, or a raw parcel layer (read with :func:`geo.io.read_parcels`).
 """
 
@@ -26,6 +29,8 @@ PLAN_LAYER_ROLES = {
     "sites": "sites",
     "facilities": "sites",
     "demand": "demand",
+    "context": "context",
+    "park": "context",
 }
 
 
@@ -143,12 +148,32 @@ def load_plan(directory: str | Path) -> PlanResult:
                 role = "parcels"
             if role is not None and role not in layers:
                 layers[role] = _read_layer(gpkg, name)
+    if "context" not in layers:
+        park = _park_layer(plan, path)
+        if park is not None:
+            layers["context"] = park
     charts = {
         key: path / filename
         for key, filename in (("frontier", "frontier.csv"), ("sweep", "budget_sweep.csv"))
         if (path / filename).is_file()
     }
     return PlanResult(layers, plan, path, charts)
+
+
+def _park_layer(plan: dict[str, Any], directory: Path) -> gpd.GeoDataFrame | None:
+    """Read the scenario's parcel layer named in ``plan.json`` (``parcels_path``, relative to the plan dir).
+
+    Returns None when ``plan.json`` names none or the file is no longer there: the context is drawn
+    only from real data, never guessed.
+    """
+    name = plan.get("parcels_path")
+    if not isinstance(name, str) or not name:
+        return None
+    source = Path(name) if Path(name).is_absolute() else directory / name
+    if not source.exists():
+        return None
+    layer = plan.get("parcels_layer")
+    return read_parcel_layer(source, layer=layer if isinstance(layer, str) and layer else None)
 
 
 def read_parcel_layer(

@@ -53,7 +53,7 @@ MUJUN_NONE = ("未评价（非企业用地或缺数据）", "#f0f0f0")
 
 #: plan action → (label, colour); ``facility:<type>`` uses :data:`FACILITY_TYPES`
 ACTIONS: dict[str, tuple[str, str]] = {
-    "keep": ("保留现状", "#d9d9d9"),
+    "keep": ("保留现状", "#a8a8a8"),  # darker than the grey of the park's other parcels
     "upgrade": ("提质改造", "#92c5de"),
     "release": ("收回再供", "#d73027"),
     "facility": ("建设公共设施", "#1b9e77"),

@@ -317,6 +317,48 @@ L.control.scale({metric: true, imperial: false, position: 'bottomleft'}).addTo({
         self.map_name = map_name
 
 
+class FitAroundPanels(MacroElement):
+    """Fit the map's content into the part of the window its panels leave free.
+
+    Once every legend, info panel and control is on the map, the widths of the left and right control
+    corners are measured and the view fitted to ``bounds`` with that much padding, so no legend or
+    panel lies over a parcel at first sight. On a window too narrow for that (less than ``min_free``
+    of its width left), the plain fit is used. This is the map's only fit (without animation: an
+    animated earlier fit would land after it), and the map's ``zoomSnap`` of 0.25 keeps the padding
+    from costing a whole zoom level.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this.map_name }}, box = map.getContainer(), size = map.getSize();
+  function widest(corner) {
+    var w = 0;
+    box.querySelectorAll(corner + ' > .leaflet-control').forEach(function (c) {
+      if (c.offsetParent !== null) { w = Math.max(w, c.offsetWidth + 10); }
+    });
+    return w;
+  }
+  var left = Math.max(widest('.leaflet-top.leaflet-left'), widest('.leaflet-bottom.leaflet-left'));
+  var right = Math.max(widest('.leaflet-top.leaflet-right'), widest('.leaflet-bottom.leaflet-right'));
+  if (size.x - left - right < {{ this.min_free }} * size.x) { left = right = 0; }
+  map.fitBounds({{ this.bounds|tojson }}, {paddingTopLeft: [left, 10], paddingBottomRight: [right, 10],
+                                           animate: false});
+  box.setAttribute('data-panhuo-fit', left + ',' + right);
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, map_name: str, bounds: list[list[float]], min_free: float = 0.4) -> None:
+        super().__init__()
+        self._name = "PanhuoFit"
+        self.map_name = map_name
+        self.bounds = bounds
+        self.min_free = min_free
+
+
 class ReadySignal(MacroElement):
     """Marks the page ready once every layer script has run (read by the Chromium test and benchmark).
 
@@ -352,13 +394,13 @@ def _new_map(bounds: list[list[float]], basemap: Basemap, *, canvas: bool, title
         prefer_canvas=canvas,
         control_scale=False,
         max_zoom=19,
+        zoom_snap=0.25,
     )
     cast(Figure, m.get_root()).title = title
     basemap.add_to(m)
     _PanhuoCss().add_to(m)
     MetricScale(m.get_name()).add_to(m)
-    m.fit_bounds(bounds)
-    return m
+    return m  # fitted to ``bounds`` by FitAroundPanels once every panel is on it (see _finish)
 
 
 def _add_tools(m: folium.Map, search_layer: folium.GeoJson | folium.FeatureGroup | None) -> None:
@@ -381,8 +423,9 @@ def _add_tools(m: folium.Map, search_layer: folium.GeoJson | folium.FeatureGroup
         SearchOpensPopup(search_layer.get_name()).add_to(m)
 
 
-def _finish(m: folium.Map) -> folium.Map:
+def _finish(m: folium.Map, bounds: list[list[float]]) -> folium.Map:
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    FitAroundPanels(m.get_name(), bounds).add_to(m)
     ReadySignal(m.get_name()).add_to(m)
     return m
 
@@ -597,6 +640,114 @@ var {{ this.get_name() }} = L.featureGroup();
         self.default_colour = default_colour
 
 
+# --------------------------------------------------------------------------------------------
+# the park's other parcels, as a light grey context beneath a plan
+
+#: fill and outline of the context parcels (the rest of the park beneath a plan's candidates)
+CONTEXT_FILL = "#ebebeb"
+CONTEXT_EDGE = "#b4b4b4"
+CONTEXT_LAYER_NAME = "园区其他地块"
+
+
+class ContextLayer(folium.FeatureGroup):
+    """The park's parcels beneath a plan, in light grey: one non-interactive multipolygon.
+
+    The geometry is embedded once with :func:`compact_payload` (integer micro-degree deltas, no
+    attributes), so a 50 000-parcel park costs a few bytes per vertex. Drawn as a single Leaflet
+    path (canvas renderer from :data:`CANVAS_THRESHOLD` parcels), it takes no clicks, so popups of the
+    layers above it keep working. ``source`` reuses the decoded rings of another context layer (the
+    other side of a comparison) instead of embedding them twice.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+{% if this.source is none %}
+var {{ this.get_name() }}_rings = (function (D) {
+  var k = 0, r = 0, parts = [], scale = {{ this.scale }};
+  for (var p = 0; p < D.part_rings.length; p++) {
+    var rings = [];
+    for (var j = 0; j < D.part_rings[p]; j++, r++) {
+      var n = D.ring_len[r], x = 0, y = 0, ring = new Array(n);
+      for (var v = 0; v < n; v++, k += 2) {
+        x += D.xy[k]; y += D.xy[k + 1];
+        ring[v] = [y / scale, x / scale];
+      }
+      rings.push(ring);
+    }
+    parts.push(rings);
+  }
+  return parts;
+})({{ this.payload|tojson }});
+{% endif %}
+var {{ this.get_name() }} = L.featureGroup();
+{{ this.get_name() }}.addLayer(L.polygon({{ this.rings_name }}, {
+  color: {{ this.edge|tojson }}, weight: 0.5, fillColor: {{ this.fill|tojson }}, fillOpacity: 1,
+  interactive: false, smoothFactor: 0.5{% if this.canvas %}, renderer: L.canvas({padding: 0.5}){% endif %}
+}));
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(
+        self,
+        frame: gpd.GeoDataFrame | None,
+        *,
+        name: str = CONTEXT_LAYER_NAME,
+        source: ContextLayer | None = None,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "ContextLayer"
+        self.source = source
+        self.count: int
+        if source is not None:
+            self.payload: dict[str, Any] = {}
+            self.count = source.count
+        elif frame is not None:
+            self.payload = compact_payload(frame, [])
+            self.count = len(frame)
+        else:
+            raise ValueError("ContextLayer needs a frame or a source layer")
+        self.canvas = self.count >= CANVAS_THRESHOLD
+        self.scale = 10**DECIMALS
+        self.fill, self.edge = CONTEXT_FILL, CONTEXT_EDGE
+
+    @property
+    def rings_name(self) -> str:
+        """The page variable holding the decoded rings (this layer's, or its source's)."""
+        return f"{(self.source or self).get_name()}_rings"
+
+
+def context_frame(
+    context: gpd.GeoDataFrame | None,
+    plan_parcels: Sequence[gpd.GeoDataFrame | None],
+    bm: Basemap,
+    simplify_m: float,
+) -> gpd.GeoDataFrame | None:
+    """Return the park's parcels that the plans do not all draw, ready to draw (None without context).
+
+    Parcels whose ``parcel_id`` is among the own parcels of every plan in ``plan_parcels`` are left
+    out: they are drawn in colour above on every side, and leaving them out keeps the page small and
+    the colours true. A parcel only some plans hold stays, so no side shows a hole.
+    """
+    if context is None or not len(context):
+        return None
+    frame = context
+    if "parcel_id" in context.columns:
+        id_sets = [
+            set(parcels["parcel_id"].astype(str))
+            for parcels in plan_parcels
+            if parcels is not None and "parcel_id" in parcels.columns
+        ]
+        drawn = set.intersection(*id_sets) if len(id_sets) == len(plan_parcels) and id_sets else set()
+        frame = context[~context["parcel_id"].astype(str).isin(drawn).to_numpy()]
+    frame = display_frame(
+        frame[[frame.geometry.name]], basemap=bm, simplify_m=simplify_m, layer_name="context"
+    )
+    return frame if len(frame) else None
+
+
 def _counts(values: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in values.value_counts(dropna=True).items()}
 
@@ -728,7 +879,8 @@ def analysis_map(
     tooltip_fields = ["parcel_id", *(["idle_status"] if has_status else [])]
     tooltip_aliases = [style.POPUP_FIELDS[c] for c in tooltip_fields]
 
-    m = _new_map(_bounds([frame]), bm, canvas=len(frame) >= CANVAS_THRESHOLD, title=title)
+    bounds = _bounds([frame])
+    m = _new_map(bounds, bm, canvas=len(frame) >= CANVAS_THRESHOLD, title=title)
     common: dict[str, Any] = {
         "popup_fields": popup_fields,
         "popup_aliases": popup_aliases,
@@ -848,7 +1000,7 @@ def analysis_map(
         notes.append("高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动")
     InfoPanel(m.get_name(), title, rows, notes, more=_indicator_rows(indicators)).add_to(m)
     _add_tools(m, base)
-    return _finish(m)
+    return _finish(m, bounds)
 
 
 # --------------------------------------------------------------------------------------------
@@ -971,11 +1123,16 @@ def _add_plan_layers(
     show: bool = True,
     highlight_ids: set[str] | None = None,
     context: bool = True,
+    others: int = 0,
+    legend_position: str = "bottomright",
 ) -> tuple[folium.GeoJson | None, list[folium.map.Layer]]:
     """Add the plan's parcels, sites with service areas and demand to ``target``; return the parcel layer.
 
     ``label`` prefixes the layer names (comparison maps); ``context=False`` adds the service areas and
     demand switched off, so a crowded side-by-side view starts with the actions and the sites.
+    ``others`` (the park's parcels drawn grey beneath, see :class:`ContextLayer`) gets a legend row.
+    The covered demand points start switched off (a thousand blue dots hide the parcels; the service
+    radii show the coverage), the uncovered ones on. Legends go to ``legend_position``.
     """
     prefix = f"{label}·" if label else ""
     added: list[folium.map.Layer] = []
@@ -1009,7 +1166,11 @@ def _add_plan_layers(
         counts = frame["_action"].value_counts()
         colour_of = dict(zip(frame["_action"], frame["_colour"], strict=True))
         entries = [(a, colour_of[a], int(n)) for a, n in counts.items()]
-        LayerLegend(parcel_layer, target.get_name(), "地块方案动作（宗）", entries).add_to(target)
+        if others:
+            entries.append((f"{CONTEXT_LAYER_NAME}（非候选）", CONTEXT_FILL, others))
+        LayerLegend(
+            parcel_layer, target.get_name(), "地块方案动作（宗）", entries, position=legend_position
+        ).add_to(target)
         if highlight_ids:
             diff = frame[frame["parcel_id"].isin(highlight_ids)]
             if len(diff):
@@ -1034,6 +1195,7 @@ def _add_plan_layers(
                     target.get_name(),
                     "方案差异",
                     [("两方案动作不同的地块", "#ff00ff", len(diff))],
+                    position=legend_position,
                 ).add_to(target)
 
     sites = plan_layers.get("sites")
@@ -1058,11 +1220,12 @@ def _add_plan_layers(
                 _feature_collection(cframe, ["_colour", "label"]),
                 name=f"{prefix}设施服务半径",
                 show=show and context,
+                # outline only: a filled circle would take the clicks meant for the parcels beneath,
+                # and a dozen overlapping fills veil the map
                 style_function=lambda f: {
                     "color": f["properties"]["_colour"],
-                    "fillColor": f["properties"]["_colour"],
+                    "fill": False,
                     "weight": 1.5,
-                    "fillOpacity": 0.04,
                     "dashArray": "4 3",
                 },
                 tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
@@ -1107,7 +1270,9 @@ def _add_plan_layers(
         site_layer.add_to(target)
         added.append(site_layer)
         entries = [(labels[t], colours[t], int((types == t).sum())) for t in type_list]
-        LayerLegend(site_layer, target.get_name(), "公共设施（处）", entries, points=True).add_to(target)
+        LayerLegend(
+            site_layer, target.get_name(), "公共设施（处）", entries, points=True, position=legend_position
+        ).add_to(target)
 
         demand_layer = plan_layers.get("demand")
         areas = served_areas(demand_layer) if demand_layer is not None and len(demand_layer) else None
@@ -1141,6 +1306,7 @@ def _add_plan_layers(
                 target.get_name(),
                 "实际服务范围",
                 [("各设施所分配且覆盖的需求点的包络（路网距离时即路网服务区）", "#bbbbbb", None)],
+                position=legend_position,
             ).add_to(target)
 
     demand = plan_layers.get("demand")
@@ -1170,7 +1336,7 @@ def _add_plan_layers(
             layer = folium.GeoJson(
                 _feature_collection(part, ["w"]),
                 name=f"{prefix}{name}",
-                show=show and context,
+                show=show and context and not flag,
                 marker=folium.CircleMarker(
                     radius=3, weight=0, fill_opacity=0.8, fill_color=colour, color=colour
                 ),
@@ -1185,7 +1351,7 @@ def _add_plan_layers(
                 name,
                 [(f"{len(part):,} 点，权重占 {share * 100:.1f}%（{meaning}）", colour, None)],
                 points=True,
-                position="bottomright",
+                position=legend_position,
             ).add_to(target)
     return parcel_layer, added
 
@@ -1237,7 +1403,8 @@ def plan_map(
     plan_layers
         ``parcels`` (candidates with ``action``, ``facility_type``, ``cost_wan`` …), ``sites`` (points with
         ``type``, ``existing``, ``radius_m``, ``served_demand``), ``demand`` (points with ``weight`` and
-        ``covered_<type>``); any may be missing.
+        ``covered_<type>``), ``context`` (all the park's parcels, any columns; drawn light grey beneath,
+        compactly encoded, without the parcels of ``parcels``); any may be missing.
     plan
         ``plan.json`` content (contract §6).
     basemap, tianditu_key, imagery
@@ -1268,13 +1435,18 @@ def plan_map(
             if f is not None and len(f)
         ]
     )
-    total = sum(len(f) for f in frames)
+    total = sum(len(f) for k, f in plan_layers.items() if k != "context" and f is not None)
     m = _new_map(bounds, bm, canvas=total >= CANVAS_THRESHOLD, title=heading)
-    parcel_layer, _ = _add_plan_layers(m, plan_layers, plan, bm, simplify_m=simplify_m)
+    others = context_frame(plan_layers.get("context"), [plan_layers.get("parcels")], bm, simplify_m)
+    if others is not None:
+        ContextLayer(others).add_to(m)
+    parcel_layer, _ = _add_plan_layers(
+        m, plan_layers, plan, bm, simplify_m=simplify_m, others=0 if others is None else len(others)
+    )
     notes = ["高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动"] if bm.shifts_overlays else []
     InfoPanel(m.get_name(), heading, _plan_rows(plan), notes).add_to(m)
     _add_tools(m, parcel_layer)
-    return _finish(m)
+    return _finish(m, bounds)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1295,6 +1467,10 @@ def differing_parcels(a: gpd.GeoDataFrame | None, b: gpd.GeoDataFrame | None) ->
     return set(joined.index[joined["a"] != joined["b"]])
 
 
+#: where the comparison map puts its legends: top left, above each pane's info panel (bottom left)
+COMPARE_LEGENDS = "topleft"
+
+
 def compare_map(
     plans: list[tuple[str, dict[str, gpd.GeoDataFrame], dict]],
     *,
@@ -1307,6 +1483,7 @@ def compare_map(
 
     The left map shows ``plans[0]``; the right map the others, one toggleable group each (the first
     shown). Parcels whose action differs from ``plans[0]`` are outlined in magenta on both sides.
+    A ``context`` layer (the park's parcels; the first plan that has one) is drawn grey beneath both.
 
     Raises
     ------
@@ -1336,6 +1513,7 @@ def compare_map(
         tiles=None,
         layout="horizontal",
         control_scale=False,
+        zoom_snap=0.25,
     )
     cast(Figure, dm.get_root()).title = "方案比较：" + " / ".join(name for name, _, _ in plans)
     _PanhuoCss().add_to(dm.m1)
@@ -1349,6 +1527,16 @@ def compare_map(
         for name, layers, _ in plans[1:]
     }
     all_diff = set().union(*diffs.values())
+    # before the legends, so the zoom and full-screen buttons stay at the top of the corner
+    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(dm.m1)
+    # the park beneath both sides: the first plan's context layer (all scenarios share one park)
+    park = next((layers["context"] for _, layers, _ in plans if layers.get("context") is not None), None)
+    others = context_frame(park, [layers.get("parcels") for _, layers, _ in plans], bm, simplify_m)
+    n_others = 0 if others is None else len(others)
+    if others is not None:
+        left_context = ContextLayer(others)
+        left_context.add_to(dm.m1)
+        ContextLayer(None, source=left_context).add_to(dm.m2)
     _left_layer, _ = _add_plan_layers(
         dm.m1,
         first_layers,
@@ -1358,6 +1546,8 @@ def compare_map(
         label=first_name,
         highlight_ids=all_diff,
         context=False,
+        others=n_others,
+        legend_position=COMPARE_LEGENDS,
     )
     InfoPanel(
         dm.m1.get_name(), f"左：{first_name}", [*_plan_rows(first_plan), ("差异地块", f"{len(all_diff)} 宗")]
@@ -1373,6 +1563,8 @@ def compare_map(
             show=i == 0,
             highlight_ids=diffs[name],
             context=False,
+            others=n_others,
+            legend_position=COMPARE_LEGENDS,
         )
         if i == 0:
             InfoPanel(
@@ -1380,8 +1572,9 @@ def compare_map(
             ).add_to(dm.m2)
     for side in (dm.m1, dm.m2):
         folium.LayerControl(collapsed=True, position="topright").add_to(side)
-    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(dm.m1)
-    dm.m1.fit_bounds(bounds)
+    # the two panes are synchronised (same centre and zoom), so both keep their panels on the same,
+    # left, side and the content is fitted once, on the left pane, into the room they leave
+    FitAroundPanels(dm.m1.get_name(), bounds).add_to(dm.m1)
     ReadySignal(dm.m1.get_name()).add_to(dm.m2)
     return dm
 
