@@ -98,3 +98,20 @@ def test_budget_sweep_and_frontier(tiny_park, write_scenario, tmp_path, capsys):
     assert code == 0, err
     rows = (tmp_path / "t" / "frontier_coverage_cost.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 3
+
+
+def test_frontier_of_another_pair_and_bad_pairs(tiny_park, write_scenario, tmp_path, capsys):
+    sc = write_scenario(
+        base_scenario(facilities=[{**FAC[0], "count": None, "max_count": 1}], weights={"coverage": 1})
+    )
+    code, out, err = run(
+        ["plan", sc, "--out", tmp_path / "f", "--frontier", "net_return:coverage", "--steps", "2"], capsys
+    )
+    assert code == 0, err
+    assert "最大化 maximise net_return" in out and "coverage ≥ ε" in out
+    assert (tmp_path / "f" / "frontier_net_return_coverage.csv").exists()
+    assert (tmp_path / "f" / "frontier_net_return_coverage.png").exists()
+    assert not (tmp_path / "f" / "frontier.csv").exists()  # the briefing's file is coverage:cost only
+    for pair, allowed in (("coverage:speed", "coverage, cost, net_return"), ("cost:cost", "same")):
+        code, _, err = run(["plan", sc, "--out", tmp_path / "g", "--frontier", pair], capsys)
+        assert code == 2 and allowed in err and "Traceback" not in err
