@@ -3,6 +3,7 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import matplotlib as mpl
 import pytest
 
 from geo.errors import InputError, NotFoundError
@@ -185,3 +186,50 @@ def test_plan_table_continues_on_further_pages(tmp_path: Path):
         t for t in " ".join(texts).split() if t.startswith("YL-") and t in set(layers["parcels"]["parcel_id"])
     ]
     assert set(table_ids) == set(layers["parcels"]["parcel_id"])
+
+
+def test_plan_page_shows_the_rest_of_the_park_in_grey(tmp_path: Path):
+    from .conftest import make_plan, make_plan_layers
+
+    park = make_parcels()
+    layers = make_plan_layers(park)
+    others = park[~park["parcel_id"].isin(set(layers["parcels"]["parcel_id"]))]
+    with_park = briefing.PlanResult({**layers, "context": park}, make_plan(layers), tmp_path)
+    fig = briefing.plan_figures([with_park], date=DAY)[0]
+    assert "园区其他地块（非候选）" in briefing.figure_texts(fig)
+    ax = fig.axes[0]
+    grey = [c for c in ax.collections if len(c.get_paths()) == len(others)]
+    assert grey and tuple(grey[0].get_facecolor()[0][:3]) == pytest.approx((0xEE / 255,) * 3)
+    # without it the page says nothing of the rest of the park
+    bare = briefing.plan_figures([briefing.PlanResult(layers, make_plan(layers), tmp_path)], date=DAY)
+    assert "园区其他地块（非候选）" not in briefing.figure_texts(bare[0])
+
+
+def test_parcel_labels_never_overlap(tmp_path: Path):
+    import geopandas as gpd
+    import shapely
+
+    # ten 8 m parcels in a row, 10 m apart: their ids cannot all sit on their parcels
+    boxes = [shapely.box(412_600 + 10 * k, 2_503_800, 412_608 + 10 * k, 2_503_808) for k in range(10)]
+    row = gpd.GeoDataFrame({"parcel_id": [f"YL-GX-{k:04d}" for k in range(10)]}, geometry=boxes, crs=4546)
+    with mpl.rc_context(fonts.mpl_rc()):
+        fig = briefing._page("A4", "标注", "")
+        ax = briefing._map_axes(fig)
+        briefing._finish_map(ax, briefing._extent(row.geometry), row.crs, [], labels=row)
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_text().startswith("YL-GX-")]
+    assert 0 < len(labels) < 10
+    boxes_px = [t.get_window_extent(renderer) for t in labels]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes_px) for b in boxes_px[i + 1 :])
+    legend = ax.get_legend()
+    assert legend is not None
+    assert f"图上标注 {len(labels)} / 10 宗" in " ".join(t.get_text() for t in legend.get_texts())
+
+
+def test_long_data_source_keeps_to_one_line_within_the_page():
+    source = "panhuo plan 输出 " + "、".join(f"/srv/panhuo/jobs/2026/方案{k}/plan" for k in range(6))
+    line = briefing._subtitle(DAY, source)
+    assert line.startswith("日期：2026年11月26日　　数据来源：…")
+    assert line.endswith("方案5/plan")
+    assert sum(briefing._char_em(c) for c in line) <= briefing.SUBTITLE_EM
+    assert briefing._subtitle(DAY, "panhuo analyze 输出 out/analysis").endswith("out/analysis")

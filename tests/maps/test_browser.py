@@ -1,5 +1,6 @@
 """Open an offline map in Debian's headless Chromium with the network cut, and check it drew the parcels."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,42 @@ setTimeout(function () {{
     page = load_page(out, virtual_time_ms=8000)
     probe_text = page.dom.split('data-search-probe="', 1)[1].split('"', 1)[0]
     assert "YL-007" in probe_text and "玉林市第7机械有限公司" in probe_text
+
+
+def test_plan_map_draws_the_park_beneath_and_keeps_content_clear_of_panels(parcels, tmp_path: Path):
+    from maps.web import plan_map, render_html
+
+    from .conftest import make_plan, make_plan_layers
+
+    layers = make_plan_layers(parcels)
+    m = plan_map({**layers, "context": parcels}, make_plan(layers))
+    probe = f"""
+<script>
+(function () {{
+  var map = {m.get_name()}, box = map.getContainer(), size = map.getSize();
+  var fit = box.getAttribute('data-panhuo-fit').split(',').map(Number);
+  var west = Infinity, east = -Infinity;
+  map.eachLayer(function (l) {{
+    if (l.getBounds && l.options && l.options.interactive === false) {{
+      west = Math.min(west, map.latLngToContainerPoint(l.getBounds().getSouthWest()).x);
+      east = Math.max(east, map.latLngToContainerPoint(l.getBounds().getNorthEast()).x);
+    }}
+  }});
+  var seen = [fit[0], fit[1], Math.round(west), Math.round(east), size.x];
+  document.body.setAttribute('data-fit-probe', seen.join(','));
+}})();
+</script>
+</html>"""
+    html = render_html(m, offline=True)
+    out = tmp_path / "plan.html"
+    out.write_text(html[: html.rindex("</html>")] + probe, encoding="utf-8")
+    page = load_page(out)
+    assert page.ready_ms is not None, page.dom[-2000:]
+
+    found = re.search(r'data-fit-probe="([^"]+)"', page.dom)
+    assert found, page.dom[-2000:]
+    left, right, west, east, width = map(int, found.group(1).split(","))
+    # the grey park is on the map, and lies between the left panels and the right ones
+    assert west < east
+    assert left > 0 and right > 0
+    assert west >= left - 1 and east <= width - right + 1

@@ -360,3 +360,119 @@ def test_plan_info_panel_shows_coverage_by_type(parcels):
     plan = make_plan(layers) | {"coverage_by_type": {"clinic": {"covered": 5.0, "total": 10.0, "ratio": 0.5}}}
     info = next(p for p in _panels(render_html(plan_map(layers, plan))) if p.startswith("<h4>盘活方案"))
     assert "卫生服务站覆盖率</td><td class='v'>50.0%</td>" in info
+
+
+# --------------------------------------------------------------------------------------------
+# the park's other parcels beneath a plan (context layer)
+
+
+def _context_layers(m: folium.Map) -> list[web.ContextLayer]:
+    return [c for c in m._children.values() if isinstance(c, web.ContextLayer)]
+
+
+def _decode_rings(payload: dict) -> list[np.ndarray]:
+    """Undo compact_payload's delta coding: one (n, 2) array of lon/lat per ring."""
+    xy = np.cumsum(np.asarray(payload["xy"], dtype=np.int64).reshape(-1, 2), axis=0)
+    rings, start = [], 0
+    for n in payload["ring_len"]:
+        first = xy[start - 1] if start else np.zeros(2, dtype=np.int64)
+        rings.append((xy[start : start + n] - first) / 10**web.DECIMALS)
+        start += n
+    return rings
+
+
+def test_plan_map_draws_the_rest_of_the_park_grey_beneath(parcels):
+    layers = make_plan_layers(parcels)
+    candidates = set(layers["parcels"]["parcel_id"])
+    others = parcels[~parcels["parcel_id"].isin(candidates)]
+    m = plan_map({**layers, "context": parcels[["parcel_id", "geometry"]]}, make_plan(layers))
+    (context,) = _context_layers(m)
+    # only the parcels the plan does not draw itself, once each, with no attributes
+    assert context.count == len(others) == 12 - len(candidates)
+    assert context.payload["cols"] == {} and context.payload["n"] == len(others)
+    # the first (south-west) non-candidate box, back in EPSG:4546, is the parcel itself (±0.2 m)
+    ring = _decode_rings(context.payload)[0]
+    back = gpd.GeoSeries([shapely.Polygon(ring)], crs=4326).to_crs(4546).iloc[0]
+    assert back.symmetric_difference(others.geometry.iloc[0]).area < 0.2 * back.length
+    # beneath: added before the plan's own layers; takes no clicks; grey in the action legend
+    children = list(m._children.values())
+    parcel_layer = _geojson_layers(m)["地块方案动作"]
+    assert children.index(context) < children.index(parcel_layer)
+    html = render_html(m)
+    assert "interactive: false" in html and web.CONTEXT_FILL in html
+    legend = _legends(m)["地块方案动作（宗）"].html
+    assert f'园区其他地块（非候选）<span class="n">{len(others)}</span>' in legend
+    # a plan without the context layer shows no grey parcels and no such legend row
+    bare = plan_map(layers, make_plan(layers))
+    assert not _context_layers(bare) and "园区其他地块" not in _legends(bare)["地块方案动作（宗）"].html
+
+
+def test_context_layer_costs_few_bytes_per_parcel():
+    # 2 000 boxes stand in for the park: the context costs under 60 bytes a parcel in the page
+    park = make_parcels(2000)
+    layers = make_plan_layers(park.iloc[:20])
+    m = plan_map({**layers, "context": park}, make_plan(layers))
+    (context,) = _context_layers(m)
+    payload = json.dumps(context.payload, separators=(",", ":"))
+    assert len(payload) / context.count < 60
+    assert not context.canvas  # below CANVAS_THRESHOLD the page keeps SVG
+
+
+def test_compare_map_puts_the_park_beneath_both_sides_once(parcels):
+    a = make_plan_layers(parcels, variant=0)
+    b = make_plan_layers(parcels, variant=1)
+    park = parcels[["parcel_id", "geometry"]]
+    dm = compare_map(
+        [
+            ("方案A", {**a, "context": park}, make_plan(a, name="方案A")),
+            ("方案B", b, make_plan(b, name="方案B")),
+        ]
+    )
+    (left,) = _context_layers(dm.m1)
+    (right,) = _context_layers(dm.m2)
+    assert right.source is left and right.rings_name == left.rings_name
+    html = render_html(dm)
+    assert html.count('"ring_len"') == 1  # the geometry is embedded once for both panes
+    assert html.count(f"var {left.get_name()}_rings") == 1
+
+
+def test_plan_view_is_fitted_once_around_the_panels(parcels):
+    layers = make_plan_layers(parcels)
+    html = render_html(plan_map(layers, make_plan(layers)))
+    # one fit, not animated, padded by the measured widths of the control corners
+    assert html.count(".fitBounds(") == 1
+    assert "paddingTopLeft: [left, 10], paddingBottomRight: [right, 10]" in html
+    assert '"zoomSnap": 0.25' in html
+
+
+def test_service_radii_are_outlines_and_covered_demand_starts_off(parcels):
+    layers = make_plan_layers(parcels)
+    m = plan_map(layers, make_plan(layers))
+    geo = _geojson_layers(m)
+    circles = geo["设施服务半径"]
+    styled = circles.style_function(circles.data["features"][0])
+    assert styled["fill"] is False  # a filled circle would swallow the clicks on the parcels beneath
+    assert not geo["需求点·有设施覆盖"].show and geo["需求点·无设施覆盖"].show
+
+
+def test_load_plan_reads_the_context_layer(tmp_path: Path):
+    from maps.results import load_plan
+
+    from .conftest import write_plan_dir
+
+    park = make_parcels()
+    with_layer = write_plan_dir(tmp_path / "a")
+    park[["parcel_id", "geometry"]].to_file(with_layer / "plan.gpkg", layer="context", engine="pyogrio")
+    assert len(load_plan(with_layer).layers["context"]) == 12
+    # plan.json naming the scenario's parcel layer (relative to the plan directory)
+    named = write_plan_dir(tmp_path / "b")
+    park.to_file(tmp_path / "park.gpkg", layer="parcels", engine="pyogrio")
+    plan = json.loads((named / "plan.json").read_text(encoding="utf-8"))
+    (named / "plan.json").write_text(
+        json.dumps({**plan, "parcels_path": "../park.gpkg"}, ensure_ascii=False), encoding="utf-8"
+    )
+    assert set(load_plan(named).layers["context"]["parcel_id"]) == set(park["parcel_id"])
+    # a path that is gone, or none at all: no context, never a guess
+    (tmp_path / "park.gpkg").unlink()
+    assert "context" not in load_plan(named).layers
+    assert "context" not in load_plan(write_plan_dir(tmp_path / "c")).layers
