@@ -45,7 +45,7 @@ from optimizer.scenario import Scenario
 
 #: term -> (maximised?, Chinese label, column in the table)
 TERMS: dict[str, tuple[bool, str, str]] = {
-    "coverage": (True, "覆盖", "coverage_term"),
+    "coverage": (True, "覆盖项", "coverage_term"),
     "cost": (False, "费用（万元）", "cost_wan"),
     "net_return": (True, "净收益（万元）", "net_return_wan"),
     "facilities": (False, "新建设施数", "n_facilities"),
