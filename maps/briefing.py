@@ -39,6 +39,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 
 from geo.errors import CRSError, InputError, NotFoundError
 
@@ -301,7 +302,21 @@ def _frame_extent(ax, extent: tuple[float, float, float, float]) -> tuple[float,
 
 
 #: where a parcel label may go, in points from the parcel's representative point, in order of preference
-LABEL_OFFSETS_PT = ((0, 0), (0, 10), (0, -10), (0, 19), (0, -19), (40, 0), (-40, 0), (40, 12), (-40, -12))
+LABEL_OFFSETS_PT = (
+    (0, 0),
+    (0, 10),
+    (0, -10),
+    (0, 19),
+    (0, -19),
+    (40, 0),
+    (-40, 0),
+    (40, 12),
+    (-40, -12),
+    (40, -12),
+    (-40, 12),
+    (0, 28),
+    (0, -28),
+)
 
 
 def _label_parcels(ax, frame: gpd.GeoDataFrame, *, max_labels: int | None = None) -> int:
@@ -344,7 +359,9 @@ def _label_parcels(ax, frame: gpd.GeoDataFrame, *, max_labels: int | None = None
                 if moved
                 else None,
             )
-            box = text.get_window_extent(renderer).expanded(1.08, 1.3)  # with the label's white box
+            # the text with its white box; a leader line may cross another label's box
+            text.update_positions(renderer)
+            box = Text.get_window_extent(text, renderer).expanded(1.08, 1.3)
             inside = (
                 box.x0 >= frame_box.x0
                 and box.x1 <= frame_box.x1
