@@ -18,15 +18,15 @@ from geo.errors import PanhuoError
 
 #: command modules, in the order ``--help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (
-    # each helper adds its module here, one line each
+    # the order of the work: read, analyse, plan, compare, show, brief, serve
     "panhuo.commands.inspect",
     "panhuo.commands.analyze",
-    "panhuo.commands.serve",
-    "panhuo.commands.token",
-    "panhuo.commands.map",
-    "panhuo.commands.brief",
     "panhuo.commands.plan",
     "panhuo.commands.compare",
+    "panhuo.commands.map",
+    "panhuo.commands.brief",
+    "panhuo.commands.serve",
+    "panhuo.commands.token",
 )
 
 app = typer.Typer(
