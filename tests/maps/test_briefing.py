@@ -207,23 +207,29 @@ def test_plan_page_shows_the_rest_of_the_park_in_grey(tmp_path: Path):
 
 def test_parcel_labels_never_overlap(tmp_path: Path):
     import geopandas as gpd
+    import numpy as np
     import shapely
 
-    # ten 8 m parcels in a row, 10 m apart: their ids cannot all sit on their parcels
-    boxes = [shapely.box(412_600 + 10 * k, 2_503_800, 412_608 + 10 * k, 2_503_808) for k in range(10)]
-    row = gpd.GeoDataFrame({"parcel_id": [f"YL-GX-{k:04d}" for k in range(10)]}, geometry=boxes, crs=4546)
+    # a 10 × 10 block of 0.8 m parcels, 1 m apart (on a map at least 50 m wide): a hundred ids cannot fit
+    x = 412_600 + (np.arange(100) % 10).astype(float)
+    y = 2_503_800 + (np.arange(100) // 10).astype(float)
+    boxes = shapely.box(x, y, x + 0.8, y + 0.8)
+    row = gpd.GeoDataFrame({"parcel_id": [f"YL-GX-{k:04d}" for k in range(100)]}, geometry=boxes, crs=4546)
     with mpl.rc_context(fonts.mpl_rc()):
         fig = briefing._page("A4", "标注", "")
         ax = briefing._map_axes(fig)
         briefing._finish_map(ax, briefing._extent(row.geometry), row.crs, [], labels=row)
     renderer = fig.canvas.get_renderer()
     labels = [t for t in ax.texts if t.get_text().startswith("YL-GX-")]
-    assert 0 < len(labels) < 10
-    boxes_px = [t.get_window_extent(renderer) for t in labels]
+    assert 10 < len(labels) < 100
+    from matplotlib.text import Text
+
+    # the ids themselves (a leader line back to a moved label's parcel may cross another label)
+    boxes_px = [Text.get_window_extent(t, renderer) for t in labels]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes_px) for b in boxes_px[i + 1 :])
     legend = ax.get_legend()
     assert legend is not None
-    assert f"图上标注 {len(labels)} / 10 宗" in " ".join(t.get_text() for t in legend.get_texts())
+    assert f"图上标注 {len(labels)} / 100 宗" in " ".join(t.get_text() for t in legend.get_texts())
 
 
 def test_long_data_source_keeps_to_one_line_within_the_page():
