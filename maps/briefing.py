@@ -153,8 +153,19 @@ def _char_em(char: str) -> float:
     return 1.0 if ord(char) >= 0x2E80 else 0.55
 
 
+#: characters a line may not start with (closing punctuation: they hang at the end of the line before)
+NO_LINE_START = set("，。、；：？！）》」』】〕〉’”%,.;:?!)]}")
+#: characters a line may not end with (opening brackets: they move to the next line with what they open)
+NO_LINE_END = set("（《「『【〔〈‘“([{")
+
+
 def _wrap(text: object, width_em: float) -> str:
-    """Wrap ``text`` to lines of at most ``width_em`` ems, breaking anywhere (Chinese has no spaces)."""
+    """Wrap ``text`` to lines of about ``width_em`` ems, breaking anywhere (Chinese has no spaces).
+
+    Follows the basic Chinese line-breaking rule (GB/T 15834 标点符号用法: a closing mark never opens a line,
+    an opening one never ends it): a closing mark that would start a line hangs at the end of the line
+    before (up to one character past ``width_em``); an opening bracket at a line's end moves down.
+    """
     if style.is_missing(text) or text == style.MISSING:
         return style.MISSING
     lines: list[str] = []
@@ -162,9 +173,13 @@ def _wrap(text: object, width_em: float) -> str:
         line, used = "", 0.0
         for char in paragraph:
             w = _char_em(char)
-            if line and used + w > width_em:
-                lines.append(line)
-                line, used = "", 0.0
+            if line and used + w > width_em and char not in NO_LINE_START:
+                carry = ""
+                while line and line[-1] in NO_LINE_END:
+                    carry, line = line[-1] + carry, line[:-1]
+                if line:
+                    lines.append(line)
+                line, used = carry, sum(_char_em(c) for c in carry)
             line += char
             used += w
         lines.append(line)

@@ -239,3 +239,19 @@ def test_long_data_source_keeps_to_one_line_within_the_page():
     assert line.endswith("方案5/plan")
     assert sum(briefing._char_em(c) for c in line) <= briefing.SUBTITLE_EM
     assert briefing._subtitle(DAY, "panhuo analyze 输出 out/analysis").endswith("out/analysis")
+
+
+def test_wrapped_cells_follow_chinese_line_breaking():
+    # 6 em lines: "闲置土地（满1年，征收闲置费）" would put "）" alone on a line, "、" at a line's start
+    assert briefing._wrap("闲置土地（满1年，征收闲置费）", 6) == "闲置土地（满\n1年，征收闲\n置费）"
+    assert briefing._wrap("容积率低于控制下限、建筑系数低于控制下限", 9) == (
+        "容积率低于控制下限、\n建筑系数低于控制下\n限"
+    )
+    # an opening bracket never ends a line: it moves down with what it opens
+    assert briefing._wrap("政府原因闲（协商处置）", 6) == "政府原因闲\n（协商处置）"
+    for text in ("闲置满2年（可无偿收回）", "《闲置土地处置办法》第二条第一款、第十四条第二款：约定动工日期"):
+        for width in (4, 5, 6, 7, 9, 13):
+            lines = briefing._wrap(text, width).split("\n")
+            assert "".join(lines) == text
+            assert not any(line[0] in briefing.NO_LINE_START for line in lines)
+            assert not any(line[-1] in briefing.NO_LINE_END for line in lines)
