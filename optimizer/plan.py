@@ -542,7 +542,11 @@ def _actions(inputs: PlanInputs, result: LocationResult | None) -> dict[str, str
 
 
 def plan_layers(inputs: PlanInputs, result: LocationResult) -> dict[str, gpd.GeoDataFrame]:
-    """Return the three layers of ``plan.gpkg``: ``parcels``, ``sites``, ``demand``."""
+    """Return the layers of ``plan.gpkg``: ``parcels``, ``sites``, ``demand`` and ``context``.
+
+    ``context`` is the whole park (``parcel_id`` and geometry of every parcel of the scenario's
+    layer), so maps and briefings can draw the plan on top of the park it belongs to.
+    """
     cands = inputs.candidates
     e = inputs.economics
     actions = _actions(inputs, result)
@@ -620,6 +624,10 @@ def plan_layers(inputs: PlanInputs, result: LocationResult) -> dict[str, gpd.Geo
             demand[f"covered_{spec.type}"] = c > 0.5
             demand[f"site_{spec.type}"] = [result.site_ids[j] if j >= 0 else None for j in a]
         layers["demand"] = demand
+    park = inputs.parcels
+    layers["context"] = gpd.GeoDataFrame(
+        {"parcel_id": park["parcel_id"].to_numpy()}, geometry=park.geometry.to_numpy(), crs=park.crs
+    )
     return layers
 
 

@@ -85,6 +85,11 @@ def test_facility_coverage_and_return(tiny_park, write_scenario, tmp_path):
     assert list(sites.parcel_id) == ["P1"]
     demand = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="demand")
     assert demand["covered_clinic"].tolist() == [True, True, False]
+    # the whole park, candidates or not, for maps and briefings to draw the plan on
+    context = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="context")
+    park = gpd.read_file(tiny_park, layer="parcels")
+    assert sorted(context.parcel_id) == sorted(park.parcel_id)
+    assert len(context) > len(parcels)
 
 
 def test_lexicographic_priorities(tiny_park, write_scenario):
