@@ -228,6 +228,15 @@ def indicator_scores(indicators: Mapping[str, object], ideal: Mapping[str, float
     return pd.DataFrame(rows, columns=["key", "label", "actual", "ideal", "score"])
 
 
+def _indicator_value(key: str, value: float) -> str:
+    """Format an indicator the way a report states it: rates in %, 万元/公顷 with separators."""
+    if key.endswith("_rate") or key in ("building_density", "industrial_building_coef"):
+        return f"{value * 100:.1f}%"
+    if key.endswith("_intensity"):
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
 def indicator_profile(
     indicators: Mapping[str, object], ideal: Mapping[str, float], *, title: str = "集约利用指标与理想值"
 ) -> Figure:
@@ -244,11 +253,20 @@ def indicator_profile(
         ax.axvline(100, color="#333333", lw=1, ls="--")
         ax.set_yticks(y, scores["label"].tolist(), fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlim(0, 115)
+        ax.set_xlim(0, 135)
+        ax.set_xticks([0, 20, 40, 60, 80, 100])
         ax.set_xlabel("标准化得分（理想值 = 100）")
-        for yi, score, actual, ideal_value in zip(
-            y, scores["score"].to_numpy(float), scores["actual"], scores["ideal"], strict=True
+        for yi, key, score, actual, ideal_value in zip(
+            y, scores["key"], scores["score"].to_numpy(float), scores["actual"], scores["ideal"], strict=True
         ):
-            ax.text(float(score) + 1, float(yi), f"{actual:.3g} / {ideal_value:.3g}", va="center", fontsize=7)
+            text = f"{_indicator_value(key, actual)} / 理想 {_indicator_value(key, ideal_value)}"
+            ax.text(
+                float(score) + 1,
+                float(yi),
+                text,
+                va="center",
+                fontsize=7,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},
+            )
         ax.set_title(title)
     return fig

@@ -72,6 +72,8 @@ def test_analyze_writes_every_output(park: Path, tmp_path: Path, capsys):
     assert code == 0, stderr
     for name in ("parcels.gpkg", "parcels.csv", "report.xlsx", "indicators.json", "data_issues.csv"):
         assert (out / name).is_file(), name
+    for chart in ("status.png", "indicators.png"):
+        assert (out / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", chart
     # console summary: counts, 亩, fees in 万元
     assert "5 宗地块，合计 75.00 亩" in stdout
     assert "闲置土地 1 宗 15.00 亩，应征土地闲置费 240.00 万元" in stdout

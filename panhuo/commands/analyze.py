@@ -6,6 +6,7 @@ The preset is loaded and validated first, so a bad preset is refused before anyt
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 from pathlib import Path
@@ -46,6 +47,34 @@ def parse_rasters(specs: list[str]) -> dict[str, Path]:
 
 def _mu(value: float) -> str:
     return f"{value:,.2f}"
+
+
+def write_charts(result: Any, out: Path) -> dict[str, Path]:
+    """Write the charts people would rather look at than read, beside the tables.
+
+    ``status.png``: parcels (宗) and area (亩) by idle status and by low-efficiency reason;
+    ``indicators.png``: each zone indicator's standardised score against the preset's ideal value
+    for the zone's type (TD/T 1029 ideal-value method). A chart with nothing to show is left out.
+    """
+    from maps.charts import indicator_profile, status_chart
+    from maps.web import write_atomic
+
+    written: dict[str, Path] = {}
+    figures = {"status_png": ("status.png", lambda: status_chart(result.parcels))}
+    zone_type = result.indicators.get("zone_type")
+    scores = result.preset.rules.indicators.scores.get(zone_type) if zone_type else None
+    if scores:
+        ideal = {key: item.ideal for key, item in scores.items()}
+        figures["indicators_png"] = ("indicators.png", lambda: indicator_profile(result.indicators, ideal))
+    for key, (name, build) in figures.items():
+        try:
+            figure = build()
+        except InputError:
+            continue
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=130, bbox_inches="tight")
+        written[key] = write_atomic(out / name, buffer.getvalue())
+    return written
 
 
 def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
@@ -91,7 +120,17 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     if s["data_issues"]:
         lines.append(f"  数据问题 {s['data_issues']} 条（见 {paths['data_issues_csv'].name}）")
     lines.append(f"结果 results: {paths['parcels_gpkg'].parent}")
-    for key in ("parcels_gpkg", "parcels_csv", "report_xlsx", "indicators_json", "data_issues_csv"):
+    for key in (
+        "parcels_gpkg",
+        "parcels_csv",
+        "report_xlsx",
+        "indicators_json",
+        "data_issues_csv",
+        "status_png",
+        "indicators_png",
+    ):
+        if key not in paths:
+            continue
         lines.append(f"  {paths[key]}")
     return lines
 
@@ -162,6 +201,7 @@ def register(app: typer.Typer) -> None:
             result = run_analysis(gdf, as_of=day, rules=preset, rasters=rasters, progress=tick)
             tick("export", 1.0)
             paths = write_outputs(result, out)
+            paths.update(write_charts(result, out))
             if bar is not None:
                 bar.update(100 - bar.n)
         finally:

@@ -63,3 +63,12 @@ def test_curve_csv_columns(tmp_path: Path):
 def test_status_chart_needs_columns():
     with pytest.raises(InputError):
         charts.status_chart(make_parcels(3).drop(columns=["idle_status", "low_eff_reasons"]))
+
+
+def test_indicator_profile_labels_read_like_a_report():
+    fig = charts.indicator_profile(
+        {"land_supply_rate": 0.788, "industrial_invest_intensity": 8283.8, "overall_far": 1.252},
+        {"land_supply_rate": 1.0, "industrial_invest_intensity": 9000.0, "overall_far": 1.2},
+    )
+    labels = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert labels == ["1.25 / 理想 1.20", "78.8% / 理想 100.0%", "8,284 / 理想 9,000"]
