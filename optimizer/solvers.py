@@ -162,6 +162,21 @@ class _Raw:
     message: str
 
 
+def _killed_by_watchdog(seconds: float, version: str, options: SolverOptions) -> _Raw:
+    """Return the answer of a solver the watchdog had to kill: no solution, and why."""
+    return _Raw(
+        "no_solution",
+        None,
+        None,
+        {},
+        seconds,
+        version,
+        "watchdog",
+        f"求解器超过时限 {options.time_limit_s or 0:g}+{options.grace_s:g} 秒仍未停止，已强制终止，无可用解 "
+        "(solver overran its limit and was killed; no answer)",
+    )
+
+
 def _run_group(args: list[str], log: Path, options: SolverOptions) -> tuple[int | None, float, bool]:
     """Run ``args`` in a new process group; kill the group past the limit + grace.
 
@@ -226,17 +241,7 @@ def _run_cbc(mps: Path, workdir: Path, options: SolverOptions) -> _Raw:
     version = _search(r"Version:\s*(\S+)", text)
     version = f"CBC {version}" if version else "CBC"
     if killed:
-        return _Raw(
-            "no_solution",
-            None,
-            None,
-            {},
-            seconds,
-            version,
-            "watchdog",
-            f"求解器超过时限 {options.time_limit_s:g}+{options.grace_s:g} 秒仍未停止，已强制终止，无可用解 "
-            "(solver overran its limit and was killed; no answer)",
-        )
+        return _killed_by_watchdog(seconds, version, options)
     if code != 0 or not sol.exists():
         tail = " ".join(text.strip().splitlines()[-3:])[:300]
         raise SolverError(f"CBC 运行失败 failed (exit {code}): {tail}")
@@ -322,17 +327,7 @@ def _run_highs(mps: Path, workdir: Path, options: SolverOptions) -> _Raw:
     ]
     code, seconds, killed = _run_group(args, log, options)
     if killed:
-        return _Raw(
-            "no_solution",
-            None,
-            None,
-            {},
-            seconds,
-            "HiGHS",
-            "watchdog",
-            "求解器超过时限仍未停止，已强制终止，无可用解 "
-            "(solver overran its limit and was killed; no answer)",
-        )
+        return _killed_by_watchdog(seconds, "HiGHS", options)
     if code != 0 or not out.exists():
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
         tail = " ".join(text.strip().splitlines()[-3:])[:300]
