@@ -70,3 +70,14 @@ def test_non_polygon_types_are_flagged_when_polygons_are_required() -> None:
     assert result.wrong_type_names.tolist() == ["Point", "LineString"]
     anything = check_geometries(np.array([Point(0, 0)], dtype=object), allowed=None)
     assert anything.wrong_type.size == 0
+
+
+def test_a_repair_that_comes_out_invalid_is_repaired_again() -> None:
+    # found by hypothesis: a vertex 2e-311 from the origin makes make_valid's default (linework)
+    # output a polygon whose "hole" lies outside its shell; the structure method gives the lobe
+    bowtie = Polygon([(2.225073858507e-311, 0.0), (0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 2.0), (1.0, 1.0)])
+    result = check_geometries(np.array([bowtie], dtype=object))
+    fixed = result.geometries[0]
+    assert fixed.is_valid and fixed.geom_type == "Polygon"
+    assert result.repaired.tolist() == [0]
+    assert fixed.area == 0.5
