@@ -506,10 +506,14 @@ def build_records(
     intensity = np.where(role == "warehouse", u(4_200.0, 7_000.0), intensity)
     m = case == "invest_below_min"
     intensity[m] = u(*sp.CASE_INVEST_WAN_PER_HA)[m]
-    fixed_assets = np.where(is_ent, intensity * ha, np.nan)
+    # fixed_assets_wan is the ledger's 厂房、设备 investment without the land price: the control-indicator
+    # 投资强度 = (fixed_assets_wan + land_price_wan) / ha is then the drawn intensity
+    fixed_assets = np.where(is_ent, intensity * ha - land_price, np.nan)
     construction_cost = floor_area * np.where(role == "residential", 0.45, 0.35)  # 万元 per m²
-    fixed_assets = np.where(role == "commercial", construction_cost + land_price, fixed_assets)
-    invested = np.where(is_ent, np.maximum(fixed_assets - land_price, 0.1 * fixed_assets), construction_cost)
+    fixed_assets = np.where(role == "commercial", construction_cost, fixed_assets)
+    invested = np.where(
+        is_ent, np.maximum(fixed_assets, 0.1 * (fixed_assets + land_price)), construction_cost
+    )
     total_inv = invested * u(0.97, 1.12)
     # planned totals for land not finished yet; invested so far is a share of it
     planned_total = intensity * ha - land_price
@@ -518,7 +522,7 @@ def build_records(
     share = np.select([zero, state == "construction"], [u(0.0, 0.06), u(0.2, 0.7)], 0.0)
     share[k] = inv_ratio
     invested[pre] = total_inv[pre] * share[pre]
-    fixed_assets[pre] = np.where(is_ent[pre], invested[pre] + land_price[pre], np.nan)
+    fixed_assets[pre] = np.where(is_ent[pre], invested[pre], np.nan)
     fixed_assets[in_window] = np.nan  # not yet in the 亩均 statistics
     for arr in (fixed_assets, invested, total_inv):
         arr[unsupplied] = np.nan

@@ -262,7 +262,7 @@ def run_analysis(
     report("idle", 0.40)
     idle = evaluate_idle(facts, preset.rules.idle)
     report("low_efficiency", 0.55)
-    metrics = derived_metrics(facts)
+    metrics = derived_metrics(facts, preset)
     low = evaluate_low_efficiency(facts, preset, metrics, idle["idle_status"])
     report("mujun", 0.75)
     mujun = grade_mujun(facts, preset.mujun, preset.rules)

@@ -12,7 +12,7 @@ far_below_min          far = floor_area_m2 / area_m2 < max(absolute_min, control
 coef_below_min         building_coef = footprint_m2 / area_m2 < min
 admin_over_max         admin_ratio = admin_area_m2 / area_m2 > max
 green_over_max         green_ratio = green_area_m2 / area_m2 > max
-invest_below_min       invest_intensity = fixed_assets_wan / area_ha < min (万元/公顷)
+invest_below_min       invest_intensity = (fixed_assets_wan [+ land_price_wan]) / area_ha < min (万元/公顷)
 tax_below_avg_share    tax_per_mu = tax_wan / area_mu < share × average (park, or sector by industry_code)
 policy_eliminated      policy_class in classes (淘汰, 禁止)
 dangerous_building     building_grade in grades (C, D; JGJ 125)
@@ -21,8 +21,15 @@ rs_unbuilt             recorded as built, but built-up index ≤ builtup_max (ND
 idle                   idle_status is idle, idle_recoverable, idle_gov_caused or idle_stalled
 =====================  ===========================================================================
 
-Exemptions (preset ``low_efficiency.exemptions``) waive listed reasons where their condition holds;
-a waived reason that had fired is named ``exempt:<name>`` in ``low_eff_reasons``.
+Exemptions (preset ``low_efficiency.exemptions``) waive listed reasons where their condition holds on
+a parcel inside the exemption's scope; a waived reason that had fired is named ``exempt:<name>`` in
+``low_eff_reasons``. ``far_with_tax_over`` holds where the industry's plot-ratio requirement in the
+far_below_min table is below ``control_below`` and 亩均税收 > ``tax_per_mu_min`` (both strict).
+
+Investment intensity follows the control-indicator definition (投资强度 = 项目固定资产总投资 ÷ 项目总用地
+面积, 固定资产总投资包括厂房、设备和地价款): with ``invest_below_min.land_price: add`` the land price is
+added to ``fixed_assets_wan``; where it is missing the intensity is not computed and the rule is not
+evaluated unless fixed assets alone already reach the minimum.
 
 ``low_efficiency`` is true if any reason fires; false if every applicable rule was evaluated and
 none fired; null otherwise — a parcel with a rule not evaluated is *not* counted as efficient, and
@@ -98,22 +105,33 @@ class LowEffResult:
     outcomes: dict[str, RuleOutcome] = field(repr=False)
 
 
-def derived_metrics(facts: Facts) -> pd.DataFrame:
+def invest_total(facts: Facts, land_price: str) -> np.ndarray:
+    """项目固定资产总投资 per the preset's definition: fixed_assets_wan (+ land_price_wan for ``add``)."""
+    fixed = facts.num("fixed_assets_wan")
+    return fixed + facts.num("land_price_wan") if land_price == "add" else fixed
+
+
+def derived_metrics(facts: Facts, preset: Preset | None = None) -> pd.DataFrame:
     """Compute the contract's ratio columns (far, building_coef, … invest_intensity, tax_per_mu).
 
-    far = floor_area_m2 / area_m2; building_coef = footprint_m2 / area_m2; admin_ratio and
-    green_ratio likewise; invest_intensity = fixed_assets_wan / (area_m2 / 10 000) 万元/公顷;
-    tax_per_mu = tax_wan / (area_m2 / 666.67) 万元/亩. NaN where an input is missing or area is 0.
+    far = floor_area_m2 (计容) / area_m2; building_coef = footprint_m2 (buildings + structures + yards) /
+    area_m2; admin_ratio and green_ratio likewise; invest_intensity = 项目固定资产总投资 / (area_m2 / 10 000)
+    万元/公顷, the total being fixed_assets_wan plus land_price_wan under the control-indicator definition
+    (preset ``invest_below_min.land_price: add``, the default without a preset); tax_per_mu = tax_wan /
+    (area_m2 / 666.67) 万元/亩. NaN where an input is missing or area is 0.
     """
     area = facts.num("area_m2")
     area = np.where(area > 0, area, np.nan)
+    land_price = (
+        preset.rules.low_efficiency.rules.invest_below_min.land_price if preset is not None else "add"
+    )
     return pd.DataFrame(
         {
             "far": facts.num("floor_area_m2") / area,
             "building_coef": facts.num("footprint_m2") / area,
             "admin_ratio": facts.num("admin_area_m2") / area,
             "green_ratio": facts.num("green_area_m2") / area,
-            "invest_intensity": facts.num("fixed_assets_wan") / (area / M2_PER_HA),
+            "invest_intensity": invest_total(facts, land_price) / (area / M2_PER_HA),
             "tax_per_mu": facts.num("tax_wan") / (area / M2_PER_MU),
         }
     )
@@ -256,13 +274,29 @@ def evaluate_low_efficiency(
                     }
                 )
         elif code == "coef_below_min":
-            ratio_rule(code, "footprint_m2", "building_coef", rules.coef_below_min.min, below=True)
+            coef_min = float(rules.coef_below_min.min if rules.coef_below_min.min is not None else np.nan)
+            ratio_rule(code, "footprint_m2", "building_coef", coef_min, below=True)
         elif code == "admin_over_max":
             ratio_rule(code, "admin_area_m2", "admin_ratio", rules.admin_over_max.max, below=False)
         elif code == "green_over_max":
             ratio_rule(code, "green_area_m2", "green_ratio", rules.green_over_max.max, below=False)
         elif code == "invest_below_min":
-            ratio_rule(code, "fixed_assets_wan", "invest_intensity", rules.invest_below_min.min, below=True)
+            why = _Why(n)
+            inv = rules.invest_below_min
+            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+            minimum = float(inv.min if inv.min is not None else np.nan)
+            area_ha = facts.num("area_m2") / M2_PER_HA
+            with np.errstate(divide="ignore", invalid="ignore"):
+                intensity = invest_total(facts, inv.land_price) / np.where(area_ha > 0, area_ha, np.nan)
+                fixed_only = facts.num("fixed_assets_wan") / np.where(area_ha > 0, area_ha, np.nan)
+            fired = applies & (intensity < minimum)
+            why.need(facts, applies & ~fired, "fixed_assets_wan")
+            if inv.land_price == "add":
+                # without the land price the intensity is only known to be ≥ fixed assets alone
+                cleared_anyway = fixed_only >= minimum
+                why.need(facts, applies & ~fired & ~cleared_anyway, "land_price_wan")
+                why.code[applies & cleared_anyway & (facts.state("fixed_assets_wan") == OK)] = 0
+            outcomes[code] = RuleOutcome(code, applies, fired, why)
         elif code == "tax_below_avg_share":
             why = _Why(n)
             applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
@@ -308,7 +342,7 @@ def evaluate_low_efficiency(
 
     for outcome in outcomes.values():
         outcome.fired = outcome.fired & ~outcome.why.blocked
-    exempt_bits = _apply_exemptions(facts, preset, metrics, outcomes)
+    exempt_bits = _apply_exemptions(facts, preset, metrics, outcomes, supplied_ok)
     frame = _combine(outcomes, exempt_bits, list(low.exemptions), n)
     return LowEffResult(frame=frame, far_min=far_min, issues=issues, outcomes=outcomes)
 
@@ -380,15 +414,24 @@ def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOu
 
 
 def _apply_exemptions(
-    facts: Facts, preset: Preset, metrics: pd.DataFrame, outcomes: dict[str, RuleOutcome]
+    facts: Facts,
+    preset: Preset,
+    metrics: pd.DataFrame,
+    outcomes: dict[str, RuleOutcome],
+    supplied_ok: np.ndarray,
 ) -> np.ndarray:
     """Waive reasons where an exemption holds; return a bit per exemption that waived a fired reason."""
     n = facts.n
     bits = np.zeros(n, dtype=np.int64)
     as_of_year = int(str(facts.as_of)[:4])
+    far_table = preset.rules.low_efficiency.rules.far_below_min.table
     for position, exemption in enumerate(preset.rules.low_efficiency.exemptions.values()):
         if not exemption.enabled:
             continue
+        prefixes = preset.rules.scope_prefixes(exemption.scope)
+        in_scope = (
+            supplied_ok.copy() if prefixes is None else supplied_ok & facts.starts_with("land_use", prefixes)
+        )
         if exemption.kind == "in_production_lt":
             year = facts.num("production_year")
             holds = ~np.isnan(year) & (as_of_year - year < (exemption.years or 0))
@@ -399,8 +442,13 @@ def _apply_exemptions(
             value, known = facts.flag("high_tech")
             holds = value & known
         else:
+            # Jinhua: the industry's 标准地 plot-ratio requirement < control_below AND 亩均税收 above the bar
             per_mu = metrics["tax_per_mu"].to_numpy()
-            holds = per_mu > (exemption.tax_per_mu_min or 0.0)
+            control = facts.text("industry_code").map(far_table).to_numpy(dtype="float64", na_value=np.nan)
+            holds = (control < (exemption.control_below or 0.0)) & (
+                per_mu > (exemption.tax_per_mu_min or 0.0)
+            )
+        holds = holds & in_scope
         for code in exemption.waives:
             outcome = outcomes.get(code)
             if outcome is None:
