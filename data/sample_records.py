@@ -640,6 +640,30 @@ def build_records(
     name[idx] = [f"储备地块{pid[-4:]}" for pid in parcel_ids[idx]]
     enterprise[unsupplied] = None
 
+    # ---- columns of the rule book v2 (deterministic: no draws, so the rest of the park is unchanged) --
+    # 建筑基底面积 (buildings only) is below the 建筑系数 numerator where structures and yards are part of it
+    yard_share = np.select([role == "industrial", role == "warehouse"], [0.85, 0.80], 1.0)
+    building_footprint = footprint * yard_share
+    # 总建筑面积 ≥ 计容建筑面积 where underground floors are not counted (商服、住宅 parking)
+    gross_floor = floor_area * np.where(np.isin(role, ["commercial", "residential"]), 1.08, 1.0)
+    planned_floor = np.where(
+        is_ent & ~unsupplied, area_m2 * np.fmax(np.nan_to_num(far, nan=0.0), 1.2), np.nan
+    )
+    # 城市房地产管理法 第二十六条: one 出让 idle parcel whose delay the preparatory works caused
+    prep = np.zeros(n, dtype=bool)
+    idle_sold = np.flatnonzero((case == "idle") & (supply_type == "出让"))
+    prep[idle_sold[:1]] = True
+    preparatory = _nullable_bool(prep, unsupplied)
+    # idle-land disposal ledger: the idle cases are recorded (gov-caused ones under negotiation), and two
+    # operating plants were idle land disposed of in 2025 by an extended start date (Art. 12)
+    disposal = np.full(n, None, dtype=object)
+    disposal[np.isin(case, ["idle", "idle_recoverable", "idle_stalled"])] = "未处置"
+    disposal[case == "idle_gov_caused"] = "处置中"
+    plain = np.flatnonzero((role == "industrial") & (state == "operating") & (case == ""))
+    disposal[plain[:2]] = "已处置"
+    disposal_date = np.full(n, None, dtype=object)
+    disposal_date[plain[:2]] = ["2025-03-18", "2025-09-30"][: len(plain[:2])]
+
     frame = pd.DataFrame(
         {
             "parcel_id": parcel_ids,
@@ -676,6 +700,12 @@ def build_records(
             "high_tech": high_tech_arr,
             "policy_class": policy,
             "building_grade": grade,
+            "building_footprint_m2": np.round(building_footprint, 1),
+            "gross_floor_area_m2": np.round(gross_floor, 1),
+            "planned_floor_area_m2": np.round(planned_floor, 1),
+            "preparatory_delay": preparatory,
+            "disposal_status": disposal,
+            "disposal_date": disposal_date,
         }
     )
     for col in (
@@ -685,6 +715,7 @@ def build_records(
         "agreed_completion_date",
         "actual_start_date",
         "suspended_since",
+        "disposal_date",
     ):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     for col in (
@@ -696,6 +727,7 @@ def build_records(
         "industry_code",
         "policy_class",
         "building_grade",
+        "disposal_status",
     ):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
     if tuple(frame.columns) != CANONICAL_COLUMNS:  # geo/schema.py changed under the generator

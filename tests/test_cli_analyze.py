@@ -28,6 +28,7 @@ CONTRACT_KEYS = [
     "industrial_invest_intensity",
     "industrial_tax_intensity",
     "idle_land_rate",
+    "idle_disposal_rate",
     "intensity_score",
     "potential",
 ]

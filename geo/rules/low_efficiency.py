@@ -41,6 +41,7 @@ with ``<why>`` one of ``missing <col>``, ``invalid <col>``, ``unknown industry_c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,6 +104,8 @@ class LowEffResult:
     far_min: np.ndarray
     issues: pd.DataFrame
     outcomes: dict[str, RuleOutcome] = field(repr=False)
+    #: the 亩均税收 averages the tax rule compared with: ``park`` and ``sector`` (industry_code → 万元/亩)
+    tax_averages: dict[str, Any] = field(default_factory=dict)
 
 
 def invest_total(facts: Facts, land_price: str) -> np.ndarray:
@@ -170,8 +173,13 @@ def _far(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarra
     return fired, np.where(applies, far_min, np.nan), unknown_code
 
 
-def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarray) -> np.ndarray:
-    """Return the average 亩均税收 each parcel is compared with (park or sector; area-weighted or mean)."""
+def _tax_reference(
+    facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarray, averages: dict[str, Any]
+) -> np.ndarray:
+    """Return the average 亩均税收 each parcel is compared with (park or sector; area-weighted or mean).
+
+    The park average and the sector averages used are put into ``averages``.
+    """
     cfg = preset.rules.low_efficiency.rules.tax_below_avg_share
     tax = facts.num("tax_wan")
     mu = facts.num("area_mu")
@@ -189,6 +197,7 @@ def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies:
         )
 
     park = average(frame)
+    averages["park"] = None if np.isnan(park) else park
     reference = np.full(facts.n, park)
     if cfg.reference == "sector":
         industry = facts.text("industry_code")
@@ -201,6 +210,7 @@ def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies:
         else:
             means = grouped["per_mu"].mean()
         means = means[counts >= cfg.sector_min_count]
+        averages["sector"] = {str(k): float(v) for k, v in means.items()}
         sector_ref = industry.map(means).to_numpy(dtype="float64", na_value=np.nan)
         reference = np.where(np.isnan(sector_ref), park, sector_ref)
     return reference
@@ -235,6 +245,7 @@ def evaluate_low_efficiency(
     supply = facts.text("supply_type")
     supplied_ok = ~(supply == "未供").to_numpy(dtype=bool) if low.supplied_only else np.ones(n, dtype=bool)
     outcomes: dict[str, RuleOutcome] = {}
+    tax_averages: dict[str, Any] = {}
     far_min = np.full(n, np.nan)
     issues = pd.DataFrame({c: pd.Series(dtype=object) for c in ("parcel_id", "column", "value", "problem")})
 
@@ -300,7 +311,7 @@ def evaluate_low_efficiency(
         elif code == "tax_below_avg_share":
             why = _Why(n)
             applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            reference = _tax_reference(facts, preset, metrics, applies)
+            reference = _tax_reference(facts, preset, metrics, applies, tax_averages)
             per_mu = metrics["tax_per_mu"].to_numpy()
             fired = applies & (per_mu < rules.tax_below_avg_share.share * reference)
             why.need(facts, applies & ~fired, "tax_wan")
@@ -344,7 +355,44 @@ def evaluate_low_efficiency(
         outcome.fired = outcome.fired & ~outcome.why.blocked
     exempt_bits = _apply_exemptions(facts, preset, metrics, outcomes, supplied_ok)
     frame = _combine(outcomes, exempt_bits, list(low.exemptions), n)
-    return LowEffResult(frame=frame, far_min=far_min, issues=issues, outcomes=outcomes)
+    return LowEffResult(
+        frame=frame, far_min=far_min, issues=issues, outcomes=outcomes, tax_averages=tax_averages
+    )
+
+
+def threshold_texts(preset: Preset) -> dict[str, str]:
+    """Return the test of each enabled rule as officials read it, with the preset's numbers.
+
+    E.g. ``coef_below_min`` → ``建筑系数 < 30%``; the plot-ratio floor is per parcel (``far_min``) and the
+    tax average per park or sector (:attr:`LowEffResult.tax_averages`), so those texts name the rule.
+    """
+    rules = preset.rules.low_efficiency.rules
+    far = rules.far_below_min
+    parts = []
+    if far.absolute_min is not None:
+        parts.append(f"{far.absolute_min:g}")
+    share = "" if far.control_share == 1 else f"{far.control_share:.0%} × "
+    parts.append(f"{share}行业控制值（{far.table_source or '控制指标表'}）")
+    tax = rules.tax_below_avg_share
+    reference = "园区平均" if tax.reference == "park" else "同行业平均（不足样本时用园区平均）"
+    invest = rules.invest_below_min
+    land = {"add": "含地价款", "included": "台账已含地价款", "excluded": "不含地价款"}[invest.land_price]
+    texts = {
+        "far_below_min": "容积率 < " + ("、".join(parts) if len(parts) == 1 else f"max({'，'.join(parts)})"),
+        "coef_below_min": f"建筑系数 < {(rules.coef_below_min.min or 0):.0%}",
+        "admin_over_max": f"行政办公及生活服务设施用地比重 > {rules.admin_over_max.max:.0%}"
+        f"（{rules.admin_over_max.edition}）",
+        "green_over_max": f"绿地率 > {rules.green_over_max.max:.0%}",
+        "invest_below_min": f"投资强度（{land}） < {(invest.min or 0):,.0f} 万元/公顷",
+        "tax_below_avg_share": f"亩均税收 < {tax.share:.0%} × {reference}",
+        "policy_eliminated": f"产业政策类别为{'、'.join(rules.policy_eliminated.classes)}类",
+        "dangerous_building": f"房屋安全等级为{'、'.join(rules.dangerous_building.grades)}级（JGJ 125）",
+        "use_mismatch": "现状用途不在规划用途允许的用途内",
+        "rs_unbuilt": f"登记已建，遥感建成指数 ≤ {rules.rs_unbuilt.builtup_max:g}"
+        f"（无建成指数时 NDVI ≥ {rules.rs_unbuilt.ndvi_min:g}）",
+        "idle": "依《闲置土地处置办法》认定为闲置土地",
+    }
+    return {code: texts[code] for code in REASON_CODES if getattr(rules, code).enabled}
 
 
 def _use_mismatch(facts: Facts, compat: dict[str, list[str]]) -> np.ndarray:
@@ -375,9 +423,12 @@ def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOu
     n = facts.n
     why = _Why(n)
     applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-    floor, footprint = facts.num("floor_area_m2"), facts.num("footprint_m2")
-    has_building = (floor > 0) | (footprint > 0)
-    building_unknown = np.isnan(floor) & np.isnan(footprint)
+    recorded = [
+        facts.num(c)
+        for c in ("floor_area_m2", "gross_floor_area_m2", "footprint_m2", "building_footprint_m2")
+    ]
+    has_building = np.logical_or.reduce([v > 0 for v in recorded])
+    building_unknown = np.logical_and.reduce([np.isnan(v) for v in recorded])
     not_started = facts.has("actual_start_date") & (facts.state("actual_start_date") != OK)
     recorded_built = has_building & ~not_started
     applies &= recorded_built | (building_unknown & ~not_started)
