@@ -21,11 +21,11 @@ from api.logs import configure_logging
 from api.middleware import ConventionsMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import ROUTERS
-from api.workbench import router as workbench_router
 from api.settings import Settings
 from api.store import Store, migrate
 from api.store.db import check_local_filesystem
 from api.tasks import TaskBuilder
+from api.workbench import router as workbench_router
 from panhuo import __version__
 
 DESCRIPTION = """
