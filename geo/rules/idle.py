@@ -58,7 +58,7 @@ STATUSES: tuple[str, ...] = (
 IDLE_CLASSES: tuple[str, ...] = ("idle", "idle_recoverable", "idle_gov_caused", "idle_stalled")
 STATUS_LABELS_ZH: dict[str, str] = {
     "not_idle": "非闲置",
-    "idle": "闲置（征缴闲置费）",
+    "idle": "闲置（满一年未满两年）",
     "idle_recoverable": "闲置满两年（可无偿收回）",
     "idle_gov_caused": "政府原因闲置（协商处置）",
     "idle_stalled": "中止开发闲置",
