@@ -470,3 +470,29 @@ def test_raster_notes_reach_the_summary(tmp_path: Path):
     assert len(notes) >= 1
     assert all(note.startswith("ndvi: ") for note in notes)
     assert any("1" in note for note in notes)
+
+
+def test_each_area_quantity_has_its_own_column():
+    """建筑系数 = (建筑物占地面积 + 构筑物占地面积 + 堆场用地面积) ÷ 项目总用地面积 (2008 控制指标应用说明);
+    建筑密度 counts the buildings alone (建筑基底面积, TD/T 1029); 容积率 uses the 计容 floor area.
+
+    So 建筑基底面积 maps to building_footprint_m2, 总建筑面积 to gross_floor_area_m2, and a layer carrying
+    only those cannot evaluate the building coefficient or the plot ratio.
+    """
+    from geo.schema import canonical_name
+
+    assert canonical_name("建筑基底面积") == "building_footprint_m2"
+    assert canonical_name("总建筑面积") == "gross_floor_area_m2"
+    assert canonical_name("计容建筑面积") == "floor_area_m2"
+    assert canonical_name("建构筑物及堆场占地面积") == "footprint_m2"
+    assert canonical_name("规划总建筑面积") == canonical_name("设计建筑面积") == "planned_floor_area_m2"
+    facts = {k: v for k, v in base().items() if k not in ("footprint_m2", "floor_area_m2")}
+    row = run_analysis(
+        parcels_frame(
+            [{"parcel_id": "B", **facts, "building_footprint_m2": 900.0, "gross_floor_area_m2": 9_000.0}]
+        ),
+        as_of=AS_OF,
+    ).parcels.iloc[0]
+    assert "not_evaluated:far_below_min(missing floor_area_m2)" in row["low_eff_not_evaluated"]
+    assert "not_evaluated:coef_below_min(missing footprint_m2)" in row["low_eff_not_evaluated"]
+    assert np.isnan(row["building_coef"])
