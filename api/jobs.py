@@ -12,9 +12,11 @@ Jobs follow OGC API – Processes: ``accepted`` → ``running`` → ``successful
 * reads ``outcome.json`` at the end (a worker that died without one failed: ``resource_limit`` when
   it ran out of memory, ``worker_crashed`` otherwise).
 
-At start-up :meth:`JobRunner.reconcile` marks every job left ``accepted`` or ``running`` by a
-previous server ``failed: interrupted`` and kills what is left of its process group. The queue holds
-at most ``jobs.queue`` waiting jobs; past that :class:`api.errors.QueueFullError` (``429`` with
+The queue is a table of the store (``job_queue``), so waiting jobs outlive a restart. At start-up
+:meth:`JobRunner.reconcile` marks every job a previous server left ``running`` as
+``failed: interrupted`` (killing what is left of its process group), keeps the waiting ones queued,
+and removes the files no row owns and every job's temporary files. The queue holds at most
+``jobs.queue`` waiting jobs; past that :class:`api.errors.QueueFullError` (``429`` with
 ``Retry-After``).
 """
 
@@ -24,7 +26,7 @@ import contextlib
 import json
 import logging
 import os
-import queue
+import re
 import resource
 import shutil
 import signal
@@ -253,98 +255,155 @@ class WorkerRun:
         }
 
 
+#: what an object id looks like on disk (:func:`api.store.new_id`): only such folders are ever removed
+_ID_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+
+
+def _tree_bytes(path: Path) -> int:
+    total = 0
+    for item in path.rglob("*"):
+        with contextlib.suppress(OSError):
+            if item.is_file() and not item.is_symlink():
+                total += item.stat().st_size
+    return total
+
+
 class JobRunner:
-    """A bounded queue of job ids and ``jobs.workers`` threads running them."""
+    """``jobs.workers`` threads taking jobs off the queue in the store and running them.
+
+    The queue is the ``job_queue`` table: a submission inserts the job and its place in one
+    transaction, a runner thread claims the oldest place, so jobs waiting when the server stops —
+    even by ``kill -9`` — are still waiting when it starts again.
+    """
 
     def __init__(self, settings: Settings, store: Store, handlers: dict[str, Any]) -> None:
         self.settings = settings
         self.store = store
         self.handlers = handlers
-        self.queue: queue.Queue[str | None] = queue.Queue()
         self.cancels: dict[str, threading.Event] = {}
-        self.lock = threading.Lock()
-        self.waiting = 0
-        self.waiting_by: dict[str, int] = {}
-        self.owner_of: dict[str, str] = {}
+        self.wakeup = threading.Condition()
+        self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.jobs_dir = settings.store.data_dir / "jobs"
         self.ingest_slots = threading.BoundedSemaphore(max(1, settings.jobs.workers))
 
     # ------------------------------------------------------------ lifecycle
-    def reconcile(self) -> int:
-        """Mark jobs a dead server left unfinished as failed; kill leftovers of their groups."""
-        count = 0
+    def reconcile(self) -> dict[str, int]:
+        """Put right what a dead server left (hardening C5), before any job runs.
+
+        * a job that was ``running`` is marked ``failed: interrupted`` and what is left of its
+          process group is killed (a solve is not restarted behind the user's back);
+        * a job that was waiting stays waiting: it keeps its place in the queue, and one the dead
+          server had taken off the queue but not yet started is put back;
+        * files no row owns are removed (:meth:`remove_orphans`).
+        """
+        failed = requeued = 0
         for job in self.store.unfinished_jobs():
-            pid = job.get("pid")
-            if pid and _is_our_worker(int(pid)):
-                kill_group(int(pid))
-            self.store.update_job(
-                job["id"],
-                only_if=("accepted", "running"),
-                status="failed",
-                error_code="interrupted",
-                message="服务重启时作业中断 — the server stopped while this job was pending or running",
-                finished_at=now(),
+            if job["status"] == "running":
+                pid = job.get("pid")
+                if pid and _is_our_worker(int(pid)):
+                    kill_group(int(pid))
+                failed += self.store.update_job(
+                    job["id"],
+                    only_if=("running",),
+                    status="failed",
+                    error_code="interrupted",
+                    message="服务重启时作业正在运行，已中断 — the server stopped while this job was running",
+                    finished_at=now(),
+                )
+            else:
+                requeued += self.store.requeue_job(
+                    job["id"],
+                    owner=str(job.get("created_by") or ""),
+                    message="服务重启后继续排队 — still queued after a server restart",
+                )
+        if failed or requeued:
+            log.warning(
+                "jobs left by a previous server reconciled", extra={"failed": failed, "requeued": requeued}
             )
-            count += 1
-        if count:
-            log.warning("jobs interrupted by a previous shutdown marked failed", extra={"count": count})
-        return count
+        return {"failed": failed, "requeued": requeued, **self.remove_orphans()}
+
+    def remove_orphans(self) -> dict[str, int]:
+        """Remove what a killed server left on disk (hardening C5).
+
+        A dataset folder without a dataset row (a kill during an upload), a job folder without a job
+        row, the ingest work folder of every dataset and the ``tmp`` folder of every job (a solver's
+        ``model.mps``, GDAL's temporary files). Only folders named like an object id are touched.
+        Runs before any job starts, so nothing removed here is in use.
+        """
+        dataset_ids, job_ids = self.store.object_ids()
+        removed = {"orphan_datasets": 0, "orphan_jobs": 0, "temp_dirs": 0, "bytes": 0}
+
+        def drop(path: Path, key: str) -> None:
+            removed["bytes"] += _tree_bytes(path)
+            shutil.rmtree(path, ignore_errors=True)
+            removed[key] += 1
+
+        for root, owned, kind, temps in (
+            (self.settings.store.data_dir / "datasets", dataset_ids, "orphan_datasets", (".ingest",)),
+            (self.jobs_dir, job_ids, "orphan_jobs", ("tmp",)),
+        ):
+            if not root.is_dir():
+                continue
+            for folder in root.iterdir():
+                if not folder.is_dir() or folder.is_symlink() or not _ID_SHAPE.match(folder.name):
+                    continue
+                if folder.name not in owned:
+                    drop(folder, kind)
+                    continue
+                for name in temps:
+                    if (folder / name).is_dir():
+                        drop(folder / name, "temp_dirs")
+        if any(removed.values()):
+            log.warning("files left by a previous server removed", extra=removed)
+        return removed
 
     def start(self) -> None:
         """Start the worker threads."""
+        self.stopping.clear()
         for i in range(self.settings.jobs.workers):
             thread = threading.Thread(target=self._loop, name=f"panhuo-job-{i}", daemon=True)
             thread.start()
             self.threads.append(thread)
 
     def stop(self) -> None:
-        """Cancel running jobs and stop the threads."""
+        """Cancel running jobs and stop the threads (waiting jobs stay in the queue)."""
+        self.stopping.set()
         for event in list(self.cancels.values()):
             event.set()
-        for _ in self.threads:
-            self.queue.put(None)
+        with self.wakeup:
+            self.wakeup.notify_all()
         for thread in self.threads:
             thread.join(timeout=10)
         self.threads.clear()
 
     # ------------------------------------------------------------ submission
     def submit(self, row: dict[str, Any], owner: str = "") -> dict[str, Any]:
-        """Store a job as ``accepted`` and queue it.
+        """Store a job as ``accepted`` with its place in the queue, and wake a runner thread.
 
         :class:`QueueFullError` when the queue is full, or when ``owner`` (the token) already has
         ``jobs.queue_per_user`` jobs waiting — one user cannot take every place in the queue.
         """
-        with self.lock:
-            if self.waiting >= self.settings.jobs.queue:
-                raise QueueFullError(
-                    f"作业队列已满（{self.settings.jobs.queue} 个排队），请稍后重试 — the job queue is full",
-                    retry_after=self.settings.jobs.retry_after_s,
-                )
-            if self.waiting_by.get(owner, 0) >= self.settings.jobs.queue_per_user:
-                raise QueueFullError(
-                    f"您已有 {self.settings.jobs.queue_per_user} 个作业在排队，请稍后重试"
-                    " — your share of the queue is full",
-                    retry_after=self.settings.jobs.retry_after_s,
-                )
-            job = self.store.create_job(row)
-            self.waiting += 1
-            self.waiting_by[owner] = self.waiting_by.get(owner, 0) + 1
-            self.owner_of[job["id"]] = owner
-            self.cancels[job["id"]] = threading.Event()
-        self.queue.put(job["id"])
+        job = self.store.enqueue_job(row, owner, self.settings.jobs.queue, self.settings.jobs.queue_per_user)
+        if job == "queue_full":
+            raise QueueFullError(
+                f"作业队列已满（{self.settings.jobs.queue} 个排队），请稍后重试 — the job queue is full",
+                retry_after=self.settings.jobs.retry_after_s,
+            )
+        if job == "owner_full":
+            raise QueueFullError(
+                f"您已有 {self.settings.jobs.queue_per_user} 个作业在排队，请稍后重试"
+                " — your share of the queue is full",
+                retry_after=self.settings.jobs.retry_after_s,
+            )
+        assert isinstance(job, dict)
+        with self.wakeup:
+            self.wakeup.notify()
         return job
 
     def cancel(self, job_id: str) -> None:
         """Cancel a job: a waiting one is dismissed at once, a running one is killed."""
-        if self.store.update_job(
-            job_id,
-            only_if=("accepted",),
-            status="dismissed",
-            error_code="dismissed",
-            message="作业已取消 job cancelled",
-            finished_at=now(),
-        ):
+        if self.store.dismiss_waiting_job(job_id, "作业已取消 job cancelled"):
             return
         event = self.cancels.get(job_id)
         if event is not None:
@@ -355,15 +414,24 @@ class JobRunner:
         return self.jobs_dir / job_id
 
     # ------------------------------------------------------------ execution
+    def _next(self) -> str | None:
+        # the oldest waiting job, or None once the runner stops; between submissions the thread
+        # sleeps on the condition, and looks at the table every second in any case
+        while not self.stopping.is_set():
+            try:
+                job = self.store.claim_next_job()
+            except Exception:
+                log.exception("could not read the job queue")
+                job = None
+            if job is not None:
+                return str(job["id"])
+            with self.wakeup:
+                self.wakeup.wait(timeout=1.0)
+        return None
+
     def _loop(self) -> None:
-        while True:
-            job_id = self.queue.get()
-            if job_id is None:
-                return
-            with self.lock:
-                self.waiting -= 1
-                owner = self.owner_of.pop(job_id, "")
-                self.waiting_by[owner] = max(0, self.waiting_by.get(owner, 1) - 1)
+        while (job_id := self._next()) is not None:
+            self.cancels[job_id] = threading.Event()
             try:
                 self._run(job_id)
             except PanhuoError as error:
