@@ -435,12 +435,12 @@ class Store:
         return bool(changed)
 
     def queued_job_ids(self) -> list[str]:
-        """The ids of the waiting jobs, in queue order."""
+        """Return the ids of the waiting jobs, in queue order."""
         with self.read() as conn:
             return list(conn.execute(sa.select(job_queue.c.job_id).order_by(job_queue.c.seq)).scalars())
 
     def object_ids(self) -> tuple[set[str], set[str]]:
-        """The ids of every dataset and every job (all workspaces): what owns a folder on disk."""
+        """Return the ids of every dataset and every job (all workspaces): what owns a folder on disk."""
         with self.read() as conn:
             dataset_ids = set(conn.execute(sa.select(datasets.c.id)).scalars())
             job_ids = set(conn.execute(sa.select(jobs.c.id)).scalars())

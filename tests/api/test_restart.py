@@ -1,4 +1,4 @@
-"""What a restart finds: the queue in the store (issue 9, item 10c) and no files left by a kill (item 6, C5)."""
+"""What a restart finds: the queue in the store (issue 9, item 10c), no files left by a kill (item 6)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from api.jobs import JobRunner
-
 from api.store import new_id
 from api.store.tables import job_queue
-from tests.api.conftest import Api, clinic_scenario, make_settings, park_gpkg, start_api
+from tests.api.conftest import clinic_scenario, make_settings, park_gpkg, start_api
 
 
 def _server(tmp_path: Path, database_url: str | None, **jobs: object):
