@@ -34,14 +34,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from api.errors import QueueFullError
+from api.errors import QueueFullError, is_disk_full
 from api.settings import Settings
 from api.store import Store
 from api.store.repo import FINISHED, now
-from api.worker import descendant_groups
+from api.worker import DISK_FULL, DISK_FULL_EXIT, descendant_groups
 from geo.errors import PanhuoError
 
 log = logging.getLogger("panhuo.jobs")
@@ -134,6 +135,14 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
+def _disk_nearly_full(path: Path) -> bool:
+    # a worker that died without a word on a disk with less than 1 MiB left: the disk is why
+    try:
+        return shutil.disk_usage(path).free < 1024 * 1024
+    except OSError:
+        return False
+
+
 def _is_our_worker(pid: int) -> bool:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -152,6 +161,7 @@ class WorkerRun:
         self.time_limit_s = time_limit_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.killed_for: str | None = None
+        self.slow_layer = ""
         self.groups: set[int] = set()
 
     def start(self) -> int:
@@ -196,28 +206,49 @@ class WorkerRun:
                 pass
             # remember the solver's group: it lives in a session of its own
             self.groups |= descendant_groups(self.proc.pid)
+            current = self.progress()
             if cancel.is_set():
                 self.killed_for = "dismissed"
             elif time.monotonic() > deadline:
                 self.killed_for = "time_limit"
+            elif self._phase_overrun(current):
+                self.killed_for = "metadata_time_limit"
+                self.slow_layer = str((current or {}).get("layer") or "")
             if self.killed_for:
                 self.groups |= descendant_groups(self.proc.pid)
                 kill_group(self.proc.pid)
                 self.proc.wait()
                 break
-            if on_progress is not None:
-                current = self.progress()
-                if current and current != last:
-                    last = current
-                    on_progress(current)
+            if on_progress is not None and current and current != last:
+                last = current
+                on_progress(current)
         # anything the worker started (a solver) goes with it, even after a normal exit or a crash
         kill_group(self.proc.pid)
         for group in self.groups - {os.getpgrp()}:
             kill_group(group)
         return self.outcome()
 
+    def _phase_overrun(self, current: dict[str, Any] | None) -> bool:
+        # the metadata read of a layer (a GeoPackage view is counted) has a short limit of its own
+        if not current or current.get("phase") != "metadata":
+            return False
+        limit = float(self.spec.get("limits", {}).get("metadata_time_limit_s") or 0)
+        since = current.get("since")
+        return bool(limit) and isinstance(since, int | float) and time.monotonic() - since > limit
+
     def outcome(self) -> dict[str, Any]:
         """Return what the worker reported, or what its death tells."""
+        if self.killed_for == "metadata_time_limit":
+            limit = float(self.spec.get("limits", {}).get("metadata_time_limit_s") or 0)
+            return {
+                "status": "failed",
+                "error": {
+                    "code": "metadata_time_limit",
+                    "message": f"图层 {self.slow_layer} 的元数据（要素计数）在 {limit:g} 秒内未能读完，"
+                    "已终止；GeoPackage 中的递归或极慢的 SQL 视图不能作为图层 — reading the layer's "
+                    f"metadata took longer than {limit:g} s (a recursive or very slow SQL view?)",
+                },
+            }
         if self.killed_for == "dismissed":
             return {
                 "status": "dismissed",
@@ -237,6 +268,9 @@ class WorkerRun:
                 return outcome
         except (OSError, ValueError):
             pass
+        exit_status = self.proc.returncode if self.proc is not None else None
+        if exit_status == DISK_FULL_EXIT or _disk_nearly_full(self.job_dir):
+            return {"status": "failed", "error": dict(DISK_FULL)}
         try:
             tail = (self.job_dir / "worker.log").read_text(encoding="utf-8", errors="replace")[-4000:]
         except OSError:
@@ -268,6 +302,60 @@ def _tree_bytes(path: Path) -> int:
     return total
 
 
+class IngestSlots:
+    """Upload checks running at once, shared fairly between workspaces and tokens.
+
+    ``total`` in all, at most ``per_workspace`` for one workspace and ``per_token`` for one token,
+    so one planner (or one workspace) cannot take every slot.
+
+    A request that finds no slot it may take waits up to ``wait_s`` for one, then is refused with
+    :class:`QueueFullError` naming the share that is full (``429`` with ``Retry-After``).
+    """
+
+    def __init__(
+        self, total: int, per_workspace: int, per_token: int, wait_s: float, retry_after: int
+    ) -> None:
+        self.total, self.per_workspace, self.per_token = total, per_workspace, per_token
+        self.wait_s, self.retry_after = wait_s, retry_after
+        self.cond = threading.Condition()
+        self.by_workspace: dict[str, int] = {}
+        self.by_token: dict[str, int] = {}
+        self.busy = 0
+
+    def _refusal(self, workspace: str, token: str) -> str | None:
+        if self.by_token.get(token, 0) >= self.per_token:
+            return "您的上一个上传仍在检查中 — your previous upload is still being checked"
+        if self.by_workspace.get(workspace, 0) >= self.per_workspace:
+            return "本工作空间正在检查的上传已达上限 — this workspace's share of upload checks is in use"
+        if self.busy >= self.total:
+            return "正在检查的上传过多 — too many uploads being checked"
+        return None
+
+    @contextlib.contextmanager
+    def hold(self, workspace: str, token: str) -> Iterator[None]:
+        """Hold one slot for ``workspace`` and ``token`` while the block runs."""
+        deadline = time.monotonic() + self.wait_s
+        with self.cond:
+            while (reason := self._refusal(workspace, token)) is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise QueueFullError(f"{reason}，请稍后重试 (retry later)", retry_after=self.retry_after)
+                self.cond.wait(timeout=left)
+            self.busy += 1
+            self.by_workspace[workspace] = self.by_workspace.get(workspace, 0) + 1
+            self.by_token[token] = self.by_token.get(token, 0) + 1
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.busy -= 1
+                for counts, key in ((self.by_workspace, workspace), (self.by_token, token)):
+                    counts[key] -= 1
+                    if not counts[key]:
+                        del counts[key]
+                self.cond.notify_all()
+
+
 class JobRunner:
     """``jobs.workers`` threads taking jobs off the queue in the store and running them.
 
@@ -285,7 +373,14 @@ class JobRunner:
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.jobs_dir = settings.store.data_dir / "jobs"
-        self.ingest_slots = threading.BoundedSemaphore(max(1, settings.jobs.workers))
+        uploads = settings.uploads
+        self.ingest_slots = IngestSlots(
+            total=uploads.ingest_slots,
+            per_workspace=uploads.ingest_slots_per_workspace,
+            per_token=uploads.ingest_slots_per_token,
+            wait_s=uploads.ingest_wait_s,
+            retry_after=settings.jobs.retry_after_s,
+        )
 
     # ------------------------------------------------------------ lifecycle
     def reconcile(self) -> dict[str, int]:
@@ -443,15 +538,17 @@ class JobRunner:
                     message=str(error)[:500],
                     finished_at=now(),
                 )
-            except Exception:
-                log.exception("job runner error", extra={"job_id": job_id})
-                self.store.update_job(
+            except Exception as error:
+                full = is_disk_full(error)
+                log.exception("job runner error", extra={"job_id": job_id, "disk_full": full})
+                self._finish(
                     job_id,
-                    only_if=("accepted", "running"),
-                    status="failed",
-                    error_code="internal_error",
-                    message="作业内部错误 internal error",
-                    finished_at=now(),
+                    {
+                        "status": "failed",
+                        "error": dict(DISK_FULL)
+                        if full
+                        else {"code": "internal_error", "message": "作业内部错误 internal error"},
+                    },
                 )
             finally:
                 self.cancels.pop(job_id, None)
@@ -495,25 +592,33 @@ class JobRunner:
             values.update(progress=100, message="完成 done", result=outcome.get("result"), error_code=None)
         else:
             values.update(error_code=error.get("code"), message=str(error.get("message", ""))[:500])
+            if error.get("code") == "disk_full":  # nothing half-written stays behind
+                shutil.rmtree(self.job_dir(job_id) / "out", ignore_errors=True)
         self.store.update_job(job_id, only_if=("accepted", "running"), **values)
         log.info("job finished", extra={"job_id": job_id, "status": status, "error_code": error.get("code")})
 
-    def run_now(self, spec: dict[str, Any], work_dir: Path) -> dict[str, Any]:
+    def run_now(
+        self, spec: dict[str, Any], work_dir: Path, workspace: str = "", token: str = ""
+    ) -> dict[str, Any]:
         """Run a short worker job synchronously (upload ingest), in the same isolation as queued jobs.
 
-        At most ``jobs.workers`` run at once; beyond that :class:`QueueFullError`.
+        Slots are shared fairly (:class:`IngestSlots`): beyond its share a request waits a little,
+        then :class:`QueueFullError`. The layer metadata of a GeoPackage has its own short limit
+        (``uploads.metadata_time_limit_s``) inside the ingest limit.
         """
-        if not self.ingest_slots.acquire(timeout=5):
-            raise QueueFullError(
-                "正在处理的上传过多，请稍后重试 — too many uploads being checked",
-                retry_after=self.settings.jobs.retry_after_s,
-            )
-        try:
+        with self.ingest_slots.hold(workspace, token):
             run = WorkerRun(self.settings, work_dir, spec, self.settings.uploads.ingest_time_limit_s)
             run.start()
             return run.wait(threading.Event())
-        finally:
-            self.ingest_slots.release()
 
 
-__all__ = ["FINISHED", "GDAL_ENV", "JobRunner", "WorkerRun", "group_alive", "kill_group", "worker_env"]
+__all__ = [
+    "FINISHED",
+    "GDAL_ENV",
+    "IngestSlots",
+    "JobRunner",
+    "WorkerRun",
+    "group_alive",
+    "kill_group",
+    "worker_env",
+]
