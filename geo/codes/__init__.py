@@ -168,6 +168,19 @@ def _land_reading(code: str, scheme: str) -> tuple[str | None, str, str]:
     )
 
 
+def _spread(
+    per_code: list[tuple[str | None, str, str]], index: np.ndarray, present: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-distinct-code readings → per-row values, notes, unreadable mask and problems."""
+    value_u = np.array([r[0] for r in per_code] + [None], dtype=object)
+    note_u = np.array([r[1] for r in per_code] + [""], dtype=object)
+    problem_u = np.array([r[2] for r in per_code] + [None], dtype=object)
+    pos = np.where(index >= 0, index, len(per_code))
+    values = value_u[pos]
+    bad = present & pd.isna(values)
+    return values, note_u[pos], bad, only_at(bad, problem_u[pos])
+
+
 def _normalise_land(code: str) -> str:
     return re.sub(r"\s+", "", code).upper()
 
@@ -209,21 +222,15 @@ def read_land_use(
         decided = scheme
         how = f"{column} 按 {SCHEME_LABELS_ZH[scheme]} 读取（land_use_scheme: {scheme}）"
         per_code = [_land_reading(code, scheme) for code in normal]
-    value_u = np.array([r[0] for r in per_code] + [None], dtype=object)
-    note_u = np.array([r[1] for r in per_code] + [""], dtype=object)
-    problem_u = np.array([r[2] for r in per_code] + [None], dtype=object)
-    pos = np.where(index >= 0, index, len(per_code))
-    values = value_u[pos]
-    bad = present & pd.isna(values)
-    problems = only_at(bad, problem_u[pos])
+    values, notes, bad, problems = _spread(per_code, index, present)
     shown = raw_text(codes)
     readings: list[Reading] = []
     changed = values != series.map(lambda v: v if v is None else _normalise_land(str(v))).to_numpy(
         dtype=object
     )
-    translated = present & ~bad & (note_u[pos] != "") & changed
-    for note in sorted({str(x) for x in note_u[pos][translated]}):
-        readings += group_readings(shown, values, translated & (note_u[pos] == note), note)
+    translated = present & ~bad & (notes != "") & changed
+    for note in sorted({str(x) for x in notes[translated]}):
+        readings += group_readings(shown, values, translated & (notes == note), note)
     normalised = present & ~bad & ~translated & (values != series.to_numpy(dtype=object))
     readings += group_readings(shown, values, normalised, "去除空格、字母改为大写")
     return CodeResult(pd.Series(values, dtype=object), bad, problems, tuple(readings), decided, how)
@@ -375,18 +382,12 @@ def read_industry(codes: pd.Series, scheme: str = "auto") -> CodeResult:
     present = series.notna().to_numpy()
     index, uniques = pd.factorize(series)
     per_code = [_industry_reading(str(u), edition) for u in uniques]
-    value_u = np.array([r[0] for r in per_code] + [None], dtype=object)
-    note_u = np.array([r[1] for r in per_code] + [""], dtype=object)
-    problem_u = np.array([r[2] for r in per_code] + [None], dtype=object)
-    pos = np.where(index >= 0, index, len(per_code))
-    values = value_u[pos]
-    bad = present & pd.isna(values)
-    problems = only_at(bad, problem_u[pos])
+    values, notes, bad, problems = _spread(per_code, index, present)
     shown = raw_text(codes)
     readings: list[Reading] = []
-    noted = present & ~bad & (note_u[pos] != "")
-    for note in sorted({str(x) for x in note_u[pos][noted]}):
-        readings += group_readings(shown, values, noted & (note_u[pos] == note), note)
+    noted = present & ~bad & (notes != "")
+    for note in sorted({str(x) for x in notes[noted]}):
+        readings += group_readings(shown, values, noted & (notes == note), note)
     return CodeResult(pd.Series(values, dtype=object), bad, problems, tuple(readings), edition, how)
 
 
