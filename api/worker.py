@@ -379,6 +379,7 @@ def _analysis(job: Job) -> dict[str, Any]:
         rules=job.params.get("rules") or "national",
         rasters=inputs.get("rasters") or None,
         progress=tick,
+        ingest=report,
     )
     job.progress(72, "写出结果 writing outputs")
     write_outputs(result, out)
