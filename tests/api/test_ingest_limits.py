@@ -98,18 +98,19 @@ def test_recursive_views_do_not_block_the_bureau(limited_api: Api, tmp_path: Pat
 def test_slots_are_shared_per_token_and_workspace() -> None:
     slots = IngestSlots(total=3, per_workspace=2, per_token=1, wait_s=0.2, retry_after=7)
     with slots.hold("ws1", "alice"):
-        with pytest.raises(QueueFullError, match="previous upload") as refused:
-            with slots.hold("ws1", "alice"):
-                pass
+        with pytest.raises(QueueFullError, match="previous upload") as refused, slots.hold("ws1", "alice"):
+            pass
         assert refused.value.retry_after == 7
         with slots.hold("ws1", "bob"):
-            with pytest.raises(QueueFullError, match="workspace's share"):
-                with slots.hold("ws1", "carol"):
-                    pass
-            with slots.hold("ws2", "dave"):  # another workspace still gets the last slot
-                with pytest.raises(QueueFullError, match="too many uploads"):
-                    with slots.hold("ws3", "erin"):
-                        pass
+            with pytest.raises(QueueFullError, match="workspace's share"), slots.hold("ws1", "carol"):
+                pass
+            # another workspace still gets the last slot; then the total is reached
+            with (
+                slots.hold("ws2", "dave"),
+                pytest.raises(QueueFullError, match="too many uploads"),
+                slots.hold("ws3", "erin"),
+            ):
+                pass
     # all released: the same token may start again, and a waiter gets a slot freed meanwhile
     with slots.hold("ws1", "alice"):
         pass
