@@ -24,11 +24,12 @@ FLOOR = {"geo": 0, "optimizer": 1, "maps": 2, "maps.products": 3, "api": 4, "pan
 #: imports a part may not make although the floor would allow them
 EXTRA_FORBIDDEN = {"api": ("panhuo",)}
 #: third-party packages a part must not import (the pure core draws nothing below maps)
+SERVER = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg", "geoalchemy2", "multipart")
 THIRD_PARTY_FORBIDDEN = {
-    "geo": ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg", "folium", "matplotlib"),
-    "optimizer": ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg", "folium", "matplotlib"),
-    "maps": ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg"),
-    "maps.products": ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg"),
+    "geo": (*SERVER, "folium", "matplotlib"),
+    "optimizer": (*SERVER, "folium", "matplotlib"),
+    "maps": SERVER,
+    "maps.products": SERVER,
 }
 
 
@@ -103,9 +104,7 @@ def test_no_upward_import(part):
                 continue
             other = part_of(target)
             upward = FLOOR[other] > FLOOR[part]
-            forbidden = any(
-                target == f or target.startswith(f + ".") for f in EXTRA_FORBIDDEN.get(part, ())
-            )
+            forbidden = any(target == f or target.startswith(f + ".") for f in EXTRA_FORBIDDEN.get(part, ()))
             if upward or forbidden:
                 bad.append(f"{MODULES[module].relative_to(ROOT)}:{line} imports {target} ({other})")
     assert not bad, "\n".join(bad)
