@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from panhuo.cli import main
-from tests.api.conftest import Api, clinic_scenario, park_gpkg, parcels_geojson
+from tests.api.conftest import Api, clinic_scenario, parcels_geojson, park_gpkg
 
 pytestmark = pytest.mark.slow
 
