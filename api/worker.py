@@ -323,6 +323,7 @@ def _analysis(job: Job) -> dict[str, Any]:
         rules=job.params.get("rules") or "national",
         rasters=inputs.get("rasters") or None,
         progress=tick,
+        ingest=report,
     )
     job.progress(72, "写出成果 writing products")
     from maps.products import Products, write_analysis

@@ -68,12 +68,16 @@ class CandidateArrays:
     in_exclusion: np.ndarray  # bool
 
 
-def _read(base: Path, ref: LayerRef, *, parcels: bool = False, geometry_types=None) -> gpd.GeoDataFrame:
+def _read(
+    base: Path, ref: LayerRef, *, parcels: bool = False, geometry_types=None, reports: list | None = None
+) -> gpd.GeoDataFrame:
     from geo.io import read_layer, read_parcels
 
     path = resolve(base, ref)
     if parcels:
-        gdf, _ = read_parcels(path, layer=ref.layer, crs=ref.crs)
+        gdf, report = read_parcels(path, layer=ref.layer, crs=ref.crs)
+        if reports is not None:
+            reports.append(report)
     else:
         gdf, _ = read_layer(path, layer=ref.layer, crs=ref.crs, geometry_types=geometry_types)
     if ref.where:
@@ -127,8 +131,9 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
     say = progress or (lambda step, frac: None)
     warnings: list[str] = []
     say("parcels", 0.02)
-    raw = _read(base, scenario.parcels, parcels=True)
-    parcels, analysis_run = analysed_parcels(raw, scenario, say)
+    reports: list = []
+    raw = _read(base, scenario.parcels, parcels=True, reports=reports)
+    parcels, analysis_run = analysed_parcels(raw, scenario, say, ingest=reports[0])
     if analysis_run is not None:
         warnings.append(analysis_run)
     crs = parcels.crs
@@ -180,7 +185,7 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
 
 
 def analysed_parcels(
-    parcels: gpd.GeoDataFrame, scenario: Scenario, say: Progress
+    parcels: gpd.GeoDataFrame, scenario: Scenario, say: Progress, *, ingest: Any = None
 ) -> tuple[gpd.GeoDataFrame, str | None]:
     """Return the parcel layer with the analysis columns, and what was run to get them.
 
@@ -188,7 +193,8 @@ def analysed_parcels(
     it is. A raw parcel layer (none of them) is analysed here, explicitly, with the scenario's
     ``rules`` and ``as_of``; the returned note says so and goes into ``plan.json`` ``warnings``.
     A layer with only some of them is refused: it is neither, and guessing which columns to trust
-    would be a silent repair.
+    would be a silent repair. ``ingest`` is the layer's :class:`geo.ingest_report.IngestReport`
+    (its readings reach the analysis' data issues).
     """
     present = [c for c in ANALYSIS_COLUMNS if c in parcels.columns]
     note = None
@@ -196,7 +202,7 @@ def analysed_parcels(
         from geo.analysis import run_analysis
 
         say("analysis", 0.08)
-        parcels = run_analysis(parcels, as_of=scenario.as_of, rules=scenario.rules).parcels
+        parcels = run_analysis(parcels, as_of=scenario.as_of, rules=scenario.rules, ingest=ingest).parcels
         note = (
             f"地块图层缺少分析列，已按 {scenario.rules} 规则、评价日 {scenario.as_of or '今天'} 运行分析 "
             "(the parcels had no analysis columns; the analysis was run)"
