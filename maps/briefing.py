@@ -510,8 +510,7 @@ def select_groups(
     if "idle" in groups and idle.any():
         chosen_groups.append(("闲置土地", parcels[idle]))
     if "low" in groups and "low_efficiency" in parcels:
-        # read back from a GeoPackage the nullable flag may be float (1.0, 0.0, NaN)
-        low = parcels["low_efficiency"].astype("boolean").fillna(False).astype(bool) & ~idle
+        low = style.true_flags(parcels["low_efficiency"]) & ~idle
         if low.any():
             chosen_groups.append(("低效用地", parcels[low]))
     if not chosen_groups:
