@@ -21,11 +21,14 @@ import pandas as pd
 
 from geo.errors import CRSError, InputError, SchemaError
 from geo.indicators import ZoneIndicators, compute_indicators
+from geo.ingest_report import IngestReport
 from geo.rules.facts import Facts, check_data
 from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle
+from geo.rules.inputs import rules_left_out
 from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency
 from geo.rules.mujun import grade_mujun
 from geo.rules.presets import REASON_CODES, Preset, load_preset
+from geo.schema import CANONICAL_COLUMNS
 from geo.units import M2_PER_MU
 
 #: computed per-parcel columns, in output order (contract §3 first, then panhuo's own)
@@ -199,6 +202,24 @@ def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.Dat
     }
 
 
+def _columns_record(columns: Any, preset: Preset, ingest: IngestReport | None) -> dict[str, Any]:
+    """Record the columns a run used (§2.1): mapping, matches, canonical columns absent, rules left out."""
+    present = [str(c) for c in columns]
+    return {
+        "mapping": ingest.column_mapping if ingest is not None else None,
+        "matched": [
+            {"column": m.source, "canonical": m.canonical, "how": m.how}
+            for m in (ingest.columns_matched if ingest is not None else ())
+        ],
+        "values_mapped": [
+            {"column": v.column, "value": v.raw, "read_as": v.canonical, "count": v.count}
+            for v in (ingest.values_mapped if ingest is not None else ())
+        ],
+        "missing": [c for c in CANONICAL_COLUMNS if c not in present],
+        "rules_left_out": [r.to_dict() for r in rules_left_out(present, preset)],
+    }
+
+
 def run_analysis(
     parcels: gpd.GeoDataFrame,
     *,
@@ -206,6 +227,7 @@ def run_analysis(
     rules: str | Path | Preset = "national",
     rasters: Mapping[str, str | Path] | None = None,
     progress: Progress | None = None,
+    ingest: IngestReport | None = None,
 ) -> AnalysisResult:
     """Analyse a parcel layer: idle status, low efficiency, 亩均 grade, zone indicators.
 
@@ -222,6 +244,10 @@ def run_analysis(
         ``{name: path}``; each raster's zonal statistics become ``rs_<name>_*`` columns.
     progress
         Called as ``progress(step, fraction_done)`` between the steps.
+    ingest
+        The :class:`~geo.ingest_report.IngestReport` of the read that produced ``parcels``: the
+        column mapping it used and how each column was matched are recorded in the summary
+        (``columns``, contract §2.1), so a result can be reproduced.
 
     Raises
     ------
@@ -294,6 +320,7 @@ def run_analysis(
     all_issues = pd.concat([issues, low.issues], ignore_index=True) if len(low.issues) else issues
     summary = _summary(out.reset_index(drop=True), preset, day, all_issues)
     summary["raster_notes"] = raster_notes
+    summary["columns"] = _columns_record(frame.columns, preset, ingest)
     report("done", 1.0)
     return AnalysisResult(
         parcels=result_gdf,

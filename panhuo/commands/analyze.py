@@ -77,6 +77,32 @@ def write_charts(result: Any, out: Path) -> dict[str, Path]:
     return written
 
 
+def column_lines(columns: dict[str, Any]) -> list[str]:
+    """Render the console lines on columns: mapping used, canonical columns absent, rules left out."""
+    lines = []
+    mapping = columns.get("mapping")
+    if mapping:
+        count = len(mapping.get("columns") or {})
+        lines.append(
+            f"  列映射 column mapping {mapping.get('source') or ''}：{count} 个字段，"
+            f"land_use_scheme {mapping.get('land_use_scheme')}，"
+            f"industry_scheme {mapping.get('industry_scheme')}"
+        )
+    missing = columns.get("missing") or []
+    if missing:
+        lines.append(
+            f"  未找到的标准字段 canonical columns not found ({len(missing)}): " + "、".join(missing)
+        )
+    left = columns.get("rules_left_out") or []
+    if left:
+        lines.append("  因缺少字段而未评价的规则 rules not evaluated for want of a column:")
+        for item in left:
+            lines.append(
+                f"    {item['rule']}（{item['label_zh']}）：缺少 missing {'、'.join(item['missing'])}"
+            )
+    return lines
+
+
 def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     """Render the console summary: counts, 亩 and fees in 万元, in Chinese."""
     from geo.indicators import ZONE_TYPE_ZH
@@ -117,6 +143,7 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     )
     for note in s.get("raster_notes", []):
         lines.append(f"  遥感栅格 raster {note}")
+    lines += column_lines(s.get("columns") or {})
     if s["data_issues"]:
         lines.append(f"  数据问题 {s['data_issues']} 条（见 {paths['data_issues_csv'].name}）")
     lines.append(f"结果 results: {paths['parcels_gpkg'].parent}")
@@ -163,6 +190,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--raster", help="遥感栅格 NAME=PATH, repeatable (ndvi=..., builtup=...)"),
         ] = None,
+        columns: Annotated[
+            Path | None,
+            typer.Option(
+                "--columns",
+                help="列映射文件 column mapping MAP.yaml: columns, values, land_use_scheme, industry_scheme "
+                "(draft: panhuo inspect --write-columns; docs/ingest.md)",
+            ),
+        ] = None,
         progress: Annotated[
             bool | None,
             typer.Option(
@@ -172,18 +207,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """闲置与低效用地认定、亩均效益评价和开发区集约利用指标 Analyse a parcel layer (contract §3)."""
         from geo.analysis import parse_as_of, run_analysis
+        from geo.columns import load_columns
         from geo.export import write_outputs
         from geo.io import read_parcels
         from geo.rules.presets import load_preset
 
         preset = load_preset(rules)
+        mapping = load_columns(columns) if columns is not None else None
         rasters = parse_rasters(raster or [])
         day = parse_as_of(as_of)
         epsg: Any = None
         if crs is not None:
             text = crs.strip().upper().removeprefix("EPSG:")
             epsg = int(text) if text.isdigit() else crs
-        gdf, report = read_parcels(parcels, layer=layer, crs=epsg)
+        gdf, report = read_parcels(parcels, layer=layer, crs=epsg, columns=mapping)
         show = progress if progress is not None else (sys.stderr.isatty() or len(gdf) >= LONG_RUN_PARCELS)
         bar = None
         if show:
@@ -198,7 +235,7 @@ def register(app: typer.Typer) -> None:
                 bar.update(max(0, round(fraction * 80) - bar.n))
 
         try:
-            result = run_analysis(gdf, as_of=day, rules=preset, rasters=rasters, progress=tick)
+            result = run_analysis(gdf, as_of=day, rules=preset, rasters=rasters, progress=tick, ingest=report)
             tick("export", 1.0)
             paths = write_outputs(result, out)
             paths.update(write_charts(result, out))
