@@ -28,9 +28,10 @@ A rule whose input is absent from the whole analysis (no raster given, no tax co
 is *out of scope* (:func:`out_of_scope`, contract §3): it is listed once and takes no part.
 ``low_efficiency`` is true if any rule in scope fires; false if every applicable rule in scope
 was evaluated and none fired; null otherwise — a parcel with a rule in scope not evaluated is *not*
-counted as efficient, and the rules not evaluated are listed in ``low_eff_not_evaluated`` as ``not_evaluated:<code>(<why>)``
-with ``<why>`` one of ``missing <col>``, ``invalid <col>``, ``unknown industry_code``,
-``no raster``, ``raster coverage < <share>``, ``idle_status unknown``.
+counted as efficient, and the rules not evaluated are listed in ``low_eff_not_evaluated`` as
+``not_evaluated:<code>(<why>)`` with ``<why>`` one of ``missing <col>``, ``invalid <col>``,
+``unknown industry_code``, ``no raster`` (with ``when_no_raster: not_evaluated``), ``raster coverage <
+<share>``, ``idle_status unknown``.
 """
 
 from __future__ import annotations
