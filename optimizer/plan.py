@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError, SchemaError
+from geo.rules.presets import Preset, load_preset
 from geo.units import M2_PER_MU
 from optimizer.diagnose import Finding, elastic_diagnosis, prechecks
 from optimizer.distances import NetworkDistances, network_from_lines
@@ -111,8 +112,14 @@ def _points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
 
 
-def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) -> PlanInputs:
-    """Read and check every input of the scenario (no solve). Raises before any solve on bad input."""
+def prepare(
+    scenario: Scenario, base: Path, progress: Progress | None = None, preset: Preset | None = None
+) -> PlanInputs:
+    """Read and check every input of the scenario (no solve). Raises before any solve on bad input.
+
+    ``preset``: the rules preset of an analysis the parcels may need, already loaded (the service
+    loads ``scenario.rules`` with ``files=False``); by default ``scenario.rules`` is loaded here.
+    """
     say = progress or (lambda step, frac: None)
     warnings: list[str] = []
     say("parcels", 0.02)
@@ -121,9 +128,10 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
         from geo.analysis import run_analysis
 
         say("analysis", 0.08)
-        parcels = run_analysis(parcels, as_of=scenario.as_of, rules=scenario.rules).parcels
+        rules = preset or load_preset(scenario.rules)
+        parcels = run_analysis(parcels, as_of=scenario.as_of, rules=rules).parcels
         warnings.append(
-            f"地块图层缺少分析列，已按 {scenario.rules} 规则、评价日 {scenario.as_of or '今天'} 运行分析 "
+            f"地块图层缺少分析列，已按 {rules.name} 规则、评价日 {scenario.as_of or '今天'} 运行分析 "
             "(the parcels had no analysis columns; the analysis was run)"
         )
     parcels = parcels.reset_index(drop=True)
@@ -428,10 +436,11 @@ def run_plan(
     time_limit_s: float | None = None,
     progress: Progress | None = None,
     inputs: PlanInputs | None = None,
+    preset: Preset | None = None,
 ) -> PlanOutput:
-    """Run one scenario end to end (no files written)."""
+    """Run one scenario end to end (no files written); ``preset`` as in :func:`prepare`."""
     say = progress or (lambda step, frac: None)
-    inputs = inputs or prepare(scenario, base, progress)
+    inputs = inputs or prepare(scenario, base, progress, preset)
     options = solver_options(scenario, solver, time_limit_s)
     blocking = [f for f in inputs.findings if f.blocking]
     if blocking:
