@@ -25,6 +25,7 @@ from api.settings import Settings
 from api.store import Store, migrate
 from api.store.db import check_local_filesystem
 from api.tasks import TaskBuilder
+from api.workbench import router as workbench_router
 from panhuo import __version__
 
 DESCRIPTION = """
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(workbench_router)  # the browser workbench at / (issue 13)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi_document(_who: Annotated[Any, Depends(principal)]) -> dict[str, Any]:

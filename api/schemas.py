@@ -402,6 +402,7 @@ class TokenList(BaseModel):
 class AuditEntry(BaseModel):
     """One audit record: who did what, to which object, when."""
 
+    id: int = Field(..., description="条目编号（只增不减）entry number, increasing")
     at: datetime
     actor: str
     token_id: str | None
@@ -412,9 +413,14 @@ class AuditEntry(BaseModel):
 
 
 class AuditList(BaseModel):
-    """The workspace's audit trail, newest first."""
+    """One page of the workspace's audit trail, newest first."""
 
     items: list[AuditEntry]
+    next_cursor: str | None = Field(
+        None,
+        description="下一页的游标（传给 `cursor`）；最后一页为 null — pass as `cursor` for the next page; "
+        "null on the last page",
+    )
 
 
 class Health(BaseModel):

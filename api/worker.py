@@ -328,6 +328,7 @@ def _analysis(job: Job) -> dict[str, Any]:
         rules=preset,
         rasters=inputs.get("rasters") or None,
         progress=tick,
+        ingest=report,
     )
     job.progress(72, "写出结果 writing outputs")
     write_outputs(result, out)

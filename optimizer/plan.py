@@ -65,12 +65,16 @@ class PlanOutput:
 # ------------------------------------------------------------------------------------------ reading
 
 
-def _read(base: Path, ref: LayerRef, *, parcels: bool = False, geometry_types=None) -> gpd.GeoDataFrame:
+def _read(
+    base: Path, ref: LayerRef, *, parcels: bool = False, geometry_types=None, reports: list | None = None
+) -> gpd.GeoDataFrame:
     from geo.io import read_layer, read_parcels
 
     path = resolve(base, ref)
     if parcels:
-        gdf, _ = read_parcels(path, layer=ref.layer, crs=ref.crs)
+        gdf, report = read_parcels(path, layer=ref.layer, crs=ref.crs)
+        if reports is not None:
+            reports.append(report)
     else:
         gdf, _ = read_layer(path, layer=ref.layer, crs=ref.crs, geometry_types=geometry_types)
     if ref.where:
@@ -123,13 +127,14 @@ def prepare(
     say = progress or (lambda step, frac: None)
     warnings: list[str] = []
     say("parcels", 0.02)
-    parcels = _read(base, scenario.parcels, parcels=True)
+    reports: list = []
+    parcels = _read(base, scenario.parcels, parcels=True, reports=reports)
     if not all(c in parcels.columns for c in ANALYSIS_COLUMNS):
         from geo.analysis import run_analysis
 
         say("analysis", 0.08)
         rules = preset or load_preset(scenario.rules)
-        parcels = run_analysis(parcels, as_of=scenario.as_of, rules=rules).parcels
+        parcels = run_analysis(parcels, as_of=scenario.as_of, rules=rules, ingest=reports[0]).parcels
         warnings.append(
             f"地块图层缺少分析列，已按 {rules.name} 规则、评价日 {scenario.as_of or '今天'} 运行分析 "
             "(the parcels had no analysis columns; the analysis was run)"

@@ -66,6 +66,13 @@ def _utc(value: Any) -> Any:
     return value
 
 
+def _as_utc(value: datetime) -> datetime:
+    # stamps are written in UTC (naive on SQLite): compare in UTC; a naive bound is read as UTC
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
 def _clean(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
@@ -387,13 +394,46 @@ class Store:
                 )
             )
 
-    def list_audit(self, workspace: str, limit: int = 500) -> list[dict[str, Any]]:
-        """Return the workspace's audit trail, newest first."""
+    def list_audit(
+        self,
+        workspace: str,
+        *,
+        limit: int = 100,
+        before_id: int | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Return one page of the workspace's audit trail, newest first, and the cursor of the next.
+
+        Keyset paging on the entry id (ids only grow): the next page holds the entries with an id
+        below the last one shown, so entries written while an admin pages never shift a page and
+        none is shown twice. ``action`` matches exactly, or every action of a family when it ends
+        with ``.`` (``dataset.``); ``since`` is inclusive, ``until`` exclusive. The cursor is None
+        on the last page.
+        """
+        query = sa.select(audit_log).where(audit_log.c.workspace == workspace)
+        if before_id is not None:
+            query = query.where(audit_log.c.id < before_id)
+        if action:
+            if action.endswith("."):
+                query = query.where(audit_log.c.action.startswith(action, autoescape=True))
+            else:
+                query = query.where(audit_log.c.action == action)
+        for column, value in ((audit_log.c.actor, actor), (audit_log.c.object_type, object_type)):
+            if value:
+                query = query.where(column == value)
+        if object_id:
+            query = query.where(audit_log.c.object_id == object_id)
+        if since is not None:
+            query = query.where(audit_log.c.at >= _as_utc(since))
+        if until is not None:
+            query = query.where(audit_log.c.at < _as_utc(until))
         with self.read() as conn:
-            rows = conn.execute(
-                sa.select(audit_log)
-                .where(audit_log.c.workspace == workspace)
-                .order_by(audit_log.c.id.desc())
-                .limit(limit)
-            ).all()
-        return [_clean(_row(r)) or {} for r in rows]
+            rows = conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit + 1)).all()
+        page = [_clean(_row(r)) or {} for r in rows[:limit]]
+        cursor = int(page[-1]["id"]) if len(rows) > limit and page else None
+        return page, cursor

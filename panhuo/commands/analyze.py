@@ -198,7 +198,7 @@ def register(app: typer.Typer) -> None:
                 bar.update(max(0, round(fraction * 80) - bar.n))
 
         try:
-            result = run_analysis(gdf, as_of=day, rules=preset, rasters=rasters, progress=tick)
+            result = run_analysis(gdf, as_of=day, rules=preset, rasters=rasters, progress=tick, ingest=report)
             tick("export", 1.0)
             paths = write_outputs(result, out)
             paths.update(write_charts(result, out))
