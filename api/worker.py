@@ -301,7 +301,6 @@ def _ingest(job: Job) -> dict[str, Any]:
 def _analysis(job: Job) -> dict[str, Any]:
     """Contract §3 into ``out/``, then the web map and the briefing of the result."""
     from geo.analysis import run_analysis
-    from geo.export import write_outputs
     from geo.io import read_parcels
     from geo.rules.presets import load_preset
 
@@ -330,26 +329,13 @@ def _analysis(job: Job) -> dict[str, Any]:
         progress=tick,
         ingest=report,
     )
-    job.progress(72, "写出结果 writing outputs")
-    write_outputs(result, out)
-    job.progress(78, "图层导出 layer exports")
-    result.parcels.to_crs(4326).to_file(out / "parcels.geojson", driver="GeoJSON")
+    job.progress(72, "写出成果 writing products")
+    from maps.products import Products, write_analysis
+
+    _paths, notes = write_analysis(result, out, Products.everything(source="panhuo 服务"))
+    job.progress(90, "图层导出 layer exports")
     table = to_postgis(job, result.parcels, "analysis")
-    job.progress(82, "网页地图 web map")
-    from maps.results import load_analysis
-    from maps.web import analysis_map, save_map
-
-    loaded = load_analysis(out)
-    save_map(analysis_map(loaded.parcels, loaded.indicators), out / "map.html", offline=True)
-    job.progress(90, "简报 briefing")
-    from geo.errors import InputError
-    from maps.briefing import build_briefing
-
-    briefing_note = None
-    try:
-        build_briefing(out=out / "briefing.pdf", analysis=loaded, source="panhuo 服务")
-    except InputError as error:  # e.g. no idle or low-efficiency parcel to brief: the analysis stands
-        briefing_note = job.scrub(str(error))
+    briefing_note = job.scrub("; ".join(notes)) if notes else None
     ingest = report.to_dict()
     ingest["path"] = Path(str(ingest.get("path", ""))).name
     return dict(
@@ -372,7 +358,8 @@ def _analysis(job: Job) -> dict[str, Any]:
 def _plan(job: Job) -> dict[str, Any]:
     """Contract §6: run one scenario version; ``plan.json``, ``plan.gpkg``, the map and the briefing."""
     from geo.rules.presets import load_preset
-    from optimizer.plan import run_plan, write_plan
+    from maps.products import Products, write_plan
+    from optimizer.plan import run_plan
     from optimizer.scenario import parse_scenario
 
     out = Path(job.spec["out_dir"])
@@ -387,30 +374,16 @@ def _plan(job: Job) -> dict[str, Any]:
 
     job.progress(2, "读取图层 reading layers")
     output = run_plan(scenario, job.dir, progress=tick, preset=preset)
-    write_plan(output, out, map_html=False)
-    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    job.progress(88, "写出成果 writing products")
+    write_plan(output, out, Products.everything(source="panhuo 服务"))
+    plan = output.plan
+    if "briefing_note" in plan:
+        plan["briefing_note"] = job.scrub(str(plan["briefing_note"]))
     tables = []
-    if output.layers:
-        job.progress(88, "网页地图 web map")
-        from maps.web import plan_map, save_map
-
-        save_map(plan_map(output.layers, output.plan), out / "map.html", offline=True)
-        parcels = output.layers.get("parcels")
-        if parcels is not None and parcels.crs is not None:
-            parcels.to_crs(4326).to_file(out / "plan.geojson", driver="GeoJSON")
-        for name, layer in output.layers.items():
-            table = to_postgis(job, layer, f"plan_{name}")
-            if table:
-                tables.append(table)
-        job.progress(93, "简报 briefing")
-        from geo.errors import InputError
-        from maps.briefing import build_briefing
-        from maps.results import load_plan
-
-        try:
-            build_briefing(out=out / "briefing.pdf", plans=[load_plan(out)], source="panhuo 服务")
-        except InputError as error:
-            plan["briefing_note"] = job.scrub(str(error))
+    for name, layer in output.layers.items():
+        table = to_postgis(job, layer, f"plan_{name}")
+        if table:
+            tables.append(table)
     plan["postgis_tables"] = tables
     return dict(plain(plan))
 
