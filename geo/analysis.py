@@ -23,8 +23,7 @@ from geo.errors import CRSError, InputError, SchemaError
 from geo.indicators import ZoneIndicators, compute_indicators
 from geo.ingest_report import ISSUE_COLUMNS, IngestReport
 from geo.rules.facts import Facts, check_data
-from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle
-from geo.rules.inputs import rules_left_out
+from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle, idle_out_of_scope
 from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency
 from geo.rules.mujun import grade_mujun
 from geo.rules.presets import REASON_CODES, Preset, load_preset
@@ -217,8 +216,11 @@ def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.Dat
     }
 
 
-def _columns_record(columns: Any, preset: Preset, ingest: IngestReport | None) -> dict[str, Any]:
-    """Record the columns a run used (§2.1): mapping, matches, canonical columns absent, rules left out."""
+def _columns_record(columns: Any, ingest: IngestReport | None) -> dict[str, Any]:
+    """Record the columns a run used (contract §2.1): the mapping, the matches, the columns absent.
+
+    The rules left out for want of a column are ``rules_out_of_scope`` beside it in the summary.
+    """
     present = [str(c) for c in columns]
     return {
         "mapping": ingest.column_mapping if ingest is not None else None,
@@ -231,7 +233,6 @@ def _columns_record(columns: Any, preset: Preset, ingest: IngestReport | None) -
             for v in (ingest.values_mapped if ingest is not None else ())
         ],
         "missing": [c for c in CANONICAL_COLUMNS if c not in present],
-        "rules_left_out": [r.to_dict() for r in rules_left_out(present, preset)],
     }
 
 
@@ -243,6 +244,7 @@ def run_analysis(
     rasters: Mapping[str, str | Path] | None = None,
     progress: Progress | None = None,
     ingest: IngestReport | None = None,
+    run_date: str | dt.date | None = None,
 ) -> AnalysisResult:
     """Analyse a parcel layer: idle status, low efficiency, 亩均 grade, zone indicators.
 
@@ -267,6 +269,10 @@ def run_analysis(
         value that ingest could not read is indistinguishable from an empty one. The column
         mapping it used and how each column was matched are recorded in the summary
         (``columns``), so a result can be reproduced.
+    run_date
+        The day of the run (default today). An event dated after ``as_of`` but not after the run
+        date had not happened yet on the as-of day (contract §3, said in ``idle_basis``); one dated
+        after the run date is impossible and a data issue.
 
     Raises
     ------
@@ -278,6 +284,7 @@ def run_analysis(
     """
     preset = load_preset(rules)
     day = parse_as_of(as_of)
+    today = parse_as_of(run_date)
     _validate_layer(parcels)
     report = progress or (lambda step, fraction: None)
 
@@ -296,7 +303,7 @@ def run_analysis(
     cleaned, invalid, issues = check_data(
         frame,
         area_m2,
-        t,
+        np.datetime64(max(today, day).isoformat(), "D"),
         area_tolerance=preset.rules.data_checks.area_tolerance,
         earliest_date=preset.rules.data_checks.earliest_date,
         developed_is_land=preset.rules.idle.stalled_area_basis == "land",
@@ -353,7 +360,9 @@ def run_analysis(
     summary = _summary(out.reset_index(drop=True), preset, day, all_issues)
     summary["data_issues_by_kind"] = {k: int(kinds.get(k, 0)) for k in ISSUE_KINDS}
     summary["raster_notes"] = raster_notes
-    summary["columns"] = _columns_record(frame.columns, preset, ingest)
+    summary["run_date"] = today.isoformat()
+    summary["rules_out_of_scope"] = [*idle_out_of_scope(facts), *low.out_of_scope]
+    summary["columns"] = _columns_record(frame.columns, ingest)
     report("done", 1.0)
     return AnalysisResult(
         parcels=result_gdf,

@@ -50,7 +50,10 @@ def _mu(value: float) -> str:
 
 
 def column_lines(columns: dict[str, Any]) -> list[str]:
-    """Render the console lines on columns: mapping used, canonical columns absent, rules left out."""
+    """Render the console lines on columns: the mapping used and the canonical columns absent.
+
+    The rules left out for want of a column follow as the summary's ``rules_out_of_scope`` lines.
+    """
     lines = []
     mapping = columns.get("mapping")
     if mapping:
@@ -65,13 +68,6 @@ def column_lines(columns: dict[str, Any]) -> list[str]:
         lines.append(
             f"  未找到的标准字段 canonical columns not found ({len(missing)}): " + "、".join(missing)
         )
-    left = columns.get("rules_left_out") or []
-    if left:
-        lines.append("  因缺少字段而未评价的规则 rules not evaluated for want of a column:")
-        for item in left:
-            lines.append(
-                f"    {item['rule']}（{item['label_zh']}）：缺少 missing {'、'.join(item['missing'])}"
-            )
     return lines
 
 
@@ -105,6 +101,9 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     fired = [f"{k} {v['count']}" for k, v in s["reasons"].items() if v["count"]]
     if fired:
         lines.append("    原因 reasons: " + "，".join(fired))
+    lines += column_lines(s.get("columns") or {})
+    for item in s.get("rules_out_of_scope", []):
+        lines.append(f"  不在评价范围 out of scope: {item['rule']}（{item['why_zh']}）")
     classes = s["mujun_classes"]
     lines.append("  亩均效益分类 " + " / ".join(f"{k} {v}" for k, v in classes.items()))
     ind = result.indicators
@@ -115,7 +114,6 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     )
     for note in s.get("raster_notes", []):
         lines.append(f"  遥感栅格 raster {note}")
-    lines += column_lines(s.get("columns") or {})
     if s["data_issues"]:
         lines.append(f"  数据问题 {s['data_issues']} 条（见 {paths['data_issues_csv'].name}）")
     lines.append(f"结果 results: {paths['parcels_gpkg'].parent}")
