@@ -26,6 +26,7 @@ from api.store import Store, migrate
 from api.store.db import check_local_filesystem
 from api.tasks import TaskBuilder
 from api.workbench import router as workbench_router
+from api.workbench.briefing import router as workbench_briefing_router
 from panhuo import __version__
 
 DESCRIPTION = """
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(workbench_briefing_router)
     app.include_router(workbench_router)  # the browser workbench at / (issue 13)
 
     @app.get("/openapi.json", include_in_schema=False)

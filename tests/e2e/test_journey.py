@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -104,9 +105,14 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.locator("#parcels thead button", has_text="面积").click()
     tab.locator("#parcels thead button", has_text="面积").click()  # largest first
     first = tab.locator("#parcels tbody tr").first
-    pid = first.locator("td").first.inner_text()
+    pid = first.locator("td").nth(1).inner_text()
     first.click()
     assert pid in tab.inner_text("#parcel-detail") and "闲置土地处置办法" in tab.inner_text("#parcel-detail")
+    # choose the two largest idle parcels for a briefing of their own
+    chosen = [tab.locator("#parcels tbody tr").nth(i).locator("td").nth(1).inner_text() for i in (0, 1)]
+    for i in (0, 1):
+        tab.locator("#parcels tbody tr").nth(i).locator("input.pick").check()
+    assert "已选 2 宗" in tab.inner_text("#picked-count")
     copy_shot(p.shot("03-analysis-parcel"), "workbench-analysis.png")
     # the other way round: hide the row, click the parcel on the map (now centred on it)
     tab.select_option("#parcel-status", "other")
@@ -114,7 +120,7 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     box = tab.locator("#analysis-map").bounding_box()
     tab.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tab.locator("#parcels tr.selected").wait_for()
-    assert tab.locator("#parcels tr.selected td").first.inner_text() == pid
+    assert tab.locator("#parcels tr.selected td").nth(1).inner_text() == pid
     assert pid in tab.inner_text("#parcel-detail")
     with tab.expect_download() as download:
         tab.click("#export-xlsx")
@@ -215,6 +221,18 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.locator("#brief-preview").scroll_into_view_if_needed()
     tab.wait_for_timeout(2500)  # Chromium's PDF viewer draws the first page
     copy_shot(p.shot("10-briefing"), "workbench-briefing.png")
+
+    # --- briefing of the parcels chosen in the analysis table
+    analysis_source = tab.locator("#brief-source option", has_text="分析").get_attribute("value")
+    tab.select_option("#brief-source", analysis_source)
+    assert tab.is_checked("#scope-picked") and "2 宗" in tab.inner_text("#brief-scope")
+    with tab.expect_download() as download:
+        tab.click("#brief-download")
+    picked_pdf = Path(download.value.path())
+    text = subprocess.run(
+        ["pdftotext", str(picked_pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert all(pid_ in text for pid_ in chosen), (chosen, text[:500])
 
     # --- English switch ---------------------------------------------------------------------
     tab.click("#lang")

@@ -174,7 +174,18 @@ async function showJob(holder, job) {
   const statusFilter = select([["", tr("全部", "all")], ["idle", tr("闲置土地", "idle land")], ["low", tr("低效用地", "low-efficiency")], ["other", tr("其他", "other")]], "", { id: "parcel-status" });
   const detail = h("div", { id: "parcel-detail", class: "detail", "aria-live": "polite" });
   const mapEl = mapBox("analysis-map", tr("分析地图", "analysis map"));
+  const picked = new Set(recall(`brief.${job.id}`, []));
+  const pickedCount = h("span", { class: "muted", id: "picked-count" });
+  const showPicked = () => { pickedCount.textContent = picked.size ? tr(`已选 ${picked.size} 宗用于简报`, `${picked.size} chosen for a briefing`) : ""; };
+  showPicked();
   const columns = [
+    { label: tr("简报", "Brief"), value: (p) => (picked.has(String(p.parcel_id)) ? 0 : 1), render: (p) => {
+      const id = String(p.parcel_id);
+      const box = h("input", { type: "checkbox", checked: picked.has(id), "aria-label": tr(`地块 ${id} 选入简报`, `brief parcel ${id}`), class: "pick" });
+      box.addEventListener("click", (e) => e.stopPropagation());
+      box.addEventListener("change", () => { if (box.checked) picked.add(id); else picked.delete(id); remember(`brief.${job.id}`, [...picked]); showPicked(); });
+      return box;
+    } },
     { label: tr("编号", "ID"), value: (p) => p.parcel_id },
     { label: tr("名称", "Name"), value: (p) => p.name || "" },
     { label: tr("状态", "Status"), value: (p) => statusText(p), render: (p) => { const s = h("span", { class: "dot" }); s.style.background = parcelColour(p); return [s, statusText(p)]; } },
@@ -204,7 +215,7 @@ async function showJob(holder, job) {
           exportButton(job.id, "layers/parcels?format=csv", tr("地块 CSV", "Parcels CSV"), "export-csv", "parcels.csv"))),
       h("div", { class: "split" },
         h("div", { class: "map-col" }, mapEl),
-        h("div", { class: "table-col" }, h("div", { class: "row tight" }, field(tr("筛选", "Filter"), filter), field(tr("状态", "Status"), statusFilter), count),
+        h("div", { class: "table-col" }, h("div", { class: "row tight" }, field(tr("筛选", "Filter"), filter), field(tr("状态", "Status"), statusFilter), count, pickedCount),
           h("div", { class: "scroll" }, table), detail))),
     summaryCard(r.summary), indicatorCard(data.scores));
   apply();
