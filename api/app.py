@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api import __version__
 from api.deps import principal
 from api.errors import install_error_handlers
 from api.jobs import JobRunner
@@ -27,7 +28,6 @@ from api.store.db import check_local_filesystem
 from api.tasks import TaskBuilder
 from api.workbench import router as workbench_router
 from api.workbench.briefing import router as workbench_briefing_router
-from panhuo import __version__
 
 DESCRIPTION = """
 盘活 panhuo 服务：上传地块与栅格数据、运行闲置/低效用地分析与布局优化、保存与比较场景、下载地图与简报。

@@ -42,6 +42,25 @@ MEMORY_MARKERS = (
     "out of memory",
 )
 RESOURCE_LIMIT = {"code": "resource_limit", "message": "作业超出内存上限 — the job exceeded its memory cap"}
+DISK_FULL = {
+    "code": "disk_full",
+    "message": "服务器磁盘空间已满，作业未能写出结果；释放空间后请重新运行 — the server's disk is full",
+}
+#: the exit status of a worker that could not even write its outcome because the disk is full
+DISK_FULL_EXIT = 28
+_NO_SPACE_TEXT = ("No space left on device", "database or disk is full", "Disk quota exceeded")
+
+
+def no_space(error: BaseException, details: str = "") -> bool:
+    """Whether ``error`` (or its cause, or the traceback of a library that lost it) means "disk full"."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (28, 122):  # ENOSPC, EDQUOT
+            return True
+        current = current.__cause__ or current.__context__
+    return any(text in details or text in str(error) for text in _NO_SPACE_TEXT)
 
 
 class Job:
@@ -53,9 +72,19 @@ class Job:
         self.params: dict[str, Any] = spec.get("params", {})
         self.limits: dict[str, Any] = spec.get("limits", {})
 
-    def progress(self, percent: int, message: str) -> None:
-        """Publish progress (0–100) and a short message for ``GET /jobs/{id}``."""
-        _write_json(self.dir / "progress.json", {"progress": int(percent), "message": message[:300]})
+    def progress(
+        self, percent: int, message: str, phase: str | None = None, layer: str | None = None
+    ) -> None:
+        """Publish progress (0–100) and a short message for ``GET /jobs/{id}``.
+
+        ``phase`` names a step with a time limit of its own (``metadata``: see
+        :func:`read_metadata`); ``since`` is when it began, on the system-wide monotonic clock the
+        runner reads too.
+        """
+        payload: dict[str, Any] = {"progress": int(percent), "message": message[:300]}
+        if phase:
+            payload.update(phase=phase, since=time.monotonic(), layer=layer)
+        _write_json(self.dir / "progress.json", payload)
 
     def scrub(self, text: str) -> str:
         """Remove server paths from a message before it can reach a client."""
@@ -274,6 +303,29 @@ def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> li
     return written
 
 
+def read_metadata(job: Job, path: Path) -> None:
+    """Open every layer of a GeoPackage once and count its features, under the metadata time limit (A11).
+
+    A GeoPackage layer can be an SQL view, and a recursive view never ends: counting its rows
+    (``SELECT COUNT(*)``, what GDAL does here) costs as much as one pass over the layer. Each layer
+    is announced as phase ``metadata`` before it is counted, and the runner kills the worker when
+    one phase lasts longer than ``metadata_time_limit_s`` (a few seconds) — so such a file is
+    refused in seconds instead of holding an ingest slot for the whole ingest limit.
+    """
+    import pyogrio
+
+    from geo.errors import UnsupportedFormatError
+    from geo.io import _GPKG_OPEN_OPTIONS  # the same options the full read uses (trusted_schema=OFF)
+
+    for name in layer_names(job, path):
+        shown = name or "（唯一图层 the only layer）"
+        job.progress(10, "读取元数据 reading metadata", phase="metadata", layer=shown)
+        try:
+            pyogrio.read_info(path, layer=name, force_feature_count=True, **_GPKG_OPEN_OPTIONS)
+        except Exception as error:
+            raise UnsupportedFormatError(f"图层 {shown} 无法打开 — the layer could not be opened") from error
+
+
 def _ingest(job: Job) -> dict[str, Any]:
     inputs = job.spec["inputs"]
     path = Path(inputs["path"])
@@ -282,6 +334,9 @@ def _ingest(job: Job) -> dict[str, Any]:
     if inputs["kind"] == "raster":
         report = inspect_raster(job, path)
     else:
+        if path.suffix.lower() == ".gpkg":
+            read_metadata(job, path)
+            job.progress(20, "检查图层 checking the layers")
         report = inspect_vector(job, path, crs)
         export_dir = inputs.get("export_dir")
         if export_dir:
@@ -301,7 +356,6 @@ def _ingest(job: Job) -> dict[str, Any]:
 def _analysis(job: Job) -> dict[str, Any]:
     """Contract §3 into ``out/``, then the web map and the briefing of the result."""
     from geo.analysis import run_analysis
-    from geo.export import write_outputs
     from geo.io import read_parcels
 
     out = Path(job.spec["out_dir"])
@@ -324,27 +378,15 @@ def _analysis(job: Job) -> dict[str, Any]:
         rules=job.params.get("rules") or "national",
         rasters=inputs.get("rasters") or None,
         progress=tick,
+        ingest=report,
     )
-    job.progress(72, "写出结果 writing outputs")
-    write_outputs(result, out)
-    job.progress(78, "图层导出 layer exports")
-    result.parcels.to_crs(4326).to_file(out / "parcels.geojson", driver="GeoJSON")
+    job.progress(72, "写出成果 writing products")
+    from maps.products import Products, write_analysis
+
+    _paths, notes = write_analysis(result, out, Products.everything(source="panhuo 服务"))
+    job.progress(90, "图层导出 layer exports")
     table = to_postgis(job, result.parcels, "analysis")
-    job.progress(82, "网页地图 web map")
-    from maps.results import load_analysis
-    from maps.web import analysis_map, save_map
-
-    loaded = load_analysis(out)
-    save_map(analysis_map(loaded.parcels, loaded.indicators), out / "map.html", offline=True)
-    job.progress(90, "简报 briefing")
-    from geo.errors import InputError
-    from maps.briefing import build_briefing
-
-    briefing_note = None
-    try:
-        build_briefing(out=out / "briefing.pdf", analysis=loaded, source="panhuo 服务")
-    except InputError as error:  # e.g. no idle or low-efficiency parcel to brief: the analysis stands
-        briefing_note = job.scrub(str(error))
+    briefing_note = job.scrub("; ".join(notes)) if notes else None
     ingest = report.to_dict()
     ingest["path"] = Path(str(ingest.get("path", ""))).name
     return dict(
@@ -366,7 +408,8 @@ def _analysis(job: Job) -> dict[str, Any]:
 # ------------------------------------------------------------------ plan
 def _plan(job: Job) -> dict[str, Any]:
     """Contract §6: run one scenario version; ``plan.json``, ``plan.gpkg``, the map and the briefing."""
-    from optimizer.plan import run_plan, write_plan
+    from maps.products import Products, write_plan
+    from optimizer.plan import run_plan
     from optimizer.scenario import parse_scenario
 
     out = Path(job.spec["out_dir"])
@@ -378,30 +421,16 @@ def _plan(job: Job) -> dict[str, Any]:
 
     job.progress(2, "读取图层 reading layers")
     output = run_plan(scenario, job.dir, progress=tick)
-    write_plan(output, out, map_html=False)
-    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    job.progress(88, "写出成果 writing products")
+    write_plan(output, out, Products.everything(source="panhuo 服务"))
+    plan = output.plan
+    if "briefing_note" in plan:
+        plan["briefing_note"] = job.scrub(str(plan["briefing_note"]))
     tables = []
-    if output.layers:
-        job.progress(88, "网页地图 web map")
-        from maps.web import plan_map, save_map
-
-        save_map(plan_map(output.layers, output.plan), out / "map.html", offline=True)
-        parcels = output.layers.get("parcels")
-        if parcels is not None and parcels.crs is not None:
-            parcels.to_crs(4326).to_file(out / "plan.geojson", driver="GeoJSON")
-        for name, layer in output.layers.items():
-            table = to_postgis(job, layer, f"plan_{name}")
-            if table:
-                tables.append(table)
-        job.progress(93, "简报 briefing")
-        from geo.errors import InputError
-        from maps.briefing import build_briefing
-        from maps.results import load_plan
-
-        try:
-            build_briefing(out=out / "briefing.pdf", plans=[load_plan(out)], source="panhuo 服务")
-        except InputError as error:
-            plan["briefing_note"] = job.scrub(str(error))
+    for name, layer in output.layers.items():
+        table = to_postgis(job, layer, f"plan_{name}")
+        if table:
+            tables.append(table)
     plan["postgis_tables"] = tables
     return dict(plain(plan))
 
@@ -442,10 +471,13 @@ def run(spec_path: Path) -> int:
         }
     except PanhuoError as error:
         outcome = {"status": "failed", "error": {"code": error.code, "message": job.scrub(str(error))}}
-    except Exception:
+    except Exception as error:
         # details stay on the server (job log); the client gets a generic code
         details = traceback.format_exc()
-        sys.stderr.write(details)
+        with contextlib.suppress(OSError):
+            sys.stderr.write(details)
+        if no_space(error, details):
+            return _write_outcome(job, {"status": "failed", "error": DISK_FULL})
         if any(marker in details for marker in MEMORY_MARKERS):
             outcome = {"status": "failed", "error": RESOURCE_LIMIT}
             _write_json(job.dir / "outcome.json", outcome)
@@ -454,7 +486,16 @@ def run(spec_path: Path) -> int:
             "status": "failed",
             "error": {"code": "internal_error", "message": "作业内部错误 internal error"},
         }
-    _write_json(job.dir / "outcome.json", outcome)
+    return _write_outcome(job, outcome)
+
+
+def _write_outcome(job: Job, outcome: dict[str, Any]) -> int:
+    try:
+        _write_json(job.dir / "outcome.json", outcome)
+    except OSError as error:
+        if no_space(error):
+            return DISK_FULL_EXIT  # the runner reads the exit status instead
+        raise
     return 0 if outcome["status"] == "successful" else 1
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo.errors import CRSError, InputError, SchemaError
 from geo.indicators import ZoneIndicators, compute_indicators
+from geo.ingest_report import ISSUE_COLUMNS, IngestReport
 from geo.rules.facts import Facts, check_data
 from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle
 from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency
@@ -146,6 +147,21 @@ def _zonal(parcels: gpd.GeoDataFrame, rasters: Mapping[str, str | Path]) -> tupl
     return joined, notes
 
 
+#: kinds of data_issues rows, counted in the summary: values ingest could not read, geometries
+#: repaired, values read from ledger spellings or other code lists, and the data checks' findings
+ISSUE_KINDS: tuple[str, ...] = ("unreadable", "geometry", "reading", "check")
+
+
+def _unreadable_masks(rows: pd.DataFrame, parcel_ids: pd.Series) -> dict[str, np.ndarray]:
+    """Column → mask of the parcels whose value ingest could not read."""
+    unreadable = rows[rows["kind"] == "unreadable"]
+    ids = parcel_ids.astype(str).to_numpy()
+    return {
+        str(column): np.isin(ids, group["parcel_id"].astype(str).to_numpy())
+        for column, group in unreadable.groupby("column", sort=False)
+    }
+
+
 def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.DataFrame) -> dict[str, Any]:
     mu = frame["area_mu"]
     by_status = {
@@ -206,6 +222,7 @@ def run_analysis(
     rules: str | Path | Preset = "national",
     rasters: Mapping[str, str | Path] | None = None,
     progress: Progress | None = None,
+    ingest: IngestReport | None = None,
 ) -> AnalysisResult:
     """Analyse a parcel layer: idle status, low efficiency, 亩均 grade, zone indicators.
 
@@ -222,6 +239,12 @@ def run_analysis(
         ``{name: path}``; each raster's zonal statistics become ``rs_<name>_*`` columns.
     progress
         Called as ``progress(step, fraction_done)`` between the steps.
+    ingest
+        The :class:`~geo.ingest_report.IngestReport` of the read that produced ``parcels``. Its
+        unreadable values are *invalid* for the rules (an unreadable ``actual_start_date`` means
+        the start is unknown, not "not started"), and they, the repaired geometries and the values
+        read from ledger spellings become rows of ``data_issues`` (contract §2.1). Without it a
+        value that ingest could not read is indistinguishable from an empty one.
 
     Raises
     ------
@@ -245,6 +268,9 @@ def run_analysis(
     report("zonal", 0.05)
     zonal, raster_notes = _zonal(parcels, rasters) if rasters else (pd.DataFrame(index=range(len(frame))), [])
     report("checks", 0.30)
+    ingest_rows = (
+        ingest.data_issues() if ingest is not None else pd.DataFrame(columns=[*ISSUE_COLUMNS, "kind"])
+    )
     cleaned, invalid, issues = check_data(
         frame,
         area_m2,
@@ -252,6 +278,7 @@ def run_analysis(
         area_tolerance=preset.rules.data_checks.area_tolerance,
         earliest_date=preset.rules.data_checks.earliest_date,
         developed_is_land=preset.rules.idle.stalled_area_basis == "land",
+        known_invalid=_unreadable_masks(ingest_rows, frame["parcel_id"]),
     )
     cleaned["area_m2"] = area_m2
     cleaned["area_mu"] = area_m2 / M2_PER_MU
@@ -291,8 +318,18 @@ def run_analysis(
         else result_gdf
     )
 
-    all_issues = pd.concat([issues, low.issues], ignore_index=True) if len(low.issues) else issues
+    all_issues = pd.concat(
+        [
+            ingest_rows.astype(object),
+            issues.assign(kind="check"),
+            low.issues.assign(kind="check"),
+        ],
+        ignore_index=True,
+    )
+    kinds = all_issues["kind"].value_counts()
+    all_issues = all_issues[list(ISSUE_COLUMNS)]
     summary = _summary(out.reset_index(drop=True), preset, day, all_issues)
+    summary["data_issues_by_kind"] = {k: int(kinds.get(k, 0)) for k in ISSUE_KINDS}
     summary["raster_notes"] = raster_notes
     report("done", 1.0)
     return AnalysisResult(

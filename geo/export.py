@@ -56,6 +56,8 @@ COMPUTED_LABELS_ZH: dict[str, str] = {
     "far_min": "容积率下限",
     "zone_category": "规程地类",
     "supply_category": "供应状态",
+    "land_use_source": "现状用途（原代码）",
+    "planned_use_source": "规划用途（原代码）",
 }
 RS_STAT_ZH = {
     "mean": "均值",
@@ -84,6 +86,13 @@ SHEET_NAMES = {
     "indicators": "指标",
     "preset": "规则参数",
     "issues": "数据问题",
+}
+#: the kinds of data_issues rows as the 汇总 sheet names them (geo.analysis.ISSUE_KINDS)
+ISSUE_KIND_LABELS_ZH = {
+    "unreadable": "无法读取的值（按缺值处理）",
+    "geometry": "修复或剔除的几何",
+    "reading": "按台账写法或旧代码表读取的值",
+    "check": "数据检查发现的问题（不可能或不合理的值）",
 }
 ISSUE_HEADERS_ZH = {"parcel_id": "地块编号", "column": "字段", "value": "值", "problem": "问题"}
 #: columns listed in the report's parcel sheets (every column is in parcels.csv)
@@ -321,7 +330,10 @@ def write_report(result: AnalysisResult, path: Path) -> None:
     rows += [[None] * 4, ["亩均效益分类", "企业宗数", None, None]]
     for letter, count in s["mujun_classes"].items():
         rows.append([letter, count, None, None])
-    rows += [[None] * 4, ["数据问题（条）", s["data_issues"], None, None]]
+    rows += [[None] * 4, ["数据问题（条，见“数据问题”表）", s["data_issues"], None, None]]
+    for kind, label in ISSUE_KIND_LABELS_ZH.items():
+        if kind in s.get("data_issues_by_kind", {}):
+            rows.append([f"  {label}", s["data_issues_by_kind"][kind], None, None])
     for note in s.get("raster_notes", []):
         rows.append(["遥感栅格说明", note, None, None])
     _sheet(wb, SHEET_NAMES["summary"], ["项目", "数值", "面积（亩）", "金额（万元）"], rows, [44, 40, 14, 18])

@@ -15,6 +15,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
+#: columns of the data_issues table (contract §2.1)
+ISSUE_COLUMNS = ("parcel_id", "column", "value", "problem")
 #: how many items a text rendering lists before saying "… and N more" (the JSON has all of them)
 TEXT_LIST_LIMIT = 20
 
@@ -50,6 +54,29 @@ class UnreadableValue:
     parcel_id: str | None
     raw: str
     expected: str
+    #: why it could not be read, where more specific than "not a <kind>" (e.g. a month-only date)
+    problem: str = ""
+
+    @property
+    def problem_zh(self) -> str:
+        """The data-issue text: what the value should have been and, if known, why it is not."""
+        return f"无法读取为{self.expected}" + (f"：{self.problem}" if self.problem else "")
+
+
+@dataclass(frozen=True)
+class ValueReading:
+    """Values read through an everyday ledger spelling or a code-list translation (contract §2.1).
+
+    ``raw`` as written, ``read_as`` the value stored, ``note`` why; ``rows`` (1-based) and
+    ``parcel_ids`` of every row holding it.
+    """
+
+    column: str
+    raw: str
+    read_as: str
+    note: str
+    rows: tuple[int, ...]
+    parcel_ids: tuple[str | None, ...]
 
 
 @dataclass(frozen=True)
@@ -159,6 +186,9 @@ class IngestReport:
     geometry: GeometrySummary = field(default_factory=GeometrySummary)
     coercions: tuple[ColumnCoercion, ...] = ()
     unreadable: tuple[UnreadableValue, ...] = ()
+    readings: tuple[ValueReading, ...] = ()
+    #: code column → how its code list was decided (geo.codes), e.g. "land_use 按 三调工作分类 读取…"
+    code_schemes: dict[str, str] = field(default_factory=dict)
     duplicate_ids: tuple[DuplicateId, ...] = ()
     missing_ids: tuple[RowRef, ...] = ()
     problems: tuple[Problem, ...] = ()
@@ -167,6 +197,57 @@ class IngestReport:
     def ok(self) -> bool:
         """True when nothing blocks analysis (no problem of severity ``error``)."""
         return not any(p.severity == "error" for p in self.problems)
+
+    def data_issues(self) -> pd.DataFrame:
+        """Return what reading did to single parcels as ``data_issues`` rows (contract §2.1).
+
+        Columns ``parcel_id, column, value, problem`` and ``kind``: ``unreadable`` (a value that
+        could not be read, set to missing), ``geometry`` (a geometry repaired, reduced or dropped),
+        ``reading`` (a value read from an everyday ledger spelling or translated from another code
+        list). One row per parcel and value.
+        """
+        rows: list[tuple[Any, ...]] = []
+        for u in self.unreadable:
+            rows.append((u.parcel_id, u.column, u.raw, u.problem_zh, "unreadable"))
+        g = self.geometry
+        for rep in g.repaired:
+            rows.append(
+                (
+                    rep.parcel_id,
+                    "geometry",
+                    rep.reason,
+                    f"几何无效（{rep.reason}），已用 make_valid 修复：面积 {rep.area_before_m2:,.2f} → "
+                    f"{rep.area_after_m2:,.2f} m²（{rep.area_change_m2:+,.2f}）",
+                    "geometry",
+                )
+            )
+        for ref in g.collections_reduced:
+            rows.append((ref.parcel_id, "geometry", ref.detail, "几何集合仅保留面部分", "geometry"))
+        for ref in g.dropped:
+            rows.append(
+                (
+                    ref.parcel_id,
+                    "geometry",
+                    ref.detail,
+                    "几何为空（NULL 或 EMPTY），按要求剔除，未参与分析",
+                    "geometry",
+                )
+            )
+        frames = [pd.DataFrame(rows, columns=[*ISSUE_COLUMNS, "kind"], dtype=object)]
+        for x in self.readings:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "parcel_id": list(x.parcel_ids),
+                        "column": x.column,
+                        "value": x.raw,
+                        "problem": f"按“{x.read_as}”读取：{x.note}",
+                        "kind": "reading",
+                    },
+                    dtype=object,
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types; derived figures (repair counts, area change) included."""
@@ -269,11 +350,21 @@ def _render(r: IngestReport) -> list[str]:
         lines.append("类型转换 Types coerced (列 column：转换 converted / 无法读取 unreadable / 空 missing):")
         for c in converted:
             lines.append(f"  {c.column} [{c.kind}]：{c.converted} / {c.unreadable} / {c.missing}")
+    for how in r.code_schemes.values():
+        lines.append(f"代码表 Code list: {how}")
+    if r.readings:
+        count = sum(len(x.rows) for x in r.readings)
+        lines.append(f"按台账写法读取的值 Values read from ledger spellings ({count}):")
+        for x in r.readings[:TEXT_LIST_LIMIT]:
+            lines.append(f"  {x.column}：{x.raw!r} → {x.read_as}（{len(x.rows)} 宗）— {x.note}")
+        if len(r.readings) > TEXT_LIST_LIMIT:
+            lines.append(f"  … 另有 {len(r.readings) - TEXT_LIST_LIMIT} 种 / and more (see --json)")
     if r.unreadable:
         lines.append(f"无法读取的值 Values that could not be read ({len(r.unreadable)}):")
         for u in r.unreadable[:TEXT_LIST_LIMIT]:
             lines.append(
                 f"  {u.column}，地块 {u.parcel_id}（第{u.row}行）：{u.raw!r}，应为 expected {u.expected}"
+                + (f"（{u.problem}）" if u.problem else "")
             )
         if len(r.unreadable) > TEXT_LIST_LIMIT:
             lines.append(f"  … 另有 {len(r.unreadable) - TEXT_LIST_LIMIT} 个 / and more (see --json)")

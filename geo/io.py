@@ -52,7 +52,8 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from geo import crs as crsmod
-from geo.coerce import EXPECTED_ZH, coerce_column
+from geo.codes import INDUSTRY_SCHEMES, LAND_USE_SCHEMES, check_scheme, read_industry, read_land_use
+from geo.coerce import EXPECTED_ZH, Coerced, coerce_column
 from geo.encoding import EncodingDecision, detect_dbf_encoding, read_dbf_header
 from geo.errors import (
     CRSError,
@@ -75,6 +76,7 @@ from geo.ingest_report import (
     Repair,
     RowRef,
     UnreadableValue,
+    ValueReading,
 )
 from geo.schema import FIELDS_BY_NAME, PARCEL_FIELDS, canonical_name
 
@@ -452,6 +454,57 @@ def _match_columns(raw: _Raw, file: str) -> _Columns:
 # --------------------------------------------------------------------------------------------- ingest
 
 
+@dataclass
+class _FieldRead:
+    values: pd.Series
+    bad: np.ndarray
+    problems: np.ndarray | None
+    readings: tuple[Any, ...]
+    how: str = ""
+    #: the codes as written, kept beside a translated code column (``land_use_source``)
+    source: pd.Series | None = None
+    converted: int = 0
+    missing: int = 0
+    source_dtype: str = ""
+
+
+def _read_field(
+    raw: pd.Series, f: Any, land_use_scheme: str, industry_scheme: str, context: pd.Series | None = None
+) -> _FieldRead:
+    """Coerce one column to its kind and, for code columns, read it under its code list (geo.codes)."""
+    result: Coerced = coerce_column(raw, f)
+    out = _FieldRead(
+        result.values,
+        result.bad,
+        result.problems,
+        result.readings,
+        converted=result.converted,
+        missing=result.missing,
+        source_dtype=result.source_dtype,
+    )
+    if f.name not in ("land_use", "planned_use", "industry_code"):
+        return out
+    coded = (
+        read_industry(result.values, industry_scheme)
+        if f.name == "industry_code"
+        else read_land_use(
+            result.values,
+            land_use_scheme,
+            column=f.name,
+            context=None if context is None else coerce_column(context, f).values,
+        )
+    )
+    problems = coded.problems.copy()
+    if result.problems is not None:
+        problems[result.bad] = result.problems[result.bad]
+    out.values, out.bad, out.problems = coded.values, result.bad | coded.bad, problems
+    out.readings = (*result.readings, *coded.readings)
+    out.how = coded.how
+    if f.name != "industry_code" and (coded.readings or coded.bad.any()):
+        out.source = result.values
+    return out
+
+
 def _refs(positions: np.ndarray, ids: np.ndarray | None, details: Any = None) -> tuple[RowRef, ...]:
     out = []
     for k, pos in enumerate(np.asarray(positions, dtype=int)):
@@ -493,7 +546,11 @@ def _ingest_checked(
     drop_empty: bool,
     repair_tolerance: float,
     limits: ReadLimits,
+    land_use_scheme: str = "auto",
+    industry_scheme: str = "auto",
 ) -> _Outcome:
+    check_scheme(land_use_scheme, LAND_USE_SCHEMES, "land_use_scheme")
+    check_scheme(industry_scheme, INDUSTRY_SCHEMES, "industry_scheme")
     with open_source(path, layer, limits) as source:
         raw = (
             _read_parquet(source)
@@ -531,6 +588,9 @@ def _ingest_checked(
     coerced_columns: dict[str, pd.Series] = {}
     coercions: list[ColumnCoercion] = []
     unreadable: list[UnreadableValue] = []
+    readings: list[ValueReading] = []
+    schemes: dict[str, str] = {}
+    source_columns: dict[str, pd.Series] = {}
     duplicate_ids: list[DuplicateId] = []
     missing_ids: tuple[RowRef, ...] = ()
     if parcels:
@@ -581,11 +641,17 @@ def _ingest_checked(
             if f.name not in by_canonical:
                 continue
             source_col = by_canonical[f.name]
-            result = coerce_column(attributes[source_col], f)
+            partner = {"land_use": "planned_use", "planned_use": "land_use"}.get(f.name)
+            context = attributes[by_canonical[partner]] if partner in by_canonical else None
+            result = _read_field(attributes[source_col], f, land_use_scheme, industry_scheme, context)
             coerced_columns[f.name] = result.values
+            if result.how:
+                schemes[f.name] = result.how
+            if result.source is not None:
+                source_columns[f"{f.name}_source"] = result.source
             bad = np.flatnonzero(result.bad)
             raw_values = attributes[source_col].to_numpy(dtype=object)
-            expected = EXPECTED_ZH[f.kind] + (
+            expected = EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind]) + (
                 f"：{'/'.join(sorted(set(f.values.values())))}" if f.values else ""
             )
             for pos in bad:
@@ -596,6 +662,21 @@ def _ingest_checked(
                         None if ids is None or ids[pos] is None else str(ids[pos]),
                         str(raw_values[pos]),
                         expected,
+                        ""
+                        if result.problems is None or result.problems[pos] is None
+                        else str(result.problems[pos]),
+                    )
+                )
+            for reading in result.readings:
+                positions = np.asarray(reading.positions, dtype=np.int64)
+                readings.append(
+                    ValueReading(
+                        f.name,
+                        reading.raw,
+                        reading.read_as,
+                        reading.note,
+                        tuple(int(p) + 1 for p in positions),
+                        tuple(None if ids is None or ids[p] is None else str(ids[p]) for p in positions),
                     )
                 )
             coercions.append(
@@ -711,6 +792,8 @@ def _ingest_checked(
         geometry=summary,
         coercions=tuple(coercions),
         unreadable=tuple(unreadable),
+        readings=tuple(readings),
+        code_schemes=schemes,
         duplicate_ids=tuple(duplicate_ids),
         missing_ids=missing_ids,
         problems=tuple(problems),
@@ -722,6 +805,7 @@ def _ingest_checked(
     for f in PARCEL_FIELDS:
         if f.name in coerced_columns:
             data[f.name] = coerced_columns[f.name]
+    data.update({k: v for k, v in source_columns.items() if k not in data})
     for column in unmatched:
         if column not in data and column != "geometry":
             data[column] = attributes[column]
@@ -875,6 +959,8 @@ def read_parcels(
     drop_empty: bool = False,
     repair_tolerance: float = DEFAULT_REPAIR_TOLERANCE,
     limits: ReadLimits = DEFAULT_LIMITS,
+    land_use_scheme: str = "auto",
+    industry_scheme: str = "auto",
 ) -> tuple[gpd.GeoDataFrame, IngestReport]:
     """Read a parcel layer into canonical columns, validated (contract.md §2).
 
@@ -894,6 +980,10 @@ def read_parcels(
         Share of a parcel's area a ``make_valid`` repair may lose before it is listed.
     limits
         Caps on archives and layers.
+    land_use_scheme, industry_scheme
+        How ``land_use``/``planned_use`` and ``industry_code`` are read (contract §2.1; the column
+        mapping file's keys): see :mod:`geo.codes`. ``auto`` decides from the codes and reports
+        what it cannot decide.
 
     Returns
     -------
@@ -918,6 +1008,8 @@ def read_parcels(
         drop_empty=drop_empty,
         repair_tolerance=repair_tolerance,
         limits=limits,
+        land_use_scheme=land_use_scheme,
+        industry_scheme=industry_scheme,
     )
     if outcome.errors:
         raise outcome.errors[0]
@@ -965,6 +1057,8 @@ def inspect_path(
     *,
     encoding: str | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
+    land_use_scheme: str = "auto",
+    industry_scheme: str = "auto",
 ) -> IngestReport:
     """Report on a parcel layer without raising for problems the report can hold.
 
@@ -983,6 +1077,8 @@ def inspect_path(
         drop_empty=False,
         repair_tolerance=DEFAULT_REPAIR_TOLERANCE,
         limits=limits,
+        land_use_scheme=land_use_scheme,
+        industry_scheme=industry_scheme,
     ).report
 
 

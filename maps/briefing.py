@@ -501,7 +501,7 @@ def select_groups(
     if "idle" in groups and idle.any():
         chosen_groups.append(("闲置土地", parcels[idle]))
     if "low" in groups and "low_efficiency" in parcels:
-        low = parcels["low_efficiency"].fillna(False).astype(bool) & ~idle
+        low = style.true_flags(parcels["low_efficiency"]) & ~idle
         if low.any():
             chosen_groups.append(("低效用地", parcels[low]))
     if not chosen_groups:

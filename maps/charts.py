@@ -3,6 +3,7 @@
 * :func:`frontier_chart` — the coverage–cost Pareto frontier from the optimizer's ε-constraint runs
   (CSV columns ``epsilon, coverage, cost_wan``);
 * :func:`sweep_chart` — objective and coverage against budget (CSV ``budget_wan, objective, coverage_ratio``);
+* :func:`pair_chart` — any other ε-constraint frontier ``A:B``;
 * :func:`status_chart` — parcels and 亩 by idle status and by low-efficiency reason;
 * :func:`indicator_profile` — each indicator as a share of its ideal value (TD/T 1029 ideal-value
   standardisation: S = min(actual / ideal, 1) for positive indicators, min(ideal / actual, 1) for
@@ -102,6 +103,28 @@ def sweep_chart(frame: pd.DataFrame, *, title: str = "预算敏感性分析", ax
         ax.set_title(title)
         ax.grid(alpha=0.3)
     return cast(Figure, ax.figure)
+
+
+def pair_chart(frame: pd.DataFrame) -> Figure:
+    """Plot objective term ``A`` (y) against bounded term ``B`` (x) of an ε-constraint frontier ``A:B``.
+
+    ``frame`` is a table of :func:`optimizer.frontier.frontier_table` (its ``pair`` column names
+    the terms; their labels and columns are :data:`optimizer.frontier.TERMS`).
+    """
+    from optimizer.frontier import TERMS
+
+    pair = str(frame["pair"].iloc[0]) if "pair" in frame and len(frame) else "coverage:cost"
+    a, b = pair.split(":")
+    with mpl.rc_context(fonts.mpl_rc()):
+        fig = Figure(figsize=(6.4, 4.2), dpi=120, layout="constrained")
+        ax = fig.add_subplot()
+        data = frame.dropna(subset=[TERMS[a][2], TERMS[b][2]]).sort_values(TERMS[b][2])
+        ax.plot(data[TERMS[b][2]].astype(float), data[TERMS[a][2]].astype(float), "o-", color="#1f6f8b")
+        ax.set_xlabel(f"{TERMS[b][1]} {b}")
+        ax.set_ylabel(f"{TERMS[a][1]} {a}")
+        ax.set_title(f"帕累托前沿 Pareto frontier {a} : {b}")
+        ax.grid(True, alpha=0.3)
+    return fig
 
 
 def status_tables(parcels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

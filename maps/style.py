@@ -215,3 +215,12 @@ def popup_values(frame: pd.DataFrame) -> pd.DataFrame:
 def as_float_array(series: pd.Series) -> np.ndarray:
     """Return a float array from a possibly nullable column (NA → NaN)."""
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def true_flags(series: pd.Series) -> pd.Series:
+    """Return ``True`` where a flag column is true; null (also an all-null float column) is ``False``.
+
+    >>> true_flags(pd.Series([True, None, False, 1.0, float("nan")], dtype=object)).tolist()
+    [True, False, False, True, False]
+    """
+    return series.eq(True)

@@ -799,7 +799,7 @@ def _select_for_display(
     if "idle_status" in parcels:
         flagged |= parcels["idle_status"].isin(style.IDLE_CODES).to_numpy()
     if "low_efficiency" in parcels:
-        flagged |= parcels["low_efficiency"].fillna(False).astype(bool).to_numpy()
+        flagged |= style.true_flags(parcels["low_efficiency"]).to_numpy()
     area = parcels.geometry.area.to_numpy()
     order = np.lexsort((-area, ~flagged))[:max_features]
     kept = parcels.iloc[np.sort(order)]
@@ -895,7 +895,7 @@ def analysis_map(
     frame["_low_reason"] = ""
     if "low_eff_reasons" in raw.columns:
         low_flag = (
-            raw["low_efficiency"].fillna(False).astype(bool)
+            style.true_flags(raw["low_efficiency"])
             if "low_efficiency" in raw
             else raw["low_eff_reasons"].ne("")
         )
@@ -999,7 +999,7 @@ def analysis_map(
         if "idle_fee_wan" in parcels.columns:
             rows.append(("应征闲置费", style.fmt_number(parcels["idle_fee_wan"].sum(), 1, "万元")))
     if "low_efficiency" in parcels.columns:
-        rows.append(("低效用地", f"{int(parcels['low_efficiency'].fillna(False).astype(bool).sum()):,} 宗"))
+        rows.append(("低效用地", f"{int(style.true_flags(parcels['low_efficiency']).sum()):,} 宗"))
     if bm.shifts_overlays:
         notes.append("高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动")
     InfoPanel(m.get_name(), title, rows, notes, more=_indicator_rows(indicators)).add_to(m)

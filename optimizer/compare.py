@@ -1,14 +1,13 @@
-"""``panhuo compare``: several scenarios side by side (table, JSON, comparison map)."""
+"""``panhuo compare``: scenarios side by side (:func:`maps.products.write_comparison` writes them)."""
 
 from __future__ import annotations
 
-import csv
-import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import InputError
-from optimizer.plan import PlanOutput, run_plan, write_plan
+from optimizer.plan import PlanOutput, run_plan
 from optimizer.scenario import load_scenario
 
 
@@ -60,70 +59,71 @@ def comparison_rows(names: list[str], plans: list[dict], layers: list[dict]) -> 
     return rows, diffs
 
 
-def compare_scenarios(
-    paths: list[Path], out: Path, *, solver=None, time_limit_s=None
-) -> tuple[list[Path], list[str]]:
-    """Run every scenario (each into its own sub-folder), then write the comparison."""
+@dataclass
+class Comparison:
+    """Several scenarios solved side by side (what ``panhuo compare`` reports and writes)."""
+
+    names: list[str]
+    slugs: list[str]
+    outputs: list[PlanOutput]
+    rows: list[list]
+    diffs: list[dict]
+
+    def summary(self) -> dict:
+        """Return the ``compare.json`` content."""
+        return {
+            "scenarios": [{k: o.plan.get(k) for k in SUMMARY_KEYS} for o in self.outputs],
+            "table": self.rows,
+            "parcels_differing": self.diffs,
+        }
+
+    def solved(self) -> list[tuple[str, dict, dict]]:
+        """``(name, layers, plan)`` of the plans with a solution (what the comparison map draws)."""
+        return [(n, o.layers, o.plan) for n, o in zip(self.names, self.outputs, strict=True) if o.layers]
+
+    def lines(self) -> list[str]:
+        """Return the console summary, in Chinese."""
+        out = [f"panhuo compare: {len(self.names)} 个情景，{len(self.diffs)} 宗地块方案不同"]
+        out += [
+            f"  {n}: {o.report.status_zh}，目标 {o.report.objective}"
+            for n, o in zip(self.names, self.outputs, strict=True)
+        ]
+        return out
+
+
+#: the keys of each scenario in ``compare.json``
+SUMMARY_KEYS = (
+    "name",
+    "status",
+    "objective",
+    "objective_name",
+    "mip_gap",
+    "covered_demand",
+    "coverage_ratio",
+    "coverage_by_type",
+    "total_cost_wan",
+    "total_return_wan",
+    "net_return_wan",
+    "objective_terms",
+    "land_by_action",
+    "build_seconds",
+    "solve_seconds",
+    "diagnosis",
+)
+
+
+def run_comparison(paths: list[Path], *, solver=None, time_limit_s=None) -> Comparison:
+    """Run every scenario and tabulate them side by side (no files written)."""
     if len(paths) < 2:
         raise InputError(f"compare 需要至少两个情景文件 needs at least two scenarios, got {len(paths)}")
-    out.mkdir(parents=True, exist_ok=True)
-    names, outputs, written, lines = [], [], [], []
+    names: list[str] = []
+    slugs: list[str] = []
+    outputs: list[PlanOutput] = []
     for k, path in enumerate(paths):
         sc, base = load_scenario(path)
         name = sc.name if sc.name not in names else f"{sc.name} ({k + 1})"
-        res: PlanOutput = run_plan(sc, base, solver=solver, time_limit_s=time_limit_s)
-        written += write_plan(res, out / _slug(name, k), map_html=False)
+        outputs.append(run_plan(sc, base, solver=solver, time_limit_s=time_limit_s))
         names.append(name)
-        outputs.append(res)
-        lines.append(f"  {name}: {res.plan['status_zh']}，目标 {res.plan.get('objective')}")
-    plans = [o.plan for o in outputs]
-    rows, diffs = comparison_rows(names, plans, [o.layers for o in outputs])
-    csv_path = out / "compare.csv"
-    with open(csv_path, "w", encoding="utf-8-sig", newline="") as f:
-        csv.writer(f).writerows(rows)
-    written.append(csv_path)
-    summary = {
-        "scenarios": [
-            {
-                k: p.get(k)
-                for k in (
-                    "name",
-                    "status",
-                    "objective",
-                    "objective_name",
-                    "mip_gap",
-                    "covered_demand",
-                    "coverage_ratio",
-                    "coverage_by_type",
-                    "total_cost_wan",
-                    "total_return_wan",
-                    "net_return_wan",
-                    "objective_terms",
-                    "land_by_action",
-                    "build_seconds",
-                    "solve_seconds",
-                    "diagnosis",
-                )
-            }
-            for p in plans
-        ],
-        "table": rows,
-        "parcels_differing": diffs,
-    }
-    js = out / "compare.json"
-    js.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    written.append(js)
-    solved = [(n, o.layers, o.plan) for n, o in zip(names, outputs, strict=True) if o.layers]
-    if len(solved) >= 2:
-        try:
-            from maps.web import compare_map, save_map
-        except ImportError:
-            lines.append(
-                "  注意：maps.web 不可用，未生成比较地图 (comparison map left out: maps package missing)"
-            )
-        else:
-            written.append(save_map(compare_map(solved), out / "map.html", offline=True))
-    else:
-        lines.append("  注意：可比较的有解方案少于两个，未生成比较地图 (fewer than two solved plans; no map)")
-    lines.insert(0, f"panhuo compare: {len(names)} 个情景，{len(diffs)} 宗地块方案不同")
-    return written, lines
+        slugs.append(_slug(name, k))
+    rows, diffs = comparison_rows(names, [o.plan for o in outputs], [o.layers for o in outputs])
+    return Comparison(names, slugs, outputs, rows, diffs)

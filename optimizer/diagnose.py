@@ -15,16 +15,14 @@ much (e.g. "budget_wan: 还差 1 250 万元").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pulp
 
+from optimizer.distances import EuclideanDistances
+from optimizer.inputs import PlanInputs, build_model
+from optimizer.models.base import Extension
+from optimizer.result import Finding
 from optimizer.solvers import SolverOptions, solve
-
-if TYPE_CHECKING:
-    from optimizer.plan import PlanInputs
 
 #: constraint-name families that stand for scenario rules (and the scenario key they come from)
 RULES: tuple[tuple[str, str], ...] = (
@@ -39,33 +37,11 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"^cover_(\w+?)_d\d+$", "facilities[{0}].radius_m"),
     (r"^assign_(\w+?)_d\d+$", "facilities[{0}].capacity"),
 )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One diagnosis entry: the scenario rule, a message in Chinese and English, how far off."""
-
-    rule: str
-    message: str
-    blocking: bool = False
-    amount: float | None = None
-    kind: str = "precheck"
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the plan.json form."""
-        return {
-            "rule": self.rule,
-            "message": self.message,
-            "blocking": self.blocking,
-            "amount": self.amount,
-            "kind": self.kind,
-        }
+__all__ = ["RULES", "Finding", "elastic_diagnosis", "prechecks"]
 
 
 def prechecks(inputs: PlanInputs) -> list[Finding]:
     """Cheap checks on the prepared inputs (see the module docstring)."""
-    from optimizer.distances import EuclideanDistances
-
     sc = inputs.scenario
     out: list[Finding] = []
     cands = inputs.candidates
@@ -167,33 +143,15 @@ def _rule_of(name: str) -> str | None:
 
 def elastic_diagnosis(inputs: PlanInputs, options: SolverOptions) -> list[Finding]:
     """Re-solve with slack on every scenario rule and name the rules that must give way."""
-    from optimizer.plan import build_model
-
     model = build_model(inputs)
-    slacks: dict[str, list[tuple[pulp.LpVariable, float]]] = {}
-    original_con = model._con
     lscp = model.model_name == "min_facilities"
 
-    def elastic_con(terms, sense, rhs, name):
-        rule = _rule_of(name)
-        if rule is None or (name.startswith("cover_") and not lscp):
-            return original_con(terms, sense, rhs, name)
-        scale = 1.0 / max(1.0, abs(rhs))
-        extra = []
-        if sense in (pulp.LpConstraintGE, pulp.LpConstraintEQ):
-            s = model._var(f"slack_up_{name}", 0)
-            extra.append((s, 1.0))
-            slacks.setdefault(name, []).append((s, scale))
-        if sense in (pulp.LpConstraintLE, pulp.LpConstraintEQ):
-            s = model._var(f"slack_down_{name}", 0)
-            extra.append((s, -1.0))
-            slacks.setdefault(name, []).append((s, scale))
-        return original_con(list(terms) + extra, sense, rhs, name)
+    def elastic(name: str) -> bool:
+        # the LSCP's cover rows are scenario rules (cover every point); elsewhere coverage is the goal
+        return _rule_of(name) is not None and (lscp or not name.startswith("cover_"))
 
-    model._con = elastic_con
-    prob = model.build()
-    prob.sense = pulp.LpMinimize
-    prob.setObjective(pulp.LpAffineExpression([(s, c) for v in slacks.values() for s, c in v]))
+    prob = model.extend(Extension(elastic=elastic)).build()
+    slacks = model.slacks
     run = solve(prob, options)
     if not run.has_solution:
         return [

@@ -30,7 +30,6 @@ is what answers "how much budget"); otherwise every rule of the scenario, budget
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,11 @@ import pulp
 
 from geo.errors import ConfigError
 from optimizer.diagnose import prechecks
-from optimizer.plan import PlanInputs, build_model, plan_json, prepare, run_plan, solver_options
+from optimizer.inputs import PlanInputs, build_model, prepare, solver_options
+from optimizer.models.base import Extension, LocationModel, TermBound
+from optimizer.models.coverage import MaxCoverage
+from optimizer.models.revitalise import Revitalise
+from optimizer.plan import PlanReport, plan_json, run_plan
 from optimizer.scenario import Scenario
 
 #: term -> (maximised?, Chinese label, column in the table)
@@ -52,27 +55,27 @@ TERMS: dict[str, tuple[bool, str, str]] = {
 }
 #: scenario objective -> the terms its model has
 MODEL_TERMS: dict[str, tuple[str, ...]] = {
-    "revitalise": ("coverage", "cost", "net_return"),
-    "max_coverage": ("coverage", "cost", "facilities"),
+    "revitalise": Revitalise.TERMS,
+    "max_coverage": MaxCoverage.TERMS,
 }
 SUPPORTED = tuple(f"{a}:{b}" for terms in MODEL_TERMS.values() for a in terms for b in terms if a != b)
 Terms = list[tuple[pulp.LpVariable, float]]
 
 
-def _row(budget: float | None, plan: dict) -> dict:
+def _row(budget: float | None, plan: PlanReport) -> dict:
     """One budget-sweep row; ``budget_wan``/``objective``/``coverage_ratio`` are what maps.charts plots."""
     return {
         "budget_wan": budget,
         "epsilon": budget,
-        "status": plan["status"],
-        "coverage_ratio": plan.get("coverage_ratio"),
-        "coverage": plan.get("coverage_ratio"),
-        "covered_demand": plan.get("covered_demand"),
-        "cost_wan": plan.get("total_cost_wan"),
-        "net_return_wan": plan.get("net_return_wan"),
-        "objective": plan.get("objective"),
-        "mip_gap": plan.get("mip_gap"),
-        "n_selected": len(plan.get("selected", [])),
+        "status": plan.status,
+        "coverage_ratio": plan.coverage_ratio,
+        "coverage": plan.coverage_ratio,
+        "covered_demand": plan.covered_demand,
+        "cost_wan": plan.total_cost_wan,
+        "net_return_wan": plan.net_return_wan,
+        "objective": plan.objective,
+        "mip_gap": plan.mip_gap,
+        "n_selected": len(plan.selected),
     }
 
 
@@ -87,9 +90,8 @@ def budget_table(
     for b in budgets:
         scb = sc.model_copy(update={"budget_wan": float(b)})
         inputs.scenario = scb
-        inputs.findings = prechecks(inputs)
         rows.append(
-            _row(b, run_plan(scb, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).plan)
+            _row(b, run_plan(scb, base, solver=solver, time_limit_s=time_limit_s, inputs=inputs).report)
         )
     return rows
 
@@ -134,70 +136,35 @@ def parse_pair(pair: str, objective: str) -> tuple[str, str]:
     return a, b
 
 
-def term_expression(model: Any, term: str) -> tuple[Terms, float]:
+def term_expression(model: LocationModel, term: str) -> tuple[Terms, float]:
     """Return ``(Σ coefficient·variable, constant)`` of ``term`` on a built model."""
-    if term == "coverage":
-        return list(model._coverage_terms), 0.0
-    if term == "net_return":
-        return model._term("net_return"), model._constant("net_return")
-    new = [(v, f, j) for f in model.facilities for j, v in model._new_y(f)]
-    if term == "facilities":
-        return [(v, 1.0) for v, _, _ in new], 0.0
-    if term == "cost":
-        if hasattr(model, "_cost_terms"):
-            return model._cost_terms(), 0.0
-        return [(v, model.cost_of(f, j)) for v, f, j in new], 0.0
-    raise ConfigError(f"unknown term {term!r}; allowed: {', '.join(TERMS)}")
+    if term not in TERMS:
+        raise ConfigError(f"unknown term {term!r}; allowed: {', '.join(TERMS)}")
+    return model.term(term)
 
 
-def _merge(terms: Terms, sign: float = 1.0) -> Terms:
-    """Sum the coefficients of a variable listed more than once (``net_return`` = R − C)."""
-    acc: dict[str, list] = {}
-    for v, c in terms:
-        if v.name in acc:
-            acc[v.name][1] += sign * c
-        else:
-            acc[v.name] = [v, sign * c]
-    return [(v, c) for v, c in acc.values() if c != 0.0]
+def _extension(objective: str, bounds: list[tuple[str, float]]) -> Extension:
+    """Optimise one term; keep each bounded term on its good side of its value (row ``epsilon_{term}``).
 
-
-class _Epsilon:
-    """Mixed in before a model class: replaces its objective by one term, adds the ε bounds.
-
-    ``frontier_bounds`` holds ``(term, value)``: the term is kept on its good side of the value
-    (``≤`` for a minimised term, ``≥`` for a maximised one), as row ``epsilon_{term}``.
+    ``≥`` for a maximised term, ``≤`` for a minimised one.
     """
-
-    frontier_objective: str
-    frontier_bounds: list[tuple[str, float]]
-
-    def build(self) -> pulp.LpProblem:
-        prob = super().build()  # type: ignore[misc]
-        for term, value in self.frontier_bounds:
-            terms, const = term_expression(self, term)
-            sense = pulp.LpConstraintGE if TERMS[term][0] else pulp.LpConstraintLE
-            name = f"epsilon_{term}"
-            prob.addConstraint(
-                pulp.LpConstraint(pulp.LpAffineExpression(_merge(terms)), sense, name, value - const),
-                name=name,
-            )
-        terms, const = term_expression(self, self.frontier_objective)
-        sign = 1.0 if TERMS[self.frontier_objective][0] == (prob.sense == pulp.LpMaximize) else -1.0
-        prob.setObjective(pulp.LpAffineExpression(_merge(terms, sign), constant=sign * const))
-        return prob
+    rows = tuple(
+        TermBound(
+            term, pulp.LpConstraintGE if TERMS[term][0] else pulp.LpConstraintLE, value, f"epsilon_{term}"
+        )
+        for term, value in bounds
+    )
+    return Extension(objective=(objective, TERMS[objective][0]), bounds=rows)
 
 
 @dataclass
 class _Point:
-    plan: dict
+    plan: PlanReport
     values: dict[str, float]  # term -> value (empty without a solution)
 
 
 def _solve(inputs: PlanInputs, options, objective: str, bounds: list[tuple[str, float]]) -> _Point:
-    model = build_model(inputs)
-    model.__class__ = type(f"Epsilon{type(model).__name__}", (_Epsilon, type(model)), {})
-    model.frontier_objective = objective
-    model.frontier_bounds = bounds
+    model = build_model(inputs).extend(_extension(objective, bounds))
     result = model.solve(options)
     values: dict[str, float] = {}
     if result.run.has_solution:
@@ -215,7 +182,7 @@ def _value(model: Any, result: Any, term: str) -> float:
     if term == "coverage":
         return float(
             sum(
-                model._coverage_scale(f) * float((model.weight_for(f) * result.covered[f.type]).sum())
+                model.coverage_scale(f) * float((model.weight_for(f) * result.covered[f.type]).sum())
                 for f in model.facilities
             )
         )
@@ -271,6 +238,7 @@ def frontier_table(
         update["budget_wan"] = None
     fsc = sc.model_copy(update=update)
     inputs = prepare(fsc, base)
+    inputs.findings = prechecks(inputs)
     if "coverage" in (a, b) and (inputs.demand is None or not inputs.specs):
         raise ConfigError(
             f"--frontier {pair}: 覆盖项需要需求点和设施类型 "
@@ -286,7 +254,7 @@ def frontier_table(
     p_a = _lexicographic(inputs, options, a, b, [])
     p_b = _lexicographic(inputs, options, b, a, [])
     if b not in p_a.values or b not in p_b.values:
-        status = p_a.plan["status"] if b not in p_a.values else p_b.plan["status"]
+        status = (p_a if b not in p_a.values else p_b).plan.status
         raise ConfigError(
             f"--frontier {pair}: 无法求出 {b} 的取值范围 could not compute the range of {b} "
             f"({status}); 检查情景或放宽时限 check the scenario or raise --time-limit"
@@ -314,88 +282,22 @@ def frontier_table(
                 "pair": f"{a}:{b}",
                 "epsilon": float(e),
                 "budget_wan": float(e) if b == "cost" else budget,
-                "status": plan["status"],
+                "status": plan.status,
                 "objective": p.values.get(a),
                 "coverage_term": p.values.get("coverage"),
-                "coverage_ratio": plan.get("coverage_ratio"),
-                "coverage": plan.get("coverage_ratio"),
-                "covered_demand": plan.get("covered_demand"),
+                "coverage_ratio": plan.coverage_ratio,
+                "coverage": plan.coverage_ratio,
+                "covered_demand": plan.covered_demand,
                 "cost_wan": p.values.get("cost"),
                 "net_return_wan": p.values.get("net_return"),
                 "n_facilities": p.values.get("facilities", _new_sites(plan)),
-                "mip_gap": plan.get("mip_gap"),
-                "n_selected": len(plan.get("selected", [])),
+                "mip_gap": plan.mip_gap,
+                "n_selected": len(plan.selected),
                 "dominated": dom,
             }
         )
     return rows
 
 
-def _new_sites(plan: dict) -> int:
-    return sum(1 for s in plan.get("sites", []) if not s.get("existing"))
-
-
-# ------------------------------------------------------------------------------------ writing
-
-
-def write_tradeoff(rows: list[dict], out: Path, name: str) -> list[Path]:
-    """Write the table as CSV (UTF-8 with BOM) and its chart as PNG (matplotlib Agg).
-
-    ``frontier_coverage_cost`` and ``budget_sweep`` are drawn by :func:`maps.charts.frontier_chart`
-    / :func:`maps.charts.sweep_chart` (Chinese labels in the bundled font); the coverage–cost
-    frontier is also written as ``frontier.csv`` (non-dominated points only), the name
-    :mod:`maps.results` reads for the briefing. Other pairs get a plain two-term chart.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import pandas as pd
-
-    out.mkdir(parents=True, exist_ok=True)
-    written = [_csv(rows, out / f"{name}.csv")]
-    png = out / f"{name}.png"
-    frame = pd.DataFrame(rows)
-    if "dominated" in frame:
-        frame = frame[~frame["dominated"].astype(bool)]
-    from maps.charts import frontier_chart, sweep_chart
-
-    if name == "budget_sweep":
-        sweep_chart(frame.astype({"objective": float, "coverage_ratio": float})).savefig(png, dpi=120)
-    elif name == "frontier_coverage_cost":
-        frontier_chart(frame.astype({"coverage": float, "cost_wan": float})).savefig(png, dpi=120)
-    else:
-        _pair_chart(frame, png, name)
-    written.append(png)
-    if name == "frontier_coverage_cost":
-        written.append(_csv(frame.to_dict("records"), out / "frontier.csv"))
-    return written
-
-
-def _csv(rows: list[dict], path: Path) -> Path:
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    return path
-
-
-def _pair_chart(frame, png: Path, name: str) -> None:
-    """Objective term ``A`` (y) against bounded term ``B`` (x), Chinese labels in the bundled font."""
-    from matplotlib.figure import Figure
-
-    pair = str(frame["pair"].iloc[0]) if "pair" in frame and len(frame) else "coverage:cost"
-    a, b = pair.split(":")
-    import matplotlib as mpl
-
-    from maps.fonts import mpl_rc
-
-    with mpl.rc_context(mpl_rc()):
-        fig = Figure(figsize=(6.4, 4.2), dpi=120, layout="constrained")
-        ax = fig.add_subplot()
-        data = frame.dropna(subset=[TERMS[a][2], TERMS[b][2]]).sort_values(TERMS[b][2])
-        ax.plot(data[TERMS[b][2]].astype(float), data[TERMS[a][2]].astype(float), "o-", color="#1f6f8b")
-        ax.set_xlabel(f"{TERMS[b][1]} {b}")
-        ax.set_ylabel(f"{TERMS[a][1]} {a}")
-        ax.set_title(f"帕累托前沿 Pareto frontier {a} : {b}")
-        ax.grid(True, alpha=0.3)
-        fig.savefig(png)
+def _new_sites(plan: PlanReport) -> int:
+    return sum(1 for s in plan.sites if not s.get("existing"))

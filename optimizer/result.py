@@ -17,7 +17,7 @@ Status semantics (contract §6, hardening.md C3) are exact:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -161,3 +161,24 @@ class LocationResult:
     def open_sites(self, type_name: str | None = None) -> list[str]:
         """Ids of the open sites (of one type, or of all), existing ones included."""
         return [s.site_id for s in self.sites if type_name is None or s.type == type_name]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnosis entry: the scenario rule, a message in Chinese and English, how far off."""
+
+    rule: str
+    message: str
+    blocking: bool = False
+    amount: float | None = None
+    kind: str = "precheck"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the plan.json form."""
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "blocking": self.blocking,
+            "amount": self.amount,
+            "kind": self.kind,
+        }

@@ -4,4 +4,9 @@ This package holds the command line, a thin door over the core packages ``geo``,
 ``optimizer`` and ``maps``.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("panhuo")  # one source: pyproject.toml
+except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+    __version__ = "0+unknown"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api import __version__
 from api.deps import StoreDep
 from api.schemas import Health
-from panhuo import __version__
 
 router = APIRouter(tags=["health"])
 

@@ -23,12 +23,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from geo.ingest_report import ISSUE_COLUMNS
 from geo.schema import FIELDS_BY_NAME, LABELS_ZH
+
+__all__ = ["ISSUE_COLUMNS", "Facts", "check_data", "prefix_match"]
 
 #: value states returned by :meth:`Facts.state`
 OK, MISSING_COLUMN, EMPTY, INVALID = 0, 1, 2, 3
 
-ISSUE_COLUMNS = ("parcel_id", "column", "value", "problem")
 
 _NUMBER_COLUMNS = tuple(f.name for f in FIELDS_BY_NAME.values() if f.kind == "number")
 #: recorded land areas that cannot exceed the parcel's area
@@ -61,7 +63,8 @@ def _valid_land_use(codes: pd.Series) -> np.ndarray:
             verdict[code] = True
         else:
             verdict[code] = text in detailed[head]
-    return codes.map(verdict).fillna(True).to_numpy(dtype=bool)
+    known = codes.map(verdict)
+    return np.where(known.notna().to_numpy(), known.to_numpy(dtype=object), True).astype(bool)
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ def check_data(
     area_tolerance: float,
     earliest_date: str,
     developed_is_land: bool,
+    known_invalid: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], pd.DataFrame]:
     """Find data-quality problems, set the faulty values aside, and list them.
 
@@ -187,6 +191,9 @@ def check_data(
         Dates before this are implausible.
     developed_is_land
         ``developed_area_m2`` is a land area (bounded by the parcel) rather than a floor area.
+    known_invalid
+        Column → mask of values already known to be unreadable (from the ingest report): they are
+        invalid, not empty, for the rules, and already listed, so they are not listed again.
 
     Returns
     -------
@@ -196,7 +203,9 @@ def check_data(
 
     """
     cleaned = frame.copy()
-    invalid: dict[str, np.ndarray] = {}
+    invalid: dict[str, np.ndarray] = {
+        k: np.asarray(v, dtype=bool).copy() for k, v in (known_invalid or {}).items()
+    }
     found: list[pd.DataFrame] = []
     ids = frame["parcel_id"].astype(str).reset_index(drop=True)
 

@@ -18,6 +18,18 @@ Rules shared by every family (one method each, constraints named from their indi
 (S1) ``one_use_s{j}``:          Σ_t y_jt ≤ 1 for a candidate eligible for several types
 (S2) ``count_{t}``:             Σ_{j new} y_jt = p_t  (or ``min_count_{t}`` / ``max_count_{t}``)
 (S3) ``budget``:                Σ_{t, j new} c_jt y_jt ≤ B
+
+Extending a built model (the public face)
+-----------------------------------------
+A caller that needs more than the family's own formulation — the ε-constraint frontier, the
+elastic diagnosis — never reaches into the model's internals. It reads the family's *objective
+terms by name* (:attr:`LocationModel.TERMS`, :meth:`LocationModel.term`) and hands the model an
+:class:`Extension` (:meth:`LocationModel.extend`): a replacement objective made of one term,
+extra rows bounding terms (:class:`TermBound`), and an *elastic* build in which every row whose
+name the ``elastic`` predicate accepts gets a non-negative slack (``slack_up_<row>`` on a ``≥``
+side, ``slack_down_<row>`` on a ``≤`` side) and the objective becomes the total relative slack.
+The extension is applied on every build, so the families that build more than once (p-median's
+growing lists, lexicographic priorities) keep it.
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,22 +114,54 @@ class FacilitySpec:
             )
 
 
-@dataclass(frozen=True)
-class LocationInstance:
-    """Demand, candidate sites and facility types of one location problem (all in metres).
+Terms = list[tuple[pulp.LpVariable, float]]
 
-    ``distances`` defaults to Euclidean; pass a :class:`optimizer.distances.NetworkDistances`
-    built on the *extended* site array (candidates first, then every type's existing sites in
-    the order of ``facilities``) for road distances.
+
+@dataclass(frozen=True)
+class TermBound:
+    """An extra row ``term (sense) value`` named ``name`` (``sense`` a ``pulp.LpConstraint*``)."""
+
+    term: str
+    sense: int
+    value: float
+    name: str
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What a caller adds to a model's build (see the module docstring).
+
+    Attributes
+    ----------
+    objective : (term, maximise) or None
+        Replace the family's objective by one of its terms, maximised or minimised.
+    bounds : tuple of TermBound
+        Extra rows on terms, added after the family's own rows.
+    elastic : callable or None
+        ``elastic(row_name) -> bool``: rows it accepts get slack; the objective becomes
+        ``min Σ slack / max(1, |rhs|)`` (``objective`` is then ignored).
+
     """
 
-    demand_xy: np.ndarray
-    demand_weight: np.ndarray
-    site_ids: tuple[str, ...]
-    site_xy: np.ndarray
-    facilities: tuple[FacilitySpec, ...]
-    budget_wan: float | None = None
-    distances: DistanceOracle | None = None
+    objective: tuple[str, bool] | None = None
+    bounds: tuple[TermBound, ...] = ()
+    elastic: Callable[[str], bool] | None = None
+
+
+def merge_terms(terms: Terms, sign: float = 1.0) -> Terms:
+    """Sum the coefficients of a variable listed more than once (times ``sign``); drop zeros.
+
+    >>> x = pulp.LpVariable("x")
+    >>> [(v.name, c) for v, c in merge_terms([(x, 2.0), (x, -0.5)], sign=-1.0)]
+    [('x', -1.5)]
+    """
+    acc: dict[str, list] = {}
+    for v, c in terms:
+        if v.name in acc:
+            acc[v.name][1] += sign * c
+        else:
+            acc[v.name] = [v, sign * c]
+    return [(v, c) for v, c in acc.values() if c != 0.0]
 
 
 def safe_name(text: str) -> str:
@@ -135,6 +180,8 @@ class LocationModel:
 
     model_name = "location"
     sense = pulp.LpMinimize
+    #: the objective terms :meth:`term` knows for this family
+    TERMS: tuple[str, ...] = ("cost", "facilities")
     needs_radius = False
     needs_facilities = True
     #: CBC settings measured to help this family (used unless the caller sets its own)
@@ -202,6 +249,9 @@ class LocationModel:
         self.prob: pulp.LpProblem | None = None
         self.y: dict[tuple[str, int], pulp.LpVariable] = {}
         self.notes: list[str] = []
+        self.extension = Extension()
+        #: row name -> its slack variables and their weights (filled by an elastic build)
+        self.slacks: dict[str, list[tuple[pulp.LpVariable, float]]] = {}
 
     # ---- constructors -------------------------------------------------------------------
 
@@ -270,8 +320,52 @@ class LocationModel:
         c = f.cost_wan
         return float(c[j]) if np.ndim(c) else float(c)
 
+    # ---- the public face: terms by name, extensions ------------------------------------------
+
+    def term(self, name: str) -> tuple[Terms, float]:
+        """Return objective term ``name`` of the built model as ``(Σ coefficient·variable, constant)``.
+
+        ``facilities``: the number of new sites; ``cost``: their cost (万元). Families add their
+        own (:attr:`TERMS`).
+        """
+        new = [(v, f, j) for f in self.facilities for j, v in self._new_y(f)]
+        if name == "facilities":
+            return [(v, 1.0) for v, _, _ in new], 0.0
+        if name == "cost":
+            return [(v, self.cost_of(f, j)) for v, f, j in new], 0.0
+        raise ConfigError(f"unknown term {name!r} of {self.model_name}; allowed: {', '.join(self.TERMS)}")
+
+    def extend(self, extension: Extension) -> LocationModel:
+        """Apply ``extension`` on every later :meth:`build` (and so :meth:`solve`); return the model."""
+        self.extension = extension
+        return self
+
     def build(self) -> pulp.LpProblem:
-        """Build the PuLP problem (site variables, shared rules, then the family's service part)."""
+        """Build the PuLP problem: the family's formulation (:meth:`_build`), then the extension."""
+        self.slacks = {}
+        prob = self._build()
+        self._apply_extension(prob)
+        return prob
+
+    def _apply_extension(self, prob: pulp.LpProblem) -> None:
+        ext = self.extension
+        for bound in ext.bounds:
+            terms, const = self.term(bound.term)
+            row = pulp.LpConstraint(
+                pulp.LpAffineExpression(merge_terms(terms)), bound.sense, bound.name, bound.value - const
+            )
+            prob.addConstraint(row, name=bound.name)
+        if ext.elastic is not None:
+            prob.sense = pulp.LpMinimize
+            prob.setObjective(pulp.LpAffineExpression([(s, c) for v in self.slacks.values() for s, c in v]))
+        elif ext.objective is not None:
+            name, maximise = ext.objective
+            terms, const = self.term(name)
+            sign = 1.0 if maximise == (prob.sense == pulp.LpMaximize) else -1.0
+            prob.setObjective(pulp.LpAffineExpression(merge_terms(terms, sign), constant=sign * const))
+
+    def _build(self) -> pulp.LpProblem:
+        """Build the family's formulation (site variables, shared rules, then the service part)."""
         self.prob = pulp.LpProblem(safe_name(self.model_name), self.sense)
         self.y = {}
         for f in self.facilities:
@@ -295,13 +389,17 @@ class LocationModel:
         assert self.prob is not None
         return self.prob.add_variable(name, lowBound, upBound, cat)
 
-    def _con(self, terms: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float, name: str) -> None:
-        """Add ``Σ terms (sense) rhs`` built in one go (no per-term ``+=``).
+    def add_row(self, terms: Terms, sense: int, rhs: float, name: str) -> None:
+        """Add the row ``Σ terms (sense) rhs`` named ``name``, built in one go (no per-term ``+=``).
 
         A variable listed twice has its coefficients summed (``LpAffineExpression`` built from a
-        list keeps only the last one).
+        list keeps only the last one). In an elastic build (:class:`Extension`) a row the
+        predicate accepts gets its slack here.
         """
         assert self.prob is not None
+        elastic = self.extension.elastic
+        if elastic is not None and elastic(name):
+            terms = list(terms) + self._slack(sense, rhs, name)
         if len({v.name for v, _ in terms}) != len(terms):
             acc: dict[str, list] = {}
             for v, c in terms:
@@ -313,6 +411,19 @@ class LocationModel:
         self.prob.addConstraint(
             pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, name, rhs), name=name
         )
+
+    def _slack(self, sense: int, rhs: float, name: str) -> Terms:
+        scale = 1.0 / max(1.0, abs(rhs))
+        extra: Terms = []
+        if sense in (pulp.LpConstraintGE, pulp.LpConstraintEQ):
+            s = self._var(f"slack_up_{name}", 0)
+            extra.append((s, 1.0))
+            self.slacks.setdefault(name, []).append((s, scale))
+        if sense in (pulp.LpConstraintLE, pulp.LpConstraintEQ):
+            s = self._var(f"slack_down_{name}", 0)
+            extra.append((s, -1.0))
+            self.slacks.setdefault(name, []).append((s, scale))
+        return extra
 
     def _new_y(self, f: FacilitySpec) -> list[tuple[int, pulp.LpVariable]]:
         return [(j, v) for (t, j), v in self.y.items() if t == f.type and self.existing_of[j] is None]

@@ -41,7 +41,7 @@ class PCenter(PMedian):
 
     def _use_distance(self, f, i, w, d1, terms) -> None:
         rho = self._rho[f.type]
-        self._con([(rho, 1.0)] + [(u, -c) for u, c in terms], GE, d1, f"radius_{safe_name(f.type)}_d{i}")
+        self.add_row([(rho, 1.0)] + [(u, -c) for u, c in terms], GE, d1, f"radius_{safe_name(f.type)}_d{i}")
 
     def _true_objective(self, result: LocationResult) -> float:
         """Largest distance from a counted point to its nearest open site (or its assigned site)."""

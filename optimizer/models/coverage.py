@@ -52,16 +52,16 @@ class _CoverageBase(LocationModel):
         w = self.weight_for(f)
         x = [self._var(f"x_{t}_d{a}_s{b}", lowBound=0, upBound=1) for a, b in zip(i, j, strict=True)]
         for a, sl in _groups(i):
-            self._con([(v, 1.0) for v in x[sl]], assign_sense, 1.0, f"assign_{t}_d{a}")
+            self.add_row([(v, 1.0) for v in x[sl]], assign_sense, 1.0, f"assign_{t}_d{a}")
         for v, a, b in zip(x, i, j, strict=True):
-            self._con([(v, 1.0), (self.y[(f.type, int(b))], -1.0)], LE, 0.0, f"link_{t}_d{a}_s{b}")
+            self.add_row([(v, 1.0), (self.y[(f.type, int(b))], -1.0)], LE, 0.0, f"link_{t}_d{a}_s{b}")
         order = np.argsort(j, kind="stable")
         js = j[order]
         for b, sl in _groups(js):
             members = order[sl]
             terms = [(x[k], float(w[i[k]])) for k in members]
             terms.append((self.y[(f.type, b)], -float(f.capacity or 0.0)))
-            self._con(terms, LE, 0.0, f"capacity_{t}_s{b}")
+            self.add_row(terms, LE, 0.0, f"capacity_{t}_s{b}")
         self._x[f.type] = (i, j, x)
         return x
 
@@ -122,6 +122,8 @@ class MaxCoverage(_CoverageBase):
 
     model_name = "max_coverage"
     sense = pulp.LpMaximize
+    TERMS: tuple[str, ...] = ("coverage", "cost", "facilities")
+    _coverage_terms: list[tuple[pulp.LpVariable, float]]
 
     def _add_service(self) -> None:
         self._x: dict = {}
@@ -132,7 +134,7 @@ class MaxCoverage(_CoverageBase):
             i, j, d = self._pairs(f)
             self._d[f.type] = d
             w = self.weight_for(f)
-            scale = self._coverage_scale(f)
+            scale = self.coverage_scale(f)
             if f.capacity is not None:
                 x = self._add_allocation(f, i, j, LE)
                 objective += [(v, scale * float(w[a])) for v, a in zip(x, i, strict=True)]
@@ -141,13 +143,19 @@ class MaxCoverage(_CoverageBase):
                 z = self._var(f"cov_{t}_d{a}", lowBound=0, upBound=1)
                 objective.append((z, scale * float(w[a])))
                 terms = [(z, 1.0)] + [(self.y[(f.type, int(b))], -1.0) for b in j[sl]]
-                self._con(terms, LE, 0.0, f"cover_{t}_d{a}")
+                self.add_row(terms, LE, 0.0, f"cover_{t}_d{a}")
         self._coverage_terms = objective
         self._set_objective()
 
-    def _coverage_scale(self, f: FacilitySpec) -> float:
+    def coverage_scale(self, f: FacilitySpec) -> float:
         """Objective coefficient per unit of covered weight of type ``f`` (MCLP: its priority)."""
         return f.priority
+
+    def term(self, name: str) -> tuple[list[tuple[pulp.LpVariable, float]], float]:
+        """``coverage``: Σ_t α_t Σ_i w_i z_it (the objective); otherwise :meth:`LocationModel.term`."""
+        if name == "coverage":
+            return list(self._coverage_terms), 0.0
+        return super().term(name)
 
     def _set_objective(self) -> None:
         assert self.prob is not None
@@ -191,9 +199,9 @@ class MinFacilities(_CoverageBase):
                 self._add_allocation(f, i, j, EQ)
             else:
                 for a, sl in _groups(i):
-                    self._con([(self.y[(f.type, int(b))], 1.0) for b in j[sl]], GE, 1.0, f"cover_{t}_d{a}")
+                    self.add_row([(self.y[(f.type, int(b))], 1.0) for b in j[sl]], GE, 1.0, f"cover_{t}_d{a}")
             for a in need:
                 if a not in have:  # nothing within reach: an explicit, named impossibility
-                    self._con([], GE, 1.0, f"cover_{t}_d{a}")
+                    self.add_row([], GE, 1.0, f"cover_{t}_d{a}")
         assert self.prob is not None
         self.prob.setObjective(pulp.LpAffineExpression(objective))

@@ -120,10 +120,10 @@ class PMedian(LocationModel):
                         (self.y[(f.type, int(b))], 1.0) for b in row_j[bounds[lvl] : bounds[lvl + 1]]
                     ]
                     if prev is None:
-                        self._con(terms, GE, 1.0, f"reach_{t}_d{i}_l1")
+                        self.add_row(terms, GE, 1.0, f"reach_{t}_d{i}_l1")
                     else:
                         terms.append((prev, -1.0))
-                        self._con(terms, GE, 0.0, f"reach_{t}_d{i}_l{lvl + 1}")
+                        self.add_row(terms, GE, 0.0, f"reach_{t}_d{i}_l{lvl + 1}")
                     prev = u
                 if tail_d is not None and prev is not None:
                     tails.append((int(i), prev))
@@ -166,13 +166,15 @@ class PMedian(LocationModel):
                 cat = pulp.LpBinary if self.binary_allocation else pulp.LpContinuous
                 x = self._var(f"x_{t}_d{i}_s{b}", lowBound=0, upBound=1, cat=cat)
                 row.append((x, 1.0))
-                self._con([(x, 1.0), (self.y[(f.type, int(b))], -1.0)], LE, 0.0, f"link_{t}_d{i}_s{b}")
+                self.add_row([(x, 1.0), (self.y[(f.type, int(b))], -1.0)], LE, 0.0, f"link_{t}_d{i}_s{b}")
                 by_site.setdefault(int(b), []).append((x, float(w[i])))
                 xs.append((int(i), int(b), float(d), x))
-            self._con(row, EQ, 1.0, f"assign_{t}_d{i}")
+            self.add_row(row, EQ, 1.0, f"assign_{t}_d{i}")
             self._use_distance(f, int(i), float(w[i]), 0.0, [(x, d) for _, _, d, x in xs[-len(row) :]])
         for b, terms in by_site.items():
-            self._con([*terms, (self.y[(f.type, b)], -float(f.capacity or 0))], LE, 0.0, f"capacity_{t}_s{b}")
+            self.add_row(
+                [*terms, (self.y[(f.type, b)], -float(f.capacity or 0))], LE, 0.0, f"capacity_{t}_s{b}"
+            )
         self._x[f.type] = xs
 
     def _allocate(self, f: FacilitySpec, open_sites: np.ndarray, run: SolverRun):

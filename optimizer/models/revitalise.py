@@ -10,7 +10,7 @@ import numpy as np
 import pulp
 
 from geo.errors import ConfigError
-from optimizer.models.base import FacilitySpec
+from optimizer.models.base import FacilitySpec, Terms, merge_terms, safe_name
 from optimizer.models.coverage import MaxCoverage
 from optimizer.result import LocationResult, SolverRun
 from optimizer.solvers import SolverOptions, solve
@@ -100,6 +100,7 @@ class Revitalise(MaxCoverage):
 
     model_name = "revitalise"
     sense = pulp.LpMaximize
+    TERMS: tuple[str, ...] = ("coverage", "cost", "net_return")
     # the revitalise model has knapsack-like money rows where CBC's defaults do well
     cbc_tuning: tuple[str, ...] = ()
     needs_facilities = False
@@ -136,11 +137,12 @@ class Revitalise(MaxCoverage):
 
     # ---- extra variables and rules ---------------------------------------------------------
 
-    def _coverage_scale(self, f: FacilitySpec) -> float:
+    def coverage_scale(self, f: FacilitySpec) -> float:
+        """Objective coefficient per unit of covered weight: ``α_t · 100 / Σ_i w_i`` (percentage points)."""
         total = float(self.weight_for(f).sum())
         return f.priority * 100.0 / total if total > 0 else 0.0
 
-    def build(self) -> pulp.LpProblem:
+    def _build(self) -> pulp.LpProblem:
         """Build the model (action variables first, so the shared rules can see them)."""
         e = self.econ
         self.prob = pulp.LpProblem("revitalise", self.sense)
@@ -162,7 +164,7 @@ class Revitalise(MaxCoverage):
             for j in self.sites_for(f):
                 existing = self.existing_of[j] is not None
                 self.y[(t, int(j))] = self._var(
-                    f"open_{_safe(t)}_s{j}", 1 if existing else 0, 1, pulp.LpBinary
+                    f"open_{safe_name(t)}_s{j}", 1 if existing else 0, 1, pulp.LpBinary
                 )
         self._add_one_use_per_site()
         self._add_counts()
@@ -171,7 +173,7 @@ class Revitalise(MaxCoverage):
         self._add_separations()
         self._add_land_shares()
         for name, (sense, rhs) in self._fixed_terms_constraints().items():
-            self._con(self._term(name), sense, rhs, f"hold_{name}")
+            self.add_row(self._term(name), sense, rhs, f"hold_{name}")
         self._set_objective()
         assert self.prob is not None
         return self.prob
@@ -187,7 +189,7 @@ class Revitalise(MaxCoverage):
                 by_site.setdefault(j, []).append(v)
         for j, vs in by_site.items():
             if len(vs) > 1:
-                self._con([(v, 1.0) for v in vs], LE, 1.0, f"one_action_s{j}")
+                self.add_row([(v, 1.0) for v in vs], LE, 1.0, f"one_action_s{j}")
 
     def _cost_terms(self) -> list[tuple[pulp.LpVariable, float]]:
         e = self.econ
@@ -206,6 +208,10 @@ class Revitalise(MaxCoverage):
         terms += [(v, -float(lost[j])) for f in self.facilities for j, v in self._new_y(f)]
         return [(v, c) for v, c in terms if c != 0.0]
 
+    def term(self, name: str) -> tuple[Terms, float]:
+        """``coverage`` V, ``cost`` C, ``net_return`` N = R − C (its constant: the idle fees Σ F_j)."""
+        return self._term(name), self._constant(name)
+
     def _term(self, name: str) -> list[tuple[pulp.LpVariable, float]]:
         if name == "coverage":
             return list(self._coverage_terms)
@@ -218,7 +224,7 @@ class Revitalise(MaxCoverage):
     def _add_budget(self) -> None:
         """(V4) total cost within the budget."""
         if self.budget_wan is not None:
-            self._con(self._cost_terms(), LE, float(self.budget_wan), "budget")
+            self.add_row(self._cost_terms(), LE, float(self.budget_wan), "budget")
 
     def _add_separations(self) -> None:
         """(V5) incompatible facilities on parcels closer than the minimum separation."""
@@ -227,7 +233,9 @@ class Revitalise(MaxCoverage):
                 va, vb = self.y.get((a, int(j))), self.y.get((b, int(k)))
                 if va is None or vb is None or (a == b and j == k):
                     continue
-                self._con([(va, 1.0), (vb, 1.0)], LE, 1.0, f"separation_{_safe(a)}_{_safe(b)}_s{j}_s{k}")
+                self.add_row(
+                    [(va, 1.0), (vb, 1.0)], LE, 1.0, f"separation_{safe_name(a)}_{safe_name(b)}_s{j}_s{k}"
+                )
 
     def _industrial_after(self) -> tuple[list[tuple[pulp.LpVariable, float]], float]:
         e = self.econ
@@ -251,9 +259,9 @@ class Revitalise(MaxCoverage):
             ]
             if living:
                 terms = living + [(v, -self.living_max * c) for v, c in ind_terms]
-                self._con(terms, LE, self.living_max * ind_now, "living_share")
+                self.add_row(terms, LE, self.living_max * ind_now, "living_share")
         if self.industrial_min is not None:
-            self._con(ind_terms, GE, self.industrial_min * e.total_area_m2 - ind_now, "industrial_rate")
+            self.add_row(ind_terms, GE, self.industrial_min * e.total_area_m2 - ind_now, "industrial_rate")
 
     def _set_objective(self) -> None:
         assert self.prob is not None
@@ -272,7 +280,7 @@ class Revitalise(MaxCoverage):
                 sign = -1.0 if name == "cost" else 1.0
                 terms += [(v, sign * weight * c) for v, c in self._term(name)]
                 constant += sign * weight * self._constant(name)
-        self.prob.setObjective(pulp.LpAffineExpression(_merge(terms), constant=constant))
+        self.prob.setObjective(pulp.LpAffineExpression(merge_terms(terms), constant=constant))
 
     def _constant(self, name: str) -> float:
         """Constant part of a term: the idle fees every candidate pays unless its land is recovered."""
@@ -351,20 +359,3 @@ class Revitalise(MaxCoverage):
             total_cost_wan=terms["cost"],
             notes=list(self.notes),
         )
-
-
-def _safe(text: str) -> str:
-    from optimizer.models.base import safe_name
-
-    return safe_name(text)
-
-
-def _merge(terms: list[tuple[pulp.LpVariable, float]]) -> list[tuple[pulp.LpVariable, float]]:
-    """Sum the coefficients of repeated variables (a variable may appear in several terms)."""
-    acc: dict[str, list] = {}
-    for v, c in terms:
-        if v.name in acc:
-            acc[v.name][1] += c
-        else:
-            acc[v.name] = [v, c]
-    return [(v, c) for v, c in acc.values() if c != 0.0]

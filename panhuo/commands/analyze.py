@@ -1,12 +1,12 @@
 """``panhuo analyze``: idle and low-efficiency land, 亩均 grades and zone indicators of a parcel layer.
 
-A thin door over :func:`geo.analysis.run_analysis` and :func:`geo.export.write_outputs` (contract §3).
+A thin door over :func:`geo.analysis.run_analysis` and :func:`maps.products.write_analysis` (contract §3:
+the tables, the charts, and the ``--extras`` asked for).
 The preset is loaded and validated first, so a bad preset is refused before anything is read.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 from pathlib import Path
@@ -47,34 +47,6 @@ def parse_rasters(specs: list[str]) -> dict[str, Path]:
 
 def _mu(value: float) -> str:
     return f"{value:,.2f}"
-
-
-def write_charts(result: Any, out: Path) -> dict[str, Path]:
-    """Write the charts people would rather look at than read, beside the tables.
-
-    ``status.png``: parcels (宗) and area (亩) by idle status and by low-efficiency reason;
-    ``indicators.png``: each zone indicator's standardised score against the preset's ideal value
-    for the zone's type (TD/T 1029 ideal-value method). A chart with nothing to show is left out.
-    """
-    from maps.charts import indicator_profile, status_chart
-    from maps.web import write_atomic
-
-    written: dict[str, Path] = {}
-    figures = {"status_png": ("status.png", lambda: status_chart(result.parcels))}
-    zone_type = result.indicators.get("zone_type")
-    scores = result.preset.rules.indicators.scores.get(zone_type) if zone_type else None
-    if scores:
-        ideal = {key: item.ideal for key, item in scores.items()}
-        figures["indicators_png"] = ("indicators.png", lambda: indicator_profile(result.indicators, ideal))
-    for key, (name, build) in figures.items():
-        try:
-            figure = build()
-        except InputError:
-            continue
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=130, bbox_inches="tight")
-        written[key] = write_atomic(out / name, buffer.getvalue())
-    return written
 
 
 def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
@@ -128,6 +100,9 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
         "data_issues_csv",
         "status_png",
         "indicators_png",
+        "map_html",
+        "briefing_pdf",
+        "parcels_geojson",
     ):
         if key not in paths:
             continue
@@ -169,13 +144,22 @@ def register(app: typer.Typer) -> None:
                 "--progress/--no-progress", help="进度条 progress bar (default: on a terminal or long runs)"
             ),
         ] = None,
+        extras: Annotated[
+            str | None,
+            typer.Option(
+                "--extras",
+                help="额外成果 also write, comma-separated: map (map.html), briefing (briefing.pdf), "
+                "geojson (parcels.geojson) — what the service writes for every analysis",
+            ),
+        ] = None,
     ) -> None:
         """闲置与低效用地认定、亩均效益评价和开发区集约利用指标 Analyse a parcel layer (contract §3)."""
         from geo.analysis import parse_as_of, run_analysis
-        from geo.export import write_outputs
         from geo.io import read_parcels
         from geo.rules.presets import load_preset
+        from maps.products import Products, write_analysis
 
+        wanted = Products.parse(extras, source="panhuo analyze")
         preset = load_preset(rules)
         rasters = parse_rasters(raster or [])
         day = parse_as_of(as_of)
@@ -198,10 +182,9 @@ def register(app: typer.Typer) -> None:
                 bar.update(max(0, round(fraction * 80) - bar.n))
 
         try:
-            result = run_analysis(gdf, as_of=day, rules=preset, rasters=rasters, progress=tick)
+            result = run_analysis(gdf, as_of=day, rules=preset, rasters=rasters, progress=tick, ingest=report)
             tick("export", 1.0)
-            paths = write_outputs(result, out)
-            paths.update(write_charts(result, out))
+            paths, notes = write_analysis(result, out, wanted)
             if bar is not None:
                 bar.update(100 - bar.n)
         finally:
@@ -216,3 +199,5 @@ def register(app: typer.Typer) -> None:
             )
         for line in summary_lines(result, paths):
             typer.echo(line)
+        for note in notes:
+            typer.echo(f"  注意 {note}")

@@ -24,9 +24,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """方案比较 Run several scenarios; write compare.csv, compare.json and a comparison map."""
-        from optimizer.compare import compare_scenarios
+        from maps.products import write_comparison
+        from optimizer.compare import run_comparison
 
-        written, lines = compare_scenarios(scenarios, out, solver=solver, time_limit_s=time_limit)
+        comparison = run_comparison(scenarios, solver=solver, time_limit_s=time_limit)
+        written, lines = write_comparison(comparison, out)
         for line in lines:
             typer.echo(line)
         for p in written:

@@ -1,7 +1,8 @@
 """``panhuo plan``: a revitalisation / facility plan from a scenario file (contract §6).
 
-A thin door over :func:`optimizer.plan.run_plan` and :func:`optimizer.plan.write_plan`; the
-trade-off options run :mod:`optimizer.frontier` instead of a single plan.
+A thin door over :func:`optimizer.plan.run_plan` and :func:`maps.products.write_plan`; the
+trade-off options run :mod:`optimizer.frontier` instead of a single plan (written by
+:func:`maps.products.write_tradeoff`).
 """
 
 from __future__ import annotations
@@ -88,18 +89,29 @@ def register(app: typer.Typer) -> None:
                 "--budget-sweep", help="预算扫描 budgets in 万元, comma-separated, e.g. 2000,5000,10000"
             ),
         ] = None,
+        extras: Annotated[
+            str | None,
+            typer.Option(
+                "--extras",
+                help="额外成果 also write, comma-separated: briefing (briefing.pdf), geojson "
+                "(plan.geojson) — what the service writes for every plan (map.html is always written)",
+            ),
+        ] = None,
     ) -> None:
         """盘活与公共设施布局优化 Plan revitalisation and public facilities from a scenario (contract §6)."""
-        from optimizer.plan import run_plan, write_plan
+        from maps.products import Products, write_plan
+        from optimizer.plan import run_plan
         from optimizer.scenario import load_scenario
 
         if solver is not None and solver not in ("cbc", "highs"):
             raise ConfigError(f"--solver {solver!r}: 可选 allowed: cbc, highs")
         if time_limit is not None and not time_limit > 0:
             raise ConfigError(f"--time-limit {time_limit}: 必须大于 0 秒 must be > 0 seconds")
+        wanted = Products.parse(extras, default=("map",), source="panhuo plan")
         sc, base = load_scenario(scenario)
         if frontier is not None or budget_sweep is not None:
-            from optimizer.frontier import budget_table, frontier_table, write_tradeoff
+            from maps.products import write_tradeoff
+            from optimizer.frontier import budget_table, frontier_table
 
             if frontier is not None:
                 table = frontier_table(sc, base, frontier, steps, solver=solver, time_limit_s=time_limit)
@@ -119,8 +131,10 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  → {p}")
             return
         result = run_plan(sc, base, solver=solver, time_limit_s=time_limit)
-        written = write_plan(result, out)
+        written = write_plan(result, out, wanted)
         for line in summary_lines(result.plan, written):
             typer.echo(line)
+        if "briefing_note" in result.plan:
+            typer.echo(f"  注意 未生成简报 no briefing: {result.plan['briefing_note']}")
         if result.plan["status"] in ("infeasible", "no_solution"):
             raise typer.Exit(3)

@@ -457,6 +457,7 @@ def test_report_round_trips_to_json(tmp_path: Path) -> None:
             "parcel_id": "YL-002",
             "raw": "bad",
             "expected": "日期（如 2023-05-01、2023/5/1、2023年5月1日 或 Excel 序号）",
+            "problem": "不是日期（文字或符号），按无法读取处理，不作为空日期",
         }
     ]
     assert data["ok"] is True

@@ -112,7 +112,7 @@ def test_enum_spellings_map_to_canonical_values(tmp_path: Path) -> None:
                     "rented",
                     "未供",
                     "UNSUPPLIED",
-                    "拍卖",
+                    "作价出资",
                 ],
                 "危房等级": ["a", "B", " c ", "D", "A", "b", "C", "d", "E"],
             },
@@ -130,7 +130,7 @@ def test_enum_spellings_map_to_canonical_values(tmp_path: Path) -> None:
         None,
     ]
     assert gdf["building_grade"].tolist() == ["A", "B", "C", "D", "A", "B", "C", "D", None]
-    assert sorted(u.raw for u in report.unreadable) == ["E", "拍卖"]
+    assert sorted(u.raw for u in report.unreadable) == ["E", "作价出资"]
 
 
 def test_codes_keep_leading_zeros_and_numbers_become_text(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ import pytest
 from shapely.geometry import Point
 
 from geo.errors import ConfigError
-from optimizer.frontier import SUPPORTED, _dominated, _Point, frontier_table, parse_pair, write_tradeoff
+from maps.products import write_tradeoff
+from optimizer.frontier import SUPPORTED, _dominated, _Point, frontier_table, parse_pair
 from optimizer.scenario import load_scenario
 from tests.optimizer.park import X0, Y0, base_scenario
 

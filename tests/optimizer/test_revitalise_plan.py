@@ -16,7 +16,8 @@ import json
 import pytest
 
 from geo.errors import ConfigError, NotFoundError, SchemaError
-from optimizer.plan import run_plan, write_plan
+from maps.products import write_plan
+from optimizer.plan import run_plan
 from optimizer.scenario import load_scenario
 from tests.optimizer.park import base_scenario
 
