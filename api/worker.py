@@ -437,7 +437,7 @@ def _plan(job: Job) -> dict[str, Any]:
 
 def _briefing(job: Job) -> dict[str, Any]:
     """Brief the selected parcels of an analysis (the workbench's ``POST /jobs/{id}/briefings``)."""
-    from api.workbench.briefing import build_parcel_briefing
+    from api.workbench.parcel_briefing import build_parcel_briefing
 
     job.progress(10, "简报 briefing")
     return build_parcel_briefing(job.spec["inputs"], job.params)

@@ -84,19 +84,3 @@ async def brief_parcels(
         content_disposition_type="attachment",
         background=BackgroundTask(shutil.rmtree, work, ignore_errors=True),
     )
-
-
-def build_parcel_briefing(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """Worker side: :func:`maps.briefing.build_briefing` for the parcels asked for (unknown ids: 422)."""
-    from maps.briefing import build_briefing
-    from maps.results import load_analysis
-
-    out = Path(inputs["out"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    build_briefing(
-        out=out,
-        analysis=load_analysis(inputs["analysis_dir"]),
-        parcel_ids=list(params["parcels"]),
-        source="panhuo 服务",
-    )
-    return {"pages_pdf": out.name, "parcels": len(params["parcels"])}
