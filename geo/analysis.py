@@ -23,7 +23,7 @@ from geo.errors import CRSError, InputError, SchemaError
 from geo.indicators import ZoneIndicators, compute_indicators
 from geo.ingest_report import ISSUE_COLUMNS, IngestReport
 from geo.rules.facts import Facts, check_data
-from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle
+from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle, idle_out_of_scope
 from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency
 from geo.rules.mujun import grade_mujun
 from geo.rules.presets import REASON_CODES, Preset, load_preset
@@ -223,6 +223,7 @@ def run_analysis(
     rasters: Mapping[str, str | Path] | None = None,
     progress: Progress | None = None,
     ingest: IngestReport | None = None,
+    run_date: str | dt.date | None = None,
 ) -> AnalysisResult:
     """Analyse a parcel layer: idle status, low efficiency, 亩均 grade, zone indicators.
 
@@ -245,6 +246,10 @@ def run_analysis(
         the start is unknown, not "not started"), and they, the repaired geometries and the values
         read from ledger spellings become rows of ``data_issues`` (contract §2.1). Without it a
         value that ingest could not read is indistinguishable from an empty one.
+    run_date
+        The day of the run (default today). An event dated after ``as_of`` but not after the run
+        date had not happened yet on the as-of day (contract §3, said in ``idle_basis``); one dated
+        after the run date is impossible and a data issue.
 
     Raises
     ------
@@ -256,6 +261,7 @@ def run_analysis(
     """
     preset = load_preset(rules)
     day = parse_as_of(as_of)
+    today = parse_as_of(run_date)
     _validate_layer(parcels)
     report = progress or (lambda step, fraction: None)
 
@@ -274,7 +280,7 @@ def run_analysis(
     cleaned, invalid, issues = check_data(
         frame,
         area_m2,
-        t,
+        np.datetime64(max(today, day).isoformat(), "D"),
         area_tolerance=preset.rules.data_checks.area_tolerance,
         earliest_date=preset.rules.data_checks.earliest_date,
         developed_is_land=preset.rules.idle.stalled_area_basis == "land",
@@ -331,6 +337,8 @@ def run_analysis(
     summary = _summary(out.reset_index(drop=True), preset, day, all_issues)
     summary["data_issues_by_kind"] = {k: int(kinds.get(k, 0)) for k in ISSUE_KINDS}
     summary["raster_notes"] = raster_notes
+    summary["run_date"] = today.isoformat()
+    summary["rules_out_of_scope"] = [*idle_out_of_scope(facts), *low.out_of_scope]
     report("done", 1.0)
     return AnalysisResult(
         parcels=result_gdf,

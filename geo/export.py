@@ -89,7 +89,7 @@ SHEET_NAMES = {
 }
 #: the kinds of data_issues rows as the 汇总 sheet names them (geo.analysis.ISSUE_KINDS)
 ISSUE_KIND_LABELS_ZH = {
-    "unreadable": "无法读取的值（按缺值处理）",
+    "unreadable": "无法读取的值（不参与认定）",
     "geometry": "修复或剔除的几何",
     "reading": "按台账写法或旧代码表读取的值",
     "check": "数据检查发现的问题（不可能或不合理的值）",
@@ -318,6 +318,13 @@ def write_report(result: AnalysisResult, path: Path) -> None:
         ("不适用（无适用规则，如未供地）", lows["not_applicable"]),
     ):
         rows.append([label, item["count"], round(item["area_mu"], 2), None])
+    if s.get("rules_out_of_scope"):
+        rows += [[None] * 4, ["不在评价范围的规则（输入缺失，全图层不评价）", "原因", None, None]]
+        for item in s["rules_out_of_scope"]:
+            label = REASON_LABELS_ZH.get(
+                item["rule"], "中止开发建设闲置" if item["rule"] == "idle_stalled" else ""
+            )
+            rows.append([f"{label}（{item['rule']}）", item["why_zh"], None, None])
     rows += [[None] * 4, ["低效原因 / 豁免", "宗数", "面积（亩）", None]]
     exemptions = result.preset.rules.low_efficiency.exemptions
     for token, item in s["reasons"].items():

@@ -79,6 +79,8 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     fired = [f"{k} {v['count']}" for k, v in s["reasons"].items() if v["count"]]
     if fired:
         lines.append("    原因 reasons: " + "，".join(fired))
+    for item in s.get("rules_out_of_scope", []):
+        lines.append(f"  不在评价范围 out of scope: {item['rule']}（{item['why_zh']}）")
     classes = s["mujun_classes"]
     lines.append("  亩均效益分类 " + " / ".join(f"{k} {v}" for k, v in classes.items()))
     ind = result.indicators
