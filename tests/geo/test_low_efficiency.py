@@ -188,17 +188,42 @@ def test_missing_data_is_not_counted_as_efficient(no_raster_rule):
     assert "不在容积率控制指标表中" in issue["problem"]
 
 
-def test_absent_column_and_no_raster(tmp_path: Path):
+def test_absent_column_and_no_raster_are_out_of_scope_not_unknown(tmp_path: Path):
+    """Contract §3: a rule whose input is absent from the whole analysis is out of scope, listed once;
+    low_efficiency is decided on the rules in scope (here all evaluated, none fires → false).
+
+    Remote sensing is not a national criterion: it is switched on here to show its out-of-scope entry."""
     path = tmp_path / "rs.yaml"
     path.write_text("low_efficiency:\n  rules:\n    rs_unbuilt: {enabled: true}\n", encoding="utf-8")
     row = {k: v for k, v in base().items() if k != "building_grade"}
-    out = run_analysis(parcels_frame([{"parcel_id": "A", **row}]), as_of=AS_OF, rules=str(path)).parcels.iloc[
-        0
-    ]
-    assert out["low_eff_not_evaluated"] == (
-        "not_evaluated:dangerous_building(missing building_grade);not_evaluated:rs_unbuilt(no raster)"
+    result = run_analysis(
+        parcels_frame([{"parcel_id": "A", **row}, {"parcel_id": "B", **row}]), as_of=AS_OF, rules=str(path)
     )
-    assert out["low_efficiency"] is pd.NA
+    out = result.parcels.iloc[0]
+    assert out["low_eff_not_evaluated"] == ""
+    assert bool(out["low_efficiency"]) is False
+    assert result.summary["rules_out_of_scope"] == [
+        {
+            "rule": "dangerous_building",
+            "why": "missing building_grade",
+            "why_zh": "图层无房屋安全等级（building_grade）字段",
+        },
+        {
+            "rule": "rs_unbuilt",
+            "why": "no raster",
+            "why_zh": "未提供遥感栅格 --raster ndvi=… 或 builtup=…",
+        },
+    ]
+
+
+def test_an_empty_value_of_a_rule_in_scope_leaves_low_efficiency_null():
+    rows = [{"parcel_id": "A", **base()}, {"parcel_id": "B", **base(building_grade=None)}]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF).parcels
+    assert out["low_efficiency"].tolist() == [False, pd.NA]
+    assert out["low_eff_not_evaluated"].tolist() == [
+        "",
+        "not_evaluated:dangerous_building(missing building_grade)",
+    ]
 
 
 def test_unknown_industry_fallback(tmp_path: Path):
@@ -487,12 +512,14 @@ def test_each_area_quantity_has_its_own_column():
     assert canonical_name("建构筑物及堆场占地面积") == "footprint_m2"
     assert canonical_name("规划总建筑面积") == canonical_name("设计建筑面积") == "planned_floor_area_m2"
     facts = {k: v for k, v in base().items() if k not in ("footprint_m2", "floor_area_m2")}
-    row = run_analysis(
+    result = run_analysis(
         parcels_frame(
             [{"parcel_id": "B", **facts, "building_footprint_m2": 900.0, "gross_floor_area_m2": 9_000.0}]
         ),
         as_of=AS_OF,
-    ).parcels.iloc[0]
-    assert "not_evaluated:far_below_min(missing floor_area_m2)" in row["low_eff_not_evaluated"]
-    assert "not_evaluated:coef_below_min(missing footprint_m2)" in row["low_eff_not_evaluated"]
+    )
+    out = {item["rule"]: item["why"] for item in result.summary["rules_out_of_scope"]}
+    assert out["far_below_min"] == "missing floor_area_m2"
+    assert out["coef_below_min"] == "missing footprint_m2"
+    row = result.parcels.iloc[0]
     assert np.isnan(row["building_coef"])
