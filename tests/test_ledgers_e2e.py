@@ -49,7 +49,8 @@ extends: national
 name: ledger-test
 low_efficiency:
   rules:
-    tax_below_avg_share: {enabled: true, scope: industrial, share: 0.40, reference: park, average: area_weighted}
+    tax_below_avg_share:
+      {enabled: true, scope: industrial, share: 0.40, reference: park, average: area_weighted}
 """
 
 
@@ -119,7 +120,7 @@ def test_supply_ledger_from_inspect_to_analyze(tmp_path: Path, capsys) -> None:
         "值为日期 / values are dates: 2021/9/15、2023/11/10、2022/7/20"
     )
     assert suggested["实际开工时"][1].endswith("另有非日期的文本 / and text that is not a date: 已开工")
-    code, text, _ = _run(["inspect", str(shp)], capsys)
+    _, text, _ = _run(["inspect", str(shp)], capsys)
     assert (
         "  约定开工时 → agreed_start_date (名称是 约定动工日期 的同义或截断写法 / same word as 约定动工日期；"
         "值为日期 / values are dates: 2021/9/15、2023/11/10、2022/7/20)"
@@ -241,7 +242,8 @@ def test_cadastre_extract_with_pinyin_fields_from_inspect_to_analyze(tmp_path: P
         "YDXZ": "land_use",
     }
     assert suggested["YDXZ"][1] == (
-        "拼音首字母 pinyin initials YDXZ = 用地性质；名称即 用地性质；值为地类编码 / values are land-use codes: 1001、1101"
+        "拼音首字母 pinyin initials YDXZ = 用地性质；名称即 用地性质；"
+        "值为地类编码 / values are land-use codes: 1001、1101"
     )
     draft = _draft(shp, tmp_path, capsys)
     assert draft["columns"]["parcel_id"] == "ZDDM"
@@ -300,8 +302,8 @@ def test_sandiao_layer_from_inspect_to_analyze(tmp_path: Path, capsys) -> None:
     assert suggested == {
         "TBBH": (
             "parcel_id",
-            "拼音首字母 pinyin initials TBBH = 图斑编号；名称即 图斑编号；值为地类编码 / values are land-use codes: "
-            "0101、0102、0103",
+            "拼音首字母 pinyin initials TBBH = 图斑编号；名称即 图斑编号；"
+            "值为地类编码 / values are land-use codes: 0101、0102、0103",
         ),
         "DLMC": (
             None,
@@ -313,8 +315,8 @@ def test_sandiao_layer_from_inspect_to_analyze(tmp_path: Path, capsys) -> None:
         ),
         "GDFS": (
             "supply_type",
-            "拼音首字母 pinyin initials GDFS = 供地方式；名称即 供地方式；值为供地方式 / values are supply types: "
-            "出让、未供、划拨",
+            "拼音首字母 pinyin initials GDFS = 供地方式；名称即 供地方式；"
+            "值为供地方式 / values are supply types: 出让、未供、划拨",
         ),
     }
     draft = _draft(shp, tmp_path, capsys)
@@ -375,7 +377,7 @@ def test_a_bad_mapping_is_one_line_exit_2_and_nothing_written(
         ["inspect", str(shp), "--columns", str(mapping), "--write-columns", str(tmp_path / "draft.yaml")],
         ["map", str(shp), "--columns", str(mapping), "--out", str(tmp_path / "map.html")],
     ):
-        code, stdout, stderr = _run(argv, capsys)
+        code, _, stderr = _run(argv, capsys)
         assert code == 2, argv
         assert stderr.startswith("panhuo: 错误 error: map.yaml: ") and message in stderr
         assert stderr.count("\n") == 1
@@ -399,6 +401,6 @@ def test_map_of_a_raw_ledger_reads_it_through_the_mapping(tmp_path: Path, capsys
     mapping = tmp_path / "columns.yaml"
     mapping.write_text(yaml.safe_dump(draft, allow_unicode=True), encoding="utf-8")
     html = tmp_path / "map.html"
-    code, stdout, stderr = _run(["map", str(shp), "--columns", str(mapping), "--out", str(html)], capsys)
+    code, _, stderr = _run(["map", str(shp), "--columns", str(mapping), "--out", str(html)], capsys)
     assert code == 0, stderr
     assert "610802001003" in html.read_text(encoding="utf-8")
