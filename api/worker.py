@@ -357,10 +357,14 @@ def _analysis(job: Job) -> dict[str, Any]:
     """Contract §3 into ``out/``, then the web map and the briefing of the result."""
     from geo.analysis import run_analysis
     from geo.io import read_parcels
+    from geo.rules.presets import load_preset
 
     out = Path(job.spec["out_dir"])
     out.mkdir(parents=True, exist_ok=True)
     inputs = job.spec["inputs"]
+    # a preset name or a JSON document, never a file (checked at submission; again here for jobs
+    # stored before that check)
+    preset = load_preset(job.params.get("rules") or "national", files=False)
     job.progress(5, "读取地块 reading parcels")
     parcels, report = read_parcels(
         inputs["parcels"]["path"],
@@ -375,7 +379,7 @@ def _analysis(job: Job) -> dict[str, Any]:
     result = run_analysis(
         parcels,
         as_of=job.params.get("as_of"),
-        rules=job.params.get("rules") or "national",
+        rules=preset,
         rasters=inputs.get("rasters") or None,
         progress=tick,
         ingest=report,
@@ -408,6 +412,7 @@ def _analysis(job: Job) -> dict[str, Any]:
 # ------------------------------------------------------------------ plan
 def _plan(job: Job) -> dict[str, Any]:
     """Contract §6: run one scenario version; ``plan.json``, ``plan.gpkg``, the map and the briefing."""
+    from geo.rules.presets import load_preset
     from maps.products import Products, write_plan
     from optimizer.plan import run_plan
     from optimizer.scenario import parse_scenario
@@ -415,12 +420,15 @@ def _plan(job: Job) -> dict[str, Any]:
     out = Path(job.spec["out_dir"])
     out.mkdir(parents=True, exist_ok=True)
     scenario = parse_scenario(job.spec["inputs"]["scenario"], source="scenario")
+    # the rules are a preset name or a JSON document, never a file: checked when the scenario is
+    # saved, and here again for versions stored before that check
+    preset = load_preset(scenario.rules, files=False)
 
     def tick(step: str, fraction: float) -> None:
         job.progress(5 + int(80 * fraction), f"规划 planning: {step}")
 
     job.progress(2, "读取图层 reading layers")
-    output = run_plan(scenario, job.dir, progress=tick)
+    output = run_plan(scenario, job.dir, progress=tick, preset=preset)
     job.progress(88, "写出成果 writing products")
     write_plan(output, out, Products.everything(source="panhuo 服务"))
     plan = output.plan
@@ -435,11 +443,20 @@ def _plan(job: Job) -> dict[str, Any]:
     return dict(plain(plan))
 
 
+def _briefing(job: Job) -> dict[str, Any]:
+    """Brief the selected parcels of an analysis (the workbench's ``POST /jobs/{id}/briefings``)."""
+    from api.workbench.parcel_briefing import build_parcel_briefing
+
+    job.progress(10, "简报 briefing")
+    return build_parcel_briefing(job.spec["inputs"], job.params)
+
+
 HANDLERS: dict[str, Any] = {
     "ingest": _ingest,
     "inspect": _ingest,
     "analysis": _analysis,
     "plan": _plan,
+    "briefing": _briefing,
 }
 
 

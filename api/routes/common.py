@@ -46,6 +46,22 @@ def errors(*groups: dict[int, Any]) -> dict[int | str, dict[str, Any]]:
     return out
 
 
+def check_layer(dataset: dict[str, Any], layer: str | None, key: str) -> None:
+    """Refuse a ``layer`` that is not a layer of the dataset (from its ingest report): 422 naming ``key``.
+
+    A layer name only ever selects one of the layers found when the dataset was uploaded, so a
+    path, SQL or anything else in it never reaches GDAL.
+    """
+    if layer is None:
+        return
+    layers = [str(name) for name in (dataset.get("report") or {}).get("layers") or ()]
+    if layer not in layers:
+        raise InputError(
+            f"{key}: 数据集 {dataset.get('name')} 中没有图层 {layer[:80]!r} — the dataset has no such layer; "
+            f"图层 layers: {', '.join(layers) or '—'}"
+        )
+
+
 def _all_error_classes() -> dict[str, type[PanhuoError]]:
     found: dict[str, type[PanhuoError]] = {}
     for value in vars(geo_errors).values():

@@ -224,13 +224,15 @@ def test_analysis_of_a_dataset_without_crs_fails_with_crs_error(sqlite_api: Api)
     assert "/tmp" not in (job["message"] or "")
 
 
-def test_unknown_preset_fails_with_config_error(sqlite_api: Api) -> None:
+def test_unknown_preset_is_refused_at_submission(sqlite_api: Api) -> None:
     dataset = sqlite_api.upload("planner", "p.geojson", parcels_geojson()).json()["id"]
-    job_id = sqlite_api.client.post(
+    r = sqlite_api.client.post(
         "/analyses", headers=sqlite_api.h("planner"), json={"dataset_id": dataset, "rules": "no-such-preset"}
-    ).json()["job_id"]
-    job = sqlite_api.wait("planner", job_id, timeout=120)
-    assert job["status"] == "failed" and job["error_code"] == "invalid_config", job
+    )
+    assert r.status_code == 422, r.text
+    message = r.json()["error"]["message"]
+    assert "no-such-preset" in message and "national" in message  # names it and lists the presets
+    assert sqlite_api.client.get("/jobs", headers=sqlite_api.h("planner")).json()["items"] == []
 
 
 def test_solver_groups_of_a_worker_are_found_and_killed() -> None:
