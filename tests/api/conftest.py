@@ -76,7 +76,7 @@ class PgServer:
         return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout.strip()
 
     def restart(self) -> float:
-        """Restart the server (``pg_ctl restart -m fast``: open connections are cut); return the seconds taken."""
+        """Restart the server (`pg_ctl restart -m fast`: connections are cut); return the seconds taken."""
         started = time.monotonic()
         _run(
             [
