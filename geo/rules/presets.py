@@ -184,8 +184,9 @@ class RsUnbuiltRule(_Rule):
     builtup_max: float = 0.30
     #: share of the parcel covered by valid pixels needed to trust the means
     min_coverage: float = Field(default=0.5, ge=0, le=1)
-    #: with no raster given the rule is ``not_evaluated`` (the parcel is not counted as efficient) or skipped
-    when_no_raster: Literal["not_evaluated", "skip"] = "not_evaluated"
+    #: with no raster given the rule is out of scope, listed once (``skip``, contract §3), or — a
+    #: stricter local choice — ``not_evaluated`` on every parcel it applies to (low_efficiency null)
+    when_no_raster: Literal["not_evaluated", "skip"] = "skip"
 
 
 class IdleReasonRule(_Rule):
