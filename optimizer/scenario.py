@@ -243,7 +243,7 @@ class Scenario(_Strict):
             except (TypeError, ValueError):
                 raise ValueError(f"weights.{key}: {value!r} is not a number") from None
             if not abs(out[key]) <= MAX_QUANTITY:  # also NaN
-                raise ValueError(f"weights.{key}: {value!r} is not a finite number of at most {MAX_QUANTITY:g}")
+                raise ValueError(f"weights.{key}: {value!r} is not a finite number ≤ {MAX_QUANTITY:g}")
         return out
 
     @field_validator("priorities")
