@@ -90,6 +90,11 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     assert tab.input_value("#an-layer") == "parcels"
     tab.fill("#an-asof", "2026-06-30")
     tab.select_option("#an-preset", "national")
+    # start, change one's mind, cancel: the job is dismissed and says so
+    tab.click("#run-analysis")
+    tab.locator("#analysis-progress button", has_text="取消").click()
+    tab.locator("#analyses .badge", has_text="已取消").wait_for(timeout=30_000)
+    assert "已取消" in tab.inner_text("#analysis-failed")
     tab.click("#run-analysis")
     tab.locator("#parcels").wait_for(timeout=120_000)
     assert tab.locator("#parcels tbody tr").count() == 652
