@@ -343,9 +343,22 @@ class ScenarioList(BaseModel):
 
 
 class RunIn(Strict):
-    """Run a scenario version (default: the latest)."""
+    """Run a scenario version (default: the latest), optionally with a trade-off frontier.
+
+    ``frontier`` ``A:B`` (terms ``coverage``, ``net_return``, ``cost``; as ``panhuo plan
+    --frontier``): besides the plan, the ε-constraint frontier optimising A with B bounded, in
+    ``steps`` points — ``plan.json`` then carries ``frontier`` (the rows of the CLI's CSV) and the
+    job writes ``frontier_<A>_<B>.csv``/``.png``.
+    """
 
     version: int | None = Field(None, ge=1, le=1_000_000, examples=[2])
+    frontier: str | None = Field(
+        None,
+        pattern=r"^(coverage|net_return|cost):(coverage|net_return|cost)$",
+        description="权衡前沿 trade-off frontier A:B (optimise A, bound B)",
+        examples=["coverage:cost"],
+    )
+    steps: int = Field(5, ge=2, le=12, description="前沿点数 frontier points")
 
 
 # ------------------------------------------------------------------------------------ comparisons

@@ -501,6 +501,8 @@ def _plan(job: Job) -> dict[str, Any]:
     plan = output.plan
     if "briefing_note" in plan:
         plan["briefing_note"] = job.scrub(str(plan["briefing_note"]))
+    if job.params.get("frontier"):
+        _frontier(job, scenario, plan, out)
     tables = []
     for name, layer in output.layers.items():
         table = to_postgis(job, layer, f"plan_{name}")
@@ -508,6 +510,27 @@ def _plan(job: Job) -> dict[str, Any]:
             tables.append(table)
     plan["postgis_tables"] = tables
     return dict(plain(plan))
+
+
+def _frontier(job: Job, scenario: Any, plan: dict[str, Any], out: Path) -> None:
+    """Add the trade-off frontier asked for to the plan (``panhuo plan --frontier``; its files too).
+
+    A frontier that cannot be computed (e.g. the scenario itself infeasible) leaves the plan
+    standing and says why in ``frontier_note``.
+    """
+    from geo.errors import ConfigError
+    from maps.products import write_tradeoff
+    from optimizer.frontier import frontier_table
+
+    pair, steps = str(job.params["frontier"]), int(job.params.get("steps", 5))
+    job.progress(90, f"权衡前沿 frontier {pair}")
+    try:
+        rows = frontier_table(scenario, job.dir, pair, steps)
+    except ConfigError as error:
+        plan["frontier_note"] = job.scrub(str(error))
+        return
+    write_tradeoff(rows, out, "frontier_" + pair.replace(":", "_"))
+    plan["frontier"] = plain(rows)
 
 
 def _briefing(job: Job) -> dict[str, Any]:
