@@ -397,7 +397,7 @@ class DiskMultiPartParser(MultiPartParser):
     def __init__(
         self, headers: Headers, stream: AsyncGenerator[bytes, None], *, raw: Path, max_bytes: int
     ) -> None:
-        super().__init__(headers, stream, max_files=1, max_fields=4, max_part_size=64 * 1024)
+        super().__init__(headers, stream, max_files=1, max_fields=5, max_part_size=64 * 1024)
         self.raw = raw
         self.max_bytes = max_bytes
         self.received = 0
