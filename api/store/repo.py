@@ -138,7 +138,7 @@ class Store:
                 self._commit(tx)
             except sa.exc.DBAPIError as error:
                 raise CommitUnknownError(
-                    "COMMIT", None, error.orig, connection_invalidated=error.connection_invalidated
+                    "COMMIT", None, error.orig or error, connection_invalidated=error.connection_invalidated
                 ) from error
 
     @staticmethod
