@@ -196,7 +196,8 @@ def run_scenario(
             "dataset_id": (scenario.body.get("parcels") or {}).get("path"),
             "scenario_id": scenario.id,
             "scenario_version": scenario.version,
-            "params": {"name": scenario.name},
+            "params": {"name": scenario.name}
+            | ({"frontier": body.frontier, "steps": body.steps} if body and body.frontier else {}),
             "created_by": who.name,
         },
         owner=who.token_id,
