@@ -13,6 +13,8 @@ models with ``extra='forbid'``, so a misspelled key is refused before anything r
 
 from __future__ import annotations
 
+import copy
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -482,6 +484,20 @@ def available_mujun_schemes() -> list[str]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """Read a preset YAML; a bundled file is parsed once per process (then copied)."""
+    if path.parent == PRESET_DIR:
+        return copy.deepcopy(_read_bundled(path.name))
+    return _parse_yaml_file(path)
+
+
+@functools.cache
+def _read_bundled(name: str) -> dict[str, Any]:
+    # the bundled presets do not change while a process runs; parsing one takes ~0.1 s, and the
+    # service validates a scenario's rules on every save
+    return _parse_yaml_file(PRESET_DIR / name)
+
+
+def _parse_yaml_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
