@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from api.errors import QueueFullError
+from api.jobspec import JobSpec
 from api.settings import Settings
 from api.store import Store
 from api.store.repo import FINISHED, now
@@ -143,7 +144,7 @@ def _is_our_worker(pid: int) -> bool:
 class WorkerRun:
     """One worker process: start it, watch it, kill its group."""
 
-    def __init__(self, settings: Settings, job_dir: Path, spec: dict[str, Any], time_limit_s: float) -> None:
+    def __init__(self, settings: Settings, job_dir: Path, spec: JobSpec, time_limit_s: float) -> None:
         self.settings = settings
         self.job_dir = job_dir
         self.spec = spec
@@ -157,9 +158,8 @@ class WorkerRun:
         self.job_dir.mkdir(parents=True, exist_ok=True)
         for stale in ("outcome.json", "progress.json"):
             (self.job_dir / stale).unlink(missing_ok=True)
-        spec = {**self.spec, "job_dir": str(self.job_dir), "parent_pid": os.getpid()}
-        spec_path = self.job_dir / "spec.json"
-        spec_path.write_text(json.dumps(spec, ensure_ascii=False, default=str), encoding="utf-8")
+        spec = self.spec.model_copy(update={"job_dir": str(self.job_dir), "parent_pid": os.getpid()})
+        spec_path = spec.write(self.job_dir / "spec.json")
         with (self.job_dir / "worker.log").open("ab") as log_file:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "api.worker", str(spec_path)],
@@ -430,7 +430,7 @@ class JobRunner:
         self.store.update_job(job_id, only_if=("accepted", "running"), **values)
         log.info("job finished", extra={"job_id": job_id, "status": status, "error_code": error.get("code")})
 
-    def run_now(self, spec: dict[str, Any], work_dir: Path) -> dict[str, Any]:
+    def run_now(self, spec: JobSpec, work_dir: Path) -> dict[str, Any]:
         """Run a short worker job synchronously (upload ingest), in the same isolation as queued jobs.
 
         At most ``jobs.workers`` run at once; beyond that :class:`QueueFullError`.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from api.jobspec import AnalysisInputs, DatasetInput, JobSpec, PlanJobInputs
 from api.settings import Settings
 from api.store import Store
 from geo.errors import NotFoundError
@@ -26,49 +27,46 @@ class TaskBuilder:
         """Return the builders by job kind."""
         return {"inspect": self.inspect, "analysis": self.analysis, "plan": self.plan}
 
-    def _dataset(self, workspace: str, dataset_id: str) -> dict[str, Any]:
+    def _dataset(self, workspace: str, dataset_id: str) -> DatasetInput:
         row = self.store.get_dataset(workspace, dataset_id)
         if row is None:
             raise NotFoundError(
                 f"作业所需的数据集 {dataset_id} 已不存在 — a dataset this job needs was deleted"
             )
-        return {
-            "id": row["id"],
-            "path": str(self.settings.store.data_dir / row["path"]),
-            "kind": row["kind"],
-            "format": row["format"],
-        }
+        return DatasetInput(
+            id=row["id"],
+            path=str(self.settings.store.data_dir / row["path"]),
+            kind=row["kind"],
+            format=row["format"],
+        )
 
-    def _base(self, job: dict[str, Any], job_dir: Path, kind: str) -> dict[str, Any]:
-        return {
-            "kind": kind,
-            "job_id": job["id"],
-            "limits": self.settings.uploads.model_dump(),
-            "params": dict(job.get("params") or {}),
-            "scrub": [str(self.settings.store.data_dir.resolve()), str(self.settings.store.data_dir)],
-            "postgis_url": self.settings.store.sqlalchemy_url() if self.settings.store.is_postgres else None,
-            "out_dir": str(job_dir / "out"),
-        }
+    def _spec(self, job: dict[str, Any], job_dir: Path, kind: str, inputs: Any) -> JobSpec:
+        return JobSpec(
+            kind=kind,  # type: ignore[arg-type]
+            inputs=inputs,
+            job_id=job["id"],
+            limits=self.settings.uploads.model_dump(),
+            params=dict(job.get("params") or {}),
+            scrub=[str(self.settings.store.data_dir.resolve()), str(self.settings.store.data_dir)],
+            postgis_url=self.settings.store.sqlalchemy_url() if self.settings.store.is_postgres else None,
+            out_dir=str(job_dir / "out"),
+        )
 
-    def inspect(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
+    def inspect(self, job: dict[str, Any], job_dir: Path) -> JobSpec:
         """Re-validate a dataset in a worker (a full read of its metadata)."""
-        spec = self._base(job, job_dir, "inspect")
-        spec["inputs"] = self._dataset(job["workspace"], job["dataset_id"])
-        return spec
+        return self._spec(job, job_dir, "inspect", self._dataset(job["workspace"], job["dataset_id"]))
 
-    def analysis(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
+    def analysis(self, job: dict[str, Any], job_dir: Path) -> JobSpec:
         """Analyse a parcel dataset (contract §3), with optional rasters."""
-        spec = self._base(job, job_dir, "analysis")
         rasters = {
-            name: self._dataset(job["workspace"], rid)["path"]
-            for name, rid in (spec["params"].get("rasters") or {}).items()
+            name: self._dataset(job["workspace"], rid).path
+            for name, rid in ((job.get("params") or {}).get("rasters") or {}).items()
         }
-        spec["inputs"] = {"parcels": self._dataset(job["workspace"], job["dataset_id"]), "rasters": rasters}
-        return spec
+        inputs = AnalysisInputs(parcels=self._dataset(job["workspace"], job["dataset_id"]), rasters=rasters)
+        return self._spec(job, job_dir, "analysis", inputs)
 
-    def plan(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
+    def plan(self, job: dict[str, Any], job_dir: Path) -> JobSpec:
         """Run one scenario version (contract §6): dataset ids become the YAML's paths."""
-        spec = self._base(job, job_dir, "plan")
         version = self.store.get_scenario_version(
             job["workspace"], job["scenario_id"], job["scenario_version"]
         )
@@ -81,7 +79,7 @@ class TaskBuilder:
             if value is None:
                 return None
             value = {"path": value} if isinstance(value, str) else dict(value)
-            value["path"] = self._dataset(ws, value["path"])["path"]
+            value["path"] = self._dataset(ws, value["path"]).path
             return value
 
         for key in ("parcels", "demand", "roads", "exclusion"):
@@ -91,5 +89,4 @@ class TaskBuilder:
             {**f, "existing": ref(f["existing"])} if f.get("existing") else f
             for f in body.get("facilities", [])
         ]
-        spec["inputs"] = {"scenario": body}
-        return spec
+        return self._spec(job, job_dir, "plan", PlanJobInputs(scenario=body))

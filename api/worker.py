@@ -30,6 +30,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from api.jobspec import AnalysisInputs, DatasetInput, JobSpec, PlanJobInputs
 from geo.errors import PanhuoError
 
 #: what a failure under the address-space cap looks like (a MemoryError, or a library that could
@@ -47,11 +48,18 @@ RESOURCE_LIMIT = {"code": "resource_limit", "message": "作业超出内存上限
 class Job:
     """The running job as the handlers see it: its spec, directory and progress reporting."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: JobSpec) -> None:
         self.spec = spec
-        self.dir = Path(spec["job_dir"])
-        self.params: dict[str, Any] = spec.get("params", {})
-        self.limits: dict[str, Any] = spec.get("limits", {})
+        self.dir = Path(spec.job_dir or ".")
+        self.params: dict[str, Any] = dict(spec.params)
+        self.limits: dict[str, Any] = dict(spec.limits)
+
+    @property
+    def out(self) -> Path:
+        """The job's result directory (created)."""
+        out = Path(self.spec.out_dir or self.dir / "out")
+        out.mkdir(parents=True, exist_ok=True)
+        return out
 
     def progress(self, percent: int, message: str) -> None:
         """Publish progress (0–100) and a short message for ``GET /jobs/{id}``."""
@@ -59,9 +67,7 @@ class Job:
 
     def scrub(self, text: str) -> str:
         """Remove server paths from a message before it can reach a client."""
-        for root in sorted(
-            {str(self.dir), str(self.dir.parent), *self.spec.get("scrub", [])}, key=len, reverse=True
-        ):
+        for root in sorted({str(self.dir), str(self.dir.parent), *self.spec.scrub}, key=len, reverse=True):
             if root:
                 text = text.replace(root + os.sep, "").replace(root, "")
         return text
@@ -172,12 +178,12 @@ def _table_name(kind: str, job_id: str) -> str:
 
 def to_postgis(job: Job, frame: Any, kind: str) -> str | None:
     """Write a result layer as a PostGIS table ``panhuo_results.<kind>_<job>`` (PostgreSQL store only)."""
-    url = job.spec.get("postgis_url")
+    url = job.spec.postgis_url
     if not url:
         return None
     import sqlalchemy as sa
 
-    table = _table_name(kind, str(job.spec.get("job_id", "job")))
+    table = _table_name(kind, str(job.spec.job_id or "job"))
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         frame.to_postgis(table, engine, schema="panhuo_results", if_exists="replace", index=False)
@@ -275,15 +281,16 @@ def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> li
 
 
 def _ingest(job: Job) -> dict[str, Any]:
-    inputs = job.spec["inputs"]
-    path = Path(inputs["path"])
+    inputs = job.spec.inputs
+    assert isinstance(inputs, DatasetInput)
+    path = Path(inputs.path)
     crs = job.params.get("crs")
     job.progress(10, "读取元数据 reading metadata")
-    if inputs["kind"] == "raster":
+    if inputs.kind == "raster":
         report = inspect_raster(job, path)
     else:
         report = inspect_vector(job, path, crs)
-        export_dir = inputs.get("export_dir")
+        export_dir = inputs.export_dir
         if export_dir:
             job.progress(60, "生成 GeoJSON/GeoPackage 导出 writing exports")
             try:
@@ -291,8 +298,8 @@ def _ingest(job: Job) -> dict[str, Any]:
             except PanhuoError as error:
                 report["exports"] = []
                 report["exports_refused"] = job.scrub(str(error))
-    report["kind"] = inputs["kind"]
-    report["upload_format"] = inputs.get("format")
+    report["kind"] = inputs.kind
+    report["upload_format"] = inputs.format
     job.progress(100, "完成 done")
     return report
 
@@ -303,12 +310,12 @@ def _analysis(job: Job) -> dict[str, Any]:
     from geo.analysis import run_analysis
     from geo.io import read_parcels
 
-    out = Path(job.spec["out_dir"])
-    out.mkdir(parents=True, exist_ok=True)
-    inputs = job.spec["inputs"]
+    out = job.out
+    inputs = job.spec.inputs
+    assert isinstance(inputs, AnalysisInputs)
     job.progress(5, "读取地块 reading parcels")
     parcels, report = read_parcels(
-        inputs["parcels"]["path"],
+        inputs.parcels.path,
         layer=job.params.get("layer"),
         crs=job.params.get("crs"),
         limits=read_limits(job.limits),
@@ -321,7 +328,7 @@ def _analysis(job: Job) -> dict[str, Any]:
         parcels,
         as_of=job.params.get("as_of"),
         rules=job.params.get("rules") or "national",
-        rasters=inputs.get("rasters") or None,
+        rasters=dict(inputs.rasters) or None,
         progress=tick,
         ingest=report,
     )
@@ -357,9 +364,10 @@ def _plan(job: Job) -> dict[str, Any]:
     from optimizer.plan import run_plan
     from optimizer.scenario import parse_scenario
 
-    out = Path(job.spec["out_dir"])
-    out.mkdir(parents=True, exist_ok=True)
-    scenario = parse_scenario(job.spec["inputs"]["scenario"], source="scenario")
+    out = job.out
+    inputs = job.spec.inputs
+    assert isinstance(inputs, PlanJobInputs)
+    scenario = parse_scenario(inputs.scenario, source="scenario")
 
     def tick(step: str, fraction: float) -> None:
         job.progress(5 + int(80 * fraction), f"规划 planning: {step}")
@@ -390,12 +398,14 @@ HANDLERS: dict[str, Any] = {
 
 def run(spec_path: Path) -> int:
     """Run the job described by ``spec_path``; always leave an ``outcome.json``."""
-    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    spec = JobSpec.read(spec_path)
     job = Job(spec)
-    threading.Thread(target=_parent_watchdog, args=(int(spec["parent_pid"]),), daemon=True).start()
+    threading.Thread(
+        target=_parent_watchdog, args=(int(spec.parent_pid or os.getppid()),), daemon=True
+    ).start()
     outcome: dict[str, Any]
     try:
-        handler = HANDLERS[spec["kind"]]
+        handler = HANDLERS[spec.kind]
         outcome = {"status": "successful", "result": handler(job)}
     except MemoryError:
         outcome = {

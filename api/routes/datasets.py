@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import Caller, Expensive, Planner, RunnerDep, SettingsDep, StoreDep
 from api.errors import ConflictError
+from api.jobspec import DatasetInput, JobSpec
 from api.routes.common import (
     ERR_403,
     ERR_404,
@@ -72,15 +73,15 @@ def _out(row: dict[str, Any]) -> DatasetOut:
 
 def ingest_spec(
     stored_path: Path, kind: str, fmt: str, settings: Any, dataset_dir: Path, crs: int | None = None
-) -> dict[str, Any]:
+) -> JobSpec:
     """Return the worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
-    return {
-        "kind": "ingest",
-        "inputs": {"path": str(stored_path), "kind": kind, "format": fmt, "export_dir": str(dataset_dir)},
-        "params": {"crs": crs},
-        "limits": settings.uploads.model_dump(),
-        "scrub": [str(settings.store.data_dir.resolve()), str(dataset_dir)],
-    }
+    return JobSpec(
+        kind="ingest",
+        inputs=DatasetInput(path=str(stored_path), kind=kind, format=fmt, export_dir=str(dataset_dir)),
+        params={"crs": crs},
+        limits=settings.uploads.model_dump(),
+        scrub=[str(settings.store.data_dir.resolve()), str(dataset_dir)],
+    )
 
 
 def _crs_field(value: Any) -> int | None:
