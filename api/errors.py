@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.errors import (
@@ -70,6 +71,54 @@ class QueueFullError(ServiceError, RuntimeError):
         self.retry_after = retry_after
 
 
+class DiskFullError(ServiceError, OSError):
+    """The server's disk (or the database's) is full: nothing was stored; retry once space is freed."""
+
+    code = "disk_full"
+
+
+class StoreUnavailableError(ServiceError, ConnectionError):
+    """The database cannot be reached (a PostgreSQL restart or failover) even after retrying."""
+
+    code = "store_unavailable"
+
+
+DISK_FULL_MESSAGE = (
+    "服务器磁盘空间已满，本次操作未保存任何内容；请联系管理员释放空间后重试 — "
+    "the server's disk is full: nothing was stored, retry once space has been freed"
+)
+
+#: errno values that mean "no space" (ENOSPC; EDQUOT: a quota, the same thing for the user)
+_NO_SPACE_ERRNO = {28, 122}
+#: what SQLite (SQLITE_FULL) and PostgreSQL (SQLSTATE 53100 disk_full, 53200 out of memory is not) say
+_NO_SPACE_TEXT = ("database or disk is full", "no space left on device", "could not extend file")
+
+
+def is_disk_full(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) means the disk is full.
+
+    An :class:`OSError` with ``ENOSPC``/``EDQUOT``; SQLite's ``SQLITE_FULL`` ("database or disk is
+    full"); PostgreSQL's SQLSTATE ``53100`` (``disk_full``) — also when wrapped by SQLAlchemy.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DiskFullError):
+            return True
+        if isinstance(error, OSError) and error.errno in _NO_SPACE_ERRNO:
+            return True
+        if getattr(error, "sqlstate", None) == "53100":
+            return True
+        if getattr(error, "sqlite_errorcode", None) == 13:  # SQLITE_FULL
+            return True
+        if type(error).__module__.startswith(("sqlite3", "psycopg")) and any(
+            text in str(error).lower() for text in _NO_SPACE_TEXT
+        ):
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+    return False
+
+
 #: error class → HTTP status; the first class in the MRO found here decides
 STATUS_BY_ERROR: dict[type[BaseException], int] = {
     AuthenticationError: 401,
@@ -81,6 +130,8 @@ STATUS_BY_ERROR: dict[type[BaseException], int] = {
     InputError: 422,
     ConfigError: 422,
     QueueFullError: 429,
+    StoreUnavailableError: 503,
+    DiskFullError: 507,
     SolverError: 500,
     PanhuoError: 400,
 }
@@ -96,6 +147,8 @@ _CODE_BY_STATUS = {
     415: "unsupported_format",
     422: "validation_error",
     429: "queue_full",
+    503: "store_unavailable",
+    507: "disk_full",
 }
 
 
@@ -154,6 +207,10 @@ def install_error_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(exc.retry_after)}
         elif isinstance(exc, AuthenticationError):
             headers = {"WWW-Authenticate": "Bearer"}
+        if isinstance(exc, StoreUnavailableError | DiskFullError):
+            headers = {"Retry-After": "30"}
+            log.error("store error", extra={"correlation_id": cid, "error_code": exc.code})
+            return error_response(status, exc.code, str(exc), cid, headers)
         if status >= 500:
             log.error("domain error", extra={"correlation_id": cid, "error_code": exc.code})
             return error_response(status, exc.code, "求解或内部处理失败 processing failed", cid, headers)
@@ -174,6 +231,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             exc.status_code, code, message, _correlation_id(request), dict(exc.headers or {})
         )
+
+    async def _storage(request: Request, exc: Exception) -> JSONResponse:
+        # a full disk (file write or database commit) is the operator's to fix, not a bug: 507
+        if is_disk_full(exc):
+            cid = _correlation_id(request)
+            log.error("disk full", extra={"correlation_id": cid, "error_code": "disk_full"})
+            return error_response(507, "disk_full", DISK_FULL_MESSAGE, cid, {"Retry-After": "30"})
+        return await _unexpected(request, exc)
+
+    # handled inside the middleware stack (security headers, correlation id), unlike Exception
+    app.add_exception_handler(OSError, _storage)
+    app.add_exception_handler(DBAPIError, _storage)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,9 +12,11 @@ Jobs follow OGC API – Processes: ``accepted`` → ``running`` → ``successful
 * reads ``outcome.json`` at the end (a worker that died without one failed: ``resource_limit`` when
   it ran out of memory, ``worker_crashed`` otherwise).
 
-At start-up :meth:`JobRunner.reconcile` marks every job left ``accepted`` or ``running`` by a
-previous server ``failed: interrupted`` and kills what is left of its process group. The queue holds
-at most ``jobs.queue`` waiting jobs; past that :class:`api.errors.QueueFullError` (``429`` with
+The queue is a table of the store (``job_queue``), so waiting jobs outlive a restart. At start-up
+:meth:`JobRunner.reconcile` marks every job a previous server left ``running`` as
+``failed: interrupted`` (killing what is left of its process group), keeps the waiting ones queued,
+and removes the files no row owns and every job's temporary files. The queue holds at most
+``jobs.queue`` waiting jobs; past that :class:`api.errors.QueueFullError` (``429`` with
 ``Retry-After``).
 """
 
@@ -24,7 +26,7 @@ import contextlib
 import json
 import logging
 import os
-import queue
+import re
 import resource
 import shutil
 import signal
@@ -32,15 +34,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from api.errors import QueueFullError
+from api.errors import QueueFullError, is_disk_full
 from api.jobspec import JobSpec
 from api.settings import Settings
 from api.store import Store
 from api.store.repo import FINISHED, now
-from api.worker import descendant_groups
+from api.worker import DISK_FULL, DISK_FULL_EXIT, descendant_groups
 from geo.errors import PanhuoError
 
 log = logging.getLogger("panhuo.jobs")
@@ -133,6 +136,14 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
+def _disk_nearly_full(path: Path) -> bool:
+    # a worker that died without a word on a disk with less than 1 MiB left: the disk is why
+    try:
+        return shutil.disk_usage(path).free < 1024 * 1024
+    except OSError:
+        return False
+
+
 def _is_our_worker(pid: int) -> bool:
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -151,6 +162,7 @@ class WorkerRun:
         self.time_limit_s = time_limit_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.killed_for: str | None = None
+        self.slow_layer = ""
         self.groups: set[int] = set()
 
     def start(self) -> int:
@@ -194,28 +206,49 @@ class WorkerRun:
                 pass
             # remember the solver's group: it lives in a session of its own
             self.groups |= descendant_groups(self.proc.pid)
+            current = self.progress()
             if cancel.is_set():
                 self.killed_for = "dismissed"
             elif time.monotonic() > deadline:
                 self.killed_for = "time_limit"
+            elif self._phase_overrun(current):
+                self.killed_for = "metadata_time_limit"
+                self.slow_layer = str((current or {}).get("layer") or "")
             if self.killed_for:
                 self.groups |= descendant_groups(self.proc.pid)
                 kill_group(self.proc.pid)
                 self.proc.wait()
                 break
-            if on_progress is not None:
-                current = self.progress()
-                if current and current != last:
-                    last = current
-                    on_progress(current)
+            if on_progress is not None and current and current != last:
+                last = current
+                on_progress(current)
         # anything the worker started (a solver) goes with it, even after a normal exit or a crash
         kill_group(self.proc.pid)
         for group in self.groups - {os.getpgrp()}:
             kill_group(group)
         return self.outcome()
 
+    def _phase_overrun(self, current: dict[str, Any] | None) -> bool:
+        # the metadata read of a layer (a GeoPackage view is counted) has a short limit of its own
+        if not current or current.get("phase") != "metadata":
+            return False
+        limit = float(self.spec.limits.get("metadata_time_limit_s") or 0)
+        since = current.get("since")
+        return bool(limit) and isinstance(since, int | float) and time.monotonic() - since > limit
+
     def outcome(self) -> dict[str, Any]:
         """Return what the worker reported, or what its death tells."""
+        if self.killed_for == "metadata_time_limit":
+            limit = float(self.spec.limits.get("metadata_time_limit_s") or 0)
+            return {
+                "status": "failed",
+                "error": {
+                    "code": "metadata_time_limit",
+                    "message": f"图层 {self.slow_layer} 的元数据（要素计数）在 {limit:g} 秒内未能读完，"
+                    "已终止；GeoPackage 中的递归或极慢的 SQL 视图不能作为图层 — reading the layer's "
+                    f"metadata took longer than {limit:g} s (a recursive or very slow SQL view?)",
+                },
+            }
         if self.killed_for == "dismissed":
             return {
                 "status": "dismissed",
@@ -235,6 +268,9 @@ class WorkerRun:
                 return outcome
         except (OSError, ValueError):
             pass
+        exit_status = self.proc.returncode if self.proc is not None else None
+        if exit_status == DISK_FULL_EXIT or _disk_nearly_full(self.job_dir):
+            return {"status": "failed", "error": dict(DISK_FULL)}
         try:
             tail = (self.job_dir / "worker.log").read_text(encoding="utf-8", errors="replace")[-4000:]
         except OSError:
@@ -253,98 +289,216 @@ class WorkerRun:
         }
 
 
+#: what an object id looks like on disk (:func:`api.store.new_id`): only such folders are ever removed
+_ID_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+
+
+def _tree_bytes(path: Path) -> int:
+    total = 0
+    for item in path.rglob("*"):
+        with contextlib.suppress(OSError):
+            if item.is_file() and not item.is_symlink():
+                total += item.stat().st_size
+    return total
+
+
+class IngestSlots:
+    """Upload checks running at once, shared fairly between workspaces and tokens.
+
+    ``total`` in all, at most ``per_workspace`` for one workspace and ``per_token`` for one token,
+    so one planner (or one workspace) cannot take every slot.
+
+    A request that finds no slot it may take waits up to ``wait_s`` for one, then is refused with
+    :class:`QueueFullError` naming the share that is full (``429`` with ``Retry-After``).
+    """
+
+    def __init__(
+        self, total: int, per_workspace: int, per_token: int, wait_s: float, retry_after: int
+    ) -> None:
+        self.total, self.per_workspace, self.per_token = total, per_workspace, per_token
+        self.wait_s, self.retry_after = wait_s, retry_after
+        self.cond = threading.Condition()
+        self.by_workspace: dict[str, int] = {}
+        self.by_token: dict[str, int] = {}
+        self.busy = 0
+
+    def _refusal(self, workspace: str, token: str) -> str | None:
+        if self.by_token.get(token, 0) >= self.per_token:
+            return "您的上一个上传仍在检查中 — your previous upload is still being checked"
+        if self.by_workspace.get(workspace, 0) >= self.per_workspace:
+            return "本工作空间正在检查的上传已达上限 — this workspace's share of upload checks is in use"
+        if self.busy >= self.total:
+            return "正在检查的上传过多 — too many uploads being checked"
+        return None
+
+    @contextlib.contextmanager
+    def hold(self, workspace: str, token: str) -> Iterator[None]:
+        """Hold one slot for ``workspace`` and ``token`` while the block runs."""
+        deadline = time.monotonic() + self.wait_s
+        with self.cond:
+            while (reason := self._refusal(workspace, token)) is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise QueueFullError(f"{reason}，请稍后重试 (retry later)", retry_after=self.retry_after)
+                self.cond.wait(timeout=left)
+            self.busy += 1
+            self.by_workspace[workspace] = self.by_workspace.get(workspace, 0) + 1
+            self.by_token[token] = self.by_token.get(token, 0) + 1
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.busy -= 1
+                for counts, key in ((self.by_workspace, workspace), (self.by_token, token)):
+                    counts[key] -= 1
+                    if not counts[key]:
+                        del counts[key]
+                self.cond.notify_all()
+
+
 class JobRunner:
-    """A bounded queue of job ids and ``jobs.workers`` threads running them."""
+    """``jobs.workers`` threads taking jobs off the queue in the store and running them.
+
+    The queue is the ``job_queue`` table: a submission inserts the job and its place in one
+    transaction, a runner thread claims the oldest place, so jobs waiting when the server stops —
+    even by ``kill -9`` — are still waiting when it starts again.
+    """
 
     def __init__(self, settings: Settings, store: Store, handlers: dict[str, Any]) -> None:
         self.settings = settings
         self.store = store
         self.handlers = handlers
-        self.queue: queue.Queue[str | None] = queue.Queue()
         self.cancels: dict[str, threading.Event] = {}
-        self.lock = threading.Lock()
-        self.waiting = 0
-        self.waiting_by: dict[str, int] = {}
-        self.owner_of: dict[str, str] = {}
+        self.wakeup = threading.Condition()
+        self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.jobs_dir = settings.store.data_dir / "jobs"
-        self.ingest_slots = threading.BoundedSemaphore(max(1, settings.jobs.workers))
+        uploads = settings.uploads
+        self.ingest_slots = IngestSlots(
+            total=uploads.ingest_slots,
+            per_workspace=uploads.ingest_slots_per_workspace,
+            per_token=uploads.ingest_slots_per_token,
+            wait_s=uploads.ingest_wait_s,
+            retry_after=settings.jobs.retry_after_s,
+        )
 
     # ------------------------------------------------------------ lifecycle
-    def reconcile(self) -> int:
-        """Mark jobs a dead server left unfinished as failed; kill leftovers of their groups."""
-        count = 0
+    def reconcile(self) -> dict[str, int]:
+        """Put right what a dead server left (hardening C5), before any job runs.
+
+        * a job that was ``running`` is marked ``failed: interrupted`` and what is left of its
+          process group is killed (a solve is not restarted behind the user's back);
+        * a job that was waiting stays waiting: it keeps its place in the queue, and one the dead
+          server had taken off the queue but not yet started is put back;
+        * files no row owns are removed (:meth:`remove_orphans`).
+        """
+        failed = requeued = 0
         for job in self.store.unfinished_jobs():
-            pid = job.get("pid")
-            if pid and _is_our_worker(int(pid)):
-                kill_group(int(pid))
-            self.store.update_job(
-                job["id"],
-                only_if=("accepted", "running"),
-                status="failed",
-                error_code="interrupted",
-                message="服务重启时作业中断 — the server stopped while this job was pending or running",
-                finished_at=now(),
+            if job["status"] == "running":
+                pid = job.get("pid")
+                if pid and _is_our_worker(int(pid)):
+                    kill_group(int(pid))
+                failed += self.store.update_job(
+                    job["id"],
+                    only_if=("running",),
+                    status="failed",
+                    error_code="interrupted",
+                    message="服务重启时作业正在运行，已中断 — the server stopped while this job was running",
+                    finished_at=now(),
+                )
+            else:
+                requeued += self.store.requeue_job(
+                    job["id"],
+                    owner=str(job.get("created_by") or ""),
+                    message="服务重启后继续排队 — still queued after a server restart",
+                )
+        if failed or requeued:
+            log.warning(
+                "jobs left by a previous server reconciled", extra={"failed": failed, "requeued": requeued}
             )
-            count += 1
-        if count:
-            log.warning("jobs interrupted by a previous shutdown marked failed", extra={"count": count})
-        return count
+        return {"failed": failed, "requeued": requeued, **self.remove_orphans()}
+
+    def remove_orphans(self) -> dict[str, int]:
+        """Remove what a killed server left on disk (hardening C5).
+
+        A dataset folder without a dataset row (a kill during an upload), a job folder without a job
+        row, the ingest work folder of every dataset and the ``tmp`` folder of every job (a solver's
+        ``model.mps``, GDAL's temporary files). Only folders named like an object id are touched.
+        Runs before any job starts, so nothing removed here is in use.
+        """
+        dataset_ids, job_ids = self.store.object_ids()
+        removed = {"orphan_datasets": 0, "orphan_jobs": 0, "temp_dirs": 0, "bytes": 0}
+
+        def drop(path: Path, key: str) -> None:
+            removed["bytes"] += _tree_bytes(path)
+            shutil.rmtree(path, ignore_errors=True)
+            removed[key] += 1
+
+        for root, owned, kind, temps in (
+            (self.settings.store.data_dir / "datasets", dataset_ids, "orphan_datasets", (".ingest",)),
+            (self.jobs_dir, job_ids, "orphan_jobs", ("tmp",)),
+        ):
+            if not root.is_dir():
+                continue
+            for folder in root.iterdir():
+                if not folder.is_dir() or folder.is_symlink() or not _ID_SHAPE.match(folder.name):
+                    continue
+                if folder.name not in owned:
+                    drop(folder, kind)
+                    continue
+                for name in temps:
+                    if (folder / name).is_dir():
+                        drop(folder / name, "temp_dirs")
+        if any(removed.values()):
+            log.warning("files left by a previous server removed", extra=removed)
+        return removed
 
     def start(self) -> None:
         """Start the worker threads."""
+        self.stopping.clear()
         for i in range(self.settings.jobs.workers):
             thread = threading.Thread(target=self._loop, name=f"panhuo-job-{i}", daemon=True)
             thread.start()
             self.threads.append(thread)
 
     def stop(self) -> None:
-        """Cancel running jobs and stop the threads."""
+        """Cancel running jobs and stop the threads (waiting jobs stay in the queue)."""
+        self.stopping.set()
         for event in list(self.cancels.values()):
             event.set()
-        for _ in self.threads:
-            self.queue.put(None)
+        with self.wakeup:
+            self.wakeup.notify_all()
         for thread in self.threads:
             thread.join(timeout=10)
         self.threads.clear()
 
     # ------------------------------------------------------------ submission
     def submit(self, row: dict[str, Any], owner: str = "") -> dict[str, Any]:
-        """Store a job as ``accepted`` and queue it.
+        """Store a job as ``accepted`` with its place in the queue, and wake a runner thread.
 
         :class:`QueueFullError` when the queue is full, or when ``owner`` (the token) already has
         ``jobs.queue_per_user`` jobs waiting — one user cannot take every place in the queue.
         """
-        with self.lock:
-            if self.waiting >= self.settings.jobs.queue:
-                raise QueueFullError(
-                    f"作业队列已满（{self.settings.jobs.queue} 个排队），请稍后重试 — the job queue is full",
-                    retry_after=self.settings.jobs.retry_after_s,
-                )
-            if self.waiting_by.get(owner, 0) >= self.settings.jobs.queue_per_user:
-                raise QueueFullError(
-                    f"您已有 {self.settings.jobs.queue_per_user} 个作业在排队，请稍后重试"
-                    " — your share of the queue is full",
-                    retry_after=self.settings.jobs.retry_after_s,
-                )
-            job = self.store.create_job(row)
-            self.waiting += 1
-            self.waiting_by[owner] = self.waiting_by.get(owner, 0) + 1
-            self.owner_of[job["id"]] = owner
-            self.cancels[job["id"]] = threading.Event()
-        self.queue.put(job["id"])
+        job = self.store.enqueue_job(row, owner, self.settings.jobs.queue, self.settings.jobs.queue_per_user)
+        if job == "queue_full":
+            raise QueueFullError(
+                f"作业队列已满（{self.settings.jobs.queue} 个排队），请稍后重试 — the job queue is full",
+                retry_after=self.settings.jobs.retry_after_s,
+            )
+        if job == "owner_full":
+            raise QueueFullError(
+                f"您已有 {self.settings.jobs.queue_per_user} 个作业在排队，请稍后重试"
+                " — your share of the queue is full",
+                retry_after=self.settings.jobs.retry_after_s,
+            )
+        assert isinstance(job, dict)
+        with self.wakeup:
+            self.wakeup.notify()
         return job
 
     def cancel(self, job_id: str) -> None:
         """Cancel a job: a waiting one is dismissed at once, a running one is killed."""
-        if self.store.update_job(
-            job_id,
-            only_if=("accepted",),
-            status="dismissed",
-            error_code="dismissed",
-            message="作业已取消 job cancelled",
-            finished_at=now(),
-        ):
+        if self.store.dismiss_waiting_job(job_id, "作业已取消 job cancelled"):
             return
         event = self.cancels.get(job_id)
         if event is not None:
@@ -355,15 +509,24 @@ class JobRunner:
         return self.jobs_dir / job_id
 
     # ------------------------------------------------------------ execution
+    def _next(self) -> str | None:
+        # the oldest waiting job, or None once the runner stops; between submissions the thread
+        # sleeps on the condition, and looks at the table every second in any case
+        while not self.stopping.is_set():
+            try:
+                job = self.store.claim_next_job()
+            except Exception:
+                log.exception("could not read the job queue")
+                job = None
+            if job is not None:
+                return str(job["id"])
+            with self.wakeup:
+                self.wakeup.wait(timeout=1.0)
+        return None
+
     def _loop(self) -> None:
-        while True:
-            job_id = self.queue.get()
-            if job_id is None:
-                return
-            with self.lock:
-                self.waiting -= 1
-                owner = self.owner_of.pop(job_id, "")
-                self.waiting_by[owner] = max(0, self.waiting_by.get(owner, 1) - 1)
+        while (job_id := self._next()) is not None:
+            self.cancels[job_id] = threading.Event()
             try:
                 self._run(job_id)
             except PanhuoError as error:
@@ -375,15 +538,17 @@ class JobRunner:
                     message=str(error)[:500],
                     finished_at=now(),
                 )
-            except Exception:
-                log.exception("job runner error", extra={"job_id": job_id})
-                self.store.update_job(
+            except Exception as error:
+                full = is_disk_full(error)
+                log.exception("job runner error", extra={"job_id": job_id, "disk_full": full})
+                self._finish(
                     job_id,
-                    only_if=("accepted", "running"),
-                    status="failed",
-                    error_code="internal_error",
-                    message="作业内部错误 internal error",
-                    finished_at=now(),
+                    {
+                        "status": "failed",
+                        "error": dict(DISK_FULL)
+                        if full
+                        else {"code": "internal_error", "message": "作业内部错误 internal error"},
+                    },
                 )
             finally:
                 self.cancels.pop(job_id, None)
@@ -427,25 +592,31 @@ class JobRunner:
             values.update(progress=100, message="完成 done", result=outcome.get("result"), error_code=None)
         else:
             values.update(error_code=error.get("code"), message=str(error.get("message", ""))[:500])
+            if error.get("code") == "disk_full":  # nothing half-written stays behind
+                shutil.rmtree(self.job_dir(job_id) / "out", ignore_errors=True)
         self.store.update_job(job_id, only_if=("accepted", "running"), **values)
         log.info("job finished", extra={"job_id": job_id, "status": status, "error_code": error.get("code")})
 
-    def run_now(self, spec: JobSpec, work_dir: Path) -> dict[str, Any]:
+    def run_now(self, spec: JobSpec, work_dir: Path, workspace: str = "", token: str = "") -> dict[str, Any]:
         """Run a short worker job synchronously (upload ingest), in the same isolation as queued jobs.
 
-        At most ``jobs.workers`` run at once; beyond that :class:`QueueFullError`.
+        Slots are shared fairly (:class:`IngestSlots`): beyond its share a request waits a little,
+        then :class:`QueueFullError`. The layer metadata of a GeoPackage has its own short limit
+        (``uploads.metadata_time_limit_s``) inside the ingest limit.
         """
-        if not self.ingest_slots.acquire(timeout=5):
-            raise QueueFullError(
-                "正在处理的上传过多，请稍后重试 — too many uploads being checked",
-                retry_after=self.settings.jobs.retry_after_s,
-            )
-        try:
+        with self.ingest_slots.hold(workspace, token):
             run = WorkerRun(self.settings, work_dir, spec, self.settings.uploads.ingest_time_limit_s)
             run.start()
             return run.wait(threading.Event())
-        finally:
-            self.ingest_slots.release()
 
 
-__all__ = ["FINISHED", "GDAL_ENV", "JobRunner", "WorkerRun", "group_alive", "kill_group", "worker_env"]
+__all__ = [
+    "FINISHED",
+    "GDAL_ENV",
+    "IngestSlots",
+    "JobRunner",
+    "WorkerRun",
+    "group_alive",
+    "kill_group",
+    "worker_env",
+]

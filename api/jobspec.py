@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Kind = Literal["ingest", "inspect", "analysis", "plan"]
+Kind = Literal["ingest", "inspect", "analysis", "plan", "briefing"]
 
 
 class _Frozen(BaseModel):
@@ -45,14 +45,21 @@ class PlanJobInputs(_Frozen):
     scenario: dict[str, Any]
 
 
+class BriefingInputs(_Frozen):
+    """A briefing of chosen parcels of a finished analysis (the workbench's ``POST /jobs/{id}/briefings``)."""
+
+    analysis_dir: str
+    out: str
+
+
 class JobSpec(_Frozen):
     """One worker job.
 
     Attributes
     ----------
     kind : str
-        ``ingest``/``inspect`` (check a dataset), ``analysis`` or ``plan``.
-    inputs : DatasetInput, AnalysisInputs or PlanJobInputs
+        ``ingest``/``inspect`` (check a dataset), ``analysis``, ``plan`` or ``briefing``.
+    inputs : DatasetInput, AnalysisInputs, PlanJobInputs or BriefingInputs
         What the job reads; which one follows from ``kind``.
     params : dict
         The request's own parameters (``crs``, ``as_of``, ``rules``, ``layer``, ``rasters`` ids …).
@@ -64,7 +71,7 @@ class JobSpec(_Frozen):
     """
 
     kind: Kind
-    inputs: DatasetInput | AnalysisInputs | PlanJobInputs
+    inputs: DatasetInput | AnalysisInputs | PlanJobInputs | BriefingInputs
     params: dict[str, Any] = Field(default_factory=dict)
     limits: dict[str, Any] = Field(default_factory=dict)
     scrub: list[str] = Field(default_factory=list)
@@ -81,6 +88,7 @@ class JobSpec(_Frozen):
             "inspect": DatasetInput,
             "analysis": AnalysisInputs,
             "plan": PlanJobInputs,
+            "briefing": BriefingInputs,
         }
         if not isinstance(self.inputs, wanted[self.kind]):
             raise ValueError(f"job kind {self.kind!r} needs {wanted[self.kind].__name__} inputs")

@@ -10,15 +10,58 @@ happens (A7).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
+from geo.errors import ConfigError
+from geo.rules.presets import available_presets, load_preset
 from optimizer.scenario import DemandConfig, FacilityConfig, LayerRef, Scenario
 
 IDENT = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 OBJECT_ID = r"^[A-Za-z0-9_-]{1,64}$"
 ObjectId = str
+
+
+def _rules(value: Any) -> Any:
+    """Accept a bundled preset name or a rules document validated as data — never a file (issue 9).
+
+    Loaded with ``files=False``: a path, ``..``, ``/vsicurl/…`` or any name that is not a bundled
+    preset is refused the same way whether or not such a file exists, and a document's ``extends``
+    and ``mujun.scheme`` must be bundled names too. Nothing outside the bundled presets is opened.
+    """
+    if not isinstance(value, str | dict):
+        raise ValueError("rules 应为预设名称或规则文档（JSON 对象）— a preset name or a rules document")
+    try:
+        load_preset(value, files=False)
+    except ConfigError as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
+#: ``rules`` of an analysis or a scenario: a bundled preset's name or a rules document (JSON)
+RulesSpec = Annotated[
+    str | dict[str, Any],
+    BeforeValidator(_rules),
+    WithJsonSchema(
+        {
+            "description": "规则预设名称，或规则文档（与预设 YAML 同键，extends 默认 national）"
+            " a bundled preset name, or a rules document with the keys of a preset YAML",
+            "anyOf": [
+                {"type": "string", "enum": available_presets()},
+                {"type": "object", "examples": [{"extends": "national", "idle": {"fee_rate": 0.2}}]},
+            ],
+        }
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -107,12 +150,7 @@ class AnalysisIn(Strict):
     as_of: date | None = Field(
         None, description="评估基准日 the as-of date (default: today)", examples=["2026-06-30"]
     )
-    rules: str | None = Field(
-        None,
-        pattern=IDENT,
-        description="规则预设 a rule preset name (national, zhejiang-jinhua, guangxi-provisional)",
-        examples=["national"],
-    )
+    rules: RulesSpec | None = Field(None, examples=["national"])
     rasters: dict[str, str] | None = Field(
         None,
         description="栅格 name → raster dataset id, for zonal statistics (`rs_<name>_*` columns)",
@@ -212,6 +250,7 @@ class ScenarioIn(Scenario):
     roads: DatasetRef | None = None
     exclusion: DatasetRef | None = None
     facilities: list[FacilityIn] = Field(default_factory=list, max_length=50)  # type: ignore[assignment]
+    rules: RulesSpec = "national"
 
     @model_validator(mode="wrap")
     @classmethod
@@ -224,10 +263,20 @@ class ScenarioIn(Scenario):
         except TypeError as error:
             raise ValueError(f"a value has the wrong type: {error}") from None
 
+    def dataset_refs(self) -> dict[str, LayerRef]:
+        """Return every layer reference of the scenario by its key path (``facilities[0].existing``)."""
+        refs: dict[str, LayerRef | None] = {
+            "parcels": self.parcels,
+            "demand": self.demand,
+            "roads": self.roads,
+            "exclusion": self.exclusion,
+        }
+        refs |= {f"facilities[{i}].existing": f.existing for i, f in enumerate(self.facilities)}
+        return {key: ref for key, ref in refs.items() if ref is not None}
+
     def dataset_ids(self) -> set[str]:
         """Return every dataset the scenario refers to."""
-        refs = [self.parcels, self.demand, self.roads, self.exclusion, *(f.existing for f in self.facilities)]
-        return {r.path for r in refs if r is not None}
+        return {r.path for r in self.dataset_refs().values()}
 
 
 class ScenarioCreated(BaseModel):

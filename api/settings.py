@@ -12,6 +12,10 @@ Variables (all optional):
 ``PANHUO_DATA_DIR``                embedded store, uploads and job outputs (default ``./panhuo-data``)
 ``PANHUO_DATABASE_URL``            ``postgresql://user:pw@host:port/db`` selects PostgreSQL/PostGIS
 ``PANHUO_MAX_UPLOAD_MB``           largest upload body (default 512)
+``PANHUO_INGEST_TIME_LIMIT_S``     time to check one upload (default 120)
+``PANHUO_METADATA_TIME_LIMIT_S``   time to open and count one GeoPackage layer (default 5)
+``PANHUO_INGEST_SLOTS``            upload checks at once (default 4); ``…_PER_WORKSPACE`` 2, ``…_PER_TOKEN`` 1
+``PANHUO_INGEST_WAIT_S``           wait for a free upload-check slot before ``429`` (default 10)
 ``PANHUO_JOB_TIME_LIMIT_S``        wall-clock limit of one job (default 3600)
 ``PANHUO_JOB_MEMORY_MB``           address-space cap of one worker process (default 4096)
 ``PANHUO_JOB_WORKERS``             jobs running at once (default 2)
@@ -78,6 +82,17 @@ class UploadLimits(BaseSettings):
     raster_max_bands: int = Field(32, ge=1, description="raster band count")
     raster_max_block: int = Field(8192, ge=1, description="raster tile/block side, pixels")
     ingest_time_limit_s: float = Field(120, gt=0, description="time to validate one upload")
+    metadata_time_limit_s: float = Field(
+        5, gt=0, description="time to open and count one GeoPackage layer (a recursive SQL view never ends)"
+    )
+    ingest_slots: int = Field(4, ge=1, description="upload checks running at once")
+    ingest_slots_per_workspace: int = Field(
+        2, ge=1, description="upload checks one workspace may run at once"
+    )
+    ingest_slots_per_token: int = Field(1, ge=1, description="upload checks one token may run at once")
+    ingest_wait_s: float = Field(
+        10, ge=0, description="how long an upload waits for a free check slot before 429"
+    )
 
     @property
     def max_upload_bytes(self) -> int:

@@ -30,7 +30,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from api.jobspec import AnalysisInputs, DatasetInput, JobSpec, PlanJobInputs
+from api.jobspec import AnalysisInputs, BriefingInputs, DatasetInput, JobSpec, PlanJobInputs
 from geo.errors import PanhuoError
 
 #: what a failure under the address-space cap looks like (a MemoryError, or a library that could
@@ -43,6 +43,25 @@ MEMORY_MARKERS = (
     "out of memory",
 )
 RESOURCE_LIMIT = {"code": "resource_limit", "message": "作业超出内存上限 — the job exceeded its memory cap"}
+DISK_FULL = {
+    "code": "disk_full",
+    "message": "服务器磁盘空间已满，作业未能写出结果；释放空间后请重新运行 — the server's disk is full",
+}
+#: the exit status of a worker that could not even write its outcome because the disk is full
+DISK_FULL_EXIT = 28
+_NO_SPACE_TEXT = ("No space left on device", "database or disk is full", "Disk quota exceeded")
+
+
+def no_space(error: BaseException, details: str = "") -> bool:
+    """Whether ``error`` (or its cause, or the traceback of a library that lost it) means "disk full"."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (28, 122):  # ENOSPC, EDQUOT
+            return True
+        current = current.__cause__ or current.__context__
+    return any(text in details or text in str(error) for text in _NO_SPACE_TEXT)
 
 
 class Job:
@@ -61,9 +80,19 @@ class Job:
         out.mkdir(parents=True, exist_ok=True)
         return out
 
-    def progress(self, percent: int, message: str) -> None:
-        """Publish progress (0–100) and a short message for ``GET /jobs/{id}``."""
-        _write_json(self.dir / "progress.json", {"progress": int(percent), "message": message[:300]})
+    def progress(
+        self, percent: int, message: str, phase: str | None = None, layer: str | None = None
+    ) -> None:
+        """Publish progress (0–100) and a short message for ``GET /jobs/{id}``.
+
+        ``phase`` names a step with a time limit of its own (``metadata``: see
+        :func:`read_metadata`); ``since`` is when it began, on the system-wide monotonic clock the
+        runner reads too.
+        """
+        payload: dict[str, Any] = {"progress": int(percent), "message": message[:300]}
+        if phase:
+            payload.update(phase=phase, since=time.monotonic(), layer=layer)
+        _write_json(self.dir / "progress.json", payload)
 
     def scrub(self, text: str) -> str:
         """Remove server paths from a message before it can reach a client."""
@@ -280,6 +309,29 @@ def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> li
     return written
 
 
+def read_metadata(job: Job, path: Path) -> None:
+    """Open every layer of a GeoPackage once and count its features, under the metadata time limit (A11).
+
+    A GeoPackage layer can be an SQL view, and a recursive view never ends: counting its rows
+    (``SELECT COUNT(*)``, what GDAL does here) costs as much as one pass over the layer. Each layer
+    is announced as phase ``metadata`` before it is counted, and the runner kills the worker when
+    one phase lasts longer than ``metadata_time_limit_s`` (a few seconds) — so such a file is
+    refused in seconds instead of holding an ingest slot for the whole ingest limit.
+    """
+    import pyogrio
+
+    from geo.errors import UnsupportedFormatError
+    from geo.io import _GPKG_OPEN_OPTIONS  # the same options the full read uses (trusted_schema=OFF)
+
+    for name in layer_names(job, path):
+        shown = name or "（唯一图层 the only layer）"
+        job.progress(10, "读取元数据 reading metadata", phase="metadata", layer=shown)
+        try:
+            pyogrio.read_info(path, layer=name, force_feature_count=True, **_GPKG_OPEN_OPTIONS)
+        except Exception as error:
+            raise UnsupportedFormatError(f"图层 {shown} 无法打开 — the layer could not be opened") from error
+
+
 def _ingest(job: Job) -> dict[str, Any]:
     inputs = job.spec.inputs
     assert isinstance(inputs, DatasetInput)
@@ -289,6 +341,9 @@ def _ingest(job: Job) -> dict[str, Any]:
     if inputs.kind == "raster":
         report = inspect_raster(job, path)
     else:
+        if path.suffix.lower() == ".gpkg":
+            read_metadata(job, path)
+            job.progress(20, "检查图层 checking the layers")
         report = inspect_vector(job, path, crs)
         export_dir = inputs.export_dir
         if export_dir:
@@ -309,10 +364,14 @@ def _analysis(job: Job) -> dict[str, Any]:
     """Contract §3 into ``out/``, then the web map and the briefing of the result."""
     from geo.analysis import run_analysis
     from geo.io import read_parcels
+    from geo.rules.presets import load_preset
 
     out = job.out
     inputs = job.spec.inputs
     assert isinstance(inputs, AnalysisInputs)
+    # a preset name or a JSON document, never a file (checked at submission; again here for jobs
+    # stored before that check)
+    preset = load_preset(job.params.get("rules") or "national", files=False)
     job.progress(5, "读取地块 reading parcels")
     parcels, report = read_parcels(
         inputs.parcels.path,
@@ -327,7 +386,7 @@ def _analysis(job: Job) -> dict[str, Any]:
     result = run_analysis(
         parcels,
         as_of=job.params.get("as_of"),
-        rules=job.params.get("rules") or "national",
+        rules=preset,
         rasters=dict(inputs.rasters) or None,
         progress=tick,
         ingest=report,
@@ -360,6 +419,7 @@ def _analysis(job: Job) -> dict[str, Any]:
 # ------------------------------------------------------------------ plan
 def _plan(job: Job) -> dict[str, Any]:
     """Contract §6: run one scenario version; ``plan.json``, ``plan.gpkg``, the map and the briefing."""
+    from geo.rules.presets import load_preset
     from maps.products import Products, write_plan
     from optimizer.plan import run_plan
     from optimizer.scenario import parse_scenario
@@ -368,12 +428,15 @@ def _plan(job: Job) -> dict[str, Any]:
     inputs = job.spec.inputs
     assert isinstance(inputs, PlanJobInputs)
     scenario = parse_scenario(inputs.scenario, source="scenario")
+    # the rules are a preset name or a JSON document, never a file: checked when the scenario is
+    # saved, and here again for versions stored before that check
+    preset = load_preset(scenario.rules, files=False)
 
     def tick(step: str, fraction: float) -> None:
         job.progress(5 + int(80 * fraction), f"规划 planning: {step}")
 
     job.progress(2, "读取图层 reading layers")
-    output = run_plan(scenario, job.dir, progress=tick)
+    output = run_plan(scenario, job.dir, progress=tick, preset=preset)
     job.progress(88, "写出成果 writing products")
     write_plan(output, out, Products.everything(source="panhuo 服务"))
     plan = output.plan
@@ -388,11 +451,22 @@ def _plan(job: Job) -> dict[str, Any]:
     return dict(plain(plan))
 
 
+def _briefing(job: Job) -> dict[str, Any]:
+    """Brief the selected parcels of an analysis (the workbench's ``POST /jobs/{id}/briefings``)."""
+    from api.workbench.parcel_briefing import build_parcel_briefing
+
+    job.progress(10, "简报 briefing")
+    inputs = job.spec.inputs
+    assert isinstance(inputs, BriefingInputs)
+    return build_parcel_briefing(inputs.model_dump(), job.params)
+
+
 HANDLERS: dict[str, Any] = {
     "ingest": _ingest,
     "inspect": _ingest,
     "analysis": _analysis,
     "plan": _plan,
+    "briefing": _briefing,
 }
 
 
@@ -417,10 +491,13 @@ def run(spec_path: Path) -> int:
         }
     except PanhuoError as error:
         outcome = {"status": "failed", "error": {"code": error.code, "message": job.scrub(str(error))}}
-    except Exception:
+    except Exception as error:
         # details stay on the server (job log); the client gets a generic code
         details = traceback.format_exc()
-        sys.stderr.write(details)
+        with contextlib.suppress(OSError):
+            sys.stderr.write(details)
+        if no_space(error, details):
+            return _write_outcome(job, {"status": "failed", "error": DISK_FULL})
         if any(marker in details for marker in MEMORY_MARKERS):
             outcome = {"status": "failed", "error": RESOURCE_LIMIT}
             _write_json(job.dir / "outcome.json", outcome)
@@ -429,7 +506,16 @@ def run(spec_path: Path) -> int:
             "status": "failed",
             "error": {"code": "internal_error", "message": "作业内部错误 internal error"},
         }
-    _write_json(job.dir / "outcome.json", outcome)
+    return _write_outcome(job, outcome)
+
+
+def _write_outcome(job: Job, outcome: dict[str, Any]) -> int:
+    try:
+        _write_json(job.dir / "outcome.json", outcome)
+    except OSError as error:
+        if no_space(error):
+            return DISK_FULL_EXIT  # the runner reads the exit status instead
+        raise
     return 0 if outcome["status"] == "successful" else 1
 
 

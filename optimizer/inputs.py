@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError, SchemaError
+from geo.rules.presets import Preset, load_preset
 from geo.units import M2_PER_MU
 from optimizer.distances import MatrixDistances, NetworkDistances, cost_matrix, network_from_lines
 from optimizer.models import LOCATION_MODELS, FacilitySpec, LocationModel
@@ -119,8 +120,13 @@ def _points(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
 
 
-def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) -> PlanInputs:
+def prepare(
+    scenario: Scenario, base: Path, progress: Progress | None = None, preset: Preset | None = None
+) -> PlanInputs:
     """Read and check every input of the scenario (no solve). Raises before any solve on bad input.
+
+    ``preset``: the rules of that analysis, already loaded (the service loads ``scenario.rules``
+    with ``files=False``, so a request never names a file); by default ``scenario.rules`` is loaded.
 
     Steps: (1) the parcel layer, analysed first when it has none of the analysis columns
     (:func:`analysed_parcels`, reported in ``warnings`` and ``analysis_run``); (2) the candidates;
@@ -133,7 +139,7 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
     say("parcels", 0.02)
     reports: list = []
     raw = _read(base, scenario.parcels, parcels=True, reports=reports)
-    parcels, analysis_run = analysed_parcels(raw, scenario, say, ingest=reports[0])
+    parcels, analysis_run = analysed_parcels(raw, scenario, say, ingest=reports[0], preset=preset)
     if analysis_run is not None:
         warnings.append(analysis_run)
     crs = parcels.crs
@@ -185,7 +191,12 @@ def prepare(scenario: Scenario, base: Path, progress: Progress | None = None) ->
 
 
 def analysed_parcels(
-    parcels: gpd.GeoDataFrame, scenario: Scenario, say: Progress, *, ingest: Any = None
+    parcels: gpd.GeoDataFrame,
+    scenario: Scenario,
+    say: Progress,
+    *,
+    ingest: Any = None,
+    preset: Preset | None = None,
 ) -> tuple[gpd.GeoDataFrame, str | None]:
     """Return the parcel layer with the analysis columns, and what was run to get them.
 
@@ -194,7 +205,7 @@ def analysed_parcels(
     ``rules`` and ``as_of``; the returned note says so and goes into ``plan.json`` ``warnings``.
     A layer with only some of them is refused: it is neither, and guessing which columns to trust
     would be a silent repair. ``ingest`` is the layer's :class:`geo.ingest_report.IngestReport`
-    (its readings reach the analysis' data issues).
+    (its readings reach the analysis' data issues); ``preset`` as in :func:`prepare`.
     """
     present = [c for c in ANALYSIS_COLUMNS if c in parcels.columns]
     note = None
@@ -202,9 +213,10 @@ def analysed_parcels(
         from geo.analysis import run_analysis
 
         say("analysis", 0.08)
-        parcels = run_analysis(parcels, as_of=scenario.as_of, rules=scenario.rules, ingest=ingest).parcels
+        rules = preset or load_preset(scenario.rules)
+        parcels = run_analysis(parcels, as_of=scenario.as_of, rules=rules, ingest=ingest).parcels
         note = (
-            f"地块图层缺少分析列，已按 {scenario.rules} 规则、评价日 {scenario.as_of or '今天'} 运行分析 "
+            f"地块图层缺少分析列，已按 {rules.name} 规则、评价日 {scenario.as_of or '今天'} 运行分析 "
             "(the parcels had no analysis columns; the analysis was run)"
         )
     elif len(present) < len(ANALYSIS_COLUMNS):

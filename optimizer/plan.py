@@ -21,6 +21,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
+from geo.rules.presets import Preset
 from geo.units import M2_PER_MU
 from optimizer.diagnose import elastic_diagnosis, prechecks
 from optimizer.inputs import (
@@ -131,14 +132,16 @@ def run_plan(
     time_limit_s: float | None = None,
     progress: Progress | None = None,
     inputs: PlanInputs | None = None,
+    preset: Preset | None = None,
 ) -> PlanOutput:
     """Run one scenario end to end (no files written; steps in the module docstring).
 
     ``inputs`` reuses inputs already prepared for this scenario (a budget sweep varies only the
-    scenario's budget); the pre-checks are always run again on them.
+    scenario's budget); the pre-checks are always run again on them. ``preset``: the rules
+    already loaded, as in :func:`optimizer.inputs.prepare`.
     """
     say = progress or (lambda step, frac: None)
-    inputs = inputs or prepare(scenario, base, progress)
+    inputs = inputs or prepare(scenario, base, progress, preset)
     inputs.findings = prechecks(inputs)
     options = solver_options(scenario, solver, time_limit_s)
     blocking = [f for f in inputs.findings if f.blocking]

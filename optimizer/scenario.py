@@ -205,7 +205,7 @@ class Scenario(_Strict):
     solver: SolverConfig = SolverConfig()
     # project keys
     as_of: dt.date | None = None
-    rules: str = "national"
+    rules: str | dict[str, Any] = "national"
     exclusion: LayerRef | None = None
     separations: list[Separation] = Field(default_factory=list)
     land_shares: LandShares = LandShares()

@@ -71,6 +71,11 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # no traceback reaches a user unless asked for
         if os.environ.get("PANHUO_DEBUG") == "1":
             raise
+        from api.errors import DISK_FULL_MESSAGE, is_disk_full
+
+        if is_disk_full(error):
+            typer.echo(f"panhuo: 错误 error: {DISK_FULL_MESSAGE}", err=True)
+            sys.exit(2)
         typer.echo(
             f"panhuo: internal error ({type(error).__name__}): {error}. "
             "Set PANHUO_DEBUG=1 to see the traceback and please report it.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Expensive, RunnerDep, StoreDep
-from api.routes.common import ERR_403, ERR_422, ERR_429, errors
+from api.routes.common import ERR_403, ERR_422, ERR_429, check_layer, errors
 from api.schemas import AnalysisIn, JobCreated
 from geo.errors import InputError
 
@@ -24,6 +24,7 @@ def start_analysis(body: AnalysisIn, who: Expensive, store: StoreDep, runner: Ru
     parcels = store.get_dataset(who.workspace, body.dataset_id)
     if parcels is None or parcels["kind"] != "vector":
         raise InputError("dataset_id 不是本工作空间的矢量地块数据集 — not a vector dataset of this workspace")
+    check_layer(parcels, body.layer, "layer")
     for name, raster_id in (body.rasters or {}).items():
         raster = store.get_dataset(who.workspace, raster_id)
         if raster is None or raster["kind"] != "raster":

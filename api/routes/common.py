@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.errors import ErrorResponse, PayloadTooLargeError
+from api.errors import DISK_FULL_MESSAGE, DiskFullError, ErrorResponse, PayloadTooLargeError
 from geo import errors as geo_errors
 from geo.errors import InputError, PanhuoError
 
@@ -18,6 +18,16 @@ ERR_409 = {409: {"model": ErrorResponse, "description": "状态冲突 the object
 ERR_413 = {413: {"model": ErrorResponse, "description": "超过大小上限 over a size cap"}}
 ERR_415 = {415: {"model": ErrorResponse, "description": "不支持的格式 unsupported format"}}
 ERR_422 = {422: {"model": ErrorResponse, "description": "请求或数据无效 invalid request or data"}}
+ERR_503 = {
+    503: {
+        "model": ErrorResponse,
+        "description": "数据库暂时不可用（重启或切换中），见 Retry-After — the database is unreachable",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    }
+}
+ERR_507 = {
+    507: {"model": ErrorResponse, "description": "服务器磁盘已满，未保存任何内容 the server's disk is full"}
+}
 ERR_429 = {
     429: {
         "model": ErrorResponse,
@@ -28,12 +38,28 @@ ERR_429 = {
 
 
 def errors(*groups: dict[int, Any]) -> dict[int | str, dict[str, Any]]:
-    """Merge documented error answers for a route."""
+    """Merge documented error answers for a route (any route may meet a full disk or a lost database)."""
     out: dict[int | str, dict[str, Any]] = {}
-    for group in (ERR_400, ERR_401, *groups):
+    for group in (ERR_400, ERR_401, *groups, ERR_503, ERR_507):
         for status, answer in group.items():
             out[status] = answer
     return out
+
+
+def check_layer(dataset: dict[str, Any], layer: str | None, key: str) -> None:
+    """Refuse a ``layer`` that is not a layer of the dataset (from its ingest report): 422 naming ``key``.
+
+    A layer name only ever selects one of the layers found when the dataset was uploaded, so a
+    path, SQL or anything else in it never reaches GDAL.
+    """
+    if layer is None:
+        return
+    layers = [str(name) for name in (dataset.get("report") or {}).get("layers") or ()]
+    if layer not in layers:
+        raise InputError(
+            f"{key}: 数据集 {dataset.get('name')} 中没有图层 {layer[:80]!r} — the dataset has no such layer; "
+            f"图层 layers: {', '.join(layers) or '—'}"
+        )
 
 
 def _all_error_classes() -> dict[str, type[PanhuoError]]:
@@ -51,6 +77,8 @@ _BY_CODE = _all_error_classes()
 def error_from_outcome(error: dict[str, Any]) -> PanhuoError:
     """Rebuild the domain error a worker reported (unknown codes: the file could not be read)."""
     code = str(error.get("code", ""))
+    if code == "disk_full":
+        return DiskFullError(DISK_FULL_MESSAGE)
     message = str(error.get("message", "")) or "数据无法读取 — the data could not be read"
     cls = _BY_CODE.get(code)
     if cls is None or not issubclass(cls, InputError):

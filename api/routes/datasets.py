@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +31,7 @@ from api.store import new_id
 from api.uploads import FORMATS, accept_upload
 from geo.errors import InputError, NotFoundError
 
+log = logging.getLogger("panhuo.api")
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 _UPLOAD_BODY = {
@@ -123,7 +125,9 @@ async def upload_dataset(
             )
         label = label_field.strip()[:200] if isinstance(label_field, str) and label_field.strip() else None
         spec = ingest_spec(stored.path, stored.kind, stored.format, settings, target, crs)
-        outcome = await run_in_threadpool(runner.run_now, spec, target / ".ingest")
+        outcome = await run_in_threadpool(
+            runner.run_now, spec, target / ".ingest", who.workspace, who.token_id
+        )
         if outcome["status"] != "successful":
             raise error_from_outcome(outcome.get("error") or {})
         report = outcome["result"]
@@ -142,7 +146,10 @@ async def upload_dataset(
         )
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
-        store.audit(who, "dataset.upload", "dataset", dataset_id, outcome="refused")
+        try:
+            store.audit(who, "dataset.upload", "dataset", dataset_id, outcome="refused")
+        except Exception:  # a full disk refuses the audit row too: the refusal itself must reach the client
+            log.exception("could not audit a refused upload")
         raise
     store.audit(who, "dataset.upload", "dataset", dataset_id)
     return DatasetCreated(id=dataset_id, report=report)

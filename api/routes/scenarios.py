@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from api.deps import Caller, Expensive, Planner, RunnerDep, StoreDep
-from api.routes.common import ERR_403, ERR_404, ERR_422, ERR_429, errors
+from api.routes.common import ERR_403, ERR_404, ERR_422, ERR_429, check_layer, errors
 from api.routes.jobs import job_out
 from api.schemas import (
     JobCreated,
@@ -26,13 +26,15 @@ router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
 
 def _check_datasets(store: Store, who: Principal, body: ScenarioIn) -> None:
-    for dataset_id in sorted(body.dataset_ids()):
-        row = store.get_dataset(who.workspace, dataset_id)
+    """Every layer reference names a vector dataset of the workspace, and a layer it has."""
+    for key, ref in body.dataset_refs().items():
+        row = store.get_dataset(who.workspace, ref.path)
         if row is None or row["kind"] != "vector":
             raise InputError(
-                f"场景引用的数据集 {dataset_id} 不是本工作空间的矢量数据集 — "
+                f"{key}: 场景引用的数据集 {ref.path} 不是本工作空间的矢量数据集 — "
                 "the scenario names a dataset that is not a vector dataset of this workspace"
             )
+        check_layer(row, ref.layer, f"{key}.layer")
 
 
 def _body(body: ScenarioIn) -> dict[str, Any]:

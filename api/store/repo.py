@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from api.store.db import make_engine
-from api.store.tables import audit_log, datasets, jobs, scenario_versions, scenarios, tokens
+from api.store.tables import audit_log, datasets, job_queue, jobs, scenario_versions, scenarios, tokens
 
 ROLES = ("viewer", "planner", "admin")
 JOB_STATES = ("accepted", "running", "successful", "failed", "dismissed")
@@ -359,6 +359,92 @@ class Store:
         with self.read() as conn:
             rows = conn.execute(sa.select(jobs).where(jobs.c.status.in_(("accepted", "running")))).all()
         return [_clean(_row(r)) or {} for r in rows]
+
+    # ------------------------------------------------------------- job queue
+    def enqueue_job(
+        self, row: dict[str, Any], owner: str, queue_cap: int, owner_cap: int
+    ) -> dict[str, Any] | str:
+        """Insert a job in state ``accepted`` and its place in the queue, in one transaction.
+
+        Returns the job row, or ``"queue_full"`` when ``queue_cap`` jobs are already waiting, or
+        ``"owner_full"`` when ``owner`` (a token id) already has ``owner_cap`` waiting — counted
+        in the same transaction, so two submissions cannot both take the last place.
+        """
+        job = {
+            "id": new_id(),
+            "status": "accepted",
+            "progress": 0,
+            "message": "排队中 queued",
+            "created_at": now(),
+            **row,
+        }
+        with self.write() as conn:
+            waiting = conn.execute(sa.select(sa.func.count()).select_from(job_queue)).scalar_one()
+            if waiting >= queue_cap:
+                return "queue_full"
+            mine = conn.execute(
+                sa.select(sa.func.count()).select_from(job_queue).where(job_queue.c.owner == owner)
+            ).scalar_one()
+            if mine >= owner_cap:
+                return "owner_full"
+            conn.execute(jobs.insert().values(**job))
+            conn.execute(
+                job_queue.insert().values(job_id=job["id"], owner=owner, enqueued_at=job["created_at"])
+            )
+        return job
+
+    def claim_next_job(self) -> dict[str, Any] | None:
+        """Take the oldest waiting job off the queue and return it (None when the queue is empty).
+
+        The queue row is deleted in the claiming transaction, and a claim counts only if that
+        delete removed it, so two runners never take the same job. Jobs dismissed while waiting
+        leave the queue here without being returned.
+        """
+        while True:
+            with self.write() as conn:
+                head = conn.execute(
+                    sa.select(job_queue.c.seq, job_queue.c.job_id).order_by(job_queue.c.seq).limit(1)
+                ).first()
+                if head is None:
+                    return None
+                taken = conn.execute(job_queue.delete().where(job_queue.c.seq == head.seq)).rowcount
+                job = conn.execute(sa.select(jobs).where(jobs.c.id == head.job_id)).first()
+            if taken and job is not None and job.status == "accepted":
+                return _clean(_row(job))
+
+    def dismiss_waiting_job(self, job_id: str, message: str) -> bool:
+        """Dismiss a job that has not started yet and take it off the queue; False when it has started."""
+        with self.write() as conn:
+            changed = conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id, jobs.c.status == "accepted")
+                .values(status="dismissed", error_code="dismissed", message=message, finished_at=now())
+            ).rowcount
+            conn.execute(job_queue.delete().where(job_queue.c.job_id == job_id))
+        return bool(changed)
+
+    def requeue_job(self, job_id: str, owner: str, message: str) -> bool:
+        """Put a job that is still ``accepted`` back in the queue (if it is not there already)."""
+        with self.write() as conn:
+            queued = conn.execute(sa.select(job_queue.c.seq).where(job_queue.c.job_id == job_id)).first()
+            changed = conn.execute(
+                jobs.update().where(jobs.c.id == job_id, jobs.c.status == "accepted").values(message=message)
+            ).rowcount
+            if changed and queued is None:
+                conn.execute(job_queue.insert().values(job_id=job_id, owner=owner, enqueued_at=now()))
+        return bool(changed)
+
+    def queued_job_ids(self) -> list[str]:
+        """Return the ids of the waiting jobs, in queue order."""
+        with self.read() as conn:
+            return list(conn.execute(sa.select(job_queue.c.job_id).order_by(job_queue.c.seq)).scalars())
+
+    def object_ids(self) -> tuple[set[str], set[str]]:
+        """Return the ids of every dataset and every job (all workspaces): what owns a folder on disk."""
+        with self.read() as conn:
+            dataset_ids = set(conn.execute(sa.select(datasets.c.id)).scalars())
+            job_ids = set(conn.execute(sa.select(jobs.c.id)).scalars())
+        return dataset_ids, job_ids
 
     def datasets_in_use(self, workspace: str, dataset_id: str) -> int:
         """How many unfinished jobs read this dataset."""

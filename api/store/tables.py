@@ -106,3 +106,14 @@ audit_log = sa.Table(
     sa.Column("object_id", sa.String(64), nullable=True),
     sa.Column("outcome", sa.String(16), nullable=False),
 )
+
+#: the job queue: one row per job waiting for a worker, in order of ``seq``. It lives in the store
+#: (not in memory) so jobs waiting when the server stops are still waiting when it starts again.
+job_queue = sa.Table(
+    "job_queue",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("job_id", Id, sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, unique=True),
+    sa.Column("owner", sa.String(200), nullable=False, index=True),
+    sa.Column("enqueued_at", Stamp, nullable=False),
+)

@@ -168,7 +168,7 @@ def _fmt_values(values: pd.Series) -> pd.Series:
 def check_data(
     frame: pd.DataFrame,
     area_m2: np.ndarray,
-    as_of: np.datetime64,
+    latest: np.datetime64,
     *,
     area_tolerance: float,
     earliest_date: str,
@@ -183,8 +183,11 @@ def check_data(
         Canonical parcel columns (the input is not modified).
     area_m2
         Parcel areas from the geometry.
-    as_of
-        Evaluation date; events recorded after it are in the future.
+    latest
+        The latest day an event can have happened: the run date (or the as-of date if later). A
+        supply, start or suspension dated after it is in the future of the run, impossible; one
+        dated after the as-of date only (a past evaluation) is not a data problem — the rules read
+        it as "not yet happened on that day" (contract §3).
     area_tolerance
         Share by which a recorded land area may exceed the geometry's area.
     earliest_date
@@ -250,8 +253,8 @@ def check_data(
             if column in _PAST_EVENT_DATES:
                 flag(
                     column,
-                    values > as_of,
-                    f"{label}晚于评价日{as_of}，为未来日期 (date lies after the as-of date)",
+                    values > latest,
+                    f"{label}晚于运行日{latest}，为未来日期，不可能 (date lies in the future of the run)",
                 )
     if "actual_start_date" in dates and "supply_date" in dates:
         before = dates["actual_start_date"] < dates["supply_date"]
@@ -281,11 +284,11 @@ def check_data(
         years = pd.to_numeric(frame["production_year"], errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan
         )
-        as_of_year = int(str(as_of)[:4])
+        latest_year = int(str(latest)[:4])
         flag(
             "production_year",
-            (years > as_of_year) | (years < 1949),
-            f"投产年份不在1949–{as_of_year}之间 (production year out of range)",
+            (years > latest_year) | (years < 1949),
+            f"投产年份不在1949–{latest_year}之间 (production year out of range)",
         )
 
     for column, mask in invalid.items():

@@ -185,14 +185,21 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     supplied = supply.isin(rules.supplied_types).to_numpy(dtype=bool)
     status[(supply == "未供").to_numpy(dtype=bool)] = _NA
     lacks("supply_type", ~supplied & (status != _NA))
-    # a supply date set aside by the data checks (e.g. after the as-of date) puts the supply itself in doubt
+    # a supply date set aside by the data checks (e.g. after the run date) puts the supply itself in doubt
     doubtful = supplied & (facts.state("supply_date") == INVALID)
     invalid[doubtful] |= _BIT["supply_date"]
     supplied = supplied & ~doubtful
+    # evaluating at a past date (contract §3): what is dated after the as-of day had not happened yet
+    supply_date = facts.date("supply_date")
+    later_supply = supplied & (supply_date > t)
+    status[later_supply] = _NA
+    supplied = supplied & ~later_supply
 
     actual_state = facts.state("actual_start_date")
-    not_started = supplied & (actual_state == EMPTY)
-    started = supplied & (actual_state == OK)
+    actual = facts.date("actual_start_date")
+    later_start = supplied & (actual_state == OK) & (actual > t)
+    not_started = supplied & ((actual_state == EMPTY) | later_start)
+    started = supplied & (actual_state == OK) & ~later_start
     lacks("actual_start_date", supplied & ~not_started & ~started)
 
     # --- Trigger A: not started one (two) full years after the agreed start date
@@ -217,11 +224,15 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     # --- Trigger B: started, under 1/3 developed or 25 % invested, suspended a full year
     susp_state = facts.state("suspended_since")
     suspended_since = facts.date("suspended_since")
-    running = started & (susp_state == EMPTY)
-    lacks("suspended_since", started & (susp_state != OK) & (susp_state != EMPTY))
+    # without a suspended_since column the stalled test is out of scope (listed once, contract §2.1)
+    no_stall_test = started & (susp_state == MISSING_COLUMN)
+    later_pause = started & (susp_state == OK) & (suspended_since > t)
+    running = started & ((susp_state == EMPTY) | later_pause)
+    lacks("suspended_since", started & (susp_state == INVALID))
     susp_ann1 = add_years(suspended_since, 1)
-    short_pause = started & (susp_state == OK) & (t < susp_ann1)
-    long_pause = started & (susp_state == OK) & (t >= susp_ann1)
+    paused = started & (susp_state == OK) & ~later_pause
+    short_pause = paused & (t < susp_ann1)
+    long_pause = paused & (t >= susp_ann1)
     area_basis = "floor_area_m2" if rules.stalled_area_basis == "floor" else "area_m2"
     developed = facts.num("developed_area_m2")
     denominator = facts.num(area_basis)
@@ -240,7 +251,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
         lacks("floor_area_m2", undecided & ~dev_known)
     lacks("invested_wan", undecided & ~inv_known)
     lacks("total_investment_wan", undecided & ~inv_known)
-    status[running | short_pause | cleared] = _NOT_IDLE
+    status[running | short_pause | cleared | no_stall_test] = _NOT_IDLE
     status[stalled] = _STALLED
 
     # --- fee (Art. 14 ¶1) and the basis text
@@ -259,8 +270,24 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
         if rows.size:
             basis[rows] = _join(parts, rows).to_numpy()
 
-    not_started_facts: list[Part] = ["约定动工日期", agreed_zh, f"，截至{as_of_zh}未动工"]
+    late = np.full(n, "", dtype=object)
+    if later_start.any():
+        late[later_start] = (
+            "（实际动工日期" + format_date_zh(actual[later_start]) + "晚于评价日，评价日尚未动工）"
+        ).to_numpy(dtype=object)
+    not_started_facts: list[Part] = ["约定动工日期", agreed_zh, f"，截至{as_of_zh}未动工", late]
+    no_gov = np.full(n, "", dtype=object)
+    if not facts.has("gov_cause"):  # contract §2.1: without the column no government cause is verified
+        no_gov[:] = "；图层无政府原因字段，未核实存在政府原因（第八条）"
     put(status == _NA, [f"供地方式为未供，不适用{LAW}"])
+    put(
+        later_supply,
+        [
+            "供地日期",
+            _Lazy(format_date_zh, supply_date),
+            f"晚于评价日，截至{as_of_zh}尚未供地，不适用{LAW}",
+        ],
+    )
     put(waiting, [*not_started_facts, "，未满一年（满一年之日为", _Lazy(format_date_zh, ann1), "）"])
     price_known = ~np.isnan(price)
     idle_a = status == _IDLE
@@ -274,11 +301,12 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
             f"万元的{rate}征缴土地闲置费",
             _Lazy(format_amount, fee),
             "万元",
+            no_gov,
         ],
     )
     put(
         idle_a & ~price_known,
-        [*head_a, f"应按出让或者划拨价款的{rate}征缴土地闲置费，土地价款缺失，金额待补"],
+        [*head_a, f"应按出让或者划拨价款的{rate}征缴土地闲置费，土地价款缺失，金额待补", no_gov],
     )
     put(
         status == _RECOVERABLE,
@@ -286,6 +314,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
             f"{LAW}第二条第一款、第十四条第二款：",
             *not_started_facts,
             "，已满两年；可无偿收回国有建设用地使用权",
+            no_gov,
         ],
     )
     put(
@@ -323,7 +352,21 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
             "；可以认定为闲置土地",
         ],
     )
-    put(running, ["已于", actual_zh, "动工，未中止开发建设"])
+    put(running & ~later_pause, ["已于", actual_zh, "动工，未中止开发建设"])
+    put(
+        later_pause,
+        [
+            "已于",
+            actual_zh,
+            f"动工，截至{as_of_zh}未中止开发建设（停工日期",
+            susp_zh,
+            "晚于评价日）",
+        ],
+    )
+    put(
+        no_stall_test,
+        ["已于", actual_zh, "动工；图层无停工日期字段，中止开发建设情形（第二条第二款）不在评价范围"],
+    )
     put(short_pause, [*pause_parts, f"，截至{as_of_zh}未满一年"])
     put(cleared, [*pause_parts, "已满一年，但", *ratio_parts, "，未低于第二条第二款标准"])
 
@@ -339,6 +382,23 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
             "idle_fee_wan": fee,
         }
     )
+
+
+def idle_out_of_scope(facts: Facts) -> list[dict[str, str]]:
+    """Return the idle tests whose input is absent from the whole layer, listed once (contract §2.1).
+
+    Without ``suspended_since`` the stalled-land test (Art. 2 ¶2) cannot run on any parcel: started
+    parcels are judged on Art. 2 ¶1 alone and their basis says the stalled test was not evaluated.
+    """
+    if facts.has("suspended_since"):
+        return []
+    return [
+        {
+            "rule": "idle_stalled",
+            "why": "missing suspended_since",
+            "why_zh": "图层无停工日期（suspended_since）字段，中止开发建设闲置（第二条第二款）不在评价范围",
+        }
+    ]
 
 
 def _fact_words(missing: np.ndarray, invalid: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -24,11 +24,14 @@ idle                   idle_status is idle, idle_recoverable, idle_gov_caused or
 Exemptions (preset ``low_efficiency.exemptions``) waive listed reasons where their condition holds;
 a waived reason that had fired is named ``exempt:<name>`` in ``low_eff_reasons``.
 
-``low_efficiency`` is true if any reason fires; false if every applicable rule was evaluated and
-none fired; null otherwise — a parcel with a rule not evaluated is *not* counted as efficient, and
-the rules not evaluated are listed in ``low_eff_not_evaluated`` as ``not_evaluated:<code>(<why>)``
-with ``<why>`` one of ``missing <col>``, ``invalid <col>``, ``unknown industry_code``,
-``no raster``, ``raster coverage < <share>``, ``idle_status unknown``.
+A rule whose input is absent from the whole analysis (no raster given, no tax column in the layer)
+is *out of scope* (:func:`out_of_scope`, contract §3): it is listed once and takes no part.
+``low_efficiency`` is true if any rule in scope fires; false if every applicable rule in scope
+was evaluated and none fired; null otherwise — a parcel with a rule in scope not evaluated is *not*
+counted as efficient, and the rules not evaluated are listed in ``low_eff_not_evaluated`` as
+``not_evaluated:<code>(<why>)`` with ``<why>`` one of ``missing <col>``, ``invalid <col>``,
+``unknown industry_code``, ``no raster`` (with ``when_no_raster: not_evaluated``), ``raster coverage <
+<share>``, ``idle_status unknown``.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import pandas as pd
 from geo.rules.facts import INVALID, MISSING_COLUMN, OK, Facts
 from geo.rules.idle import IDLE_CLASSES
 from geo.rules.presets import REASON_CODES, Preset
+from geo.schema import LABELS_ZH
 from geo.units import M2_PER_HA, M2_PER_MU
 
 METRIC_COLUMNS = ("far", "building_coef", "admin_ratio", "green_ratio", "invest_intensity", "tax_per_mu")
@@ -90,12 +94,65 @@ class RuleOutcome:
 
 @dataclass(frozen=True)
 class LowEffResult:
-    """Per-parcel columns, the plot-ratio floor of each parcel, unknown-industry issues, and outcomes."""
+    """Per-parcel columns, the plot-ratio floor of each parcel, unknown-industry issues, and outcomes.
+
+    ``out_of_scope`` lists, once, the rules whose input is absent from the whole analysis
+    (contract §3): ``{"rule", "why", "why_zh"}``.
+    """
 
     frame: pd.DataFrame
     far_min: np.ndarray
     issues: pd.DataFrame
     outcomes: dict[str, RuleOutcome] = field(repr=False)
+    out_of_scope: tuple[dict[str, str], ...] = ()
+
+
+#: the layer columns each rule reads; a rule none of whose parcels can have them is out of scope
+RULE_INPUTS: dict[str, tuple[str, ...]] = {
+    "far_below_min": ("floor_area_m2", "industry_code"),
+    "coef_below_min": ("footprint_m2",),
+    "admin_over_max": ("admin_area_m2",),
+    "green_over_max": ("green_area_m2",),
+    "invest_below_min": ("fixed_assets_wan",),
+    "tax_below_avg_share": ("tax_wan",),
+    "policy_eliminated": ("policy_class",),
+    "dangerous_building": ("building_grade",),
+    "use_mismatch": ("land_use", "planned_use"),
+    "rs_unbuilt": (),
+    "idle": ("supply_type", "actual_start_date"),
+}
+
+
+def out_of_scope(facts: Facts, preset: Preset) -> dict[str, tuple[str, str]]:
+    """Rules whose input is absent from the whole analysis: code → (why, why in Chinese).
+
+    A rule is out of scope when a column it reads is not in the layer at all (``industry_code`` is
+    not needed by ``far_below_min`` with ``unknown_industry: fallback``), when its land-use scope
+    cannot be decided because ``land_use`` is absent, or — ``rs_unbuilt`` — when no raster was
+    given and the preset says ``when_no_raster: skip`` (the default).
+    """
+    rules = preset.rules.low_efficiency.rules
+    out: dict[str, tuple[str, str]] = {}
+    for code in REASON_CODES:
+        cfg = getattr(rules, code)
+        if not cfg.enabled:
+            continue
+        needed = list(RULE_INPUTS[code])
+        if code == "far_below_min" and rules.far_below_min.unknown_industry == "fallback":
+            needed.remove("industry_code")
+        if cfg.scope != "all" and not facts.has("land_use"):
+            needed.insert(0, "land_use")
+        absent = [c for c in needed if not facts.has(c)]
+        if absent:
+            out[code] = (
+                "missing " + ", ".join(absent),
+                "图层无" + "、".join(f"{LABELS_ZH.get(c, c)}（{c}）" for c in absent) + "字段",
+            )
+        elif code == "rs_unbuilt" and rules.rs_unbuilt.when_no_raster == "skip":
+            names = (rules.rs_unbuilt.ndvi_raster, rules.rs_unbuilt.builtup_raster)
+            if not any(facts.has(f"rs_{name}_mean") for name in names):
+                out[code] = ("no raster", f"未提供遥感栅格 --raster {names[0]}=… 或 {names[1]}=…")
+    return out
 
 
 def derived_metrics(facts: Facts) -> pd.DataFrame:
@@ -215,7 +272,9 @@ def evaluate_low_efficiency(
     low = preset.rules.low_efficiency
     rules = low.rules
     supply = facts.text("supply_type")
-    supplied_ok = ~(supply == "未供").to_numpy(dtype=bool) if low.supplied_only else np.ones(n, dtype=bool)
+    # land supplied after the as-of date was not yet supplied on that day (contract §2.1)
+    unsupplied = (supply == "未供").to_numpy(dtype=bool) | (facts.date("supply_date") > facts.as_of)
+    supplied_ok = ~unsupplied if low.supplied_only else np.ones(n, dtype=bool)
     outcomes: dict[str, RuleOutcome] = {}
     far_min = np.full(n, np.nan)
     issues = pd.DataFrame({c: pd.Series(dtype=object) for c in ("parcel_id", "column", "value", "problem")})
@@ -229,9 +288,10 @@ def evaluate_low_efficiency(
         why.need(facts, applies & ~fired, column)
         outcomes[code] = RuleOutcome(code, applies, fired, why)
 
+    scope_out = out_of_scope(facts, preset)
     for code in REASON_CODES:
         cfg = getattr(rules, code)
-        if not cfg.enabled:
+        if not cfg.enabled or code in scope_out:
             continue
         if code == "far_below_min":
             why = _Why(n)
@@ -310,7 +370,8 @@ def evaluate_low_efficiency(
         outcome.fired = outcome.fired & ~outcome.why.blocked
     exempt_bits = _apply_exemptions(facts, preset, metrics, outcomes)
     frame = _combine(outcomes, exempt_bits, list(low.exemptions), n)
-    return LowEffResult(frame=frame, far_min=far_min, issues=issues, outcomes=outcomes)
+    listed = tuple({"rule": code, "why": why, "why_zh": zh} for code, (why, zh) in scope_out.items())
+    return LowEffResult(frame=frame, far_min=far_min, issues=issues, outcomes=outcomes, out_of_scope=listed)
 
 
 def _use_mismatch(facts: Facts, compat: dict[str, list[str]]) -> np.ndarray:
@@ -344,7 +405,11 @@ def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOu
     floor, footprint = facts.num("floor_area_m2"), facts.num("footprint_m2")
     has_building = (floor > 0) | (footprint > 0)
     building_unknown = np.isnan(floor) & np.isnan(footprint)
-    not_started = facts.has("actual_start_date") & (facts.state("actual_start_date") != OK)
+    # a start dated after the as-of date has not happened on that day (contract §3)
+    started_on_day = (facts.state("actual_start_date") == OK) & ~(
+        facts.date("actual_start_date") > facts.as_of
+    )
+    not_started = facts.has("actual_start_date") & ~started_on_day
     recorded_built = has_building & ~not_started
     applies &= recorded_built | (building_unknown & ~not_started)
     why.mark(applies & building_unknown, "missing floor_area_m2")
@@ -357,9 +422,7 @@ def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOu
         return mean, ~np.isnan(mean) & (cover >= cfg.min_coverage)
 
     ndvi, builtup = raster(cfg.ndvi_raster), raster(cfg.builtup_raster)
-    if ndvi is None and builtup is None:
-        if cfg.when_no_raster == "skip":
-            return None
+    if ndvi is None and builtup is None:  # when_no_raster: not_evaluated (skip is out of scope)
         why.mark(applies, "no raster")
         return RuleOutcome("rs_unbuilt", applies, np.zeros(n, dtype=bool), why)
     fired = np.zeros(n, dtype=bool)
@@ -391,7 +454,8 @@ def _apply_exemptions(
             continue
         if exemption.kind == "in_production_lt":
             year = facts.num("production_year")
-            holds = ~np.isnan(year) & (as_of_year - year < (exemption.years or 0))
+            # a production year after the as-of year: not yet in production on that day
+            holds = ~np.isnan(year) & (year <= as_of_year) & (as_of_year - year < (exemption.years or 0))
         elif exemption.kind == "above_scale":
             value, known = facts.flag("above_scale")
             holds = value & known

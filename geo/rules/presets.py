@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -182,8 +183,9 @@ class RsUnbuiltRule(_Rule):
     builtup_max: float = 0.30
     #: share of the parcel covered by valid pixels needed to trust the means
     min_coverage: float = Field(default=0.5, ge=0, le=1)
-    #: with no raster given the rule is ``not_evaluated`` (the parcel is not counted as efficient) or skipped
-    when_no_raster: Literal["not_evaluated", "skip"] = "not_evaluated"
+    #: with no raster given the rule is out of scope, listed once (``skip``, contract §3), or — a
+    #: stricter local choice — ``not_evaluated`` on every parcel it applies to (low_efficiency null)
+    when_no_raster: Literal["not_evaluated", "skip"] = "skip"
 
 
 class IdleReasonRule(_Rule):
@@ -439,26 +441,44 @@ def _is_file_reference(spec: str) -> bool:
     return spec.endswith((".yaml", ".yml")) or "/" in spec or "\\" in spec or Path(spec).is_file()
 
 
-def _resolve_document(spec: str, chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
-    """Read a preset by name or path and merge it over its ``extends`` parents."""
-    if _is_file_reference(spec):
+def _bundled_preset(spec: str, *, files: bool) -> Path:
+    """Return the file of a bundled preset; anything but an exact bundled name is an unknown preset."""
+    if spec not in available_presets():
+        hint = (
+            "，或给出 YAML 文件路径 (or a YAML file path)"
+            if files
+            else "（服务只接受预设名称或 JSON 规则文档）"
+        )
+        raise ConfigError(
+            f"rules {_shown(spec)}: 未知的规则预设 (unknown preset); "
+            f"可用 available: {', '.join(available_presets())}{hint}"
+        )
+    return PRESET_DIR / f"{spec}.yaml"
+
+
+def _resolve_document(
+    spec: str, chain: tuple[str, ...] = (), *, files: bool = True
+) -> tuple[dict[str, Any], str]:
+    """Read a preset by name (or, with ``files``, by path) and merge it over its ``extends`` parents."""
+    if files and _is_file_reference(spec):
         path = Path(spec)
         if not path.is_file():
             raise ConfigError(f"{spec}: 规则文件不存在 (preset file not found)")
-        data = _read_yaml(path)
-        default_parent: str | None = "national"
-        source = str(path)
-    else:
-        path = PRESET_DIR / f"{spec}.yaml"
-        if spec.startswith(("_", "mujun-")) or not path.is_file():
-            raise ConfigError(
-                f"--rules {spec!r}: 未知的规则预设 (unknown preset); "
-                f"可用 available: {', '.join(available_presets())}，"
-                "或给出 YAML 文件路径 (or a YAML file path)"
-            )
-        data = _read_yaml(path)
-        default_parent = None
-        source = spec
+        return _merge_parents(_read_yaml(path), str(path), path.stem, "national", path.parent, chain, files)
+    path = _bundled_preset(spec, files=files)
+    return _merge_parents(_read_yaml(path), spec, spec, None, None, chain, files)
+
+
+def _merge_parents(
+    data: dict[str, Any],
+    source: str,
+    label: str,
+    default_parent: str | None,
+    base_dir: Path | None,
+    chain: tuple[str, ...],
+    files: bool,
+) -> tuple[dict[str, Any], str]:
+    """Merge a preset document over its ``extends`` parent (relative paths from ``base_dir``)."""
     if source in chain:
         raise ConfigError(f"{source}: extends 形成循环 (extends cycle): {' → '.join((*chain, source))}")
     parent = data.get("extends", default_parent)
@@ -466,12 +486,12 @@ def _resolve_document(spec: str, chain: tuple[str, ...] = ()) -> tuple[dict[str,
         return data, source
     if not isinstance(parent, str):
         raise ConfigError(f"{source}: extends 应为预设名称或文件路径 (extends must be a preset name or path)")
-    if _is_file_reference(parent) and not Path(parent).is_absolute() and path.parent != PRESET_DIR:
-        parent = str(path.parent / parent)
-    base, _ = _resolve_document(parent, (*chain, source))
+    if files and base_dir is not None and _is_file_reference(parent) and not Path(parent).is_absolute():
+        parent = str(base_dir / parent)
+    base, _ = _resolve_document(parent, (*chain, source), files=files)
     merged = deep_merge(base, data)
     if "name" not in data:
-        merged["name"] = f"{base.get('name', parent)}+{path.stem}"
+        merged["name"] = f"{base.get('name', parent)}+{label}"
     return merged, source
 
 
@@ -519,16 +539,23 @@ def _format_validation(error: ValidationError, model: type[BaseModel], source: s
         elif item["type"] == "missing":
             lines.append(f"缺少必需的键 missing key {path}")
         else:
-            lines.append(f"{path}: {item['msg']} (got {item.get('input')!r})")
+            lines.append(f"{path}: {item['msg']} (got {_shown(item.get('input'))})")
     return f"{source}: 规则预设无效 (invalid preset): " + "; ".join(lines)
 
 
-def load_mujun_scheme(name: str, overrides: dict[str, Any] | None = None) -> MujunScheme:
-    """Load a 亩均效益 scheme (a bundled name or a YAML path), apply overrides and validate it."""
-    path = Path(name) if _is_file_reference(name) else PRESET_DIR / f"mujun-{name}.yaml"
-    if not path.is_file():
+def load_mujun_scheme(
+    name: str, overrides: dict[str, Any] | None = None, *, files: bool = True
+) -> MujunScheme:
+    """Load a 亩均效益 scheme (a bundled name or, with ``files``, a YAML path), apply overrides, validate."""
+    if files and _is_file_reference(name):
+        path = Path(name)
+    elif name in available_mujun_schemes():
+        path = PRESET_DIR / f"mujun-{name}.yaml"
+    else:
+        path = None
+    if path is None or not path.is_file():
         raise ConfigError(
-            f"mujun.scheme {name!r}: 未知的亩均效益评价方案 (unknown scheme); "
+            f"mujun.scheme {_shown(name)}: 未知的亩均效益评价方案 (unknown scheme); "
             f"可用 available: {', '.join(available_mujun_schemes())}"
         )
     data = deep_merge(_read_yaml(path), overrides or {})
@@ -536,18 +563,25 @@ def load_mujun_scheme(name: str, overrides: dict[str, Any] | None = None) -> Muj
         return MujunScheme.model_validate(data)
     except ValidationError as error:
         raise ConfigError(
-            _format_validation(error, MujunScheme, f"mujun-{name}", "mujun.overrides.")
+            _format_validation(
+                error, MujunScheme, f"mujun-{path.stem.removeprefix('mujun-')}", "mujun.overrides."
+            )
         ) from None
 
 
-def load_preset(spec: str | Path | Preset = "national") -> Preset:
-    """Load, merge and validate a rules preset by name or YAML path.
+def load_preset(spec: str | Path | Preset | Mapping[str, Any] = "national", *, files: bool = True) -> Preset:
+    """Load, merge and validate a rules preset by name, YAML path or document.
 
     Parameters
     ----------
     spec
         A bundled preset name (``national``, ``zhejiang-jinhua``, ``guangxi-provisional``), the path of
-        a user YAML (``extends`` defaults to ``national``), or an already loaded :class:`Preset`.
+        a user YAML (``extends`` defaults to ``national``), a rules document as a mapping (the same
+        keys as a user YAML; ``extends`` defaults to ``national``), or an already loaded :class:`Preset`.
+    files
+        With ``False`` nothing but the bundled presets is ever opened: a name must be a bundled preset,
+        and so must a document's ``extends`` and its ``mujun.scheme``; a path is an unknown preset,
+        whether or not such a file exists (the service's mode: a request may not name a file).
 
     Raises
     ------
@@ -558,15 +592,26 @@ def load_preset(spec: str | Path | Preset = "national") -> Preset:
     """
     if isinstance(spec, Preset):
         return spec
-    document, source = _resolve_document(str(spec))
+    if isinstance(spec, Mapping):
+        document, source = _merge_parents(dict(spec), "rules", "custom", "national", None, (), files)
+    else:
+        document, source = _resolve_document(str(spec), files=files)
     try:
         rules = RulesPreset.model_validate(document)
     except ValidationError as error:
         raise ConfigError(_format_validation(error, RulesPreset, source)) from None
-    mujun = load_mujun_scheme(rules.mujun.scheme, rules.mujun.overrides)
+    mujun = load_mujun_scheme(rules.mujun.scheme, rules.mujun.overrides, files=files)
     if mujun.scope not in {*rules.scopes, "all"}:
         raise ConfigError(
             f"{source}: mujun scheme {mujun.name!r} scope {mujun.scope!r} is not a scope of the preset; "
             f"allowed: {sorted({*rules.scopes, 'all'})}"
         )
     return Preset(rules, mujun, document, source)
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """``repr`` of a value for an error message, a long text or value cut to ``limit`` characters."""
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[: limit - 1] + "…")
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

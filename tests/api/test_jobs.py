@@ -120,12 +120,14 @@ def test_queue_full_is_deterministic_with_zero_queue(tmp_path: Path) -> None:
         assert api.client.get("/jobs", headers=api.h("planner")).json()["items"] == []
 
 
-def test_jobs_left_by_a_dead_server_are_failed_at_start(tmp_path: Path) -> None:
+def test_jobs_left_by_a_dead_server_running_fail_waiting_run(tmp_path: Path) -> None:
+    """A job that was running is failed (its group killed); one that was waiting runs after restart."""
     orphan = subprocess.Popen(
         [sys.executable, "-c", "import time; time.sleep(120)", "api.worker"], start_new_session=True
     )
     try:
         for api in _with(tmp_path):
+            dataset = api.upload("planner", "p.geojson", parcels_geojson()).json()["id"]
             store = api.client.app.state.store  # type: ignore[attr-defined]
             running = store.create_job(
                 {
@@ -137,14 +139,21 @@ def test_jobs_left_by_a_dead_server_are_failed_at_start(tmp_path: Path) -> None:
                     "pid": orphan.pid,
                 }
             )
+            # taken off the queue by the dead server but never started
             waiting = store.create_job(
-                {"workspace": "ws1", "kind": "inspect", "params": {}, "created_by": "planner"}
+                {
+                    "workspace": "ws1",
+                    "kind": "inspect",
+                    "dataset_id": dataset,
+                    "params": {},
+                    "created_by": "planner",
+                }
             )
         # a new server on the same data directory
         for api in _with(tmp_path):
-            for job_id in (running["id"], waiting["id"]):
-                job = api.client.get(f"/jobs/{job_id}", headers=api.h("planner")).json()
-                assert job["status"] == "failed" and job["error_code"] == "interrupted"
+            job = api.client.get(f"/jobs/{running['id']}", headers=api.h("planner")).json()
+            assert job["status"] == "failed" and job["error_code"] == "interrupted"
+            assert api.wait("planner", waiting["id"])["status"] == "successful"
         orphan.wait(timeout=10)
         assert not group_alive(orphan.pid)
     finally:
@@ -215,13 +224,15 @@ def test_analysis_of_a_dataset_without_crs_fails_with_crs_error(sqlite_api: Api)
     assert "/tmp" not in (job["message"] or "")
 
 
-def test_unknown_preset_fails_with_config_error(sqlite_api: Api) -> None:
+def test_unknown_preset_is_refused_at_submission(sqlite_api: Api) -> None:
     dataset = sqlite_api.upload("planner", "p.geojson", parcels_geojson()).json()["id"]
-    job_id = sqlite_api.client.post(
+    r = sqlite_api.client.post(
         "/analyses", headers=sqlite_api.h("planner"), json={"dataset_id": dataset, "rules": "no-such-preset"}
-    ).json()["job_id"]
-    job = sqlite_api.wait("planner", job_id, timeout=120)
-    assert job["status"] == "failed" and job["error_code"] == "invalid_config", job
+    )
+    assert r.status_code == 422, r.text
+    message = r.json()["error"]["message"]
+    assert "no-such-preset" in message and "national" in message  # names it and lists the presets
+    assert sqlite_api.client.get("/jobs", headers=sqlite_api.h("planner")).json()["items"] == []
 
 
 def test_solver_groups_of_a_worker_are_found_and_killed() -> None:

@@ -27,7 +27,7 @@ def store(tmp_path: Path, database_url: str | None) -> Store:
 
 
 def test_migrations_match_the_tables_and_go_down_and_up(store: Store) -> None:
-    assert current_revision(store.engine) == head_revision() == "0001"
+    assert current_revision(store.engine) == head_revision() == "0002"
     with store.engine.connect() as conn:
         context = MigrationContext.configure(
             conn,
@@ -139,3 +139,33 @@ def test_embedded_store_refuses_a_network_file_system(
     monkeypatch.setattr(db, "filesystem_type", lambda _path: "nfs4")
     with pytest.raises(ConfigError, match="nfs4"):
         app_module.create_app(make_settings(tmp_path / "data"))
+
+
+def test_migration_0002_queues_the_jobs_waiting_and_goes_back(store: Store) -> None:
+    from api.store.tables import job_queue, jobs
+
+    downgrade(store.engine, "0001")
+    stamp = sa.func.now()
+    with store.write() as conn:
+        for job_id, status in (("j-wait-1", "accepted"), ("j-run", "running"), ("j-done", "successful")):
+            conn.execute(
+                jobs.insert().values(
+                    id=job_id,
+                    workspace="ws",
+                    kind="inspect",
+                    status=status,
+                    progress=0,
+                    params={},
+                    created_by="planner",
+                    created_at=stamp,
+                )
+            )
+    migrate(store.engine)
+    assert store.queued_job_ids() == ["j-wait-1"]
+    downgrade(store.engine, "0001")
+    assert "job_queue" not in sa.inspect(store.engine).get_table_names()
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(jobs)).scalar() == 3
+    migrate(store.engine)
+    with store.read() as conn:
+        assert conn.execute(sa.select(job_queue.c.job_id)).scalars().all() == ["j-wait-1"]

@@ -351,7 +351,8 @@ def test_bad_dates_make_the_status_unknown_and_are_listed():
             ),
         ]
     )
-    result = run_analysis(gdf, as_of=AS_OF)
+    # the run is on the as-of day: dates after it lie in the future of the run
+    result = run_analysis(gdf, as_of=AS_OF, run_date=AS_OF)
     assert result.parcels["idle_status"].tolist() == ["unknown", "unknown", "unknown"]
     assert result.parcels["idle_basis"].iloc[1] == "无法认定是否闲置：数据有误（见数据问题表）：供地日期"
     assert "数据有误（见数据问题表）：实际动工日期" in result.parcels["idle_basis"].iloc[0]

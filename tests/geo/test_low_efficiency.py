@@ -170,13 +170,36 @@ def test_missing_data_is_not_counted_as_efficient(no_raster_rule):
     assert "不在容积率控制指标表中" in issue["problem"]
 
 
-def test_absent_column_and_no_raster():
+def test_absent_column_and_no_raster_are_out_of_scope_not_unknown():
+    """Contract §3: a rule whose input is absent from the whole analysis is out of scope, listed once;
+    low_efficiency is decided on the rules in scope (here all evaluated, none fires → false)."""
     row = {k: v for k, v in base().items() if k != "building_grade"}
-    out = run_analysis(parcels_frame([{"parcel_id": "A", **row}]), as_of=AS_OF).parcels.iloc[0]
-    assert out["low_eff_not_evaluated"] == (
-        "not_evaluated:dangerous_building(missing building_grade);not_evaluated:rs_unbuilt(no raster)"
-    )
-    assert out["low_efficiency"] is pd.NA
+    result = run_analysis(parcels_frame([{"parcel_id": "A", **row}, {"parcel_id": "B", **row}]), as_of=AS_OF)
+    out = result.parcels.iloc[0]
+    assert out["low_eff_not_evaluated"] == ""
+    assert bool(out["low_efficiency"]) is False
+    assert result.summary["rules_out_of_scope"] == [
+        {
+            "rule": "dangerous_building",
+            "why": "missing building_grade",
+            "why_zh": "图层无房屋安全等级（building_grade）字段",
+        },
+        {
+            "rule": "rs_unbuilt",
+            "why": "no raster",
+            "why_zh": "未提供遥感栅格 --raster ndvi=… 或 builtup=…",
+        },
+    ]
+
+
+def test_an_empty_value_of_a_rule_in_scope_leaves_low_efficiency_null():
+    rows = [{"parcel_id": "A", **base()}, {"parcel_id": "B", **base(building_grade=None)}]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF).parcels
+    assert out["low_efficiency"].tolist() == [False, pd.NA]
+    assert out["low_eff_not_evaluated"].tolist() == [
+        "",
+        "not_evaluated:dangerous_building(missing building_grade)",
+    ]
 
 
 def test_unknown_industry_fallback(tmp_path: Path):

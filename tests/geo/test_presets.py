@@ -146,3 +146,15 @@ def test_deep_merge_merges_mappings_and_replaces_lists():
     base = {"a": {"b": 1, "c": [1, 2]}, "d": 1}
     assert deep_merge(base, {"a": {"c": [3]}, "e": 2}) == {"a": {"b": 1, "c": [3]}, "d": 1, "e": 2}
     assert base == {"a": {"b": 1, "c": [1, 2]}, "d": 1}
+
+
+def test_a_rules_document_without_files(tmp_path: Path) -> None:
+    """``files=False`` (the service): a name or a document only; no path is ever opened."""
+    doc = load_preset({"extends": "national", "idle": {"fee_rate": 0.1}}, files=False)
+    assert doc.rules.idle.fee_rate == 0.1 and doc.name == "national+custom"
+    planted = write(tmp_path, "idle: {fee_rate: 0.15}\n")
+    for spec in (str(planted), {"extends": str(planted)}, {"mujun": {"scheme": str(planted)}}):
+        with pytest.raises(ConfigError, match="未知") as error:
+            load_preset(spec, files=False)
+        assert "0.15" not in str(error.value)
+    assert load_preset(str(planted)).rules.idle.fee_rate == 0.15  # the CLI still reads user files

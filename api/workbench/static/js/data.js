@@ -8,8 +8,7 @@ let lastFile = null; // the file of the last upload, kept to re-send it with a C
 export function render(main) {
   const selected = recall("dataset");
   main.append(h("h1", {}, tr("数据", "Data")));
-  if (may("planner")) main.append(uploadCard());
-  main.append(listCard(selected));
+  main.append(h("div", { class: may("planner") ? "pair" : "" }, may("planner") ? uploadCard() : null, listCard(selected)));
   const row = state.datasets.find((d) => d.id === selected);
   if (row) main.append(reportCard(row));
 }

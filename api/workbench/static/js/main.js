@@ -136,6 +136,8 @@ async function boot() {
   draw();
 }
 
+window.addEventListener("offline", () => { const b = document.getElementById("offline"); if (b) b.hidden = false; });
+window.addEventListener("online", () => { const b = document.getElementById("offline"); if (b) b.hidden = true; });
 window.addEventListener("error", (e) => toast(`${tr("页面出错", "page error")}: ${e.message}`, "error"));
 boot();
 export { recall };
