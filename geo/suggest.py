@@ -427,6 +427,13 @@ def suggest_columns(
             continue
         if column in already and score < 0.9:
             continue  # its name says a column the file has; a weaker guess would mislead
+        rivals = [
+            c[3]
+            for c in candidates
+            if c[2] == column and c[3] != canonical and c[3] not in taken and abs(c[0] - score) < 0.01
+        ]
+        if rivals:
+            why += "；也可能是 / or perhaps " + " / ".join(dict.fromkeys(rivals))
         chosen[column] = Suggestion(column, canonical, why)
         taken.add(canonical)
         if canonical == "supply_date" and supply is None and looks[column].dates is not None:

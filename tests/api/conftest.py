@@ -75,6 +75,25 @@ class PgServer:
         env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
         return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout.strip()
 
+    def restart(self) -> float:
+        """Restart the server (`pg_ctl restart -m fast`: connections are cut); return the seconds taken."""
+        started = time.monotonic()
+        _run(
+            [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-l",
+                str(self.root / "log"),
+                "-m",
+                "fast",
+                "-w",
+                "restart",
+            ],
+            self.root,
+        )
+        return time.monotonic() - started
+
     def fresh_database(self) -> str:
         name = "t_" + secrets.token_hex(6)
         self.psql(f"CREATE DATABASE {name} TEMPLATE panhuo_template")

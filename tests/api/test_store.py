@@ -27,7 +27,7 @@ def store(tmp_path: Path, database_url: str | None) -> Store:
 
 
 def test_migrations_match_the_tables_and_go_down_and_up(store: Store) -> None:
-    assert current_revision(store.engine) == head_revision() == "0002"
+    assert current_revision(store.engine) == head_revision() == "0003"
     with store.engine.connect() as conn:
         context = MigrationContext.configure(
             conn,

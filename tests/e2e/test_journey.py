@@ -90,6 +90,11 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     assert tab.input_value("#an-layer") == "parcels"
     tab.fill("#an-asof", "2026-06-30")
     tab.select_option("#an-preset", "national")
+    # start, change one's mind, cancel: the job is dismissed and says so
+    tab.click("#run-analysis")
+    tab.locator("#analysis-progress button", has_text="取消").click()
+    tab.locator("#analyses .badge", has_text="已取消").wait_for(timeout=30_000)
+    assert "已取消" in tab.inner_text("#analysis-failed")
     tab.click("#run-analysis")
     tab.locator("#parcels").wait_for(timeout=120_000)
     assert tab.locator("#parcels tbody tr").count() == 652
@@ -157,13 +162,19 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.locator("#plan").scroll_into_view_if_needed()
     copy_shot(p.shot("06-plan"), "workbench-plan.png")
 
-    # duplicate, change one assumption (three clinics instead of two), run again
+    # duplicate, change one assumption (up to three clinics instead of two), run again
     tab.locator("#scenarios button", has_text="复制").first.click()
     expect(tab.locator("#sc-name")).to_have_value(re.compile("（副本）$"))
     tab.fill("#sc-name", "2027 卫生站三处")
     tab.locator("#sc-name").dispatch_event("change")
-    tab.fill('[data-path="facilities.0.count"]', "3")
+    tab.fill('[data-path="facilities.0.count"]', "")
     tab.locator('[data-path="facilities.0.count"]').dispatch_event("change")
+    tab.fill('[data-path="facilities.0.max_count"]', "3")
+    tab.locator('[data-path="facilities.0.max_count"]').dispatch_event("change")
+    # and ask for the coverage–cost trade-off curve with this run
+    tab.select_option("#run-frontier", "coverage:cost")
+    tab.fill("#run-steps", "3")
+    tab.locator("#run-steps").dispatch_event("change")
     # the connection to the server drops as the run starts (every status request fails while the
     # job runs on): the page says so, keeps trying, and a reload picks the job up again
     tab.context.route(re.compile(r"/jobs/[A-Za-z0-9_-]+$"), lambda route: route.abort())
@@ -177,7 +188,15 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     assert tab.inner_text("#plan-status") == "已证明最优"
     assert "2027 卫生站三处" in tab.inner_text("#plan")
     coverage_b = tab.locator("#plan-numbers dd").nth(1).inner_text()
-    assert coverage_b != coverage_a  # a third clinic covers more demand
+    assert coverage_b != coverage_a  # up to three clinics cover more demand
+    # the trade-off curve: three points from no cost (no clinic) to the cost of the best plan
+    assert tab.locator("#frontier-chart circle").count() == 3
+    cells = [tab.locator("#frontier-table tbody tr").nth(i).locator("td") for i in range(3)]
+    costs = [float(c.nth(1).inner_text().replace(",", "")) for c in cells]
+    cover = [float(c.nth(2).inner_text().replace(",", "")) for c in cells]
+    assert costs == sorted(costs) and cover == sorted(cover) and costs[0] == 0 and cover[0] == 0
+    tab.locator("#frontier").scroll_into_view_if_needed()
+    copy_shot(p.shot("07b-frontier"), "workbench-frontier.png")
 
     # an impossible budget: infeasible, and the diagnosis says why in words
     tab.locator("#scenarios button", has_text="复制").first.click()
@@ -186,6 +205,8 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.locator("#sc-name").dispatch_event("change")
     tab.fill('[data-path="budget_wan"]', "100")
     tab.locator('[data-path="budget_wan"]').dispatch_event("change")
+    tab.fill('[data-path="facilities.0.min_count"]', "1")  # one clinic must be built: 800 万元 at least
+    tab.locator('[data-path="facilities.0.min_count"]').dispatch_event("change")
     tab.click("#save-run")
     tab.locator("#plan-status", has_text="无可行解").wait_for(timeout=120_000)
     diagnosis = tab.inner_text("#diagnosis")

@@ -83,7 +83,7 @@ function runCard() {
     const body = { dataset_id: ds.value, as_of: asOf.value || undefined, rules: preset.value };
     if (layerSel.value) body.layer = layerSel.value;
     const mapping = mappingOf(ds.value);
-    if (mapping && Object.keys(mapping).length) body.columns = { columns: mapping };
+    if (mapping && Object.keys(mapping).length && state.accepts.analysisColumns) body.columns = { columns: mapping };
     status.textContent = "";
     try {
       const created = await api("/analyses", { method: "POST", body });
@@ -160,7 +160,8 @@ async function showJob(holder, job) {
     return;
   }
   if (job.status !== "successful") {
-    holder.replaceChildren(h("section", { class: "card error", id: "analysis-failed" }, h("h2", {}, tr("分析未完成", "The analysis did not finish")),
+    holder.replaceChildren(h("section", { class: "card error", id: "analysis-failed" },
+      h("h2", {}, job.status === "dismissed" ? tr("分析已取消", "The analysis was cancelled") : tr("分析未完成", "The analysis did not finish")),
       h("p", {}, job.message || job.error_code || job.status)));
     return;
   }

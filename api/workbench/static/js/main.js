@@ -117,6 +117,11 @@ async function start() {
   ]);
   state.labels = labels;
   state.presets = presets.items;
+  // what this version of the service accepts (a newer one takes a column mapping with an analysis)
+  try {
+    const doc = await api("/openapi.json");
+    state.accepts = { analysisColumns: Boolean(doc.components?.schemas?.AnalysisIn?.properties?.columns) };
+  } catch { state.accepts = { analysisColumns: false }; }
   await refresh();
   draw();
 }
