@@ -20,6 +20,7 @@ Writes ``bench/results/plan_cli.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -106,10 +107,8 @@ def profile(scenario: Path, out: Path) -> Path:
     profiler.start()
     from panhuo.cli import main
 
-    try:
+    with contextlib.suppress(SystemExit):  # typer exits at the end of a command
         main(["plan", str(scenario), "--out", str(out)])
-    except SystemExit:
-        pass
     profiler.stop()
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / "plan_cli_profile.txt"
