@@ -139,7 +139,8 @@ def test_every_vector_format_is_accepted(sqlite_api: Api, tmp_path: Path) -> Non
         assert r.status_code == 201, (name, r.text)
         report = r.json()["report"]
         assert report["feature_count"] == 3 and report["crs_epsg"] == 4524, (name, report)
-        assert report["path"].startswith("data."), report["path"]  # never the server's path
+        # the user's own file name, never the server's path or layout (issue 9 item 9)
+        assert report["path"].startswith("p.") and "/" not in report["path"], report["path"]
     items = sqlite_api.client.get("/datasets", headers=sqlite_api.h("viewer")).json()["items"]
     assert {i["format"] for i in items} == {"shapefile_zip", "gpkg", "flatgeobuf", "parquet", "geojson"}
 
