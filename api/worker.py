@@ -183,6 +183,8 @@ def read_limits(limits: dict[str, Any]) -> Any:
         max_zip_ratio=float(limits.get("zip_max_ratio", 200)),
         max_layers=int(limits.get("max_layers", 64)),
         max_geojson_bytes=int(limits.get("max_upload_mb", 512)) * 1024 * 1024,
+        max_vertices_per_feature=int(limits.get("max_vertices_per_feature", 250_000)),
+        max_vertices_per_layer=int(limits.get("max_vertices_per_layer", 50_000_000)),
     )
 
 
