@@ -191,7 +191,7 @@ def _validation_message(errors: list[Any]) -> str:
     parts = []
     for err in errors[:10]:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body",))
-        parts.append(f"{loc or 'body'}: {err.get('msg', 'invalid')}")
+        parts.append(f"{loc or 'body'}: {str(err.get('msg', 'invalid')).removeprefix('Value error, ')}")
     return "请求无效 invalid request — " + "; ".join(parts)
 
 
