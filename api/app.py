@@ -27,6 +27,7 @@ from api.store import Store, migrate
 from api.store.db import check_local_filesystem
 from api.tasks import TaskBuilder
 from api.workbench import router as workbench_router
+from api.workbench.briefing import router as workbench_briefing_router
 
 DESCRIPTION = """
 盘活 panhuo 服务：上传地块与栅格数据、运行闲置/低效用地分析与布局优化、保存与比较场景、下载地图与简报。
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(workbench_briefing_router)
     app.include_router(workbench_router)  # the browser workbench at / (issue 13)
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -67,7 +67,7 @@ RulesSpec = Annotated[
 class Strict(BaseModel):
     """A request body that refuses unknown keys."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=1_000)
 
 
 # ------------------------------------------------------------------------------------ datasets
@@ -325,7 +325,7 @@ class ScenarioList(BaseModel):
 class RunIn(Strict):
     """Run a scenario version (default: the latest)."""
 
-    version: int | None = Field(None, ge=1, examples=[2])
+    version: int | None = Field(None, ge=1, le=1_000_000, examples=[2])
 
 
 # ------------------------------------------------------------------------------------ comparisons

@@ -20,10 +20,13 @@ dimension/band/layer caps, a memory cap and no network (:mod:`api.worker`).
 
 from __future__ import annotations
 
+import lzma
 import re
 import shutil
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -56,6 +59,29 @@ _EXTENSIONS: dict[str, tuple[str, ...]] = {
 _SHAPEFILE_SIDECARS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".qmd"}
 _ARCHIVE_SUFFIXES = {".zip", ".7z", ".rar", ".gz", ".tar", ".tgz", ".bz2", ".xz"}
 _CHUNK = 1024 * 1024
+
+#: compression methods the standard library inflates (PKWARE APPNOTE 4.4.5)
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+#: names of common methods it does not, for the message
+_METHOD_NAMES = {
+    1: "Shrink",
+    6: "Implode",
+    9: "Deflate64",
+    93: "Zstandard",
+    95: "XZ",
+    98: "PPMd",
+    99: "AES 加密",
+}
+#: what the standard library raises on a damaged member while inflating it
+_INFLATE_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+)
 
 
 @dataclass(frozen=True)
@@ -137,10 +163,11 @@ def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
     """
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as error:
         raise UnsupportedFormatError("zip 文件已损坏或无法读取 — not a readable zip archive") from error
     with archive:
         members = archive.infolist()
+        start_dir = int(getattr(archive, "start_dir", path.stat().st_size))
     if len(members) > limits.zip_max_entries:
         raise PayloadTooLargeError(
             f"zip 内文件过多（{len(members)} 个，上限 {limits.zip_max_entries}）— too many entries in the zip"
@@ -166,6 +193,12 @@ def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
             raise InputError("zip 内含符号链接 — the zip holds a symbolic link")
         if m.flag_bits & 0x1:
             raise UnsupportedFormatError("zip 已加密 — encrypted zips are not accepted")
+        if m.compress_type not in _METHODS:
+            method = _METHOD_NAMES.get(m.compress_type, "未知 unknown")
+            raise UnsupportedFormatError(
+                f"zip 条目 {safe_label(name)!r} 使用不支持的压缩方法 {m.compress_type}（{method}）"
+                "— unsupported compression method; re-zip with standard Deflate"
+            )
         key = name.lower()
         if key in seen:
             raise InputError("zip 内有重名文件 — duplicate names inside the zip")
@@ -204,7 +237,44 @@ def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
     for needed in (".shx", ".dbf"):
         if needed not in present:
             raise InputError(f"Shapefile 缺少 {needed} 文件 — the zipped Shapefile has no {needed}")
+    check_local_headers(path, members, start_dir)
     return chosen
+
+
+def check_local_headers(path: Path, members: list[zipfile.ZipInfo], start_dir: int) -> None:
+    """Each member's local file header must agree with the central directory (APPNOTE 4.3.7).
+
+    The local header signature, the same name and compression method, and the data inside the
+    archive: a member's compressed bytes end before the next member's header (or the central
+    directory) begins, so no two entries share bytes and no size points past the file.
+    """
+    ordered = sorted(members, key=lambda m: m.header_offset)
+    limits = [m.header_offset for m in ordered[1:]] + [start_dir]
+    with path.open("rb") as f:
+        for m, limit in zip(ordered, limits, strict=True):
+            label = safe_label(m.filename)
+            f.seek(m.header_offset)
+            head = f.read(30)
+            if len(head) < 30 or head[:4] != b"PK\x03\x04":
+                raise InputError(
+                    f"zip 条目 {label!r} 的本地文件头损坏 — the entry's local file header is missing"
+                )
+            method, name_len, extra_len = (
+                struct.unpack("<H", head[8:10])[0],
+                *struct.unpack("<HH", head[26:30]),
+            )
+            local_name = f.read(name_len)
+            expected = m.orig_filename.encode("utf-8" if m.flag_bits & 0x800 else "cp437", "replace")
+            if local_name != expected or method != m.compress_type:
+                raise InputError(
+                    f"zip 条目 {label!r} 的本地文件头与中央目录不一致（名称或压缩方法）"
+                    "— the local header disagrees with the central directory"
+                )
+            if m.header_offset + 30 + name_len + extra_len + m.compress_size > limit:
+                raise InputError(
+                    f"zip 条目 {label!r} 声明的压缩大小超出其所在范围"
+                    " — the entry's sizes lie (data past its end)"
+                )
 
 
 def extract_shapefile(
@@ -219,17 +289,40 @@ def extract_shapefile(
             suffix = ".shp.xml" if name.endswith(".shp.xml") else PurePosixPath(name).suffix
             out_path = target_dir / f"data{suffix}"
             entry = 0
-            with archive.open(m) as src, out_path.open("wb") as out:
-                # the central directory's sizes are a claim: count what is really inflated
-                while chunk := src.read(_CHUNK):
-                    entry += len(chunk)
-                    written += len(chunk)
-                    if written > budget or entry > m.file_size:
-                        raise PayloadTooLargeError(
-                            "zip 解压后超过上限 — the zip expands past the size budget"
-                        )
-                    out.write(chunk)
+            label = safe_label(m.filename)
+            try:
+                with archive.open(m) as src, out_path.open("wb") as out:
+                    # the central directory's sizes are a claim: count what is really inflated
+                    while chunk := src.read(_CHUNK):
+                        entry += len(chunk)
+                        written += len(chunk)
+                        if written > budget:
+                            raise PayloadTooLargeError(
+                                "zip 解压后超过上限 — the zip expands past the size budget"
+                            )
+                        out.write(chunk)
+            except _INFLATE_ERRORS as error:
+                raise InputError(f"zip 条目 {label!r} 已损坏：{_inflate_problem(error)}") from None
+            if entry != m.file_size:
+                raise InputError(
+                    f"zip 条目 {label!r} 声明解压后 {m.file_size} 字节，实际 {entry} 字节"
+                    " — the entry's sizes lie"
+                )
     return target_dir / "data.shp"
+
+
+def _inflate_problem(error: BaseException) -> str:
+    """Say what is wrong with a member the standard library could not inflate (no bytes of it)."""
+    text = str(error)
+    if "CRC" in text:
+        return "CRC 校验失败（数据损坏或大小不实）— bad CRC-32: corrupt data or sizes that lie"
+    if "differ" in text or "magic number" in text:
+        return "本地文件头与中央目录不一致 — the local header disagrees with the central directory"
+    if isinstance(error, NotImplementedError):
+        return "不支持的压缩方法 — unsupported compression method"
+    if isinstance(error, EOFError):
+        return "数据被截断 — the compressed data ends early"
+    return "压缩数据无法解压 — the compressed data is corrupt"
 
 
 def accept_upload(

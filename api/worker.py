@@ -443,11 +443,20 @@ def _plan(job: Job) -> dict[str, Any]:
     return dict(plain(plan))
 
 
+def _briefing(job: Job) -> dict[str, Any]:
+    """Brief the selected parcels of an analysis (the workbench's ``POST /jobs/{id}/briefings``)."""
+    from api.workbench.parcel_briefing import build_parcel_briefing
+
+    job.progress(10, "简报 briefing")
+    return build_parcel_briefing(job.spec["inputs"], job.params)
+
+
 HANDLERS: dict[str, Any] = {
     "ingest": _ingest,
     "inspect": _ingest,
     "analysis": _analysis,
     "plan": _plan,
+    "briefing": _briefing,
 }
 
 

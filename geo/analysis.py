@@ -27,6 +27,7 @@ from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle, idle_out_of_sc
 from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency
 from geo.rules.mujun import grade_mujun
 from geo.rules.presets import REASON_CODES, Preset, load_preset
+from geo.schema import CANONICAL_COLUMNS
 from geo.units import M2_PER_MU
 
 #: computed per-parcel columns, in output order (contract §3 first, then panhuo's own)
@@ -215,6 +216,26 @@ def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.Dat
     }
 
 
+def _columns_record(columns: Any, ingest: IngestReport | None) -> dict[str, Any]:
+    """Record the columns a run used (contract §2.1): the mapping, the matches, the columns absent.
+
+    The rules left out for want of a column are ``rules_out_of_scope`` beside it in the summary.
+    """
+    present = [str(c) for c in columns]
+    return {
+        "mapping": ingest.column_mapping if ingest is not None else None,
+        "matched": [
+            {"column": m.source, "canonical": m.canonical, "how": m.how}
+            for m in (ingest.columns_matched if ingest is not None else ())
+        ],
+        "values_mapped": [
+            {"column": v.column, "value": v.raw, "read_as": v.canonical, "count": v.count}
+            for v in (ingest.values_mapped if ingest is not None else ())
+        ],
+        "missing": [c for c in CANONICAL_COLUMNS if c not in present],
+    }
+
+
 def run_analysis(
     parcels: gpd.GeoDataFrame,
     *,
@@ -245,7 +266,9 @@ def run_analysis(
         unreadable values are *invalid* for the rules (an unreadable ``actual_start_date`` means
         the start is unknown, not "not started"), and they, the repaired geometries and the values
         read from ledger spellings become rows of ``data_issues`` (contract §2.1). Without it a
-        value that ingest could not read is indistinguishable from an empty one.
+        value that ingest could not read is indistinguishable from an empty one. The column
+        mapping it used and how each column was matched are recorded in the summary
+        (``columns``), so a result can be reproduced.
     run_date
         The day of the run (default today). An event dated after ``as_of`` but not after the run
         date had not happened yet on the as-of day (contract §3, said in ``idle_basis``); one dated
@@ -339,6 +362,7 @@ def run_analysis(
     summary["raster_notes"] = raster_notes
     summary["run_date"] = today.isoformat()
     summary["rules_out_of_scope"] = [*idle_out_of_scope(facts), *low.out_of_scope]
+    summary["columns"] = _columns_record(frame.columns, ingest)
     report("done", 1.0)
     return AnalysisResult(
         parcels=result_gdf,

@@ -86,6 +86,7 @@ SHEET_NAMES = {
     "indicators": "指标",
     "preset": "规则参数",
     "issues": "数据问题",
+    "columns": "字段映射",
 }
 #: the kinds of data_issues rows as the 汇总 sheet names them (geo.analysis.ISSUE_KINDS)
 ISSUE_KIND_LABELS_ZH = {
@@ -394,7 +395,53 @@ def write_report(result: AnalysisResult, path: Path) -> None:
     _sheet(
         wb, SHEET_NAMES["issues"], [ISSUE_HEADERS_ZH[c] for c in issues.columns], issue_rows, [16, 22, 18, 80]
     )
+    column_rows = _column_rows(s.get("columns") or {})
+    if column_rows:
+        _sheet(
+            wb,
+            SHEET_NAMES["columns"],
+            ["项目", "文件中", "标准字段 / 取值", "说明"],
+            column_rows,
+            [22, 30, 30, 50],
+        )
     wb.save(path)
+
+
+#: how a column was matched, as the 字段映射 sheet says it
+MATCH_HOW_ZH = {
+    "mapping": "列映射文件",
+    "name": "标准名",
+    "alias": "别名",
+    "truncated alias": "截断别名（DBF 10 字节）",
+}
+
+
+def _column_rows(columns: dict[str, Any]) -> list[list[Any]]:
+    """Rows of the 字段映射 sheet: the mapping file used, every column matched, value maps, absences.
+
+    With these rows (contract §2.1) the run can be reproduced: the same file, the same mapping.
+    """
+    rows: list[list[Any]] = []
+    mapping = columns.get("mapping")
+    if mapping:
+        rows.append(["列映射文件", mapping.get("source"), None, "analyze --columns"])
+        rows.append(["land_use_scheme", None, mapping.get("land_use_scheme"), "现状/规划用途代码的分类"])
+        rows.append(["industry_scheme", None, mapping.get("industry_scheme"), "行业代码的版本"])
+        for canonical, table in (mapping.get("values") or {}).items():
+            for raw, value in table.items():
+                rows.append([f"值映射 {canonical}", raw, value, "列映射文件 values"])
+    else:
+        rows.append(["列映射文件", None, None, "未使用（按标准名和别名匹配）"])
+    for item in columns.get("matched", []):
+        rows.append(["字段", item["column"], item["canonical"], MATCH_HOW_ZH.get(item["how"], item["how"])])
+    for item in columns.get("values_mapped", []):
+        rows.append(
+            [f"已替换的值 {item['column']}", item["value"], item["read_as"], f"{item['count']} 个值 values"]
+        )
+    missing = columns.get("missing") or []
+    if missing:
+        rows.append(["图层中没有的标准字段", None, "、".join(missing), "依赖这些字段的规则见汇总表"])
+    return rows
 
 
 def _flatten(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:

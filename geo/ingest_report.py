@@ -25,12 +25,38 @@ TEXT_LIST_LIMIT = 20
 
 @dataclass(frozen=True)
 class ColumnMatch:
-    """An input column mapped to a canonical one; ``how`` is ``name``, ``alias`` or ``truncated alias``."""
+    """An input column mapped to a canonical one.
+
+    ``how`` is ``mapping`` (the column mapping file named it; ``alias`` then holds the file's name),
+    ``name``, ``alias`` or ``truncated alias``.
+    """
 
     source: str
     canonical: str
     how: str
     alias: str = ""
+
+
+@dataclass(frozen=True)
+class ValueMapped:
+    """Values replaced by the column mapping's value map before coercion (contract §2.1)."""
+
+    column: str
+    raw: str
+    canonical: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The canonical column an unmatched column most likely is, and why (contract §2.1).
+
+    ``canonical`` is ``None`` when nothing in the name or the values points to a canonical column.
+    """
+
+    column: str
+    canonical: str | None
+    why: str
 
 
 @dataclass(frozen=True)
@@ -183,6 +209,10 @@ class IngestReport:
     columns_matched: tuple[ColumnMatch, ...] = ()
     columns_unmatched: tuple[str, ...] = ()
     columns_missing: tuple[str, ...] = ()
+    #: the column mapping used (:meth:`geo.columns.ColumnMapping.to_dict`), ``None`` without one
+    column_mapping: dict[str, Any] | None = None
+    values_mapped: tuple[ValueMapped, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
     geometry: GeometrySummary = field(default_factory=GeometrySummary)
     coercions: tuple[ColumnCoercion, ...] = ()
     unreadable: tuple[UnreadableValue, ...] = ()
@@ -301,14 +331,22 @@ def _render(r: IngestReport) -> list[str]:
     lines.append("字段匹配 Columns matched (输入 input → 标准 canonical):")
     for m in r.columns_matched:
         how = {
+            "mapping": "列映射 mapping",
             "name": "标准名 name",
             "alias": "别名 alias",
             "truncated alias": "截断别名 truncated alias",
         }.get(m.how, m.how)
         extra = f"，对应 {m.alias}" if m.how == "truncated alias" else ""
+        extra = f" {m.alias}" if m.how == "mapping" and m.alias else extra
         lines.append(f"  {m.source} → {m.canonical}（{how}{extra}）")
+    for v in r.values_mapped:
+        lines.append(f"  值映射 value map {v.column}: {v.raw!r} → {v.canonical!r}（{v.count} 个 values）")
     if r.columns_unmatched:
         lines.append("未匹配字段（原名保留）Unmatched columns (kept): " + "、".join(r.columns_unmatched))
+    if r.suggestions:
+        lines.append("建议 Suggestions (未匹配字段 → 可能的标准字段 unmatched → likely canonical):")
+        for sug in r.suggestions:
+            lines.append(f"  {sug.column} → {sug.canonical or '?'} ({sug.why})")
     if r.columns_missing:
         lines.append("缺少的标准字段 Canonical columns absent: " + "、".join(r.columns_missing))
 

@@ -19,9 +19,11 @@ The data flow is read → CRS → columns → ids → values → geometry, each 
    WGS 84) or the GeoParquet ``geo`` metadata. Missing → :class:`~geo.errors.CRSError` with a hint
    from the coordinates' magnitude, never a guess. Coordinates that cannot be in the CRS → CRSError.
    A geographic layer is reprojected to the CGCS2000 3-degree zone holding its centre.
-4. **Columns**: matched to :mod:`geo.schema` by canonical name or alias (case and surrounding spaces
-   ignored) and, for Shapefiles, by the 10-byte DBF truncation of exactly one alias. Unmatched
-   columns are kept under their original names.
+4. **Columns**: the column mapping (``columns=``, :mod:`geo.columns`) first, then matched to
+   :mod:`geo.schema` by canonical name or alias (case and surrounding spaces ignored) and, for
+   Shapefiles, by the 10-byte DBF truncation of exactly one alias. Unmatched columns are kept under
+   their original names, each with a suggestion (:mod:`geo.suggest`). The mapping's value maps
+   replace values before coercion.
 5. **Ids and values**: ``parcel_id`` must exist, be present on every row and unique; values are
    coerced by :mod:`geo.coerce`; every value that cannot be read is listed.
 6. **Geometry** (:mod:`geo.geomcheck`): polygonal only; Z/M dropped; collections reduced to their
@@ -54,6 +56,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from geo import crs as crsmod
 from geo.codes import INDUSTRY_SCHEMES, LAND_USE_SCHEMES, check_scheme, read_industry, read_land_use
 from geo.coerce import EXPECTED_ZH, Coerced, coerce_column
+from geo.columns import ColumnMapping
 from geo.encoding import EncodingDecision, detect_dbf_encoding, read_dbf_header
 from geo.errors import (
     CRSError,
@@ -76,11 +79,13 @@ from geo.ingest_report import (
     Repair,
     RowRef,
     UnreadableValue,
+    ValueMapped,
     ValueReading,
 )
 from geo.schema import FIELDS_BY_NAME, PARCEL_FIELDS, canonical_name
+from geo.suggest import suggest_columns
 
-__all__ = ["inspect_path", "read_layer", "read_parcels"]
+__all__ = ["LayerInfo", "inspect_layer", "inspect_path", "list_layers", "read_layer", "read_parcels"]
 
 #: GDAL settings applied to pyogrio's GDAL when this module is imported (hardening.md §1.12):
 #: no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never fetched), no Python
@@ -404,8 +409,10 @@ class _Columns:
     problems: list[tuple[Problem, PanhuoError]]
 
 
-def _match_columns(raw: _Raw, file: str) -> _Columns:
+def _match_columns(raw: _Raw, file: str, mapping: ColumnMapping | None = None) -> _Columns:
+    """Match the file's columns to canonical ones: the mapping first, then names and aliases."""
     columns = [str(c) for c in raw.attributes.columns]
+    mapped = mapping.check_file(columns, file) if mapping is not None else {}
     truncated: dict[str, set[tuple[str, str]]] = {}
     names = raw.raw_field_names
     if names is not None and raw.codec is not None and len(names) == len(columns):
@@ -415,7 +422,13 @@ def _match_columns(raw: _Raw, file: str) -> _Columns:
     unmatched: list[str] = []
     problems: list[tuple[Problem, PanhuoError]] = []
     taken: dict[str, str] = {}
+    for column, target in mapped.items():
+        taken[target] = column
+        rename[column] = target
+        matches.append(ColumnMatch(column, target, "mapping", mapping.source if mapping else ""))
     for i, column in enumerate(columns):
+        if column in mapped:
+            continue
         canonical = canonical_name(column)
         how, alias = ("name" if column.strip().casefold() == canonical else "alias"), ""
         if canonical is None and truncated and names is not None and 7 <= len(names[i]) <= 10:
@@ -436,6 +449,15 @@ def _match_columns(raw: _Raw, file: str) -> _Columns:
         if canonical is None:
             unmatched.append(column)
             continue
+        if canonical in taken and taken[canonical] in mapped:
+            msg = (
+                f"{file}: 字段 {column!r} 看似 {canonical}，但列映射指定了 {taken[canonical]!r}，"
+                f"此字段按原名保留 / column {column!r} looks like {canonical} but the mapping names "
+                f"{taken[canonical]!r}; kept under its own name"
+            )
+            problems.append((Problem("column_not_used", "warning", msg), SchemaError(msg)))
+            unmatched.append(column)
+            continue
         if canonical in taken:
             msg = (
                 f"{file}: 字段 {taken[canonical]!r} 与 {column!r} 都对应 {canonical} / "
@@ -452,6 +474,28 @@ def _match_columns(raw: _Raw, file: str) -> _Columns:
 
 
 # --------------------------------------------------------------------------------------------- ingest
+
+
+def _apply_value_maps(
+    attributes: pd.DataFrame, by_canonical: dict[str, str], mapping: ColumnMapping
+) -> tuple[pd.DataFrame, tuple[ValueMapped, ...]]:
+    """Replace values by the mapping's value maps before coercion (a copy; the input is not touched)."""
+    out = attributes
+    done: list[ValueMapped] = []
+    for canonical in mapping.values:
+        source_col = by_canonical.get(canonical)
+        if source_col is None:
+            continue
+        series, counts = mapping.map_values(canonical, attributes[source_col])
+        if not counts:
+            continue
+        if out is attributes:
+            out = attributes.copy()
+        out[source_col] = series
+        target = mapping.values[canonical]
+        keys = {k.strip(): v for k, v in target.items()}
+        done += [ValueMapped(canonical, raw, keys[raw], count) for raw, count in counts.items()]
+    return out, tuple(done)
 
 
 @dataclass
@@ -546,9 +590,13 @@ def _ingest_checked(
     drop_empty: bool,
     repair_tolerance: float,
     limits: ReadLimits,
+    columns: ColumnMapping | None = None,
     land_use_scheme: str = "auto",
     industry_scheme: str = "auto",
 ) -> _Outcome:
+    if columns is not None:  # the mapping file's schemes, unless the caller chose one
+        land_use_scheme = columns.land_use_scheme if land_use_scheme == "auto" else land_use_scheme
+        industry_scheme = columns.industry_scheme if industry_scheme == "auto" else industry_scheme
     check_scheme(land_use_scheme, LAND_USE_SCHEMES, "land_use_scheme")
     check_scheme(industry_scheme, INDUSTRY_SCHEMES, "industry_scheme")
     with open_source(path, layer, limits) as source:
@@ -593,8 +641,9 @@ def _ingest_checked(
     source_columns: dict[str, pd.Series] = {}
     duplicate_ids: list[DuplicateId] = []
     missing_ids: tuple[RowRef, ...] = ()
+    values_mapped: tuple[ValueMapped, ...] = ()
     if parcels:
-        cols = _match_columns(raw, file)
+        cols = _match_columns(raw, file, columns)
         matches, unmatched = cols.matches, cols.unmatched
         for problem, error in cols.problems:
             add(problem, error)
@@ -637,6 +686,8 @@ def _ingest_checked(
                     f"{by_canonical['parcel_id']!r}: {shown}; each id must be unique"
                 )
                 add(Problem("duplicate_ids", "error", msg), SchemaError(msg))
+        if columns is not None:
+            attributes, values_mapped = _apply_value_maps(attributes, by_canonical, columns)
         for f in PARCEL_FIELDS[1:]:
             if f.name not in by_canonical:
                 continue
@@ -698,6 +749,11 @@ def _ingest_checked(
                     )
                 )
     columns_missing = tuple(f.name for f in PARCEL_FIELDS if parcels and f.name not in coerced_columns)
+    suggestions = (
+        suggest_columns(unmatched, raw.attributes, coerced_columns, coerced_columns.get("supply_date"))
+        if parcels
+        else ()
+    )
 
     # ---- CRS
     geometry = raw.geometry
@@ -789,6 +845,9 @@ def _ingest_checked(
         columns_matched=tuple(matches),
         columns_unmatched=tuple(unmatched),
         columns_missing=columns_missing,
+        column_mapping=columns.to_dict() if columns is not None else None,
+        values_mapped=values_mapped,
+        suggestions=suggestions,
         geometry=summary,
         coercions=tuple(coercions),
         unreadable=tuple(unreadable),
@@ -959,6 +1018,7 @@ def read_parcels(
     drop_empty: bool = False,
     repair_tolerance: float = DEFAULT_REPAIR_TOLERANCE,
     limits: ReadLimits = DEFAULT_LIMITS,
+    columns: ColumnMapping | None = None,
     land_use_scheme: str = "auto",
     industry_scheme: str = "auto",
 ) -> tuple[gpd.GeoDataFrame, IngestReport]:
@@ -980,6 +1040,10 @@ def read_parcels(
         Share of a parcel's area a ``make_valid`` repair may lose before it is listed.
     limits
         Caps on archives and layers.
+    columns
+        The column mapping of contract §2.1 (:func:`geo.columns.load_columns`): its columns are
+        taken before alias matching, its value maps apply before coercion, and it is recorded in
+        the report (``column_mapping``). A column it names that the file lacks is a SchemaError.
     land_use_scheme, industry_scheme
         How ``land_use``/``planned_use`` and ``industry_code`` are read (contract §2.1; the column
         mapping file's keys): see :mod:`geo.codes`. ``auto`` decides from the codes and reports
@@ -1008,6 +1072,7 @@ def read_parcels(
         drop_empty=drop_empty,
         repair_tolerance=repair_tolerance,
         limits=limits,
+        columns=columns,
         land_use_scheme=land_use_scheme,
         industry_scheme=industry_scheme,
     )
@@ -1057,6 +1122,7 @@ def inspect_path(
     *,
     encoding: str | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
+    columns: ColumnMapping | None = None,
     land_use_scheme: str = "auto",
     industry_scheme: str = "auto",
 ) -> IngestReport:
@@ -1077,8 +1143,108 @@ def inspect_path(
         drop_empty=False,
         repair_tolerance=DEFAULT_REPAIR_TOLERANCE,
         limits=limits,
+        columns=columns,
         land_use_scheme=land_use_scheme,
         industry_scheme=industry_scheme,
+    ).report
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer of a file: its name, geometry type, feature count and what it most likely holds.
+
+    ``role`` is ``parcels`` (polygons: a parcel layer can be read from it), ``lines`` (roads),
+    ``points`` (demand points or facilities) or ``table`` (no geometry).
+    """
+
+    name: str
+    geometry_type: str
+    features: int
+    role: str
+
+    @property
+    def role_zh(self) -> str:
+        """The role as a Chinese reader would name it."""
+        return LAYER_ROLES_ZH[self.role]
+
+
+LAYER_ROLES_ZH = {
+    "parcels": "面图层，可作地块图层 polygons: a parcel layer",
+    "lines": "线图层（如道路）lines: roads, not parcels",
+    "points": "点图层（如需求点、设施）points: demand or facilities, not parcels",
+    "table": "无几何的表 a table without geometry",
+}
+
+
+def layer_role(geometry_type: str | None) -> str:
+    """Return the role of a layer from its geometry type (see :class:`LayerInfo`)."""
+    kind = (geometry_type or "").upper().replace(" ", "")
+    if not kind:
+        return "table"
+    if "POLYGON" in kind or "SURFACE" in kind:
+        return "parcels"
+    if "LINE" in kind or "CURVE" in kind:
+        return "lines"
+    if "POINT" in kind:
+        return "points"
+    return "parcels" if kind in ("GEOMETRY", "UNKNOWN") else "table"
+
+
+def list_layers(path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> tuple[LayerInfo, ...]:
+    """List the layers of a file: geometry type, feature count and role (no attributes read).
+
+    A single-layer format (Shapefile, GeoJSON, GeoParquet, FlatGeobuf) gives one entry.
+    """
+    with open_source(path, None, limits) as source:
+        if source.format == "parquet":
+            import pyarrow.parquet as pq
+
+            rows = pq.ParquetFile(source.path).metadata.num_rows
+            return (LayerInfo(source.path.stem, "Unknown", int(rows), "parcels"),)
+        opts = dict(_GPKG_OPEN_OPTIONS) if source.format == "gpkg" else {}
+        try:
+            listed = [(str(n), str(t) if t else "") for n, t in pyogrio.list_layers(source.gdal_path)]
+            if len(listed) > limits.max_layers:
+                raise UnsupportedFormatError(
+                    f"{source.original.name}: 图层过多（{len(listed)} > {limits.max_layers}）"
+                    " / too many layers"
+                )
+            out = []
+            for name, gtype in listed:
+                info = pyogrio.read_info(source.gdal_path, layer=name, **opts)
+                count = int(info.get("features") or 0)
+                out.append(LayerInfo(name, gtype or "None", count, layer_role(gtype)))
+        except (DataSourceError, DataLayerError) as error:
+            raise UnsupportedFormatError(
+                f"{source.original.name}: 无法读取图层列表 / cannot list the layers ({error})"
+            ) from None
+        if source.format == "shapefile" and out:
+            out = [LayerInfo(source.path.stem, out[0].geometry_type, out[0].features, out[0].role)]
+        return tuple(out)
+
+
+def inspect_layer(
+    path: str | Path,
+    layer: str | None = None,
+    crs: Any = None,
+    *,
+    encoding: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> IngestReport:
+    """Report on a layer that is not a parcel layer (roads, demand, facilities): no parcel schema.
+
+    Format, encoding, CRS and geometry are checked as for parcels; any geometry type is accepted.
+    """
+    return _ingest(
+        path,
+        layer=layer,
+        crs=crs,
+        encoding=encoding,
+        parcels=False,
+        geometry_types=None,
+        drop_empty=False,
+        repair_tolerance=DEFAULT_REPAIR_TOLERANCE,
+        limits=limits,
     ).report
 
 

@@ -177,10 +177,13 @@ def _park_layer(plan: dict[str, Any], directory: Path) -> gpd.GeoDataFrame | Non
 
 
 def read_parcel_layer(
-    path: str | Path, *, layer: str | None = None, crs: str | None = None
+    path: str | Path, *, layer: str | None = None, crs: str | None = None, columns: Any = None
 ) -> gpd.GeoDataFrame:
-    """Read a raw parcel layer through the project's ingest (:func:`geo.io.read_parcels`)."""
+    """Read a raw parcel layer through the project's ingest (:func:`geo.io.read_parcels`).
+
+    ``columns`` is a :class:`geo.columns.ColumnMapping` (contract §2.1), applied as in ``analyze``.
+    """
     from geo.io import read_parcels
 
-    gdf, _report = read_parcels(str(path), layer=layer, crs=crs)
+    gdf, _report = read_parcels(str(path), layer=layer, crs=crs, columns=columns)
     return gdf

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,9 +19,30 @@ from geo.errors import ConfigError, NotFoundError
 OBJECTIVES = ("max_coverage", "min_facilities", "min_distance", "min_max_distance", "revitalise")
 TERMS = ("coverage", "net_return", "cost")
 
+# Sanity bounds of the scenario's numbers and texts (docs/optimizer.md "Bounds"): far beyond any
+# real development zone, and small enough that no model coefficient overflows. ``inf``, ``NaN``
+# and ``1e999`` are refused in every number of every model (``allow_inf_nan=False``), every text
+# is at most ``MAX_TEXT`` characters (``str_max_length``).
+MAX_METRES = 1_000_000.0  # 1 000 km: a distance or radius
+MAX_AREA_M2 = 1e10  # 10 000 km²
+MAX_WAN = 1e10  # 万元 (10¹⁴ 元): any amount of money
+MAX_SECONDS = 86_400.0  # a solver time limit of one day
+MAX_COUNT = 100_000  # facilities of one type
+MAX_QUANTITY = 1e12  # a capacity, a priority or an objective weight
+MAX_TEXT = 1_000  # any text (column names, codes, ids …)
+MAX_NAME = 200  # a name or label shown in reports
+
+Metres = Annotated[float, Field(le=MAX_METRES)]
+AreaM2 = Annotated[float, Field(le=MAX_AREA_M2)]
+Wan = Annotated[float, Field(le=MAX_WAN)]
+Seconds = Annotated[float, Field(le=MAX_SECONDS)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Quantity = Annotated[float, Field(le=MAX_QUANTITY)]
+Name = Annotated[str, Field(max_length=MAX_NAME)]
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=MAX_TEXT)
 
 
 class LayerRef(_Strict):
@@ -62,21 +83,21 @@ class FacilityConfig(_Strict):
     for rezoning at the scenario's rezoning cost; default true).
     """
 
-    type: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    label: str | None = None
-    count: int | None = Field(default=None, ge=0)
-    min_count: int | None = Field(default=None, ge=0)
-    max_count: int | None = Field(default=None, ge=0)
-    radius_m: float | None = None
-    min_area_m2: float = Field(default=0.0, ge=0)
-    max_area_m2: float | None = Field(default=None, gt=0)
-    capacity: float | None = Field(default=None, gt=0)
-    cost_wan: float | None = Field(default=None, ge=0)
-    cost_per_m2_wan: float | None = Field(default=None, ge=0)
+    type: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)
+    label: Name | None = None
+    count: Count | None = None
+    min_count: Count | None = None
+    max_count: Count | None = None
+    radius_m: Metres | None = None
+    min_area_m2: AreaM2 = Field(default=0.0, ge=0)
+    max_area_m2: AreaM2 | None = Field(default=None, gt=0)
+    capacity: Quantity | None = Field(default=None, gt=0)
+    cost_wan: Wan | None = Field(default=None, ge=0)
+    cost_per_m2_wan: Wan | None = Field(default=None, ge=0)
     allowed_planned_use: list[str] | None = None
     existing: LayerRef | None = None
     serves: list[str] | None = None
-    priority: float = Field(default=1.0, ge=0)
+    priority: Quantity = Field(default=1.0, ge=0)
     living: bool = False
     rezoning_allowed: bool = True
 
@@ -120,9 +141,9 @@ class SolverConfig(_Strict):
     """``solver: {name: cbc, time_limit_s: 60, mip_gap: 0.0}`` (project key ``threads``, default 1)."""
 
     name: Literal["cbc", "highs"] = "cbc"
-    time_limit_s: float = Field(default=60.0, gt=0)
+    time_limit_s: Seconds = Field(default=60.0, gt=0)
     mip_gap: float = Field(default=0.0, ge=0, lt=1)
-    threads: int = Field(default=1, ge=1)
+    threads: int = Field(default=1, ge=1, le=64)
 
 
 class Separation(_Strict):
@@ -130,8 +151,8 @@ class Separation(_Strict):
 
     a: str
     b: str
-    min_m: float = Field(gt=0)
-    source: str | None = None
+    min_m: Metres = Field(gt=0)
+    source: Name | None = None
 
 
 class LandShares(_Strict):
@@ -159,19 +180,19 @@ class Economics(_Strict):
     ``green_cost_wan_per_m2``: building a green space. ``horizon_years``: years of tax counted.
     """
 
-    compensation_wan_per_mu: float = Field(default=30.0, ge=0)
-    rezoning_wan_per_mu: float = Field(default=2.0, ge=0)
-    release_price_wan_per_mu: float = Field(default=18.0, ge=0)
-    tax_target_wan_per_mu: float = Field(default=15.0, ge=0)
-    upgrade_cost_wan_per_mu: float = Field(default=1.0, ge=0)
-    green_cost_wan_per_m2: float = Field(default=0.02, ge=0)
-    horizon_years: float = Field(default=5.0, gt=0)
+    compensation_wan_per_mu: Wan = Field(default=30.0, ge=0)
+    rezoning_wan_per_mu: Wan = Field(default=2.0, ge=0)
+    release_price_wan_per_mu: Wan = Field(default=18.0, ge=0)
+    tax_target_wan_per_mu: Wan = Field(default=15.0, ge=0)
+    upgrade_cost_wan_per_mu: Wan = Field(default=1.0, ge=0)
+    green_cost_wan_per_m2: Wan = Field(default=0.02, ge=0)
+    horizon_years: float = Field(default=5.0, gt=0, le=100)
 
 
 class Scenario(_Strict):
     """The whole scenario (contract §6 core keys plus the project's own)."""
 
-    name: str
+    name: Name = Field(min_length=1)
     parcels: LayerRef
     candidates: Literal["all", "revitalisable"] | list[str] = "revitalisable"
     demand: DemandConfig | None = None
@@ -181,7 +202,7 @@ class Scenario(_Strict):
     objective: Literal["max_coverage", "min_facilities", "min_distance", "min_max_distance", "revitalise"] = (
         "max_coverage"
     )
-    budget_wan: float | None = None
+    budget_wan: Wan | None = None
     solver: SolverConfig = SolverConfig()
     # project keys
     as_of: dt.date | None = None
@@ -221,8 +242,8 @@ class Scenario(_Strict):
                 out[key] = float(value)
             except (TypeError, ValueError):
                 raise ValueError(f"weights.{key}: {value!r} is not a number") from None
-            if out[key] != out[key] or out[key] in (float("inf"), float("-inf")):
-                raise ValueError(f"weights.{key}: {value!r} is not a finite number")
+            if not abs(out[key]) <= MAX_QUANTITY:  # also NaN
+                raise ValueError(f"weights.{key}: {value!r} is not a finite number ≤ {MAX_QUANTITY:g}")
         return out
 
     @field_validator("priorities")

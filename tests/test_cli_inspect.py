@@ -174,5 +174,29 @@ def test_json_is_valid_for_every_sample_layer_file(sample, capsys) -> None:
     assert code == 0
     report = json.loads(stdout)
     assert report["ok"] is True and report["format"] == "GeoParquet" and report["crs_epsg"] == 4546
-    code, _, stderr = _run(["inspect", str(out / "yulin_park.gpkg")], capsys)
-    assert code != 0 and "--layer" in stderr and "parcels" in stderr
+    # several layers and no --layer: the layers are listed with what each can be (issue 10)
+    code, stdout, _ = _run(["inspect", str(out / "yulin_park.gpkg")], capsys)
+    assert code == 0
+    assert "文件内有 6 个图层 The file holds 6 layers:" in stdout
+    assert (
+        "  roads        LineString            79 个要素 features  — 线图层（如道路）lines: roads, not parcels"
+        in stdout
+    )
+    assert stdout.rstrip().endswith("--layer parcels")
+    code, stdout, _ = _run(["inspect", str(out / "yulin_park.gpkg"), "--json"], capsys)
+    listing = json.loads(stdout)
+    assert code == 0 and listing["layer"] is None
+    assert {x["name"]: x["role"] for x in listing["layers"]} == {
+        "parcels": "parcels",
+        "roads": "lines",
+        "demand": "points",
+        "facilities": "points",
+        "planned_use": "parcels",
+        "exclusion": "parcels",
+    }
+    assert listing["layers"][0] == {
+        "name": "parcels",
+        "geometry_type": "Polygon",
+        "features": 652,
+        "role": "parcels",
+    }

@@ -72,7 +72,8 @@ ZoneIndicatorName = Literal[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # no inf/NaN in any threshold; texts capped (a rules document may come from a request)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=5_000)
 
 
 # --------------------------------------------------------------------------- idle land

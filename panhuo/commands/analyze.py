@@ -49,6 +49,28 @@ def _mu(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def column_lines(columns: dict[str, Any]) -> list[str]:
+    """Render the console lines on columns: the mapping used and the canonical columns absent.
+
+    The rules left out for want of a column follow as the summary's ``rules_out_of_scope`` lines.
+    """
+    lines = []
+    mapping = columns.get("mapping")
+    if mapping:
+        count = len(mapping.get("columns") or {})
+        lines.append(
+            f"  列映射 column mapping {mapping.get('source') or ''}：{count} 个字段，"
+            f"land_use_scheme {mapping.get('land_use_scheme')}，"
+            f"industry_scheme {mapping.get('industry_scheme')}"
+        )
+    missing = columns.get("missing") or []
+    if missing:
+        lines.append(
+            f"  未找到的标准字段 canonical columns not found ({len(missing)}): " + "、".join(missing)
+        )
+    return lines
+
+
 def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     """Render the console summary: counts, 亩 and fees in 万元, in Chinese."""
     from geo.indicators import ZONE_TYPE_ZH
@@ -79,6 +101,7 @@ def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     fired = [f"{k} {v['count']}" for k, v in s["reasons"].items() if v["count"]]
     if fired:
         lines.append("    原因 reasons: " + "，".join(fired))
+    lines += column_lines(s.get("columns") or {})
     for item in s.get("rules_out_of_scope", []):
         lines.append(f"  不在评价范围 out of scope: {item['rule']}（{item['why_zh']}）")
     classes = s["mujun_classes"]
@@ -140,6 +163,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--raster", help="遥感栅格 NAME=PATH, repeatable (ndvi=..., builtup=...)"),
         ] = None,
+        columns: Annotated[
+            Path | None,
+            typer.Option(
+                "--columns",
+                help="列映射文件 column mapping MAP.yaml: columns, values, land_use_scheme, industry_scheme "
+                "(draft: panhuo inspect --write-columns; docs/ingest.md)",
+            ),
+        ] = None,
         progress: Annotated[
             bool | None,
             typer.Option(
@@ -157,19 +188,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """闲置与低效用地认定、亩均效益评价和开发区集约利用指标 Analyse a parcel layer (contract §3)."""
         from geo.analysis import parse_as_of, run_analysis
+        from geo.columns import load_columns
         from geo.io import read_parcels
         from geo.rules.presets import load_preset
         from maps.products import Products, write_analysis
 
         wanted = Products.parse(extras, source="panhuo analyze")
         preset = load_preset(rules)
+        mapping = load_columns(columns) if columns is not None else None
         rasters = parse_rasters(raster or [])
         day = parse_as_of(as_of)
         epsg: Any = None
         if crs is not None:
             text = crs.strip().upper().removeprefix("EPSG:")
             epsg = int(text) if text.isdigit() else crs
-        gdf, report = read_parcels(parcels, layer=layer, crs=epsg)
+        gdf, report = read_parcels(parcels, layer=layer, crs=epsg, columns=mapping)
         show = progress if progress is not None else (sys.stderr.isatty() or len(gdf) >= LONG_RUN_PARCELS)
         bar = None
         if show:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from geo.errors import NotFoundError
+from geo.errors import InputError, NotFoundError
 
 
 def register(app: typer.Typer) -> None:
@@ -37,18 +37,34 @@ def register(app: typer.Typer) -> None:
         ] = None,
         crs: Annotated[str | None, typer.Option("--crs", help="图层缺少坐标系时指定，如 EPSG:4546")] = None,
         max_features: Annotated[int | None, typer.Option("--max-features", help="最多绘制的地块数")] = None,
+        columns: Annotated[
+            Path | None,
+            typer.Option(
+                "--columns",
+                help="原始图层的列映射文件 column mapping MAP.yaml for a raw layer (docs/ingest.md)",
+            ),
+        ] = None,
     ) -> None:
         """生成网页地图 / write the web map (HTML) of an analysis, a plan or a parcel layer."""
+        from geo.columns import load_columns
         from maps import results
         from maps.basemaps import get_basemap
         from maps.web import analysis_map, plan_map, save_map
 
         key = tianditu_key or os.environ.get("TIANDITU_KEY")
+        mapping = load_columns(columns) if columns is not None else None
         # validate the basemap (and the key) before reading or writing anything
         get_basemap(basemap, tianditu_key=key, imagery=imagery)
         if not source.exists():
             raise NotFoundError(f"找不到输入 {source} (no such file or directory)")
         options: dict[str, Any] = {"basemap": basemap, "tianditu_key": key, "imagery": imagery}
+        if mapping is not None and (
+            results.is_plan_dir(source) or results.is_analysis_dir(source) or results.is_analysis_file(source)
+        ):
+            raise InputError(
+                f"--columns: {source} 是分析或方案的输出，其字段已是标准字段 / is an analysis or plan output "
+                "whose columns are canonical already; --columns applies to a raw parcel layer"
+            )
         if results.is_plan_dir(source):
             plan = results.load_plan(source)
             m = plan_map(plan.layers, plan.plan, **options)
@@ -58,7 +74,7 @@ def register(app: typer.Typer) -> None:
             m = analysis_map(analysis.parcels, analysis.indicators, max_features=max_features, **options)
             what = f"分析结果 {analysis.source}"
         else:
-            parcels = results.read_parcel_layer(source, layer=layer, crs=crs)
+            parcels = results.read_parcel_layer(source, layer=layer, crs=crs, columns=mapping)
             m = analysis_map(
                 parcels, None, max_features=max_features, title=f"地块图层：{source.name}", **options
             )

@@ -82,10 +82,11 @@ def _token(data_dir: Path, name: str, role: str) -> str:
     return out.stdout.strip()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not Path(CHROMIUM).is_file():
         pytest.fail("the workbench tests need Debian's chromium (bash .ci/sysdeps.sh)", pytrace=False)
+    # one server per test module: each journey starts from an empty workspace
     root = tmp_path_factory.mktemp("workbench")
     sample = root / "sample"
     subprocess.run(

@@ -7,6 +7,7 @@ import { focusParcel, legend, makeMap, mapBox, parcelLayer } from "./map.js";
 import { colour, download, field, fmtDate, fmtNumber, fmtPercent, h, label, may, recall, remember, select, sortableTable, state, toast, tr } from "./util.js";
 
 const cache = new Map(); // job id → {results, geojson, scores}
+let scrollToResult = false; // an analysis opened or started by the user: bring its result into view
 let view = null; // {jobId, map, byId, table}
 
 export function isIdle(status) {
@@ -41,8 +42,7 @@ export function datasetName(id) {
 
 export function render(main) {
   main.append(h("h1", {}, tr("分析", "Analysis")));
-  if (may("planner")) main.append(runCard());
-  main.append(listCard());
+  main.append(h("div", { class: may("planner") ? "pair" : "" }, may("planner") ? runCard() : null, listCard()));
   const jobId = recall("analysis");
   const job = state.jobs.find((j) => j.id === jobId);
   const holder = h("div", { id: "analysis-view" });
@@ -83,11 +83,12 @@ function runCard() {
     const body = { dataset_id: ds.value, as_of: asOf.value || undefined, rules: preset.value };
     if (layerSel.value) body.layer = layerSel.value;
     const mapping = mappingOf(ds.value);
-    if (mapping && Object.keys(mapping).length) body.columns = { columns: mapping };
+    if (mapping && Object.keys(mapping).length && state.accepts.analysisColumns) body.columns = { columns: mapping };
     status.textContent = "";
     try {
       const created = await api("/analyses", { method: "POST", body });
       remember("analysis", created.job_id);
+      scrollToResult = true;
       await refresh();
       follow(created.job_id);
       draw();
@@ -106,7 +107,7 @@ function runCard() {
 }
 
 function jobRow(j) {
-  const open = h("button", { type: "button", class: "link", onclick: () => { remember("analysis", j.id); draw(); } }, `${datasetName(j.dataset_id)}`);
+  const open = h("button", { type: "button", class: "link", onclick: () => { remember("analysis", j.id); scrollToResult = true; draw(); } }, `${datasetName(j.dataset_id)}`);
   const cancel = !isFinished(j) && may("planner")
     ? h("button", { type: "button", class: "ghost danger", onclick: () => cancelJob(j.id) }, tr("取消", "Cancel")) : null;
   return h("tr", { dataset: { key: j.id }, class: recall("analysis") === j.id ? "selected" : null },
@@ -159,7 +160,8 @@ async function showJob(holder, job) {
     return;
   }
   if (job.status !== "successful") {
-    holder.replaceChildren(h("section", { class: "card error", id: "analysis-failed" }, h("h2", {}, tr("分析未完成", "The analysis did not finish")),
+    holder.replaceChildren(h("section", { class: "card error", id: "analysis-failed" },
+      h("h2", {}, job.status === "dismissed" ? tr("分析已取消", "The analysis was cancelled") : tr("分析未完成", "The analysis did not finish")),
       h("p", {}, job.message || job.error_code || job.status)));
     return;
   }
@@ -173,10 +175,20 @@ async function showJob(holder, job) {
   const statusFilter = select([["", tr("全部", "all")], ["idle", tr("闲置土地", "idle land")], ["low", tr("低效用地", "low-efficiency")], ["other", tr("其他", "other")]], "", { id: "parcel-status" });
   const detail = h("div", { id: "parcel-detail", class: "detail", "aria-live": "polite" });
   const mapEl = mapBox("analysis-map", tr("分析地图", "analysis map"));
+  const picked = new Set(recall(`brief.${job.id}`, []));
+  const pickedCount = h("span", { class: "muted", id: "picked-count" });
+  const showPicked = () => { pickedCount.textContent = picked.size ? tr(`已选 ${picked.size} 宗用于简报`, `${picked.size} chosen for a briefing`) : ""; };
+  showPicked();
   const columns = [
+    { label: tr("简报", "Brief"), value: (p) => (picked.has(String(p.parcel_id)) ? 0 : 1), render: (p) => {
+      const id = String(p.parcel_id);
+      const box = h("input", { type: "checkbox", checked: picked.has(id), "aria-label": tr(`地块 ${id} 选入简报`, `brief parcel ${id}`), class: "pick" });
+      box.addEventListener("click", (e) => e.stopPropagation());
+      box.addEventListener("change", () => { if (box.checked) picked.add(id); else picked.delete(id); remember(`brief.${job.id}`, [...picked]); showPicked(); });
+      return box;
+    } },
     { label: tr("编号", "ID"), value: (p) => p.parcel_id },
     { label: tr("名称", "Name"), value: (p) => p.name || "" },
-    { label: tr("企业", "Enterprise"), value: (p) => p.enterprise || "" },
     { label: tr("状态", "Status"), value: (p) => statusText(p), render: (p) => { const s = h("span", { class: "dot" }); s.style.background = parcelColour(p); return [s, statusText(p)]; } },
     { label: tr("低效原因", "Reasons"), value: (p) => reasonsText(p) },
     { label: tr("面积（亩）", "Area (mu)"), value: (p) => fmtNumber(p.area_mu, 1), sort: (p) => p.area_mu, class: "num" },
@@ -204,7 +216,7 @@ async function showJob(holder, job) {
           exportButton(job.id, "layers/parcels?format=csv", tr("地块 CSV", "Parcels CSV"), "export-csv", "parcels.csv"))),
       h("div", { class: "split" },
         h("div", { class: "map-col" }, mapEl),
-        h("div", { class: "table-col" }, h("div", { class: "row tight" }, field(tr("筛选", "Filter"), filter), field(tr("状态", "Status"), statusFilter), count),
+        h("div", { class: "table-col" }, h("div", { class: "row tight" }, field(tr("筛选", "Filter"), filter), field(tr("状态", "Status"), statusFilter), count, pickedCount),
           h("div", { class: "scroll" }, table), detail))),
     summaryCard(r.summary), indicatorCard(data.scores));
   apply();
@@ -214,13 +226,15 @@ async function showJob(holder, job) {
     tooltip: (p) => `${p.parcel_id} ${p.name || ""}：${statusText(p)}`,
   });
   const s = r.summary;
+  const idleCodes = ["idle", "idle_recoverable", "idle_gov_caused", "idle_stalled"].filter((c) => s.idle_status?.[c]?.count);
   legend(map, tr("状态", "Status"), [
-    ["#e34a33", tr("闲置土地", "idle land"), s.idle?.count],
+    ...idleCodes.map((c) => [colour("idle_status", c), label("idle_status", c), s.idle_status[c].count]),
     ["#fd8d3c", tr("低效用地", "low-efficiency"), s.low_efficiency?.true?.count],
     ["#a1d99b", tr("其他已供地", "other supplied"), undefined],
     ["#e0e0e0", tr("未供地", "not supplied"), s.idle_status?.not_applicable?.count],
   ]);
   view = { jobId: job.id, map, byId, table };
+  if (scrollToResult) { holder.scrollIntoView({ block: "start" }); scrollToResult = false; }
   const again = recall("parcel");
   if (again && byId.has(again)) openParcel(again, true);
 
@@ -230,7 +244,12 @@ async function showJob(holder, job) {
     for (const tr0 of table.querySelectorAll("tr.selected")) tr0.classList.remove("selected");
     let row = table.querySelector(`tr[data-key="${CSS.escape(id)}"]`);
     if (!row && fromMap) { filter.value = ""; statusFilter.value = ""; apply(); row = table.querySelector(`tr[data-key="${CSS.escape(id)}"]`); }
-    if (row) { row.classList.add("selected"); row.scrollIntoView({ block: "nearest" }); if (fromMap) row.focus({ preventScroll: true }); }
+    if (row) {
+      row.classList.add("selected");
+      const box = row.closest(".scroll");
+      if (box.scrollTop > row.offsetTop - 40 || box.scrollTop + box.clientHeight < row.offsetTop + row.offsetHeight) box.scrollTop = Math.max(0, row.offsetTop - box.clientHeight / 3);
+      if (fromMap) row.focus({ preventScroll: true });
+    }
     const p = rows.find((x) => String(x.parcel_id) === id);
     detail.replaceChildren(parcelDetail(p));
   }

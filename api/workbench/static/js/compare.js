@@ -30,7 +30,8 @@ export function render(main) {
   runs.length < 2 ? h("p", { class: "muted" }, tr("需要至少两次成功的规划运行。", "At least two successful plan runs are needed.")) : h("ul", { class: "plain" }, boxes),
   h("button", { type: "submit", class: "primary", id: "compare-run", disabled: runs.length < 2 }, tr("比较", "Compare")), status);
   main.append(form);
-  const ids = [...chosen].filter((id) => runs.some((j) => j.id === id));
+  // the earliest run is the baseline the others are measured against
+  const ids = runs.filter((j) => chosen.has(j.id)).sort((a, b) => String(a.created_at).localeCompare(String(b.created_at))).map((j) => j.id);
   if (ids.length >= 2) {
     const holder = h("div", { id: "comparison" }, h("p", { class: "muted" }, tr("正在比较…", "Comparing…")));
     main.append(holder);

@@ -8,8 +8,7 @@ let lastFile = null; // the file of the last upload, kept to re-send it with a C
 export function render(main) {
   const selected = recall("dataset");
   main.append(h("h1", {}, tr("数据", "Data")));
-  if (may("planner")) main.append(uploadCard());
-  main.append(listCard(selected));
+  main.append(h("div", { class: may("planner") ? "pair" : "" }, may("planner") ? uploadCard() : null, listCard(selected)));
   const row = state.datasets.find((d) => d.id === selected);
   if (row) main.append(reportCard(row));
 }
@@ -147,7 +146,8 @@ function reportCard(d) {
     section.append(h("details", {}, h("summary", {}, tr("修复的几何明细", "Repaired geometries")),
       h("ul", {}, geom.repaired.slice(0, 50).map((g) => h("li", {}, `${g.parcel_id ?? `#${g.row}`}：${g.reason || g.how || ""} ${fmtNumber(g.area_change_m2, 2)} m²`)))));
   }
-  if (!current.crs_epsg && may("planner")) section.append(crsFix(d));
+  const crsWrong = !current.crs_epsg || (current.problems || []).some((p) => p.code && p.code.startsWith("crs"));
+  if (crsWrong && may("planner")) section.append(crsFix(d, current));
   section.append(mappingEditor(d, current));
   return section;
 }
@@ -160,12 +160,14 @@ function dl(rows) {
   return h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")]));
 }
 
-function crsFix(d) {
-  const input = h("input", { type: "number", min: "2000", max: "999999", id: "fix-crs", placeholder: "4524" });
+function crsFix(d, rep) {
+  const suggested = /EPSG:(\d{4,6})/.exec(rep.crs_suggestion || (rep.problems || []).map((p) => p.message).join(" "));
+  const input = h("input", { type: "number", min: "2000", max: "999999", id: "fix-crs", placeholder: "4524", value: suggested ? suggested[1] : "" });
   const status = h("div", { role: "status" });
   return h("div", { class: "fix" },
     h("h3", {}, tr("指定坐标系", "Give the CRS")),
-    h("p", {}, tr("此图层缺少坐标系，分析会被拒绝。请给出 EPSG 代码并重新上传同一文件。", "This layer has no CRS; an analysis would be refused. Give the EPSG code and upload the same file again.")),
+    h("p", {}, tr("此图层缺少坐标系，或坐标与坐标系不符，分析会被拒绝。请确认 EPSG 代码（已填入检查给出的建议）并重新上传同一文件。",
+      "This layer has no CRS, or its coordinates do not fit it: an analysis would be refused. Confirm the EPSG code (the check's suggestion is filled in) and upload the same file again.")),
     field("EPSG", input),
     h("button", { type: "button", class: "primary", onclick: async () => {
       if (!lastFile) { status.textContent = tr("请把同一文件再拖入上方，并填写坐标系。", "Drop the same file above again, with the CRS."); return; }
@@ -192,6 +194,10 @@ function mappingEditor(d, rep) {
       h("td", { class: "muted" }, suggested ? `${tr("建议", "suggested")}：${suggested.canonical}（${suggested.why}）` : ""));
   });
   const status = h("div", { role: "status" });
+  if (!state.accepts.analysisColumns) {
+    wrap.append(h("p", { class: "warn", id: "mapping-unsupported" }, tr("此版本的服务在分析时还不接受列对应（columns）：确认的对应关系保存在本页，分析时未使用。未识别的列不参与规则判断。",
+      "This version of the service does not yet take a column mapping with an analysis: a confirmed mapping is kept in this page but not used. Unmatched columns take no part in the rules.")));
+  }
   wrap.append(h("table", { class: "grid" }, h("thead", {}, h("tr", {}, [tr("文件中的列", "Column in file"), tr("标准列", "Canonical column"), tr("建议", "Suggestion")].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows)),
     h("button", { type: "button", class: "primary", id: "confirm-mapping", onclick: () => {
       const columns = {};

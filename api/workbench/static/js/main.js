@@ -117,6 +117,11 @@ async function start() {
   ]);
   state.labels = labels;
   state.presets = presets.items;
+  // what this version of the service accepts (a newer one takes a column mapping with an analysis)
+  try {
+    const doc = await api("/openapi.json");
+    state.accepts = { analysisColumns: Boolean(doc.components?.schemas?.AnalysisIn?.properties?.columns) };
+  } catch { state.accepts = { analysisColumns: false }; }
   await refresh();
   draw();
 }
@@ -136,6 +141,8 @@ async function boot() {
   draw();
 }
 
+window.addEventListener("offline", () => { const b = document.getElementById("offline"); if (b) b.hidden = false; });
+window.addEventListener("online", () => { const b = document.getElementById("offline"); if (b) b.hidden = true; });
 window.addEventListener("error", (e) => toast(`${tr("页面出错", "page error")}: ${e.message}`, "error"));
 boot();
 export { recall };

@@ -17,7 +17,7 @@ export function parcelLayer(map, geojson, colourOf, { onClick = null, tooltip = 
   const byId = new Map();
   const layer = L.geoJSON(geojson, {
     style: (f) => ({
-      color: weightOf && weightOf(f.properties) > 1 ? "#111111" : "#555555",
+      color: weightOf && weightOf(f.properties) > 1 ? "#1a237e" : "#555555",
       weight: weightOf ? weightOf(f.properties) : 0.6,
       fillColor: colourOf(f.properties),
       fillOpacity: 0.75,
@@ -42,7 +42,7 @@ export function focusParcel(map, byId, id) {
   highlighted = { map, layer: lyr, style: { color: lyr.options.color, weight: lyr.options.weight } };
   lyr.setStyle({ color: "#00e5ff", weight: 4 });
   lyr.bringToFront();
-  map.fitBounds(lyr.getBounds(), { maxZoom: 17, padding: [60, 60] });
+  map.fitBounds(lyr.getBounds(), { maxZoom: 17, padding: [60, 60], animate: false });
 }
 
 /** A legend control: entries [[colour, text, count?]]. */

@@ -51,7 +51,7 @@ export function onJob(job) {
   if (job.kind !== "plan") return;
   const row = document.querySelector(`#runs tr[data-key="${job.id}"]`);
   if (row) row.replaceWith(runRow(job));
-  if (recall("run") === job.id && isFinished(job)) {
+  if (recall("run") === job.id) {
     const holder = document.getElementById("plan-view");
     if (holder) showRun(holder, job);
   }
@@ -311,8 +311,25 @@ export function fieldErrors(message) {
   return marks.map((m, i) => {
     const start = m.index + m[0].length;
     const end = i + 1 < marks.length ? marks[i + 1].index : tail.length;
-    return [m[1], tail.slice(start, end).replace(/^Value error, /, "")];
+    return [m[1], plainWords(tail.slice(start, end).replace(/^Value error, /, ""))];
   });
+}
+
+/** pydantic's generic English phrases in the page's language (the rule's own messages are bilingual). */
+function plainWords(msg) {
+  const words = [
+    [/^Field required$/, tr("必填项：请填写", "required: fill this in")],
+    [/^Input should be a valid number.*$/, tr("应为数字", "should be a number")],
+    [/^Input should be a valid integer.*$/, tr("应为整数", "should be a whole number")],
+    [/^Input should be greater than or equal to (.+)$/, tr("应不小于 $1", "should be at least $1")],
+    [/^Input should be greater than (.+)$/, tr("应大于 $1", "should be greater than $1")],
+    [/^Input should be less than or equal to (.+)$/, tr("应不大于 $1", "should be at most $1")],
+    [/^Input should be less than (.+)$/, tr("应小于 $1", "should be less than $1")],
+    [/^Input should be a valid date.*$/, tr("应为日期（年-月-日）", "should be a date (YYYY-MM-DD)")],
+    [/^Extra inputs are not permitted$/, tr("不认识的键", "unknown key")],
+  ];
+  for (const [re, text] of words) if (re.test(msg)) return msg.replace(re, text);
+  return msg;
 }
 
 function showErrors(form, error) {
@@ -362,6 +379,7 @@ async function submit(run) {
     try {
       const job = await api(`/scenarios/${created.id}/runs`, { method: "POST", body: { version: created.version } });
       remember("run", job.job_id);
+      scrollToRun = job.job_id;
       await refresh();
       follow(job.job_id);
     } catch (error) {
@@ -418,9 +436,13 @@ export function actionText(a) {
   return label("actions", a);
 }
 
+let scrollToRun = null; // the run just started: its result is brought into view when it arrives
+
 async function showRun(holder, job) {
   if (!isFinished(job)) {
-    holder.replaceChildren(h("section", { class: "card", id: "run-progress" }, h("h2", {}, tr("规划求解中", "Solving")), progressCell(job)));
+    holder.replaceChildren(h("section", { class: "card", id: "run-progress" }, h("h2", {}, tr("规划求解中", "Solving")), progressCell(job),
+      may("planner") ? h("button", { type: "button", class: "ghost danger", id: "cancel-run", onclick: () => cancelJob(job.id) }, tr("取消运行", "Cancel the run")) : null));
+    if (scrollToRun === job.id) holder.scrollIntoView({ block: "start" });
     return;
   }
   if (job.status !== "successful") {
@@ -433,6 +455,7 @@ async function showRun(holder, job) {
   holder.replaceChildren(planCard(job, data));
   const mapEl = holder.querySelector(".map");
   if (mapEl && data.geojson) planMap(mapEl, data.geojson);
+  if (scrollToRun === job.id) { holder.scrollIntoView({ block: "start" }); scrollToRun = null; }
 }
 
 export function planMap(el, geojson, { outlineIds = null } = {}) {

@@ -10,6 +10,7 @@ export const state = {
   jobs: [],
   scenarios: [],
   presets: [],
+  accepts: { analysisColumns: false },
 };
 
 /** Remember a small piece of page state for this tab (survives a reload, not the tab). */

@@ -1,0 +1,63 @@
+"""The data step in the browser: unmatched columns mapped and confirmed, a layer without a CRS fixed
+by giving the EPSG code and sending the same file again."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.api.conftest import parcels_geojson
+from tests.e2e.conftest import Page, sign_in
+from tests.e2e.test_journey import block_off_host, drop_file
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def _accepts_columns(server: Any) -> bool:
+    request = urllib.request.Request(
+        f"{server.url}/openapi.json", headers={"Authorization": f"Bearer {server.planner}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        doc = json.load(answer)
+    return "columns" in doc["components"]["schemas"]["AnalysisIn"]["properties"]
+
+
+def test_unmatched_columns_are_mapped_and_a_missing_crs_is_given(page: Page, server: Any) -> None:
+    p = page
+    tab: Any = p.page
+    blocked = block_off_host(p)
+    sign_in(p, server.planner)
+
+    doc = json.loads(parcels_geojson(3))
+    for feature in doc["features"]:
+        feature["properties"]["约定开工"] = "2024-01-01"
+        feature["properties"]["备注XYZ"] = "x"
+    drop_file(p, "台账.geojson", json.dumps(doc, ensure_ascii=False).encode())
+    tab.locator("#report", has_text="台账.geojson").wait_for(timeout=60_000)
+    report = tab.inner_text("#report")
+    assert "约定开工" in report and "备注XYZ" in report and "EPSG:4524" in report
+    mapping = tab.locator("#mapping")
+    pick = mapping.locator('select[data-column="约定开工"]')
+    assert "agreed_start_date" in pick.inner_text()
+    pick.select_option("agreed_start_date")
+    tab.click("#confirm-mapping")
+    assert "已确认 1 列" in mapping.inner_text()
+    assert (tab.locator("#mapping-unsupported").count() == 0) == _accepts_columns(server)
+    p.shot("12-mapping")
+
+    # the same layer without a CRS (GeoJSON then means WGS 84, which its metres do not fit): the
+    # report says so and offers to send it again with the CRS the check suggests
+    no_crs = parcels_geojson(3, crs=None)
+    drop_file(p, "无坐标系.geojson", no_crs)
+    tab.locator("#report", has_text="无坐标系.geojson").wait_for(timeout=60_000)
+    assert "EPSG:4524" in tab.inner_text("#report")  # the check's suggestion, in words
+    assert tab.input_value("#fix-crs") == "4524"  # and filled in, to confirm
+    tab.get_by_role("button", name="按此坐标系重新上传").click()
+    expect(tab.locator("#datasets tbody tr", has_text="无坐标系.geojson")).to_have_count(2, timeout=60_000)
+    assert "EPSG:4524" in tab.locator("#datasets tbody tr.selected").inner_text()  # the new one, opened
+    assert tab.locator("#fix-crs").count() == 0
+    assert blocked == [] and p.off_host() == []

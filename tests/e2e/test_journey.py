@@ -1,0 +1,271 @@
+"""The planner's journey through the workbench in Debian's headless Chromium (issue 13).
+
+Upload the sample park by drag and drop, run an analysis, open a parcel, build and run two
+scenarios, compare them, download a briefing — asserting on what the page shows. Bad input on the
+way: a file that is not GIS, a scenario with a missing name and an impossible radius, an
+infeasible budget, the connection lost while a run is going, a viewer's token. Off-host requests
+are aborted and recorded: none may happen (an intranet has no internet).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Page, copy_shot, sign_in
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def drop_file(p: Page, name: str, data: bytes) -> None:
+    """Drop a file on the upload zone, as a person dragging it from the desktop."""
+    p.page.evaluate(  # type: ignore[attr-defined]
+        """([name, b64]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name));
+            const zone = document.getElementById("drop");
+            const init = {dataTransfer: dt, bubbles: true, cancelable: true};
+            zone.dispatchEvent(new DragEvent("dragover", init));
+            zone.dispatchEvent(new DragEvent("drop", init));
+        }""",
+        [name, base64.b64encode(data).decode()],
+    )
+
+
+def block_off_host(p: Page) -> list[str]:
+    """Abort every request that is not to 127.0.0.1 (the network is off) and record it."""
+    blocked: list[str] = []
+
+    def handle(route: Any) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        # the browser's own pages (chrome://, the PDF viewer) and blob:/data: never touch the network
+        if parsed.scheme not in ("http", "https", "ws", "wss") or parsed.hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    p.page.context.route("**/*", handle)  # type: ignore[attr-defined]
+    return blocked
+
+
+def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
+    p = page
+    tab: Any = p.page
+    blocked = block_off_host(p)
+
+    # --- sign in -----------------------------------------------------------------------------
+    tab.goto(server.url + "/")
+    tab.get_by_label("令牌").fill("not-a-token")
+    tab.get_by_role("button", name="登录").click()
+    tab.get_by_text("令牌无效").first.wait_for()
+    copy_shot(p.shot("01-signin"), "workbench-signin.png")
+    sign_in(p, server.planner)
+    assert "规划科 张工" in tab.inner_text("#who") and "规划人员" in tab.inner_text("#who")
+
+    # --- data: a non-GIS file, then the sample park ----------------------------------------
+    drop_file(p, "会议纪要.txt", "这不是图层".encode())
+    status = tab.locator("#upload-status")
+    status.get_by_text("这不是可识别的 GIS 文件").wait_for()
+    assert "会议纪要.txt" in status.inner_text()
+    drop_file(p, "yulin_park.gpkg", (server.sample / "yulin_park.gpkg").read_bytes())
+    tab.locator("#report").wait_for(timeout=90_000)
+    report = tab.inner_text("#report")
+    assert "UTF-8" in report and "EPSG:4546" in report and "652" in report
+    assert "所有列均已识别" in report
+    assert tab.locator("#datasets tbody tr").count() == 1  # the refused file left nothing behind
+    copy_shot(p.shot("02-data-report"), "workbench-data.png")
+
+    # --- analysis ----------------------------------------------------------------------------
+    tab.click("#nav-analysis")
+    assert tab.input_value("#an-layer") == "parcels"
+    tab.fill("#an-asof", "2026-06-30")
+    tab.select_option("#an-preset", "national")
+    # start, change one's mind, cancel: the job is dismissed and says so
+    tab.click("#run-analysis")
+    tab.locator("#analysis-progress button", has_text="取消").click()
+    tab.locator("#analyses .badge", has_text="已取消").wait_for(timeout=30_000)
+    assert "已取消" in tab.inner_text("#analysis-failed")
+    tab.click("#run-analysis")
+    tab.locator("#parcels").wait_for(timeout=120_000)
+    assert tab.locator("#parcels tbody tr").count() == 652
+    summary = tab.inner_text("#summary")
+    assert "闲置土地 22 宗" in summary and "低效用地 78 宗" in summary
+    assert "容积率低于控制下限" in tab.inner_text("#by-reason")
+    # indicators against ideal values: 土地供应率 0.788 of the ideal 1.0 scores 78.8
+    supply = tab.locator("#indicators tr", has_text="土地供应率").inner_text()
+    assert "78.8" in supply and re.search(r"\b1\b", supply)
+    # filter, sort, open a parcel from the table: the map goes there and the detail opens
+    tab.select_option("#parcel-status", "idle")
+    assert tab.locator("#parcels tbody tr").count() == 22
+    tab.locator("#parcels thead button", has_text="面积").click()
+    tab.locator("#parcels thead button", has_text="面积").click()  # largest first
+    first = tab.locator("#parcels tbody tr").first
+    pid = first.locator("td").nth(1).inner_text()
+    first.click()
+    assert pid in tab.inner_text("#parcel-detail") and "闲置土地处置办法" in tab.inner_text("#parcel-detail")
+    # choose the two largest idle parcels for a briefing of their own
+    chosen = [tab.locator("#parcels tbody tr").nth(i).locator("td").nth(1).inner_text() for i in (0, 1)]
+    for i in (0, 1):
+        tab.locator("#parcels tbody tr").nth(i).locator("input.pick").check()
+    assert "已选 2 宗" in tab.inner_text("#picked-count")
+    copy_shot(p.shot("03-analysis-parcel"), "workbench-analysis.png")
+    # the other way round: hide the row, click the parcel on the map (now centred on it)
+    tab.select_option("#parcel-status", "other")
+    tab.locator("#parcel-detail").evaluate("(el) => el.replaceChildren()")
+    box = tab.locator("#analysis-map").bounding_box()
+    tab.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.locator("#parcels tr.selected").wait_for()
+    assert tab.locator("#parcels tr.selected td").nth(1).inner_text() == pid
+    assert pid in tab.inner_text("#parcel-detail")
+    with tab.expect_download() as download:
+        tab.click("#export-xlsx")
+    xlsx = Path(download.value.path()).read_bytes()
+    assert download.value.suggested_filename.endswith("report.xlsx") and xlsx[:2] == b"PK"
+    tab.locator("#summary").scroll_into_view_if_needed()
+    p.shot("04-analysis-summary")
+
+    # --- scenarios: bad input at the field, then two runs ----------------------------------
+    tab.click("#nav-scenarios")
+    tab.click("#new-scenario")
+    tab.select_option('[data-path="demand.layer"]', "demand")
+    tab.fill('[data-path="demand.weight"]', "weight")
+    tab.fill('[data-path="facilities.0.radius_m"]', "-5")
+    tab.locator('[data-path="facilities.0.radius_m"]').dispatch_event("change")
+    tab.click("#save-scenario")
+    name_error = tab.locator('[data-field="name"] .field-error')
+    name_error.wait_for()
+    assert "必填" in name_error.inner_text()
+    radius_error = tab.locator('[data-field="facilities.0.radius_m"] .field-error')
+    assert "服务半径必须大于 0 米" in radius_error.inner_text()
+    assert tab.get_attribute('[data-path="facilities.0.radius_m"]', "aria-invalid") == "true"
+    p.shot("05-scenario-errors")
+    tab.fill("#sc-name", "2027 卫生站两处")
+    tab.locator("#sc-name").dispatch_event("change")
+    tab.fill('[data-path="facilities.0.radius_m"]', "1000")
+    tab.locator('[data-path="facilities.0.radius_m"]').dispatch_event("change")
+    tab.click("#save-run")
+    tab.locator("#plan-status").wait_for(timeout=120_000)
+    assert tab.inner_text("#plan-status") == "已证明最优"
+    coverage_a = tab.locator("#plan-numbers dd").nth(1).inner_text()
+    assert tab.locator("#coverage-by-type tbody tr").count() == 1
+    assert "建设公共设施" in tab.inner_text("#land-by-action")
+    tab.locator("#plan").scroll_into_view_if_needed()
+    copy_shot(p.shot("06-plan"), "workbench-plan.png")
+
+    # duplicate, change one assumption (three clinics instead of two), run again
+    tab.locator("#scenarios button", has_text="复制").first.click()
+    expect(tab.locator("#sc-name")).to_have_value(re.compile("（副本）$"))
+    tab.fill("#sc-name", "2027 卫生站三处")
+    tab.locator("#sc-name").dispatch_event("change")
+    tab.fill('[data-path="facilities.0.count"]', "3")
+    tab.locator('[data-path="facilities.0.count"]').dispatch_event("change")
+    # the connection to the server drops as the run starts (every status request fails while the
+    # job runs on): the page says so, keeps trying, and a reload picks the job up again
+    tab.context.route(re.compile(r"/jobs/[A-Za-z0-9_-]+$"), lambda route: route.abort())
+    tab.click("#save-run")
+    tab.locator("#offline").wait_for(state="visible", timeout=30_000)
+    assert "连接中断" in tab.inner_text("#offline")
+    p.shot("07-offline")
+    tab.context.unroute(re.compile(r"/jobs/[A-Za-z0-9_-]+$"))
+    tab.reload()
+    tab.locator("#plan-status").wait_for(timeout=120_000)
+    assert tab.inner_text("#plan-status") == "已证明最优"
+    assert "2027 卫生站三处" in tab.inner_text("#plan")
+    coverage_b = tab.locator("#plan-numbers dd").nth(1).inner_text()
+    assert coverage_b != coverage_a  # a third clinic covers more demand
+
+    # an impossible budget: infeasible, and the diagnosis says why in words
+    tab.locator("#scenarios button", has_text="复制").first.click()
+    expect(tab.locator("#sc-name")).to_have_value(re.compile("（副本）$"))
+    tab.fill("#sc-name", "预算不足")
+    tab.locator("#sc-name").dispatch_event("change")
+    tab.fill('[data-path="budget_wan"]', "100")
+    tab.locator('[data-path="budget_wan"]').dispatch_event("change")
+    tab.click("#save-run")
+    tab.locator("#plan-status", has_text="无可行解").wait_for(timeout=120_000)
+    diagnosis = tab.inner_text("#diagnosis")
+    assert "不能同时满足" in diagnosis and "预算" in diagnosis and "低于必须新建设施的最低费用" in diagnosis
+    p.shot("08-infeasible")
+
+    # --- compare the two feasible runs ------------------------------------------------------
+    tab.click("#nav-compare")
+    for label in ("2027 卫生站两处", "2027 卫生站三处"):
+        tab.locator("#compare-form label", has_text=label).locator("input").check()
+    tab.click("#compare-run")
+    tab.locator("#compare-table").wait_for()
+    table = tab.inner_text("#compare-table")
+    assert "2027 卫生站两处" in table and "2027 卫生站三处" in table
+    assert tab.locator("#compare-table td.diff").count() >= 2  # coverage and cost differ
+    assert "处置方式不同的地块" in tab.inner_text("#changed-count")
+    for side in ("a", "b"):
+        assert tab.locator(f"#compare-map-{side} .leaflet-pane").count() > 0
+    tab.locator("#compare-map-a").scroll_into_view_if_needed()
+    copy_shot(p.shot("09-compare"), "workbench-compare.png")
+
+    # --- briefing of a scenario run ---------------------------------------------------------
+    tab.click("#nav-briefing")
+    run_b = tab.locator("#brief-source option", has_text="2027 卫生站三处").get_attribute("value")
+    tab.select_option("#brief-source", run_b)
+    tab.click("#brief-show")
+    tab.locator("#brief-status", has_text="KB").wait_for(timeout=60_000)
+    assert tab.get_attribute("#brief-preview", "src").startswith("blob:")
+    with tab.expect_download() as download:
+        tab.click("#brief-download")
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 20_000
+    tab.locator("#brief-preview").scroll_into_view_if_needed()
+    tab.wait_for_timeout(2500)  # Chromium's PDF viewer draws the first page
+    copy_shot(p.shot("10-briefing"), "workbench-briefing.png")
+
+    # --- briefing of the parcels chosen in the analysis table
+    analysis_source = tab.locator("#brief-source option", has_text="分析").get_attribute("value")
+    tab.select_option("#brief-source", analysis_source)
+    assert tab.is_checked("#scope-picked") and "2 宗" in tab.inner_text("#brief-scope")
+    with tab.expect_download() as download:
+        tab.click("#brief-download")
+    picked_pdf = Path(download.value.path())
+    text = subprocess.run(
+        ["pdftotext", str(picked_pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert all(pid_ in text for pid_ in chosen), (chosen, text[:500])
+
+    # --- English switch ---------------------------------------------------------------------
+    tab.click("#lang")
+    assert tab.inner_text("#nav-data") == "Data" and "Briefing" in tab.inner_text("h1")
+    tab.click("#lang")
+
+    assert blocked == [] and p.off_host() == []
+    assert not [e for e in p.console_errors if "Failed to load resource" not in e], p.console_errors
+
+
+def test_a_viewer_is_offered_no_change_and_the_api_refuses_anyway(page: Page, server: Any) -> None:
+    p = page
+    tab: Any = p.page
+    block_off_host(p)
+    sign_in(p, server.viewer)
+    assert "只读" in tab.inner_text("#who")
+    assert tab.locator("#drop").count() == 0  # no upload
+    tab.click("#nav-analysis")
+    assert tab.locator("#run-analysis").count() == 0
+    tab.click("#nav-scenarios")
+    assert tab.locator("#new-scenario").count() == 0
+    assert tab.locator("#scenarios button", has_text="复制").count() == 0
+    refused = tab.evaluate(
+        """async (token) => (await fetch('/analyses', {method: 'POST',
+              headers: {Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'},
+              body: JSON.stringify({dataset_id: 'x'})})).status""",
+        server.viewer,
+    )
+    assert refused == 403
+    p.shot("11-viewer")
+    assert p.off_host() == []
