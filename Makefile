@@ -40,7 +40,7 @@ bench: $(STAMP)
 
 bench-api: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
-	$(PY) bench/run_all.py --only load_api.py fault_api.py schemathesis_api.py
+	$(PY) bench/run_all.py --only load_api.py fault_api.py drills_api.py schemathesis_api.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

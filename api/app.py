@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.store.data_dir.mkdir(parents=True, exist_ok=True)
     if not settings.store.is_postgres:
         check_local_filesystem(settings.store.data_dir)
-    store = Store(settings.store.sqlalchemy_url())
+    store = Store(settings.store.sqlalchemy_url(), retry_s=settings.store.db_retry_s)
     migrate(store.engine)
     runner = JobRunner(settings, store, TaskBuilder(settings, store).handlers())
 

@@ -165,6 +165,26 @@ class AnalysisIn(Strict):
     crs: int | None = Field(
         None, ge=2000, le=999999, description="EPSG code when the layer has no CRS", examples=[4524]
     )
+    columns: dict[str, Any] | None = Field(
+        None,
+        description="列映射 the column mapping of contract §2.1 (keys columns, values, land_use_scheme, "
+        "industry_scheme); default: the one given at upload",
+        examples=[{"columns": {"agreed_start_date": "约定开工时"}, "land_use_scheme": "gbt21010-2017"}],
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        from geo.columns import parse_columns
+        from geo.errors import ConfigError
+
+        if value is None:
+            return None
+        try:
+            parse_columns(value, source="columns")
+        except ConfigError as error:
+            raise ValueError(str(error)) from None
+        return value
 
     @field_validator("rasters")
     @classmethod
@@ -323,9 +343,22 @@ class ScenarioList(BaseModel):
 
 
 class RunIn(Strict):
-    """Run a scenario version (default: the latest)."""
+    """Run a scenario version (default: the latest), optionally with a trade-off frontier.
+
+    ``frontier`` ``A:B`` (terms ``coverage``, ``net_return``, ``cost``; as ``panhuo plan
+    --frontier``): besides the plan, the ε-constraint frontier optimising A with B bounded, in
+    ``steps`` points — ``plan.json`` then carries ``frontier`` (the rows of the CLI's CSV) and the
+    job writes ``frontier_<A>_<B>.csv``/``.png``.
+    """
 
     version: int | None = Field(None, ge=1, le=1_000_000, examples=[2])
+    frontier: str | None = Field(
+        None,
+        pattern=r"^(coverage|net_return|cost):(coverage|net_return|cost)$",
+        description="权衡前沿 trade-off frontier A:B (optimise A, bound B)",
+        examples=["coverage:cost"],
+    )
+    steps: int = Field(5, ge=2, le=12, description="前沿点数 frontier points")
 
 
 # ------------------------------------------------------------------------------------ comparisons

@@ -11,6 +11,7 @@ Variables (all optional):
 =================================  ===========================================================
 ``PANHUO_DATA_DIR``                embedded store, uploads and job outputs (default ``./panhuo-data``)
 ``PANHUO_DATABASE_URL``            ``postgresql://user:pw@host:port/db`` selects PostgreSQL/PostGIS
+``PANHUO_DB_RETRY_S``              retry a lost PostgreSQL connection this long, then ``503`` (default 30)
 ``PANHUO_MAX_UPLOAD_MB``           largest upload body (default 512)
 ``PANHUO_INGEST_TIME_LIMIT_S``     time to check one upload (default 120)
 ``PANHUO_METADATA_TIME_LIMIT_S``   time to open and count one GeoPackage layer (default 5)
@@ -42,6 +43,10 @@ class StoreSettings(BaseSettings):
     data_dir: Path = Field(Path("panhuo-data"), description="embedded store root (`--data-dir`)")
     database_url: str | None = Field(
         None, description="`postgresql://...` selects PostgreSQL/PostGIS; unset = SQLite under data_dir"
+    )
+
+    db_retry_s: float = Field(
+        30, ge=0, description="how long a request retries a lost PostgreSQL connection before 503"
     )
 
     @field_validator("data_dir")

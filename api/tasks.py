@@ -12,6 +12,7 @@ from typing import Any
 
 from api.settings import Settings
 from api.store import Store
+from api.uploads import labelled_links
 from geo.errors import NotFoundError
 
 
@@ -26,18 +27,24 @@ class TaskBuilder:
         """Return the builders by job kind."""
         return {"inspect": self.inspect, "analysis": self.analysis, "plan": self.plan}
 
-    def _dataset(self, workspace: str, dataset_id: str) -> dict[str, Any]:
+    def _dataset(
+        self, spec: dict[str, Any], job_dir: Path, workspace: str, dataset_id: str
+    ) -> dict[str, Any]:
+        """Look a dataset up and give the job its files under the user's own name (issue 9 item 9).
+
+        The stored files are ``data.<ext>``; the worker reads links named after the uploaded file
+        (``inputs/<id>/yulin_parcels.gpkg``), and that folder is scrubbed from every message, so
+        a user reads their own file's name and never the service's layout.
+        """
         row = self.store.get_dataset(workspace, dataset_id)
         if row is None:
             raise NotFoundError(
                 f"作业所需的数据集 {dataset_id} 已不存在 — a dataset this job needs was deleted"
             )
-        return {
-            "id": row["id"],
-            "path": str(self.settings.store.data_dir / row["path"]),
-            "kind": row["kind"],
-            "format": row["format"],
-        }
+        folder = job_dir / "inputs" / row["id"]
+        path = labelled_links(self.settings.store.data_dir / row["path"], row["name"], folder)
+        spec["scrub"].append(str(folder))
+        return {"id": row["id"], "path": str(path), "kind": row["kind"], "format": row["format"]}
 
     def _base(self, job: dict[str, Any], job_dir: Path, kind: str) -> dict[str, Any]:
         return {
@@ -53,17 +60,18 @@ class TaskBuilder:
     def inspect(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
         """Re-validate a dataset in a worker (a full read of its metadata)."""
         spec = self._base(job, job_dir, "inspect")
-        spec["inputs"] = self._dataset(job["workspace"], job["dataset_id"])
+        spec["inputs"] = self._dataset(spec, job_dir, job["workspace"], job["dataset_id"])
         return spec
 
     def analysis(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
         """Analyse a parcel dataset (contract §3), with optional rasters."""
         spec = self._base(job, job_dir, "analysis")
         rasters = {
-            name: self._dataset(job["workspace"], rid)["path"]
+            name: self._dataset(spec, job_dir, job["workspace"], rid)["path"]
             for name, rid in (spec["params"].get("rasters") or {}).items()
         }
-        spec["inputs"] = {"parcels": self._dataset(job["workspace"], job["dataset_id"]), "rasters": rasters}
+        parcels = self._dataset(spec, job_dir, job["workspace"], job["dataset_id"])
+        spec["inputs"] = {"parcels": parcels, "rasters": rasters}
         return spec
 
     def plan(self, job: dict[str, Any], job_dir: Path) -> dict[str, Any]:
@@ -81,7 +89,7 @@ class TaskBuilder:
             if value is None:
                 return None
             value = {"path": value} if isinstance(value, str) else dict(value)
-            value["path"] = self._dataset(ws, value["path"])["path"]
+            value["path"] = self._dataset(spec, job_dir, ws, value["path"])["path"]
             return value
 
         for key in ("parcels", "demand", "roads", "exclusion"):

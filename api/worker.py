@@ -264,25 +264,91 @@ def layer_names(job: Job, path: Path) -> list[str | None]:
     return names or [None]
 
 
+def _mapping(job: Job) -> Any:
+    """Return the request's column mapping (§2.1), validated again here; ``None`` without one."""
+    from geo.columns import parse_columns
+
+    document = job.params.get("columns")
+    return None if document is None else parse_columns(document, source="columns")
+
+
 def inspect_vector(job: Job, path: Path, crs: int | None) -> dict[str, Any]:
-    """Return the :func:`geo.io.inspect_path` report of each layer, without the server's path.
+    """Return the ingest report of each layer, without the server's path.
 
-    One layer: its report. Several (a GeoPackage with parcels, demand, roads …): the first
-    layer's report plus ``layer_reports`` by name, and ``ok`` only when every layer is.
+    One layer: its :func:`geo.io.inspect_path` report (with a suggestion for every unmatched column).
+    Several (a GeoPackage with parcels, demand, roads …): each layer is recognised by its geometry —
+    points and lines (demand, facilities, roads) get the plain :func:`geo.io.inspect_layer` report,
+    not a parcel layer's, and so does a polygon layer without a parcel id (zoning, exclusion zones)
+    when another layer has one. The answer is the first parcel layer's report plus
+    ``layer_reports`` by name, each with its ``role``; ``ok`` only when every layer is. A layer
+    without features is refused (an empty layer is never stored).
+
+    The request's column mapping applies to the parcel layers; a parcel layer of a several-layer
+    file that lacks a column it names is reported without it (``column_mapping_note``), and when no
+    layer has them the mapping's own error refuses the upload.
     """
-    from geo.io import inspect_path
+    from geo.errors import GeometryError, SchemaError
+    from geo.io import inspect_layer, inspect_path, layer_role, list_layers
 
+    limits = read_limits(job.limits)
+    mapping = _mapping(job)
     names = layer_names(job, path)
-    reports = {}
+    kinds = {x.name: x for x in list_layers(path, limits=limits)} if path.suffix.lower() == ".gpkg" else {}
+    reports: dict[str | None, dict[str, Any]] = {}
+    refused: SchemaError | None = None
     for name in names:
-        report = inspect_path(path, layer=name, crs=crs, limits=read_limits(job.limits)).to_dict()
+        info = kinds.get(name) if name is not None else None
+        shown = name or path.name
+        if info is not None and info.features == 0:
+            raise GeometryError(
+                f"图层 {shown} 没有任何要素 — layer {shown!r} is empty (0 features); remove it"
+            )
+        role = layer_role(info.geometry_type) if info is not None else "parcels"
+        note = ""
+        if role == "parcels":
+            try:
+                found = inspect_path(path, layer=name, crs=crs, limits=limits, columns=mapping)
+            except SchemaError as error:
+                if mapping is None or len(names) == 1:
+                    raise
+                refused = refused or error
+                note = job.scrub(str(error))
+                found = inspect_path(path, layer=name, crs=crs, limits=limits)
+        else:
+            found = inspect_layer(path, layer=name, crs=crs, limits=limits)
+        if found.feature_count == 0:
+            raise GeometryError(
+                f"图层 {shown} 没有任何要素 — layer {shown!r} is empty (0 features); remove it"
+            )
+        report = found.to_dict()
         report["path"] = path.name
+        report["role"] = role
+        if note:
+            report["column_mapping_note"] = note
         reports[name] = dict(plain(report))
-    first = dict(reports[names[0]])
+    with_ids = [n for n, r in reports.items() if r["role"] == "parcels" and not _lacks_id(r)]
+    if with_ids:
+        for name, report in reports.items():
+            if report["role"] == "parcels" and name not in with_ids:
+                plain_report = inspect_layer(path, layer=name, crs=crs, limits=limits).to_dict()
+                plain_report.update(path=path.name, role="polygons")
+                reports[name] = dict(plain(plain_report))
+    if (
+        mapping is not None
+        and refused is not None
+        and not any(r.get("column_mapping") for r in reports.values())
+    ):
+        raise refused
+    first_name = with_ids[0] if with_ids else names[0]
+    first = dict(reports[first_name])
     if len(names) > 1:
         first["layer_reports"] = {str(k): v for k, v in reports.items()}
         first["ok"] = all(r.get("ok") for r in reports.values())
     return first
+
+
+def _lacks_id(report: dict[str, Any]) -> bool:
+    return any(p.get("code") == "missing_id_column" for p in report.get("problems", []))
 
 
 def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> list[str]:
@@ -371,6 +437,7 @@ def _analysis(job: Job) -> dict[str, Any]:
         layer=job.params.get("layer"),
         crs=job.params.get("crs"),
         limits=read_limits(job.limits),
+        columns=_mapping(job),
     )
 
     def tick(step: str, fraction: float) -> None:
@@ -434,6 +501,8 @@ def _plan(job: Job) -> dict[str, Any]:
     plan = output.plan
     if "briefing_note" in plan:
         plan["briefing_note"] = job.scrub(str(plan["briefing_note"]))
+    if job.params.get("frontier"):
+        _frontier(job, scenario, plan, out)
     tables = []
     for name, layer in output.layers.items():
         table = to_postgis(job, layer, f"plan_{name}")
@@ -441,6 +510,27 @@ def _plan(job: Job) -> dict[str, Any]:
             tables.append(table)
     plan["postgis_tables"] = tables
     return dict(plain(plan))
+
+
+def _frontier(job: Job, scenario: Any, plan: dict[str, Any], out: Path) -> None:
+    """Add the trade-off frontier asked for to the plan (``panhuo plan --frontier``; its files too).
+
+    A frontier that cannot be computed (e.g. the scenario itself infeasible) leaves the plan
+    standing and says why in ``frontier_note``.
+    """
+    from geo.errors import ConfigError
+    from maps.products import write_tradeoff
+    from optimizer.frontier import frontier_table
+
+    pair, steps = str(job.params["frontier"]), int(job.params.get("steps", 5))
+    job.progress(90, f"权衡前沿 frontier {pair}")
+    try:
+        rows = frontier_table(scenario, job.dir, pair, steps)
+    except ConfigError as error:
+        plan["frontier_note"] = job.scrub(str(error))
+        return
+    write_tradeoff(rows, out, "frontier_" + pair.replace(":", "_"))
+    plan["frontier"] = plain(rows)
 
 
 def _briefing(job: Job) -> dict[str, Any]:

@@ -13,7 +13,8 @@ Plan job: a plan run of the sample scenario is started; once it is ``running`` (
 possible, once its CBC is running) the server gets SIGKILL. The worker's watchdog must take its
 process group and the solver's down within a few seconds (no orphan ``cbc``); after restart the
 job must read ``failed`` with ``error_code = interrupted`` and the database must pass its
-integrity check. Figures go to bench/results/fault_api.json. Only loopback addresses are used.
+integrity check, and the job's ``tmp`` folder (the solver's model file) must be gone (C5).
+Figures go to bench/results/fault_api.json. Only loopback addresses are used.
 """
 
 from __future__ import annotations
@@ -165,6 +166,8 @@ def job_round(server: Server, token: str, scenario_id: str) -> dict[str, Any]:
                 break
             time.sleep(0.02)
         tree = _proc_tree(worker_pid) or tree
+    tmp_dir = server.data_dir / "jobs" / job_id / "tmp"
+    tmp_before = sum(f.stat().st_size for f in tmp_dir.rglob("*") if f.is_file()) if tmp_dir.exists() else 0
     t_kill = time.monotonic()
     server.kill9()
     pids = list(tree)
@@ -186,6 +189,8 @@ def job_round(server: Server, token: str, scenario_id: str) -> dict[str, Any]:
         "job_status_after_restart": job["status"],
         "job_error_code": job["error_code"],
         "integrity_ok": state["integrity"] == [("ok",)],
+        "tmp_bytes_at_kill": tmp_before,
+        "tmp_left_after_restart": tmp_dir.exists(),
     }
 
 
@@ -227,7 +232,7 @@ def main() -> int:
         for r in saves
     ) and all(
         r["integrity_ok"] and r["orphans_left"] == 0 and r["job_status_after_restart"] == "failed"
-        and r["job_error_code"] == "interrupted"
+        and r["job_error_code"] == "interrupted" and not r["tmp_left_after_restart"]
         for r in jobs
     )  # fmt: skip
     out = write_result("fault_api", result)
@@ -241,6 +246,7 @@ def main() -> int:
         print(
             f"job round: mid-solve {r['killed_mid_solve']}, tree gone after {r['tree_gone_after_s']} s, "
             f"orphans {r['orphans_left']}, job {r['job_status_after_restart']}/{r['job_error_code']}, "
+            f"tmp {r['tmp_bytes_at_kill']} B at the kill, left after restart: {r['tmp_left_after_restart']}, "
             f"integrity {'ok' if r['integrity_ok'] else 'BAD'}"
         )
     print(f"{'PASS' if result['pass'] else 'FAIL'} → {out}")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CORE = ("bench_ingest.py", "bench_analyze.py", "bench_zonal.py", "bench_optimizer.py", "bench_maps.py")
-API = ("load_api.py", "fault_api.py", "schemathesis_api.py")
+API = ("load_api.py", "fault_api.py", "drills_api.py", "schemathesis_api.py")
 
 
 def main() -> int:

@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> None:
         "parcels",
         "--as-of",
         as_of,
+        # a Yulin park: the provisional Guangxi preset (national criteria, labelled local values)
+        "--rules",
+        "guangxi-provisional",
         "--raster",
         f"ndvi={sample / 'ndvi.tif'}",
         "--raster",

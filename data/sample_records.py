@@ -508,10 +508,14 @@ def build_records(
     intensity = np.where(role == "warehouse", u(4_200.0, 7_000.0), intensity)
     m = case == "invest_below_min"
     intensity[m] = u(*sp.CASE_INVEST_WAN_PER_HA)[m]
-    fixed_assets = np.where(is_ent, intensity * ha, np.nan)
+    # fixed_assets_wan is the ledger's 厂房、设备 investment without the land price: the control-indicator
+    # 投资强度 = (fixed_assets_wan + land_price_wan) / ha is then the drawn intensity
+    fixed_assets = np.where(is_ent, intensity * ha - land_price, np.nan)
     construction_cost = floor_area * np.where(role == "residential", 0.45, 0.35)  # 万元 per m²
-    fixed_assets = np.where(role == "commercial", construction_cost + land_price, fixed_assets)
-    invested = np.where(is_ent, np.maximum(fixed_assets - land_price, 0.1 * fixed_assets), construction_cost)
+    fixed_assets = np.where(role == "commercial", construction_cost, fixed_assets)
+    invested = np.where(
+        is_ent, np.maximum(fixed_assets, 0.1 * (fixed_assets + land_price)), construction_cost
+    )
     total_inv = invested * u(0.97, 1.12)
     # planned totals for land not finished yet; invested so far is a share of it
     planned_total = intensity * ha - land_price
@@ -520,7 +524,7 @@ def build_records(
     share = np.select([zero, state == "construction"], [u(0.0, 0.06), u(0.2, 0.7)], 0.0)
     share[k] = inv_ratio
     invested[pre] = total_inv[pre] * share[pre]
-    fixed_assets[pre] = np.where(is_ent[pre], invested[pre] + land_price[pre], np.nan)
+    fixed_assets[pre] = np.where(is_ent[pre], invested[pre], np.nan)
     fixed_assets[in_window] = np.nan  # not yet in the 亩均 statistics
     for arr in (fixed_assets, invested, total_inv):
         arr[unsupplied] = np.nan
@@ -638,6 +642,30 @@ def build_records(
     name[idx] = [f"储备地块{pid[-4:]}" for pid in parcel_ids[idx]]
     enterprise[unsupplied] = None
 
+    # ---- columns of the rule book v2 (deterministic: no draws, so the rest of the park is unchanged) --
+    # 建筑基底面积 (buildings only) is below the 建筑系数 numerator where structures and yards are part of it
+    yard_share = np.select([role == "industrial", role == "warehouse"], [0.85, 0.80], 1.0)
+    building_footprint = footprint * yard_share
+    # 总建筑面积 ≥ 计容建筑面积 where underground floors are not counted (商服、住宅 parking)
+    gross_floor = floor_area * np.where(np.isin(role, ["commercial", "residential"]), 1.08, 1.0)
+    planned_floor = np.where(
+        is_ent & ~unsupplied, area_m2 * np.fmax(np.nan_to_num(far, nan=0.0), 1.2), np.nan
+    )
+    # 城市房地产管理法 第二十六条: one 出让 idle parcel whose delay the preparatory works caused
+    prep = np.zeros(n, dtype=bool)
+    idle_sold = np.flatnonzero((case == "idle") & (supply_type == "出让"))
+    prep[idle_sold[:1]] = True
+    preparatory = _nullable_bool(prep, unsupplied)
+    # idle-land disposal ledger: the idle cases are recorded (gov-caused ones under negotiation), and two
+    # operating plants were idle land disposed of in 2025 by an extended start date (Art. 12)
+    disposal = np.full(n, None, dtype=object)
+    disposal[np.isin(case, ["idle", "idle_recoverable", "idle_stalled"])] = "未处置"
+    disposal[case == "idle_gov_caused"] = "处置中"
+    plain = np.flatnonzero((role == "industrial") & (state == "operating") & (case == ""))
+    disposal[plain[:2]] = "已处置"
+    disposal_date = np.full(n, None, dtype=object)
+    disposal_date[plain[:2]] = ["2025-03-18", "2025-09-30"][: len(plain[:2])]
+
     frame = pd.DataFrame(
         {
             "parcel_id": parcel_ids,
@@ -674,6 +702,12 @@ def build_records(
             "high_tech": high_tech_arr,
             "policy_class": policy,
             "building_grade": grade,
+            "building_footprint_m2": np.round(building_footprint, 1),
+            "gross_floor_area_m2": np.round(gross_floor, 1),
+            "planned_floor_area_m2": np.round(planned_floor, 1),
+            "preparatory_delay": preparatory,
+            "disposal_status": disposal,
+            "disposal_date": disposal_date,
         }
     )
     for col in (
@@ -683,6 +717,7 @@ def build_records(
         "agreed_completion_date",
         "actual_start_date",
         "suspended_since",
+        "disposal_date",
     ):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     for col in (
@@ -694,6 +729,7 @@ def build_records(
         "industry_code",
         "policy_class",
         "building_grade",
+        "disposal_status",
     ):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), None)
     if tuple(frame.columns) != CANONICAL_COLUMNS:  # geo/schema.py changed under the generator

@@ -24,7 +24,7 @@ from geo.indicators import ZoneIndicators, compute_indicators
 from geo.ingest_report import ISSUE_COLUMNS, IngestReport
 from geo.rules.facts import Facts, check_data
 from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle, idle_out_of_scope
-from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency
+from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency, threshold_texts
 from geo.rules.mujun import grade_mujun
 from geo.rules.presets import REASON_CODES, Preset, load_preset
 from geo.schema import CANONICAL_COLUMNS
@@ -192,6 +192,7 @@ def _summary(frame: pd.DataFrame, preset: Preset, as_of: dt.date, issues: pd.Dat
     return {
         "as_of": as_of.isoformat(),
         "preset": preset.name,
+        "preset_title": preset.rules.title,
         "preset_provisional": preset.rules.provisional,
         "mujun_scheme": preset.mujun.name,
         "parcels": len(frame),
@@ -314,11 +315,18 @@ def run_analysis(
     for column in zonal.columns:
         cleaned[column] = zonal[column].to_numpy()
     facts = Facts(frame=cleaned, invalid=invalid, as_of=t)
+    if preset.rules.idle.stalled_area_basis == "floor" and not facts.has("planned_floor_area_m2"):
+        raise SchemaError(
+            f"--rules {preset.name}: idle.stalled_area_basis: floor 按规划总建筑面积计算开发比例，"
+            "但图层没有 planned_floor_area_m2（规划总建筑面积、设计建筑面积）列 "
+            "(the floor basis needs the planned total floor area column; "
+            "give it or use stalled_area_basis: land)"
+        )
 
     report("idle", 0.40)
     idle = evaluate_idle(facts, preset.rules.idle)
     report("low_efficiency", 0.55)
-    metrics = derived_metrics(facts)
+    metrics = derived_metrics(facts, preset)
     low = evaluate_low_efficiency(facts, preset, metrics, idle["idle_status"])
     report("mujun", 0.75)
     mujun = grade_mujun(facts, preset.mujun, preset.rules)
@@ -359,6 +367,13 @@ def run_analysis(
     all_issues = all_issues[list(ISSUE_COLUMNS)]
     summary = _summary(out.reset_index(drop=True), preset, day, all_issues)
     summary["data_issues_by_kind"] = {k: int(kinds.get(k, 0)) for k in ISSUE_KINDS}
+    summary["rule_tests"] = threshold_texts(preset)
+    summary["tax_averages"] = low.tax_averages
+    summary["exemptions"] = {
+        name: {"label_zh": e.label_zh or name, "discretionary": e.discretionary}
+        for name, e in preset.rules.low_efficiency.exemptions.items()
+        if e.enabled
+    }
     summary["raster_notes"] = raster_notes
     summary["run_date"] = today.isoformat()
     summary["rules_out_of_scope"] = [*idle_out_of_scope(facts), *low.out_of_scope]

@@ -5,7 +5,9 @@
 - ``parcels.csv``: the same rows without geometry, UTF-8 with BOM and Chinese headers for Excel;
   dates as 2026-06-30, 亩 with two decimals, booleans as 是/否.
 - ``report.xlsx``: 汇总 (counts, 亩 and fees by idle status and by reason), one sheet per idle status
-  that occurs, 低效用地, 指标, 规则参数 (the preset with its provenance), 数据问题.
+  that occurs, 低效用地, 指标, 规则参数 (every preset value with its kind — 国家 / 地方 / 假定 — and
+  source), 数据问题; low-efficiency reasons in Chinese with their codes in the next column; every
+  table sheet has an autofilter.
 - ``indicators.json``: exactly the keys of contract §5.
 - ``data_issues.csv``: parcel id, column, value, problem (UTF-8 with BOM).
 - ``summary.json``: the console summary as data (for the service and the briefing).
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from geo.errors import InputError
 from geo.indicators import INDICATOR_LABELS_ZH, RATE_KEYS, ZONE_TYPE_ZH
 from geo.rules.idle import STATUS_LABELS_ZH, STATUSES
+from geo.rules.presets import REASON_CODES, SOURCE_KIND_ZH, Exemption
 from geo.schema import LABELS_ZH
 
 if TYPE_CHECKING:
@@ -49,6 +53,7 @@ COMPUTED_LABELS_ZH: dict[str, str] = {
     "idle_fee_wan": "土地闲置费（万元）",
     "low_efficiency": "是否低效用地",
     "low_eff_reasons": "低效原因",
+    "low_eff_reason_codes": "低效原因代码",
     "low_eff_not_evaluated": "未评价规则",
     "mujun_score": "亩均效益得分",
     "mujun_class": "亩均效益分类",
@@ -111,6 +116,7 @@ REPORT_PARCEL_COLUMNS = (
     "low_eff_reasons",
     "low_eff_not_evaluated",
     "far",
+    "far_min",
     "tax_per_mu",
     "mujun_class",
     "agreed_start_date",
@@ -137,8 +143,31 @@ def header_zh(column: str) -> str:
     return column
 
 
-def table_for_people(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns as officials read them: dates as text, booleans 是/否, rounded figures, Chinese status."""
+def reason_text_zh(codes: str | None, exemptions: Mapping[str, Exemption] | None = None) -> str:
+    """``far_below_min;exempt:above_scale`` → ``容积率低于行业下限；豁免（可以不予认定）：规上企业``.
+
+    A discretionary exemption ("可以不予认定") says so: waiving the reason is the authority's choice.
+    """
+    if not codes:
+        return ""
+    parts = []
+    for token in str(codes).split(";"):
+        name = token.removeprefix("exempt:")
+        if token.startswith("exempt:"):
+            exemption = (exemptions or {}).get(name)
+            label = (exemption.label_zh or name) if exemption is not None else name
+            word = "豁免（可以不予认定）" if exemption is not None and exemption.discretionary else "豁免"
+            parts.append(f"{word}：{label}")
+        else:
+            parts.append(REASON_LABELS_ZH.get(token, token))
+    return "；".join(parts)
+
+
+def table_for_people(frame: pd.DataFrame, exemptions: Mapping[str, Exemption] | None = None) -> pd.DataFrame:
+    """Columns as officials read them: dates as text, booleans 是/否, rounded figures, Chinese status.
+
+    ``low_eff_reasons`` becomes Chinese text, its codes kept in ``low_eff_reason_codes`` beside it.
+    """
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = frame[column]
@@ -159,6 +188,10 @@ def table_for_people(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = values
         if column == "idle_status":
             out["idle_status_zh"] = values.map(STATUS_LABELS_ZH)
+        if column == "low_eff_reasons":
+            texts = {v: reason_text_zh(v, exemptions) for v in values.dropna().unique()}
+            out[column] = values.map(texts).astype(object).where(values.notna(), None)
+            out["low_eff_reason_codes"] = values
     return out
 
 
@@ -185,7 +218,7 @@ def write_gpkg(result: AnalysisResult, path: Path) -> None:
 
 def write_csv(result: AnalysisResult, path: Path) -> None:
     """parcels.csv: UTF-8 with BOM, Chinese headers."""
-    people = table_for_people(result.parcels)
+    people = table_for_people(result.parcels, result.preset.rules.low_efficiency.exemptions)
     people.columns = [header_zh(c) for c in people.columns]
     people.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
@@ -219,12 +252,15 @@ def _sheet(
     *,
     limit: int = EXCEL_MAX_ROWS - 1,
     clean: bool = True,
+    autofilter: bool = True,
 ) -> None:
-    """Append a write-only sheet: bold shaded header, frozen first row, column widths.
+    """Append a write-only sheet: bold shaded header, frozen first row, column widths, an autofilter.
 
     ``clean=False`` skips the per-value clean-up for rows already made of plain Python values.
     """
     ws = wb.create_sheet(title)
+    if autofilter and header:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{min(len(rows), limit) + 1}"
     if widths is None:
         widths = []
         for i, head in enumerate(header):
@@ -265,10 +301,12 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _parcel_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+def _parcel_rows(
+    frame: pd.DataFrame, exemptions: Mapping[str, Exemption] | None = None
+) -> tuple[list[str], list[list[Any]]]:
     """Return the header and rows of a parcel sheet (the full table is parcels.csv)."""
     columns = [c for c in REPORT_PARCEL_COLUMNS if c in frame.columns]
-    people = table_for_people(frame[columns])
+    people = table_for_people(frame[columns], exemptions)
     header = [header_zh(c) for c in people.columns]
     rows = people.astype(object).where(people.notna(), None).values.tolist()
     return header, rows
@@ -329,11 +367,7 @@ def write_report(result: AnalysisResult, path: Path) -> None:
     rows += [[None] * 4, ["低效原因 / 豁免", "宗数", "面积（亩）", None]]
     exemptions = result.preset.rules.low_efficiency.exemptions
     for token, item in s["reasons"].items():
-        name = token.removeprefix("exempt:")
-        if token.startswith("exempt:") and name in exemptions:
-            label = f"豁免：{exemptions[name].label_zh or name}"
-        else:
-            label = REASON_LABELS_ZH.get(token, token)
+        label = reason_text_zh(token, exemptions)
         rows.append([f"{label}（{token}）", item["count"], round(item["area_mu"], 2), None])
     rows += [[None] * 4, ["亩均效益分类", "企业宗数", None, None]]
     for letter, count in s["mujun_classes"].items():
@@ -344,18 +378,25 @@ def write_report(result: AnalysisResult, path: Path) -> None:
             rows.append([f"  {label}", s["data_issues_by_kind"][kind], None, None])
     for note in s.get("raster_notes", []):
         rows.append(["遥感栅格说明", note, None, None])
-    _sheet(wb, SHEET_NAMES["summary"], ["项目", "数值", "面积（亩）", "金额（万元）"], rows, [44, 40, 14, 18])
+    _sheet(
+        wb,
+        SHEET_NAMES["summary"],
+        ["项目", "数值", "面积（亩）", "金额（万元）"],
+        rows,
+        [44, 40, 14, 18],
+        autofilter=False,
+    )
 
     parcels = result.parcels
     for status in STATUSES:
         subset = parcels[parcels["idle_status"] == status]
         if subset.empty:
             continue
-        header, body = _parcel_rows(subset)
+        header, body = _parcel_rows(subset, exemptions)
         _sheet(wb, STATUS_LABELS_ZH[status][:31], header, body, limit=REPORT_SHEET_ROWS, clean=False)
     low = parcels[parcels["low_efficiency"].fillna(False).astype(bool)]
     if not low.empty:
-        header, body = _parcel_rows(low)
+        header, body = _parcel_rows(low, exemptions)
         _sheet(wb, SHEET_NAMES["low"], header, body, limit=REPORT_SHEET_ROWS, clean=False)
 
     ind = result.indicators
@@ -388,7 +429,13 @@ def write_report(result: AnalysisResult, path: Path) -> None:
     _sheet(wb, SHEET_NAMES["indicators"], ["指标代码", "指标", "数值", "原始值"], ind_rows, [34, 40, 16, 22])
 
     preset_rows = _preset_rows(result)
-    _sheet(wb, SHEET_NAMES["preset"], ["参数", "取值", "来源 / 说明"], preset_rows, [52, 48, 90])
+    _sheet(
+        wb,
+        SHEET_NAMES["preset"],
+        ["参数", "取值", "类别（国家/地方/假定）", "来源 / 说明"],
+        preset_rows,
+        [52, 40, 12, 90],
+    )
 
     issues = result.data_issues
     issue_rows = issues.astype(object).where(issues.notna(), None).values.tolist()
@@ -453,26 +500,46 @@ def _flatten(prefix: str, value: Any, out: list[tuple[str, Any]]) -> None:
 
 
 def _preset_rows(result: AnalysisResult) -> list[list[Any]]:
+    """规则参数: every value of the preset with its kind (国家 / 地方 / 假定) and its source.
+
+    A value's provenance is the longest provenance key of the preset that is a run of its dotted path; a
+    value without one is an assumption ("未注明来源"). The 亩均 scheme's values take the scheme's kind.
+    Sources cite documents, never panhuo's own files.
+    """
     preset = result.preset
+    rules = preset.rules
+    kind_zh = SOURCE_KIND_ZH
+    where = "内置预设" if preset.source == preset.name else f"用户规则文件 {Path(preset.source).name}"
     rows: list[list[Any]] = [
-        ["预设名称", preset.name, preset.rules.title],
-        ["来源", preset.source, "暂行预设，数值待核实" if preset.rules.provisional else ""],
-        ["亩均效益方案", preset.mujun.name, preset.mujun.title],
+        ["预设名称", preset.name, "", rules.title],
+        ["预设来源", where, "", "暂行预设，数值待核实" if rules.provisional else ""],
+        ["亩均效益方案", preset.mujun.name, kind_zh[preset.mujun.source_kind], preset.mujun.title],
     ]
-    for key, text in preset.rules.provenance.items():
-        rows.append([f"provenance.{key}", "", text])
-    for key, text in preset.mujun.provenance.items():
-        rows.append([f"mujun.provenance.{key}", "", text])
     flat: list[tuple[str, Any]] = []
-    document = preset.rules.model_dump(exclude={"provenance", "name", "title", "extends", "provisional"})
+    document = rules.model_dump(exclude={"provenance", "name", "title", "extends", "provisional"})
     _flatten("", document, flat)
-    _flatten("mujun", preset.mujun.model_dump(exclude={"provenance", "name", "title"}), flat)
-    provenance = preset.rules.provenance
+    disabled = {
+        f"low_efficiency.rules.{code}"
+        for code in REASON_CODES
+        if not getattr(rules.low_efficiency.rules, code).enabled
+    }
     for key, value in flat:
         shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
-        matches = [p for p in provenance if p and f".{p}." in f".{key}."]
-        note = provenance[max(matches, key=len)] if matches else ""
-        rows.append([key, shown, note])
+        origin = rules.provenance_of(key)
+        kind = kind_zh[origin.kind] if origin is not None else kind_zh["assumption"]
+        source = origin.source if origin is not None else "未注明来源（按假定）"
+        rule = ".".join(key.split(".")[:3])
+        if rule in disabled and not key.endswith(".enabled"):
+            source = f"（规则未启用）{source}"
+        rows.append([key, shown, kind, source])
+    mujun_flat: list[tuple[str, Any]] = []
+    _flatten(
+        "mujun", preset.mujun.model_dump(exclude={"provenance", "name", "title", "source_kind"}), mujun_flat
+    )
+    notes = "；".join(preset.mujun.provenance.values())
+    for key, value in mujun_flat:
+        shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+        rows.append([key, shown, kind_zh[preset.mujun.source_kind], f"{preset.mujun.title}：{notes}"])
     return rows
 
 

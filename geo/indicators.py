@@ -4,10 +4,10 @@ Parcels are mapped to the categories of 《开发区土地集约利用评价规�
 current use (``land_use``), planned use, supply type, buildings and idle status (preset
 ``indicators`` section; all prefixes are 用地用海分类 2023 codes):
 
-- **A, built-up** (已建成城镇建设用地): current use in classes 07–15 and built — floor area or
-  footprint > 0, or a use that needs no buildings (roads 12, utilities 13, green 14). Sub-categories by
-  current-use prefix, longest first: A1 住宅 07, A2 工矿仓储 10/11, A31 街巷 1207, A32 其他交通 12,
-  A4 商服 09, A51 公园绿地 14, A52 其他公共 08/13/15, otherwise A6.
+- **A, built-up** (已建成城镇建设用地): current use in classes 07–15 and built — floor area (计容
+  or total) or a footprint > 0, or a use that needs no buildings (roads 12, utilities 13, green 14).
+  Sub-categories by current-use prefix, longest first: A1 住宅 07, A2 工矿仓储 10/11, A31 街巷 1207,
+  A32 其他交通 12, A4 商服 09, A51 公园绿地 14, A52 其他公共 08/13/15, otherwise A6.
 - **C, not buildable**: not built and planned (else current) use in the preset's non-buildable
   classes (farmland, forest, water, sea …).
 - **B, buildable, not built**: the rest. **B21** (ready for supply) unless unsupplied land is
@@ -26,12 +26,17 @@ Formulas (areas in m², rates as fractions 0–1, intensities in 万元/公顷):
     industrial_land_rate        = A2 / A
     high_tech_land_rate         = H / A
     overall_far                 = Σ floor_area(A) / A
-    building_density            = Σ footprint(A) / A
-    industrial_far              = Σ floor_area(A2) / A2
-    industrial_building_coef    = Σ footprint(A2) / A2
-    industrial_invest_intensity = Σ fixed_assets_wan(A2) / A2[ha]
+    building_density            = Σ building_footprint(A) / A     (buildings only, TD/T 1029 建筑基底)
+    industrial_far              = Σ floor_area(A2) / A2           (计容建筑面积)
+    industrial_building_coef    = Σ footprint(A2) / A2            (buildings + structures + yards)
+    industrial_invest_intensity = Σ (fixed_assets_wan [+ land_price_wan where given])(A2) / A2[ha]
+                                  (the preset's invest_below_min.land_price definition)
     industrial_tax_intensity    = Σ tax_wan(A2) / A2[ha]
     idle_land_rate              = G / D
+    idle_disposal_rate          = disposed / identified idle land (闲置土地处置率; null without a
+                                  disposal_status column): identified = idle on the as-of date or in the
+                                  disposal ledger (disposal_status given); disposed = 已处置, dated on or
+                                  before the as-of date where disposal_date is given
 
 Zone type: ``industry_led`` when A2/A > 30 % and A1/A < 25 %, ``industry_city`` when A2/A ≤ 30 % and
 A1/A ≥ 25 %; the mixed cases follow the A2 share alone (thresholds and an override in the preset).
@@ -71,6 +76,7 @@ INDICATOR_KEYS: tuple[str, ...] = (
     "industrial_invest_intensity",
     "industrial_tax_intensity",
     "idle_land_rate",
+    "idle_disposal_rate",
     "intensity_score",
     "potential",
 )
@@ -91,6 +97,7 @@ INDICATOR_LABELS_ZH: dict[str, str] = {
     "industrial_tax_intensity": "工业用地地均税收（万元/公顷）",
     "overall_tax_intensity": "综合地均税收（万元/公顷）",
     "idle_land_rate": "土地闲置率",
+    "idle_disposal_rate": "闲置土地处置率",
     "intensity_score": "土地利用集约度分值",
     "expansion_ha": "扩展潜力：尚可供应土地（公顷）",
     "intensity_floor_area_m2": "强度潜力：达到容积率下限可增建筑面积（m²）",
@@ -100,6 +107,7 @@ ZONE_TYPE_ZH = {"industry_led": "工业主导型", "industry_city": "产城融�
 RATE_KEYS = frozenset(
     {
         "land_development_rate",
+        "idle_disposal_rate",
         "land_supply_rate",
         "land_built_rate",
         "industrial_land_rate",
@@ -137,6 +145,23 @@ def _longest_prefix(codes: pd.Series, table: dict[str, list[str]], default: str 
     return keys[np.where(index >= 0, index, len(uniques))]
 
 
+def _disposal_rate(facts: Facts, idle_now: np.ndarray, area: np.ndarray) -> float | None:
+    """闲置土地处置率 = disposed idle land ÷ identified idle land (by area), null without disposal_status.
+
+    Identified: idle on the as-of date, or recorded in the disposal ledger (disposal_status given).
+    Disposed: disposal_status 已处置 and, where disposal_date is given, dated on or before the as-of date.
+    """
+    if not facts.has("disposal_status"):
+        return None
+    status = facts.text("disposal_status")
+    recorded = status.notna().to_numpy(dtype=bool)
+    disposal_date = facts.date("disposal_date")
+    dated_later = ~np.isnat(disposal_date) & (disposal_date > facts.as_of)
+    disposed = (status == "已处置").to_numpy(dtype=bool) & ~dated_later
+    identified = idle_now | recorded
+    return _ratio(float(area[disposed & identified].sum()), float(area[identified].sum()))
+
+
 def compute_indicators(
     facts: Facts, rules: RulesPreset, idle_status: pd.Series, far_min: np.ndarray
 ) -> ZoneIndicators:
@@ -159,10 +184,12 @@ def compute_indicators(
     area = np.nan_to_num(facts.num("area_m2"))
     land, planned, supply = facts.text("land_use"), facts.text("planned_use"), facts.text("supply_type")
     floor, footprint = facts.num("floor_area_m2"), facts.num("footprint_m2")
+    building_footprint, gross = facts.num("building_footprint_m2"), facts.num("gross_floor_area_m2")
 
     construction = prefix_match(land, _CONSTRUCTION)
     no_buildings_needed = facts.starts_with("land_use", cfg.built_without_buildings)
-    built = construction & ((floor > 0) | (footprint > 0) | no_buildings_needed)
+    has_buildings = (floor > 0) | (footprint > 0) | (building_footprint > 0) | (gross > 0)
+    built = construction & (has_buildings | no_buildings_needed)
     a_category = _longest_prefix(land, cfg.built_categories, "A6")
     a_category[~built] = None
     use_for_c = planned.where(planned.notna(), land)
@@ -202,11 +229,18 @@ def compute_indicators(
     b, b21_area = total(b_land), total(b21)
     d, g, h, e = total(supplied), total(g_land & supplied), total(h_land), total(e_land)
 
+    def column_values(column: str) -> np.ndarray:
+        if column == "fixed_assets_wan" and rules.low_efficiency.rules.invest_below_min.land_price == "add":
+            # 固定资产投资包括厂房、设备和地价款 (the preset's definition, as for invest_below_min), the land
+            # price added where it is given
+            return facts.num("fixed_assets_wan") + np.nan_to_num(facts.num("land_price_wan"))
+        return facts.num(column)
+
     def summed(column: str, mask: np.ndarray) -> tuple[float | None, int]:
         """Σ column over mask (NaN counted as 0) and the number of masked parcels lacking it."""
         if not facts.has(column):
             return None, int(mask.sum())
-        values = facts.num(column)[mask]
+        values = column_values(column)[mask]
         return float(np.nansum(values)), int(np.isnan(values).sum())
 
     lacking: dict[str, int] = {}
@@ -219,9 +253,11 @@ def compute_indicators(
         return _ratio(value, denom)
 
     floor_a = np.where(no_buildings_needed & np.isnan(floor), 0.0, floor)
-    footprint_a = np.where(no_buildings_needed & np.isnan(footprint), 0.0, footprint)
+    footprint_a = np.where(no_buildings_needed & np.isnan(building_footprint), 0.0, building_footprint)
     overall_far = _ratio(float(np.nansum(floor_a[built])), a) if facts.has("floor_area_m2") else None
-    building_density = _ratio(float(np.nansum(footprint_a[built])), a) if facts.has("footprint_m2") else None
+    building_density = (
+        _ratio(float(np.nansum(footprint_a[built])), a) if facts.has("building_footprint_m2") else None
+    )
     values: dict[str, Any] = {
         "land_development_rate": _ratio(a + b21_area, a + b),
         "land_supply_rate": _ratio(d, a + b21_area) if facts.has("supply_type") else None,
@@ -236,6 +272,7 @@ def compute_indicators(
         "industrial_tax_intensity": intensity("tax_wan", a2, a2_area, per_ha=True),
         "overall_tax_intensity": intensity("tax_wan", built, a, per_ha=True),
         "idle_land_rate": _ratio(g, d) if facts.has("supply_type") else None,
+        "idle_disposal_rate": _disposal_rate(facts, g_land, area),
     }
     if not facts.has("land_use"):
         for key in values:

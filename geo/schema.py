@@ -67,6 +67,16 @@ POLICY_CLASSES = {
 
 BUILDING_GRADES = {"a": "A", "b": "B", "c": "C", "d": "D"}
 
+DISPOSAL_STATUSES = {
+    "已处置": "已处置",
+    "处置完毕": "已处置",
+    "disposed": "已处置",
+    "处置中": "处置中",
+    "in_progress": "处置中",
+    "未处置": "未处置",
+    "pending": "未处置",
+}
+
 PARCEL_FIELDS: tuple[Field, ...] = (
     Field("parcel_id", ("地块编号", "宗地编号", "宗地代码", "DKBH"), "text", "地块编号"),
     Field("name", ("地块名称", "项目名称"), "text", "地块名称"),
@@ -85,8 +95,21 @@ PARCEL_FIELDS: tuple[Field, ...] = (
     Field("total_investment_wan", ("总投资", "计划总投资"), "number", "总投资", "万元"),
     Field("invested_wan", ("已投资额", "已完成投资"), "number", "已投资额", "万元"),
     Field("land_price_wan", ("出让价款", "划拨价款", "土地价款"), "number", "土地价款", "万元"),
-    Field("floor_area_m2", ("总建筑面积", "计容建筑面积"), "number", "总建筑面积", "m²"),
-    Field("footprint_m2", ("建筑基底面积", "建筑占地面积"), "number", "建筑基底面积", "m²"),
+    # 计容建筑面积 (floor area counted for plot ratio; storeys over 8 m count double) — not 总建筑面积
+    Field("floor_area_m2", ("计容建筑面积",), "number", "计容建筑面积", "m²"),
+    # buildings + structures + open storage yards: the numerator of 建筑系数 (2008 控制指标)
+    Field(
+        "footprint_m2",
+        (
+            "建构筑物及堆场占地面积",
+            "建(构)筑物及堆场占地面积",
+            "建（构）筑物及堆场占地面积",
+            "建筑系数计算面积",
+        ),
+        "number",
+        "建构筑物及堆场占地面积",
+        "m²",
+    ),
     Field(
         "admin_area_m2",
         ("行政办公及生活服务设施用地面积",),
@@ -108,6 +131,23 @@ PARCEL_FIELDS: tuple[Field, ...] = (
     Field("high_tech", ("高新技术企业", "高企"), "bool", "高新技术企业"),
     Field("policy_class", ("产业政策类别",), "enum", "产业政策类别", values=POLICY_CLASSES),
     Field("building_grade", ("房屋安全等级", "危房等级"), "enum", "房屋安全等级", values=BUILDING_GRADES),
+    # buildings only: the numerator of 建筑密度 (TD/T 1029); 建筑基底面积 is this narrower quantity
+    Field(
+        "building_footprint_m2",
+        ("建筑基底面积", "建筑物基底面积", "建筑占地面积"),
+        "number",
+        "建筑基底面积",
+        "m²",
+    ),
+    # all floor area built (总建筑面积), as against the 计容 floor area of floor_area_m2
+    Field("gross_floor_area_m2", ("总建筑面积",), "number", "总建筑面积", "m²"),
+    # planned total floor area (规划/设计), the 应动工开发建设总面积 of stalled_area_basis: floor
+    Field("planned_floor_area_m2", ("规划总建筑面积", "设计建筑面积"), "number", "规划总建筑面积", "m²"),
+    # 城市房地产管理法 第二十六条: a delay caused by 动工开发必需的前期工作 — no fee, no free recovery
+    Field("preparatory_delay", ("前期工作原因", "前期工作迟延"), "bool", "前期工作原因"),
+    # idle-land disposal ledger: status and date of disposal (闲置土地处置率)
+    Field("disposal_status", ("处置状态", "处置情况"), "enum", "处置状态", values=DISPOSAL_STATUSES),
+    Field("disposal_date", ("处置日期", "处置完成日期"), "date", "处置日期"),
 )
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in PARCEL_FIELDS}

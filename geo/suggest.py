@@ -427,6 +427,13 @@ def suggest_columns(
             continue
         if column in already and score < 0.9:
             continue  # its name says a column the file has; a weaker guess would mislead
+        rivals = [
+            c[3]
+            for c in candidates
+            if c[2] == column and c[3] != canonical and c[3] not in taken and abs(c[0] - score) < 0.01
+        ]
+        if rivals:
+            why += "；也可能是 / or perhaps " + " / ".join(dict.fromkeys(rivals))
         chosen[column] = Suggestion(column, canonical, why)
         taken.add(canonical)
         if canonical == "supply_date" and supply is None and looks[column].dates is not None:
@@ -481,11 +488,18 @@ _KIND_ZH = {
 }
 
 
-def draft_mapping(matched: Mapping[str, str], suggestions: Iterable[Suggestion], source: str) -> str:
+def draft_mapping(
+    matched: Mapping[str, str],
+    suggestions: Iterable[Suggestion],
+    source: str,
+    unreadable: Mapping[str, Iterable[str]] | None = None,
+) -> str:
     """Write a draft mapping (YAML with comments) from the matches and suggestions, for the user to edit.
 
     ``matched`` is {column in the file → canonical} as ingest matched it (names and aliases are
-    written too, so the file states every column used).
+    written too, so the file states every column used). ``unreadable`` is {canonical → values ingest
+    could not read}: for a column of fixed values (enum, bool) each becomes a commented value-map
+    line to fill in (``#   supply_type: {"市场化出让": ?}``); dates and numbers are not guessed.
     """
     lines = [
         f"# panhuo 列映射草稿 column mapping draft for {source}",
@@ -504,9 +518,22 @@ def draft_mapping(matched: Mapping[str, str], suggestions: Iterable[Suggestion],
         lines.append(f"  {s.canonical}: {_quote(s.column)}    # 建议 suggested: {s.why}")
     for s in unsure:
         lines.append(f"  # ?: {_quote(s.column)}    # 未能判断 no suggestion: {s.why}")
+    lines.append("# values:                     # 可选 optional: 标准字段 -> {文件中的值: 标准值}")
+    fixed = {
+        canonical: list(dict.fromkeys(values))[:20]
+        for canonical, values in (unreadable or {}).items()
+        if canonical in FIELDS_BY_NAME and FIELDS_BY_NAME[canonical].kind in ("enum", "bool")
+    }
+    for canonical, values in fixed.items():
+        field = FIELDS_BY_NAME[canonical]
+        allowed = "/".join(sorted(set(field.values.values()))) if field.values else "是/否"
+        pairs = ", ".join(f"{_quote(v)}: ?" for v in values)
+        lines.append(
+            f"#   {canonical}: {{{pairs}}}    # 无法读取的值，填 {allowed} 后去掉 # / fill in, uncomment"
+        )
+    if not fixed:
+        lines.append("#   supply_type: {市场化出让: 出让}")
     lines += [
-        "# values:                     # 可选 optional: 标准字段 -> {文件中的值: 标准值}",
-        "#   supply_type: {市场化出让: 出让}",
         "land_use_scheme: auto         # auto | 2023 | gbt21010-2017 | gbt21010-2007 | sandiao",
         "industry_scheme: auto         # auto | gbt4754-2017 | gbt4754-2011 | gbt4754-2002",
         "",

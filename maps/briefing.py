@@ -64,6 +64,15 @@ ANALYSIS_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("idle_fee_wan", "闲置费\n（万元）", 0.06),
     ("low_eff_reasons", "低效原因", 0.125),
 )
+#: the low-efficiency page: each reason with the parcel's value and the preset's test
+LOW_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("parcel_id", "地块编号", 0.085),
+    ("enterprise", "企业", 0.125),
+    ("area_mu", "面积\n（亩）", 0.055),
+    ("reasons", "低效原因", 0.15),
+    ("facts", "本宗数值｜认定标准（规则预设的数值）", 0.485),
+    ("exempt", "豁免", 0.10),
+)
 PLAN_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("parcel_id", "地块编号", 0.14),
     ("action", "方案动作", 0.30),
@@ -511,6 +520,88 @@ def select_groups(
     return chosen_groups
 
 
+def _num(value: object) -> float:
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+    return out
+
+
+def _reason_fact(code: str, row: pd.Series, summary: dict) -> str:
+    """Return the parcel's own value for one fired reason, as officials write it."""
+
+    def pct(column: str) -> str:
+        return style.fmt_percent(row.get(column))
+
+    if code == "far_below_min":
+        return f"容积率 {style.fmt_number(row.get('far'))}（本宗下限 {style.fmt_number(row.get('far_min'))}）"
+    if code == "coef_below_min":
+        return f"建筑系数 {pct('building_coef')}"
+    if code == "admin_over_max":
+        return f"行政办公及生活服务设施用地比重 {pct('admin_ratio')}"
+    if code == "green_over_max":
+        return f"绿地率 {pct('green_ratio')}"
+    if code == "invest_below_min":
+        return f"投资强度 {style.fmt_number(row.get('invest_intensity'), 0)} 万元/公顷"
+    if code == "tax_below_avg_share":
+        averages = summary.get("tax_averages") or {}
+        sector = (averages.get("sector") or {}).get(str(row.get("industry_code")))
+        reference = sector if sector is not None else averages.get("park")
+        where = "同行业平均" if sector is not None else "园区平均"
+        ref = f"（{where} {style.fmt_number(reference)}）" if reference is not None else ""
+        return f"亩均税收 {style.fmt_number(row.get('tax_per_mu'))} 万元/亩{ref}"
+    if code == "policy_eliminated":
+        return f"产业政策类别 {row.get('policy_class') or style.MISSING}"
+    if code == "dangerous_building":
+        return f"房屋安全等级 {row.get('building_grade') or style.MISSING} 级"
+    if code == "use_mismatch":
+        return f"现状 {row.get('land_use') or style.MISSING}，规划 {row.get('planned_use') or style.MISSING}"
+    if code == "rs_unbuilt":
+        parts = []
+        if not math.isnan(_num(row.get("rs_builtup_mean"))):
+            parts.append(f"建成指数均值 {_num(row.get('rs_builtup_mean')):.2f}")
+        if not math.isnan(_num(row.get("rs_ndvi_mean"))):
+            parts.append(f"NDVI 均值 {_num(row.get('rs_ndvi_mean')):.2f}")
+        return "，".join(parts) or "遥感均值缺失"
+    if code == "idle":
+        return f"闲置状态：{style.idle_label(row.get('idle_status'))}"
+    return code
+
+
+def low_efficiency_rows(frame: pd.DataFrame, summary: dict) -> list[list[str]]:
+    """Rows of the low-efficiency page: reasons, each with the parcel's value and the preset's test.
+
+    ``summary`` is the analysis's summary.json: ``rule_tests`` (code → the test with the preset's numbers),
+    ``tax_averages`` (park / sector 亩均税收) and ``exemptions`` (label, discretionary).
+    """
+    tests = summary.get("rule_tests") or {}
+    exemptions = summary.get("exemptions") or {}
+    labels = style.popup_values(frame)
+    rows = []
+    for i, row in frame.iterrows():
+        codes = style.reason_codes(row.get("low_eff_reasons"))
+        fired = [c for c in codes if not c.startswith("exempt:")]
+        facts = [f"{_reason_fact(c, row, summary)}｜标准：{tests.get(c, '—')}" for c in fired]
+        waived = []
+        for c in codes:
+            if c.startswith("exempt:"):
+                info = exemptions.get(c.removeprefix("exempt:"), {})
+                label = info.get("label_zh") or c.removeprefix("exempt:")
+                waived.append(f"{label}（可以不予认定）" if info.get("discretionary") else label)
+        rows.append(
+            [
+                str(labels.at[i, "parcel_id"]) if "parcel_id" in labels else style.MISSING,
+                str(labels.at[i, "enterprise"]) if "enterprise" in labels else style.MISSING,
+                str(labels.at[i, "area_mu"]) if "area_mu" in labels else style.MISSING,
+                "、".join(style.reason_label(c) for c in fired) or style.MISSING,
+                "\n".join(facts) or style.MISSING,
+                "；".join(waived) or style.MISSING,
+            ]
+        )
+    return rows
+
+
 def _analysis_rows(frame: pd.DataFrame) -> list[list[str]]:
     labels = style.popup_values(frame)
     return [
@@ -529,6 +620,9 @@ def _analysis_page(
     crs: pyproj.CRS,
     rows: list[list[str]],
     page_note: str,
+    *,
+    by_reason: bool = False,
+    footer: str = "",
 ) -> Figure:
     fig = _page(paper, f"{title}——{group_name}", subtitle)
     ax = _map_axes(fig)
@@ -537,7 +631,18 @@ def _analysis_page(
     near = context.cx[x0:x1, y0:y1]
     near.plot(ax=ax, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=0.4, zorder=1)
     handles: list[Patch] = []
-    if "idle_status" in group:
+    columns = LOW_COLUMNS if by_reason else ANALYSIS_COLUMNS
+    if by_reason and "low_eff_reasons" in group:
+        # coloured by the first reason that fired (the table lists every reason)
+        first = group["low_eff_reasons"].map(style.primary_reason)
+        colours = first.map(lambda c: style.LOW_EFF_REASONS.get(str(c), ("", "#fc8d59"))[1])
+        present = set(first.dropna().astype(str))
+        for code in [c for c in style.LOW_EFF_REASONS if c in present]:
+            label, colour = style.LOW_EFF_REASONS[code]
+            handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
+        if len(present) and group["low_eff_reasons"].map(lambda t: len(style.reason_codes(t)) > 1).any():
+            handles.append(Patch(facecolor="none", edgecolor="none", label="按首要原因着色，多项原因见下表"))
+    elif "idle_status" in group:
         colours = group["idle_status"].map(lambda s: style.IDLE_STATUS.get(str(s), ("", "#fdd49e"))[1])
         present = set(group["idle_status"].astype(str))
         # legend in the order of the rules (style.IDLE_STATUS), then any other code
@@ -554,9 +659,20 @@ def _analysis_page(
     handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="周边地块"))
     _finish_map(ax, extent, crs, handles, labels=group)
     table_ax = fig.add_axes(TABLE_RECT)
-    _draw_table(table_ax, [h for _, h, _ in ANALYSIS_COLUMNS], rows, [w for _, _, w in ANALYSIS_COLUMNS])
+    _draw_table(table_ax, [h for _, h, _ in columns], rows, [w for _, _, w in columns])
+    if footer:
+        fig.text(0.06, 0.03, footer, ha="left", fontsize=7, color="#555555")
     fig.text(0.94, 0.03, page_note, ha="right", fontsize=7, color="#555555")
     return fig
+
+
+def _rules_footer(summary: dict) -> str:
+    """Return the preset line printed at the foot of every analysis page."""
+    name = summary.get("preset")
+    if not name:
+        return ""
+    provisional = "（暂行预设，数值待核实）" if summary.get("preset_provisional") else ""
+    return f"规则预设：{name}{provisional}"
 
 
 def analysis_figures(
@@ -576,22 +692,40 @@ def analysis_figures(
     crs = map_crs(parcels)
     projected = parcels.to_crs(crs)
     selected = select_groups(projected, parcel_ids, groups)
-    subtitle = _subtitle(date, source or f"panhuo analyze 输出 {result.source}")
-    header = [h for _, h, _ in ANALYSIS_COLUMNS]
-    widths = [w for _, _, w in ANALYSIS_COLUMNS]
-    pages: list[tuple[str, gpd.GeoDataFrame, list[list[str]]]] = []
+    summary = result.summary
+    subtitle = _subtitle(
+        date, source or f"panhuo analyze 输出 {result.source}", as_of=summary.get("as_of"), preset=summary
+    )
+    footer = _rules_footer(summary)
+    pages: list[tuple[str, gpd.GeoDataFrame, list[list[str]], bool]] = []
     for name, group in selected:
-        rows = _analysis_rows(group)
+        low = name == "低效用地"
+        columns = LOW_COLUMNS if low else ANALYSIS_COLUMNS
+        header = [h for _, h, _ in columns]
+        widths = [w for _, _, w in columns]
+        rows = low_efficiency_rows(group, summary) if low else _analysis_rows(group)
         chunks = [(group.iloc[a:b], rows[a:b]) for a, b in paginate_rows(header, rows, widths, paper)]
         for k, (part, part_rows) in enumerate(chunks):
             label = name if len(chunks) == 1 else f"{name}（{k + 1}/{len(chunks)}）"
-            pages.append((label, part, part_rows))
+            pages.append((label, part, part_rows, low))
     figures: list[Figure] = []
     with mpl.rc_context(fonts.mpl_rc()):
-        for n, (label, part, part_rows) in enumerate(pages, start=1):
+        for n, (label, part, part_rows, low) in enumerate(pages, start=1):
             note = f"第 {n} 页 / 共 {len(pages) + (1 if charts else 0)} 页"
             figures.append(
-                _analysis_page(paper, title, subtitle, label, part, projected, crs, part_rows, note)
+                _analysis_page(
+                    paper,
+                    title,
+                    subtitle,
+                    label,
+                    part,
+                    projected,
+                    crs,
+                    part_rows,
+                    note,
+                    by_reason=low,
+                    footer=footer,
+                )
             )
         if charts and ("idle_status" in parcels or "low_eff_reasons" in parcels):
             fig = _page(paper, f"{title}——统计", subtitle)
@@ -839,9 +973,23 @@ def _paper(paper: str) -> str:
 SUBTITLE_EM = 62.0
 
 
-def _subtitle(date: dt.date | None, source: str) -> str:
-    """Date and data source on one line; a source too long for the page keeps its end (…中间省略)."""
-    head = f"日期：{style.chinese_date(date or dt.date.today())}　　数据来源："
+def _subtitle(
+    date: dt.date | None, source: str, *, as_of: str | None = None, preset: dict | None = None
+) -> str:
+    """Date and data source on one line; a source too long for the page keeps its end (…中间省略).
+
+    For an analysis (``as_of`` given) the date is the 评价日 — the as-of date the rules were applied on —
+    followed by the preset's name; the briefing's own date appears only when ``date`` is given.
+    """
+    if as_of:
+        head = f"评价日：{style.chinese_date(as_of)}"
+        if preset and preset.get("preset"):
+            head += f"　规则预设：{preset['preset']}"
+        if date is not None:
+            head += f"　简报日期：{style.chinese_date(date)}"
+        head += "　数据来源："
+    else:
+        head = f"日期：{style.chinese_date(date or dt.date.today())}　　数据来源："
     room = SUBTITLE_EM - sum(_char_em(c) for c in head)
     if sum(_char_em(c) for c in source) > room:
         tail, used = "", 1.0  # the ellipsis

@@ -41,6 +41,8 @@ class AnalysisResult:
     parcels: gpd.GeoDataFrame
     indicators: dict[str, Any]
     source: Path
+    #: ``summary.json`` of the analysis (as-of date, preset, rule tests, tax averages); empty if absent
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,7 +121,9 @@ def load_analysis(directory: str | Path) -> AnalysisResult:
     parcels = _read_layer(gpkg, layer)
     indicators_path = gpkg.parent / "indicators.json"
     indicators = _read_json(indicators_path) if indicators_path.is_file() else {}
-    return AnalysisResult(parcels, indicators, gpkg.parent)
+    summary_path = gpkg.parent / "summary.json"
+    summary = _read_json(summary_path) if summary_path.is_file() else {}
+    return AnalysisResult(parcels, indicators, gpkg.parent, summary)
 
 
 def load_plan(directory: str | Path) -> PlanResult:

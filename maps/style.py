@@ -15,7 +15,7 @@ import pandas as pd
 
 #: idle_status → (label, colour); order = legend order (contract.md §3, 《闲置土地处置办法》)
 IDLE_STATUS: dict[str, tuple[str, str]] = {
-    "idle": ("闲置土地（满1年，征收闲置费）", "#e34a33"),
+    "idle": ("闲置土地（满1年未满2年）", "#e34a33"),
     "idle_recoverable": ("闲置满2年（可无偿收回）", "#7f0000"),
     "idle_gov_caused": ("政府原因闲置（协商处置）", "#fdae6b"),
     "idle_stalled": ("中止开发闲置（停建满1年）", "#9e3cae"),

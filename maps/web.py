@@ -63,6 +63,7 @@ INDICATOR_LABELS: dict[str, tuple[str, str]] = {
     "industrial_invest_intensity": ("工业用地固定资产投入强度（万元/公顷）", "number"),
     "industrial_tax_intensity": ("工业用地地均税收（万元/公顷）", "number"),
     "idle_land_rate": ("土地闲置率", "percent"),
+    "idle_disposal_rate": ("闲置土地处置率", "percent"),
     "intensity_score": ("集约利用综合评分", "number"),
 }
 ZONE_TYPES = {"industry_led": "工业主导型", "industry_city": "产城融合型"}

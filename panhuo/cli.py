@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "panhuo.commands.brief",
     "panhuo.commands.serve",
     "panhuo.commands.token",
+    "panhuo.commands.backup",
 )
 
 app = typer.Typer(

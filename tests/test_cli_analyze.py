@@ -28,6 +28,7 @@ CONTRACT_KEYS = [
     "industrial_invest_intensity",
     "industrial_tax_intensity",
     "idle_land_rate",
+    "idle_disposal_rate",
     "intensity_score",
     "potential",
 ]
@@ -123,7 +124,7 @@ def test_analyze_writes_every_output(park: Path, tmp_path: Path, capsys):
     book = load_workbook(out / "report.xlsx")
     assert book.sheetnames[0] == "汇总"
     for sheet in (
-        "闲置（征缴闲置费）",
+        "闲置（满一年未满两年）",
         "非闲置",
         "未供地（不适用）",
         "低效用地",

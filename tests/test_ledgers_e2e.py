@@ -207,7 +207,8 @@ def test_supply_ledger_from_inspect_to_analyze(tmp_path: Path, capsys) -> None:
         in lines
     )
     assert any(
-        line.startswith("  未找到的标准字段 canonical columns not found (24): name、planned_use、")
+        # 24 + the six columns of the rule book v2 (building_footprint_m2 … disposal_date)
+        line.startswith("  未找到的标准字段 canonical columns not found (30): name、planned_use、")
         for line in lines
     )
     assert (
@@ -268,11 +269,12 @@ def test_cadastre_extract_with_pinyin_fields_from_inspect_to_analyze(tmp_path: P
     assert parcels.loc["610802001003", "idle_basis"] == (
         "《闲置土地处置办法》第二条第二款：已于2020年3月15日动工，2023年5月1日起中止开发建设，"
         "截至2025年6月30日已满一年；已开发面积占应开发建设总面积20.00%（不足三分之一）、已投资额占总投资未知；"
-        "可以认定为闲置土地"
+        "可以认定为闲置土地，依第十二条规定的方式处置"
     )
     assert parcels.loc["610802001002", "idle_basis"] == (
         "《闲置土地处置办法》第二条第一款、第八条、第十二条：约定动工日期2022年1月1日，截至2025年6月30日未动工，"
-        "已满两年；经核实属政府原因，不征缴闲置费，协商处置"
+        "已满两年；经核实属第八条情形（政府、政府有关部门的行为，或第二款自然灾害等不可抗力），"
+        "不征缴闲置费，依第十二条协商处置"
     )
     assert parcels.loc["610802001005", "idle_basis"] == (
         "《闲置土地处置办法》第二条第一款、第十四条第一款：约定动工日期2023年9月1日，截至2025年6月30日未动工，"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Expensive, RunnerDep, StoreDep
-from api.routes.common import ERR_403, ERR_422, ERR_429, check_layer, errors
+from api.routes.common import ERR_403, ERR_422, ERR_429, check_layer, errors, upload_columns
 from api.schemas import AnalysisIn, JobCreated
 from geo.errors import InputError
 
@@ -31,12 +31,15 @@ def start_analysis(body: AnalysisIn, who: Expensive, store: StoreDep, runner: Ru
             raise InputError(
                 f"栅格 {name} 不是本工作空间的栅格数据集 — rasters.{name} is not a raster dataset here"
             )
+    params = body.model_dump(mode="json", exclude_none=True)
+    if body.columns is None and upload_columns(parcels) is not None:
+        params["columns"] = upload_columns(parcels)  # the mapping given at upload
     job = runner.submit(
         {
             "workspace": who.workspace,
             "kind": "analysis",
             "dataset_id": body.dataset_id,
-            "params": body.model_dump(mode="json", exclude_none=True),
+            "params": params,
             "created_by": who.name,
         },
         owner=who.token_id,

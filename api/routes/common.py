@@ -86,3 +86,11 @@ def error_from_outcome(error: dict[str, Any]) -> PanhuoError:
             return InputError(f"文件无法安全读取（{code}）— the file could not be read within the limits")
         return (cls or InputError)(message)
     return cls(message)
+
+
+def upload_columns(dataset: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the column mapping a dataset was uploaded with (§2.1), as a request would send it."""
+    recorded = (dataset.get("report") or {}).get("column_mapping")
+    if not recorded:
+        return None
+    return {k: v for k, v in recorded.items() if k != "source"}

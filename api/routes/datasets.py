@@ -24,10 +24,11 @@ from api.routes.common import (
     ERR_429,
     error_from_outcome,
     errors,
+    upload_columns,
 )
 from api.schemas import DatasetCreated, DatasetList, DatasetOut, JobCreated
 from api.store import new_id
-from api.uploads import FORMATS, accept_upload
+from api.uploads import FORMATS, accept_upload, labelled_links, receive_upload
 from geo.errors import InputError, NotFoundError
 
 log = logging.getLogger("panhuo.api")
@@ -55,6 +56,13 @@ _UPLOAD_BODY = {
                             "maximum": 999999,
                             "description": "EPSG 代码，仅当图层缺少坐标系时给出 (e.g. 4524)",
                         },
+                        "columns": {
+                            "type": "string",
+                            "maxLength": 65536,
+                            "description": "列映射 column mapping as JSON text (contract §2.1): "
+                            '{"columns": {"agreed_start_date": "约定开工时"}, "values": {...}, '
+                            '"land_use_scheme": "auto", "industry_scheme": "auto"}',
+                        },
                     },
                 },
                 "encoding": {"file": {"contentType": "application/octet-stream"}},
@@ -73,16 +81,40 @@ def _out(row: dict[str, Any]) -> DatasetOut:
 
 
 def ingest_spec(
-    stored_path: Path, kind: str, fmt: str, settings: Any, dataset_dir: Path, crs: int | None = None
+    stored_path: Path,
+    kind: str,
+    fmt: str,
+    settings: Any,
+    dataset_dir: Path,
+    crs: int | None = None,
+    columns: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
     return {
         "kind": "ingest",
         "inputs": {"path": str(stored_path), "kind": kind, "format": fmt, "export_dir": str(dataset_dir)},
-        "params": {"crs": crs},
+        "params": {"crs": crs, "columns": columns},
         "limits": settings.uploads.model_dump(),
-        "scrub": [str(settings.store.data_dir.resolve()), str(dataset_dir)],
+        "scrub": [str(settings.store.data_dir.resolve()), str(dataset_dir), str(stored_path.parent)],
     }
+
+
+def _columns_field(value: Any) -> dict[str, Any] | None:
+    """Read the multipart ``columns`` field: a column mapping as JSON text, validated (§2.1)."""
+    import json
+
+    from geo.columns import parse_columns
+
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InputError("columns 应为 JSON 文本 — the columns field is JSON text, not a file")
+    try:
+        document = json.loads(value)
+    except ValueError:
+        raise InputError("columns 不是有效的 JSON — the columns field is not valid JSON") from None
+    parse_columns(document, source="columns")
+    return dict(document)
 
 
 def _crs_field(value: Any) -> int | None:
@@ -113,17 +145,23 @@ async def upload_dataset(
     dataset_id = new_id()
     target = _dataset_dir(settings, dataset_id)
     try:
-        async with request.form(max_files=1, max_fields=4, max_part_size=64 * 1024) as form:
+        form = await receive_upload(request, target, settings.uploads)
+        try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise InputError("缺少文件字段 file — the multipart field `file` is required")
             label_field = form.get("name")
             crs = _crs_field(form.get("crs"))
-            stored = await run_in_threadpool(
-                accept_upload, upload.file, upload.filename, target, settings.uploads
-            )
+            columns = _columns_field(form.get("columns"))
+        finally:
+            await form.close()
+        stored = await run_in_threadpool(
+            accept_upload, target / "upload.bin", upload.filename, target, settings.uploads
+        )
         label = label_field.strip()[:200] if isinstance(label_field, str) and label_field.strip() else None
-        spec = ingest_spec(stored.path, stored.kind, stored.format, settings, target, crs)
+        # the worker reads the file under the user's own name, so its messages name it (item 9)
+        shown = labelled_links(stored.path, label or stored.original_name, target / ".ingest" / "input")
+        spec = ingest_spec(shown, stored.kind, stored.format, settings, target, crs, columns)
         outcome = await run_in_threadpool(
             runner.run_now, spec, target / ".ingest", who.workspace, who.token_id
         )
@@ -252,13 +290,14 @@ __all__ = ["FORMATS", "router"]
 )
 def inspect_dataset(dataset_id: str, who: Expensive, store: StoreDep, runner: RunnerDep) -> JobCreated:
     """Queue a worker job that opens the dataset again and rebuilds its report."""
-    _get(store, who, dataset_id)
+    row = _get(store, who, dataset_id)
+    columns = upload_columns(row)
     job = runner.submit(
         {
             "workspace": who.workspace,
             "kind": "inspect",
             "dataset_id": dataset_id,
-            "params": {},
+            "params": {"columns": columns} if columns else {},
             "created_by": who.name,
         },
         owner=who.token_id,

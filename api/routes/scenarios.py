@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Response
 
 from api.deps import Caller, Expensive, Planner, RunnerDep, StoreDep
 from api.routes.common import ERR_403, ERR_404, ERR_422, ERR_429, check_layer, errors
@@ -19,7 +20,7 @@ from api.schemas import (
     ScenarioOut,
     ScenarioSummary,
 )
-from api.store import Principal, Store
+from api.store import Principal, Store, new_id
 from geo.errors import InputError, NotFoundError
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -37,6 +38,34 @@ def _check_datasets(store: Store, who: Principal, body: ScenarioIn) -> None:
         check_layer(row, ref.layer, f"{key}.layer")
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="可选：客户端为本次保存生成的唯一键（如 UUID）。带同一键重发（网络中断、超时后）"
+        "返回第一次保存的 id 与版本，不会多出一个版本 — optional client-chosen key; repeating the request "
+        "with the same key returns the version the first attempt stored instead of adding another",
+    ),
+]
+
+
+def _request_key(who: Principal, operation: str, client_key: str | None) -> str:
+    """Return the key stored with the version: the client's key scoped to its token and operation.
+
+    Without a client key every request gets a random one, so the server's own retries after a lost
+    database connection stay idempotent (hardening D7).
+    """
+    raw = "\x1f".join((who.workspace, who.token_id, operation, client_key or "auto:" + new_id()))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _created(saved: dict[str, Any]) -> ScenarioCreated:
+    return ScenarioCreated(id=saved["id"], version=saved["version"])
+
+
 def _body(body: ScenarioIn) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_none=True, exclude_defaults=True) | {"name": body.name}
 
@@ -48,12 +77,16 @@ def _body(body: ScenarioIn) -> dict[str, Any]:
     summary="保存场景 save a scenario (version 1)",
     responses=errors(ERR_403, ERR_422),
 )
-def create_scenario(body: ScenarioIn, who: Planner, store: StoreDep) -> ScenarioCreated:
+def create_scenario(
+    body: ScenarioIn, who: Planner, store: StoreDep, idempotency_key: IdempotencyKey = None
+) -> ScenarioCreated:
     """Store a scenario and its first version, in one transaction (whole or not at all)."""
     _check_datasets(store, who, body)
-    created = store.create_scenario(who.workspace, body.name, _body(body), who.name)
-    store.audit(who, "scenario.create", "scenario", created["id"])
-    return ScenarioCreated(**created)
+    key = _request_key(who, "POST /scenarios", idempotency_key)
+    created = store.create_scenario(who.workspace, body.name, _body(body), who.name, request_key=key)
+    if not created["replayed"]:
+        store.audit(who, "scenario.create", "scenario", created["id"])
+    return _created(created)
 
 
 @router.get("", response_model=ScenarioList, summary="列出场景 list scenarios", responses=errors())
@@ -112,16 +145,22 @@ def get_scenario_version(scenario_id: str, version: int, who: Caller, store: Sto
     summary="修改场景（新版本）edit: store a new version",
     responses=errors(ERR_403, ERR_404, ERR_422),
 )
-def edit_scenario(scenario_id: str, body: ScenarioIn, who: Planner, store: StoreDep) -> ScenarioCreated:
+def edit_scenario(
+    scenario_id: str, body: ScenarioIn, who: Planner, store: StoreDep, idempotency_key: IdempotencyKey = None
+) -> ScenarioCreated:
     """Store the edit as a new version; earlier versions and their runs are kept unchanged."""
     if store.get_scenario(who.workspace, scenario_id) is None:
         raise NotFoundError("场景不存在 — no such scenario in this workspace")
     _check_datasets(store, who, body)
-    created = store.add_scenario_version(who.workspace, scenario_id, body.name, _body(body), who.name)
+    key = _request_key(who, f"PUT /scenarios/{scenario_id}", idempotency_key)
+    created = store.add_scenario_version(
+        who.workspace, scenario_id, body.name, _body(body), who.name, request_key=key
+    )
     if created is None:
         raise NotFoundError("场景不存在 — no such scenario in this workspace")
-    store.audit(who, "scenario.edit", "scenario", scenario_id)
-    return ScenarioCreated(**created)
+    if not created["replayed"]:
+        store.audit(who, "scenario.edit", "scenario", scenario_id)
+    return _created(created)
 
 
 @router.delete(
@@ -157,7 +196,8 @@ def run_scenario(
             "dataset_id": (scenario.body.get("parcels") or {}).get("path"),
             "scenario_id": scenario.id,
             "scenario_version": scenario.version,
-            "params": {"name": scenario.name},
+            "params": {"name": scenario.name}
+            | ({"frontier": body.frontier, "steps": body.steps} if body and body.frontier else {}),
             "created_by": who.name,
         },
         owner=who.token_id,

@@ -3,14 +3,24 @@
 Writes run in one transaction each, so an object is stored whole or not at all (a scenario and its
 first version land together). On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so two
 writers queue on the busy timeout instead of one failing half-way (hardening D4).
+
+On PostgreSQL a lost connection (a restart or failover, hardening D7) is retried for up to
+``retry_s`` seconds, then answered ``503``: reads and idempotent writes are retried whatever
+happened; other writes only when the connection was lost before COMMIT (nothing was stored). Scenario
+saves are idempotent by a request key stored with the version, so a save whose COMMIT reply was lost
+finds its version instead of adding a second one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import hmac
+import logging
 import secrets
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +30,8 @@ import sqlalchemy as sa
 
 from api.store.db import make_engine
 from api.store.tables import audit_log, datasets, job_queue, jobs, scenario_versions, scenarios, tokens
+
+log = logging.getLogger("panhuo.store")
 
 ROLES = ("viewer", "planner", "admin")
 JOB_STATES = ("accepted", "running", "successful", "failed", "dismissed")
@@ -73,6 +85,18 @@ def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _new_job(row: dict[str, Any]) -> dict[str, Any]:
+    # a new job row: a fresh id, waiting, unless ``row`` says otherwise
+    return {
+        "id": new_id(),
+        "status": "accepted",
+        "progress": 0,
+        "message": "排队中 queued",
+        "created_at": now(),
+        **row,
+    }
+
+
 def _clean(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
@@ -82,8 +106,9 @@ def _clean(row: dict[str, Any] | None) -> dict[str, Any] | None:
 class Store:
     """Metadata on SQLite or PostgreSQL, behind one set of methods."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, retry_s: float = 30.0) -> None:
         self.url = url
+        self.retry_s = retry_s
         self.engine = make_engine(url)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", self._sqlite_manual_tx)
@@ -107,11 +132,30 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        """One write transaction: committed whole at the end, rolled back whole on any error."""
+        """One write transaction: committed whole at the end, rolled back whole on any error.
+
+        A failure of the COMMIT itself is raised as :class:`CommitUnknownError`: the server may have
+        committed before the connection was lost, so only an idempotent write may be retried.
+        """
         with self.engine.connect() as conn:
             conn.execution_options(panhuo_write=True)
-            with conn.begin():
+            tx = conn.begin()
+            try:
                 yield conn
+            except BaseException:
+                with contextlib.suppress(Exception):  # the connection may be gone: nothing to undo
+                    tx.rollback()
+                raise
+            try:
+                self._commit(tx)
+            except sa.exc.DBAPIError as error:
+                raise CommitUnknownError(
+                    "COMMIT", None, error.orig or error, connection_invalidated=error.connection_invalidated
+                ) from error
+
+    @staticmethod
+    def _commit(tx: sa.RootTransaction) -> None:
+        tx.commit()
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -210,10 +254,33 @@ class Store:
         return bool(result.rowcount)
 
     # ------------------------------------------------------------- scenarios
-    def create_scenario(self, workspace: str, name: str, body: dict[str, Any], by: str) -> dict[str, Any]:
-        """Create a scenario with its version 1, in one transaction."""
+    @staticmethod
+    def _stored_for(conn: sa.Connection, workspace: str, request_key: str | None) -> dict[str, Any] | None:
+        # the version an earlier attempt of the same save already stored, if any
+        if not request_key:
+            return None
+        found = conn.execute(
+            sa.select(scenario_versions.c.scenario_id, scenario_versions.c.version)
+            .join(scenarios, scenarios.c.id == scenario_versions.c.scenario_id)
+            .where(scenario_versions.c.request_key == request_key, scenarios.c.workspace == workspace)
+        ).first()
+        if found is None:
+            return None
+        return {"id": found.scenario_id, "version": int(found.version), "replayed": True}
+
+    def create_scenario(
+        self, workspace: str, name: str, body: dict[str, Any], by: str, request_key: str | None = None
+    ) -> dict[str, Any]:
+        """Create a scenario with its version 1, in one transaction.
+
+        With ``request_key``, a save that already stored a version under that key returns it
+        (``"replayed": True``) instead of storing another: retrying is safe (hardening D7).
+        """
         sid, stamp = new_id(), now()
         with self.write() as conn:
+            earlier = self._stored_for(conn, workspace, request_key)
+            if earlier is not None:
+                return earlier
             conn.execute(
                 scenarios.insert().values(
                     id=sid,
@@ -227,17 +294,34 @@ class Store:
             )
             conn.execute(
                 scenario_versions.insert().values(
-                    scenario_id=sid, version=1, body=body, created_by=by, created_at=stamp
+                    scenario_id=sid,
+                    version=1,
+                    body=body,
+                    created_by=by,
+                    created_at=stamp,
+                    request_key=request_key,
                 )
             )
-        return {"id": sid, "version": 1}
+        return {"id": sid, "version": 1, "replayed": False}
 
     def add_scenario_version(
-        self, workspace: str, scenario_id: str, name: str, body: dict[str, Any], by: str
+        self,
+        workspace: str,
+        scenario_id: str,
+        name: str,
+        body: dict[str, Any],
+        by: str,
+        request_key: str | None = None,
     ) -> dict[str, Any] | None:
-        """Store an edit as a new version (old versions and their runs stay); None if no such scenario."""
+        """Store an edit as a new version (old versions and their runs stay); None if no such scenario.
+
+        ``request_key`` as for :meth:`create_scenario`: a retried edit never makes two versions.
+        """
         stamp = now()
         with self.write() as conn:
+            earlier = self._stored_for(conn, workspace, request_key)
+            if earlier is not None:
+                return earlier if earlier["id"] == scenario_id else None
             version = conn.execute(
                 scenarios.update()
                 .where(scenarios.c.id == scenario_id, scenarios.c.workspace == workspace)
@@ -248,10 +332,15 @@ class Store:
                 return None
             conn.execute(
                 scenario_versions.insert().values(
-                    scenario_id=scenario_id, version=version, body=body, created_by=by, created_at=stamp
+                    scenario_id=scenario_id,
+                    version=version,
+                    body=body,
+                    created_by=by,
+                    created_at=stamp,
+                    request_key=request_key,
                 )
             )
-        return {"id": scenario_id, "version": int(version)}
+        return {"id": scenario_id, "version": int(version), "replayed": False}
 
     def get_scenario(self, workspace: str, scenario_id: str) -> dict[str, Any] | None:
         """Return a scenario of the workspace with the list of its versions, or None."""
@@ -315,14 +404,7 @@ class Store:
     # ------------------------------------------------------------------ jobs
     def create_job(self, row: dict[str, Any]) -> dict[str, Any]:
         """Insert a job in state ``accepted``."""
-        row = {
-            "id": new_id(),
-            "status": "accepted",
-            "progress": 0,
-            "message": "排队中 queued",
-            "created_at": now(),
-            **row,
-        }
+        row = _new_job(row)
         with self.write() as conn:
             conn.execute(jobs.insert().values(**row))
         return row
@@ -370,14 +452,7 @@ class Store:
         ``"owner_full"`` when ``owner`` (a token id) already has ``owner_cap`` waiting — counted
         in the same transaction, so two submissions cannot both take the last place.
         """
-        job = {
-            "id": new_id(),
-            "status": "accepted",
-            "progress": 0,
-            "message": "排队中 queued",
-            "created_at": now(),
-            **row,
-        }
+        job = _new_job(row)
         with self.write() as conn:
             waiting = conn.execute(sa.select(sa.func.count()).select_from(job_queue)).scalar_one()
             if waiting >= queue_cap:
@@ -523,3 +598,102 @@ class Store:
         page = [_clean(_row(r)) or {} for r in rows[:limit]]
         cursor = int(page[-1]["id"]) if len(rows) > limit and page else None
         return page, cursor
+
+
+class CommitUnknownError(sa.exc.OperationalError):
+    """The connection was lost during COMMIT: the transaction may or may not have been committed."""
+
+
+#: methods that may be repeated after any lost connection: reads, and writes that find their own
+#: earlier attempt (scenario saves by request key) or set the same values again
+_IDEMPOTENT = (
+    "principal_for",
+    "list_tokens",
+    "get_dataset",
+    "list_datasets",
+    "get_scenario",
+    "get_scenario_version",
+    "list_scenarios",
+    "get_job",
+    "list_jobs",
+    "unfinished_jobs",
+    "queued_job_ids",
+    "object_ids",
+    "datasets_in_use",
+    "list_audit",
+    "create_scenario",
+    "add_scenario_version",
+    "update_job",
+    "requeue_job",
+)
+#: writes repeated only when the connection was lost before COMMIT (then nothing was stored)
+_BEFORE_COMMIT_ONLY = (
+    "create_token",
+    "revoke_token",
+    "add_dataset",
+    "delete_dataset",
+    "delete_scenario",
+    "create_job",
+    "enqueue_job",
+    "claim_next_job",
+    "dismiss_waiting_job",
+    "audit",
+)
+
+
+def lost_connection(store: Store, error: BaseException) -> bool:
+    """Whether ``error`` is PostgreSQL going away (restart, failover, admin shutdown, refused connect).
+
+    SQLAlchemy's own verdict (``connection_invalidated``), SQLSTATE classes ``08`` (connection
+    exception) and ``57P`` (operator intervention: shutdown, cannot connect now), or a psycopg
+    connection failure without SQLSTATE (nothing listening). Never a full disk, never SQLite.
+    """
+    import psycopg
+
+    from api.errors import is_disk_full
+
+    if not store.is_postgres or is_disk_full(error):
+        return False
+    if getattr(error, "connection_invalidated", False):
+        return True
+    orig = getattr(error, "orig", None)
+    sqlstate = str(getattr(orig, "sqlstate", None) or "")
+    if sqlstate.startswith(("08", "57P")):
+        return True
+    return isinstance(orig, psycopg.OperationalError) and not sqlstate
+
+
+def _retried(method: Callable[..., Any], idempotent: bool) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: Store, *args: Any, **kwargs: Any) -> Any:
+        from api.errors import StoreUnavailableError
+
+        deadline = time.monotonic() + self.retry_s
+        pause = 0.1
+        while True:
+            try:
+                return method(self, *args, **kwargs)
+            except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+                if not lost_connection(self, error):
+                    raise
+                unknown = isinstance(error, CommitUnknownError)
+                if (unknown and not idempotent) or time.monotonic() + pause > deadline:
+                    log.warning(
+                        "database unreachable",
+                        extra={"operation": method.__name__, "commit_unknown": unknown},
+                    )
+                    message = "数据库暂时不可用（可能正在重启或切换），请稍后重试 — database unreachable"
+                    if unknown:
+                        message += "；本次写入是否已保存无法确定 — whether this write was stored is unknown"
+                    raise StoreUnavailableError(message) from error
+                log.warning("database connection lost, retrying", extra={"operation": method.__name__})
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    return call
+
+
+for _name in _IDEMPOTENT:
+    setattr(Store, _name, _retried(getattr(Store, _name), idempotent=True))
+for _name in _BEFORE_COMMIT_ONLY:
+    setattr(Store, _name, _retried(getattr(Store, _name), idempotent=False))

@@ -69,6 +69,9 @@ scenario_versions = sa.Table(
     sa.Column("body", sa.JSON, nullable=False),
     sa.Column("created_by", sa.String(200), nullable=False),
     sa.Column("created_at", Stamp, nullable=False),
+    # the save request this version came from (hash of workspace, token and Idempotency-Key, or a
+    # random key per request): a retried save finds its version instead of adding another
+    sa.Column("request_key", sa.String(64), nullable=True, unique=True),
 )
 
 jobs = sa.Table(

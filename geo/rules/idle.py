@@ -15,8 +15,10 @@ Statuses, evaluated on the as-of date ``t`` (all column arithmetic on ``datetime
     negotiated disposal, no fee.
 ``idle_stalled``
     Started, ``developed / area < 1/3`` or ``invested_wan / total_investment_wan < 25 %``, and
-    ``t ≥ anniversary(suspended_since, 1)``. Art. 2 ¶2 (discretionary: "可以认定"). The area ratio uses
-    the land area by default or the floor area (preset ``stalled_area_basis``, domain.md §1.3).
+    ``t ≥ anniversary(suspended_since, 1)``. Art. 2 ¶2 (discretionary: "可以认定"), disposed of in the
+    ways of Art. 12. The area ratio is developed_area_m2 / area_m2 by default, or with
+    ``stalled_area_basis: floor`` gross_floor_area_m2 (built) / planned_floor_area_m2 (the planned
+    total, 应动工开发建设总面积 read as floor area) — never the built floor area itself.
 ``unknown``
     Supplied, but a fact the decision needs is missing or was set aside by a data check; the basis
     names the facts.
@@ -25,6 +27,12 @@ Statuses, evaluated on the as-of date ``t`` (all column arithmetic on ``datetime
 
 An anniversary is the same month and day ``n`` years later; 29 February maps to 28 February in a
 common year. "满一年" is reached on the anniversary itself.
+
+Fees and exceptions: Art. 14 ¶1 charges "按照土地出让或者划拨价款的百分之二十": 租赁 land has no base in
+Art. 14, so no fee is computed (the basis says so). ``gov_cause`` covers Art. 8 ¶1 (acts of government)
+and Art. 8 ¶2 ("因自然灾害等不可抗力导致土地闲置的，依照前款规定办理"). 城市房地产管理法 Art. 26 excepts
+delays "因…动工开发必需的前期工作造成动工开发迟延的" from the fee and the free recovery of 出让 land: with
+``preparatory_delay`` true such land stays ``idle`` (Art. 2 ¶1 is met) with no fee and no recovery.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ STATUSES: tuple[str, ...] = (
 IDLE_CLASSES: tuple[str, ...] = ("idle", "idle_recoverable", "idle_gov_caused", "idle_stalled")
 STATUS_LABELS_ZH: dict[str, str] = {
     "not_idle": "非闲置",
-    "idle": "闲置（征缴闲置费）",
+    "idle": "闲置（满一年未满两年）",
     "idle_recoverable": "闲置满两年（可无偿收回）",
     "idle_gov_caused": "政府原因闲置（协商处置）",
     "idle_stalled": "中止开发闲置",
@@ -70,7 +78,8 @@ _FACTS = (
     ("gov_cause", "政府原因"),
     ("suspended_since", "停工日期"),
     ("developed_area_m2", "已开发面积"),
-    ("floor_area_m2", "总建筑面积"),
+    ("gross_floor_area_m2", "总建筑面积"),
+    ("planned_floor_area_m2", "规划总建筑面积"),
     ("invested_wan", "已投资额"),
     ("total_investment_wan", "总投资"),
 )
@@ -216,10 +225,14 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
         no_cause = overdue & gov_known & ~gov
     else:
         no_cause = overdue & ~(gov & gov_known)
+    # 城市房地产管理法 第二十六条: a delay caused by the necessary preparatory works excepts 出让 land
+    prep, prep_known = facts.flag("preparatory_delay")
+    excepted = no_cause & prep & prep_known & (supply == "出让").to_numpy(dtype=bool)
     status[waiting] = _NOT_IDLE
     status[gov_caused] = _GOV
-    status[no_cause & (t >= ann2)] = _RECOVERABLE
+    status[no_cause & ~excepted & (t >= ann2)] = _RECOVERABLE
     status[no_cause & (t < ann2)] = _IDLE
+    status[excepted] = _IDLE
 
     # --- Trigger B: started, under 1/3 developed or 25 % invested, suspended a full year
     susp_state = facts.state("suspended_since")
@@ -233,8 +246,9 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     paused = started & (susp_state == OK) & ~later_pause
     short_pause = paused & (t < susp_ann1)
     long_pause = paused & (t >= susp_ann1)
-    area_basis = "floor_area_m2" if rules.stalled_area_basis == "floor" else "area_m2"
-    developed = facts.num("developed_area_m2")
+    floor_basis = rules.stalled_area_basis == "floor"
+    area_basis = "planned_floor_area_m2" if floor_basis else "area_m2"
+    developed = facts.num("gross_floor_area_m2" if floor_basis else "developed_area_m2")
     denominator = facts.num(area_basis)
     with np.errstate(divide="ignore", invalid="ignore"):
         dev_ratio = np.where(denominator > 0, developed / denominator, np.nan)
@@ -246,9 +260,11 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     stalled = long_pause & (dev_low | inv_low)
     cleared = long_pause & dev_known & inv_known & ~dev_low & ~inv_low
     undecided = long_pause & ~stalled & ~cleared
-    lacks("developed_area_m2", undecided & ~dev_known)
-    if area_basis == "floor_area_m2":
-        lacks("floor_area_m2", undecided & ~dev_known)
+    if floor_basis:
+        lacks("gross_floor_area_m2", undecided & ~dev_known)
+        lacks("planned_floor_area_m2", undecided & ~dev_known)
+    else:
+        lacks("developed_area_m2", undecided & ~dev_known)
     lacks("invested_wan", undecided & ~inv_known)
     lacks("total_investment_wan", undecided & ~inv_known)
     status[running | short_pause | cleared | no_stall_test] = _NOT_IDLE
@@ -256,14 +272,15 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
 
     # --- fee (Art. 14 ¶1) and the basis text
     price = facts.num("land_price_wan")
-    fee = np.where(status == _IDLE, rules.fee_rate * price, 0.0)
+    rented = (supply == "租赁").to_numpy(dtype=bool)
+    fee = np.where((status == _IDLE) & ~rented & ~excepted, rules.fee_rate * price, 0.0)
     basis = np.full(n, "", dtype=object)
     as_of_zh = format_date_zh(np.array([t]))[0]
     rate = f"{rules.fee_rate * 100:g}%"
     agreed_zh = _Lazy(format_date_zh, agreed)
     actual_zh = _Lazy(format_date_zh, facts.date("actual_start_date"))
     susp_zh = _Lazy(format_date_zh, suspended_since)
-    area_word = "已开发面积占应开发建设总面积" if area_basis == "area_m2" else "已开发建设面积占总建筑面积"
+    area_word = "已开发面积占应开发建设总面积" if not floor_basis else "已建总建筑面积占规划总建筑面积"
 
     def put(mask: np.ndarray, parts: list[Part]) -> None:
         rows = np.flatnonzero(mask)
@@ -290,7 +307,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     )
     put(waiting, [*not_started_facts, "，未满一年（满一年之日为", _Lazy(format_date_zh, ann1), "）"])
     price_known = ~np.isnan(price)
-    idle_a = status == _IDLE
+    idle_a = (status == _IDLE) & ~rented & ~excepted
     head_a = [f"{LAW}第二条第一款、第十四条第一款：", *not_started_facts, "，已满一年未满两年；"]
     put(
         idle_a & price_known,
@@ -309,6 +326,25 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
         [*head_a, f"应按出让或者划拨价款的{rate}征缴土地闲置费，土地价款缺失，金额待补", no_gov],
     )
     put(
+        (status == _IDLE) & rented & ~excepted,
+        [
+            *head_a,
+            "第十四条第一款按土地出让或者划拨价款的百分之二十征缴，租赁供地不在其列，未计算闲置费",
+        ],
+    )
+    art26 = (
+        "《城市房地产管理法》第二十六条：因动工开发必需的前期工作造成动工开发迟延的除外，"
+        "不征收土地闲置费、不无偿收回"
+    )
+    put(
+        excepted & (t < ann2),
+        [f"{LAW}第二条第一款：", *not_started_facts, "，已满一年未满两年；", art26],
+    )
+    put(
+        excepted & (t >= ann2),
+        [f"{LAW}第二条第一款：", *not_started_facts, "，已满两年；", art26],
+    )
+    put(
         status == _RECOVERABLE,
         [
             f"{LAW}第二条第一款、第十四条第二款：",
@@ -322,7 +358,8 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
         [
             f"{LAW}第二条第一款、第八条、第十二条：",
             *not_started_facts,
-            "，已满两年；经核实属政府原因，不征缴闲置费，协商处置",
+            "，已满两年；经核实属第八条情形（政府、政府有关部门的行为，或第二款自然灾害等不可抗力），"
+            "不征缴闲置费，依第十二条协商处置",
         ],
     )
     put(
@@ -330,7 +367,8 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
         [
             f"{LAW}第二条第一款、第八条、第十二条：",
             *not_started_facts,
-            "，已满一年；经核实属政府原因，不征缴闲置费，协商处置",
+            "，已满一年；经核实属第八条情形（政府、政府有关部门的行为，或第二款自然灾害等不可抗力），"
+            "不征缴闲置费，依第十二条协商处置",
         ],
     )
     ratio_parts: list[Part] = [
@@ -349,7 +387,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
             *pause_parts,
             f"，截至{as_of_zh}已满一年；",
             *ratio_parts,
-            "；可以认定为闲置土地",
+            "；可以认定为闲置土地，依第十二条规定的方式处置",
         ],
     )
     put(running & ~later_pause, ["已于", actual_zh, "动工，未中止开发建设"])

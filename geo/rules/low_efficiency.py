@@ -12,7 +12,7 @@ far_below_min          far = floor_area_m2 / area_m2 < max(absolute_min, control
 coef_below_min         building_coef = footprint_m2 / area_m2 < min
 admin_over_max         admin_ratio = admin_area_m2 / area_m2 > max
 green_over_max         green_ratio = green_area_m2 / area_m2 > max
-invest_below_min       invest_intensity = fixed_assets_wan / area_ha < min (万元/公顷)
+invest_below_min       invest_intensity = (fixed_assets_wan [+ land_price_wan]) / area_ha < min (万元/公顷)
 tax_below_avg_share    tax_per_mu = tax_wan / area_mu < share × average (park, or sector by industry_code)
 policy_eliminated      policy_class in classes (淘汰, 禁止)
 dangerous_building     building_grade in grades (C, D; JGJ 125)
@@ -21,8 +21,15 @@ rs_unbuilt             recorded as built, but built-up index ≤ builtup_max (ND
 idle                   idle_status is idle, idle_recoverable, idle_gov_caused or idle_stalled
 =====================  ===========================================================================
 
-Exemptions (preset ``low_efficiency.exemptions``) waive listed reasons where their condition holds;
-a waived reason that had fired is named ``exempt:<name>`` in ``low_eff_reasons``.
+Exemptions (preset ``low_efficiency.exemptions``) waive listed reasons where their condition holds on
+a parcel inside the exemption's scope; a waived reason that had fired is named ``exempt:<name>`` in
+``low_eff_reasons``. ``far_with_tax_over`` holds where the industry's plot-ratio requirement in the
+far_below_min table is below ``control_below`` and 亩均税收 > ``tax_per_mu_min`` (both strict).
+
+Investment intensity follows the control-indicator definition (投资强度 = 项目固定资产总投资 ÷ 项目总用地
+面积, 固定资产总投资包括厂房、设备和地价款): with ``invest_below_min.land_price: add`` the land price is
+added to ``fixed_assets_wan``; where it is missing the intensity is not computed and the rule is not
+evaluated unless fixed assets alone already reach the minimum.
 
 A rule whose input is absent from the whole analysis (no raster given, no tax column in the layer)
 is *out of scope* (:func:`out_of_scope`, contract §3): it is listed once and takes no part.
@@ -37,6 +44,7 @@ counted as efficient, and the rules not evaluated are listed in ``low_eff_not_ev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,6 +113,8 @@ class LowEffResult:
     far_min: np.ndarray
     issues: pd.DataFrame
     outcomes: dict[str, RuleOutcome] = field(repr=False)
+    #: the 亩均税收 averages the tax rule compared with: ``park`` and ``sector`` (industry_code → 万元/亩)
+    tax_averages: dict[str, Any] = field(default_factory=dict)
     out_of_scope: tuple[dict[str, str], ...] = ()
 
 
@@ -141,6 +151,8 @@ def out_of_scope(facts: Facts, preset: Preset) -> dict[str, tuple[str, str]]:
         needed = list(RULE_INPUTS[code])
         if code == "far_below_min" and rules.far_below_min.unknown_industry == "fallback":
             needed.remove("industry_code")
+        if code == "invest_below_min" and rules.invest_below_min.land_price == "add":
+            needed.append("land_price_wan")  # 固定资产总投资包括厂房、设备和地价款
         if cfg.scope != "all" and not facts.has("land_use"):
             needed.insert(0, "land_use")
         absent = [c for c in needed if not facts.has(c)]
@@ -156,22 +168,33 @@ def out_of_scope(facts: Facts, preset: Preset) -> dict[str, tuple[str, str]]:
     return out
 
 
-def derived_metrics(facts: Facts) -> pd.DataFrame:
+def invest_total(facts: Facts, land_price: str) -> np.ndarray:
+    """项目固定资产总投资 per the preset's definition: fixed_assets_wan (+ land_price_wan for ``add``)."""
+    fixed = facts.num("fixed_assets_wan")
+    return fixed + facts.num("land_price_wan") if land_price == "add" else fixed
+
+
+def derived_metrics(facts: Facts, preset: Preset | None = None) -> pd.DataFrame:
     """Compute the contract's ratio columns (far, building_coef, … invest_intensity, tax_per_mu).
 
-    far = floor_area_m2 / area_m2; building_coef = footprint_m2 / area_m2; admin_ratio and
-    green_ratio likewise; invest_intensity = fixed_assets_wan / (area_m2 / 10 000) 万元/公顷;
-    tax_per_mu = tax_wan / (area_m2 / 666.67) 万元/亩. NaN where an input is missing or area is 0.
+    far = floor_area_m2 (计容) / area_m2; building_coef = footprint_m2 (buildings + structures + yards) /
+    area_m2; admin_ratio and green_ratio likewise; invest_intensity = 项目固定资产总投资 / (area_m2 / 10 000)
+    万元/公顷, the total being fixed_assets_wan plus land_price_wan under the control-indicator definition
+    (preset ``invest_below_min.land_price: add``, the default without a preset); tax_per_mu = tax_wan /
+    (area_m2 / 666.67) 万元/亩. NaN where an input is missing or area is 0.
     """
     area = facts.num("area_m2")
     area = np.where(area > 0, area, np.nan)
+    land_price = (
+        preset.rules.low_efficiency.rules.invest_below_min.land_price if preset is not None else "add"
+    )
     return pd.DataFrame(
         {
             "far": facts.num("floor_area_m2") / area,
             "building_coef": facts.num("footprint_m2") / area,
             "admin_ratio": facts.num("admin_area_m2") / area,
             "green_ratio": facts.num("green_area_m2") / area,
-            "invest_intensity": facts.num("fixed_assets_wan") / (area / M2_PER_HA),
+            "invest_intensity": invest_total(facts, land_price) / (area / M2_PER_HA),
             "tax_per_mu": facts.num("tax_wan") / (area / M2_PER_MU),
         }
     )
@@ -232,8 +255,13 @@ def _far(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarra
     return fired, np.where(applies, far_min, np.nan), unknown_code
 
 
-def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarray) -> np.ndarray:
-    """Return the average 亩均税收 each parcel is compared with (park or sector; area-weighted or mean)."""
+def _tax_reference(
+    facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarray, averages: dict[str, Any]
+) -> np.ndarray:
+    """Return the average 亩均税收 each parcel is compared with (park or sector; area-weighted or mean).
+
+    The park average and the sector averages used are put into ``averages``.
+    """
     cfg = preset.rules.low_efficiency.rules.tax_below_avg_share
     tax = facts.num("tax_wan")
     mu = facts.num("area_mu")
@@ -251,6 +279,7 @@ def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies:
         )
 
     park = average(frame)
+    averages["park"] = None if np.isnan(park) else park
     reference = np.full(facts.n, park)
     if cfg.reference == "sector":
         industry = facts.text("industry_code")
@@ -263,6 +292,7 @@ def _tax_reference(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies:
         else:
             means = grouped["per_mu"].mean()
         means = means[counts >= cfg.sector_min_count]
+        averages["sector"] = {str(k): float(v) for k, v in means.items()}
         sector_ref = industry.map(means).to_numpy(dtype="float64", na_value=np.nan)
         reference = np.where(np.isnan(sector_ref), park, sector_ref)
     return reference
@@ -299,6 +329,7 @@ def evaluate_low_efficiency(
     unsupplied = (supply == "未供").to_numpy(dtype=bool) | (facts.date("supply_date") > facts.as_of)
     supplied_ok = ~unsupplied if low.supplied_only else np.ones(n, dtype=bool)
     outcomes: dict[str, RuleOutcome] = {}
+    tax_averages: dict[str, Any] = {}
     far_min = np.full(n, np.nan)
     issues = pd.DataFrame({c: pd.Series(dtype=object) for c in ("parcel_id", "column", "value", "problem")})
 
@@ -339,17 +370,33 @@ def evaluate_low_efficiency(
                     }
                 )
         elif code == "coef_below_min":
-            ratio_rule(code, "footprint_m2", "building_coef", rules.coef_below_min.min, below=True)
+            coef_min = float(rules.coef_below_min.min if rules.coef_below_min.min is not None else np.nan)
+            ratio_rule(code, "footprint_m2", "building_coef", coef_min, below=True)
         elif code == "admin_over_max":
             ratio_rule(code, "admin_area_m2", "admin_ratio", rules.admin_over_max.max, below=False)
         elif code == "green_over_max":
             ratio_rule(code, "green_area_m2", "green_ratio", rules.green_over_max.max, below=False)
         elif code == "invest_below_min":
-            ratio_rule(code, "fixed_assets_wan", "invest_intensity", rules.invest_below_min.min, below=True)
+            why = _Why(n)
+            inv = rules.invest_below_min
+            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
+            minimum = float(inv.min if inv.min is not None else np.nan)
+            area_ha = facts.num("area_m2") / M2_PER_HA
+            with np.errstate(divide="ignore", invalid="ignore"):
+                intensity = invest_total(facts, inv.land_price) / np.where(area_ha > 0, area_ha, np.nan)
+                fixed_only = facts.num("fixed_assets_wan") / np.where(area_ha > 0, area_ha, np.nan)
+            fired = applies & (intensity < minimum)
+            why.need(facts, applies & ~fired, "fixed_assets_wan")
+            if inv.land_price == "add":
+                # without the land price the intensity is only known to be ≥ fixed assets alone
+                cleared_anyway = fixed_only >= minimum
+                why.need(facts, applies & ~fired & ~cleared_anyway, "land_price_wan")
+                why.code[applies & cleared_anyway & (facts.state("fixed_assets_wan") == OK)] = 0
+            outcomes[code] = RuleOutcome(code, applies, fired, why)
         elif code == "tax_below_avg_share":
             why = _Why(n)
             applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            reference = _tax_reference(facts, preset, metrics, applies)
+            reference = _tax_reference(facts, preset, metrics, applies, tax_averages)
             per_mu = metrics["tax_per_mu"].to_numpy()
             fired = applies & (per_mu < rules.tax_below_avg_share.share * reference)
             why.need(facts, applies & ~fired, "tax_wan")
@@ -391,10 +438,52 @@ def evaluate_low_efficiency(
 
     for outcome in outcomes.values():
         outcome.fired = outcome.fired & ~outcome.why.blocked
-    exempt_bits = _apply_exemptions(facts, preset, metrics, outcomes)
+    exempt_bits = _apply_exemptions(facts, preset, metrics, outcomes, supplied_ok)
     frame = _combine(outcomes, exempt_bits, list(low.exemptions), n)
     listed = tuple({"rule": code, "why": why, "why_zh": zh} for code, (why, zh) in scope_out.items())
-    return LowEffResult(frame=frame, far_min=far_min, issues=issues, outcomes=outcomes, out_of_scope=listed)
+    return LowEffResult(
+        frame=frame,
+        far_min=far_min,
+        issues=issues,
+        outcomes=outcomes,
+        out_of_scope=listed,
+        tax_averages=tax_averages,
+    )
+
+
+def threshold_texts(preset: Preset) -> dict[str, str]:
+    """Return the test of each enabled rule as officials read it, with the preset's numbers.
+
+    E.g. ``coef_below_min`` → ``建筑系数 < 30%``; the plot-ratio floor is per parcel (``far_min``) and the
+    tax average per park or sector (:attr:`LowEffResult.tax_averages`), so those texts name the rule.
+    """
+    rules = preset.rules.low_efficiency.rules
+    far = rules.far_below_min
+    parts = []
+    if far.absolute_min is not None:
+        parts.append(f"{far.absolute_min:g}")
+    share = "" if far.control_share == 1 else f"{far.control_share:.0%} × "
+    parts.append(f"{share}行业控制值（{far.table_source or '控制指标表'}）")
+    tax = rules.tax_below_avg_share
+    reference = "园区平均" if tax.reference == "park" else "同行业平均（不足样本时用园区平均）"
+    invest = rules.invest_below_min
+    land = {"add": "含地价款", "included": "台账已含地价款", "excluded": "不含地价款"}[invest.land_price]
+    texts = {
+        "far_below_min": "容积率 < " + ("、".join(parts) if len(parts) == 1 else f"max({'，'.join(parts)})"),
+        "coef_below_min": f"建筑系数 < {(rules.coef_below_min.min or 0):.0%}",
+        "admin_over_max": f"行政办公及生活服务设施用地比重 > {rules.admin_over_max.max:.0%}"
+        f"（{rules.admin_over_max.edition}）",
+        "green_over_max": f"绿地率 > {rules.green_over_max.max:.0%}",
+        "invest_below_min": f"投资强度（{land}） < {(invest.min or 0):,.0f} 万元/公顷",
+        "tax_below_avg_share": f"亩均税收 < {tax.share:.0%} × {reference}",
+        "policy_eliminated": f"产业政策类别为{'、'.join(rules.policy_eliminated.classes)}类",
+        "dangerous_building": f"房屋安全等级为{'、'.join(rules.dangerous_building.grades)}级（JGJ 125）",
+        "use_mismatch": "现状用途不在规划用途允许的用途内",
+        "rs_unbuilt": f"登记已建，遥感建成指数 ≤ {rules.rs_unbuilt.builtup_max:g}"
+        f"（无建成指数时 NDVI ≥ {rules.rs_unbuilt.ndvi_min:g}）",
+        "idle": "依《闲置土地处置办法》认定为闲置土地",
+    }
+    return {code: texts[code] for code in REASON_CODES if getattr(rules, code).enabled}
 
 
 def _use_mismatch(facts: Facts, compat: dict[str, list[str]]) -> np.ndarray:
@@ -425,9 +514,12 @@ def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOu
     n = facts.n
     why = _Why(n)
     applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-    floor, footprint = facts.num("floor_area_m2"), facts.num("footprint_m2")
-    has_building = (floor > 0) | (footprint > 0)
-    building_unknown = np.isnan(floor) & np.isnan(footprint)
+    recorded = [
+        facts.num(c)
+        for c in ("floor_area_m2", "gross_floor_area_m2", "footprint_m2", "building_footprint_m2")
+    ]
+    has_building = np.logical_or.reduce([v > 0 for v in recorded])
+    building_unknown = np.logical_and.reduce([np.isnan(v) for v in recorded])
     # a start dated after the as-of date has not happened on that day (contract §3)
     started_on_day = (facts.state("actual_start_date") == OK) & ~(
         facts.date("actual_start_date") > facts.as_of
@@ -466,15 +558,24 @@ def _rs_unbuilt(facts: Facts, preset: Preset, supplied_ok: np.ndarray) -> RuleOu
 
 
 def _apply_exemptions(
-    facts: Facts, preset: Preset, metrics: pd.DataFrame, outcomes: dict[str, RuleOutcome]
+    facts: Facts,
+    preset: Preset,
+    metrics: pd.DataFrame,
+    outcomes: dict[str, RuleOutcome],
+    supplied_ok: np.ndarray,
 ) -> np.ndarray:
     """Waive reasons where an exemption holds; return a bit per exemption that waived a fired reason."""
     n = facts.n
     bits = np.zeros(n, dtype=np.int64)
     as_of_year = int(str(facts.as_of)[:4])
+    far_table = preset.rules.low_efficiency.rules.far_below_min.table
     for position, exemption in enumerate(preset.rules.low_efficiency.exemptions.values()):
         if not exemption.enabled:
             continue
+        prefixes = preset.rules.scope_prefixes(exemption.scope)
+        in_scope = (
+            supplied_ok.copy() if prefixes is None else supplied_ok & facts.starts_with("land_use", prefixes)
+        )
         if exemption.kind == "in_production_lt":
             year = facts.num("production_year")
             # a production year after the as-of year: not yet in production on that day
@@ -486,8 +587,13 @@ def _apply_exemptions(
             value, known = facts.flag("high_tech")
             holds = value & known
         else:
+            # Jinhua: the industry's 标准地 plot-ratio requirement < control_below AND 亩均税收 above the bar
             per_mu = metrics["tax_per_mu"].to_numpy()
-            holds = per_mu > (exemption.tax_per_mu_min or 0.0)
+            control = facts.text("industry_code").map(far_table).to_numpy(dtype="float64", na_value=np.nan)
+            holds = (control < (exemption.control_below or 0.0)) & (
+                per_mu > (exemption.tax_per_mu_min or 0.0)
+            )
+        holds = holds & in_scope
         for code in exemption.waives:
             outcome = outcomes.get(code)
             if outcome is None:

@@ -76,6 +76,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=5_000)
 
 
+#: what kind of source a preset value has: a national text, a local (provincial/city) text, or an assumption
+SourceKind = Literal["national", "local", "assumption"]
+SOURCE_KIND_ZH: dict[str, str] = {"national": "国家", "local": "地方", "assumption": "假定"}
+
+
+class Provenance(_Strict):
+    """Where a preset value comes from: its kind (national / local / assumption) and the source cited."""
+
+    kind: SourceKind
+    source: str = Field(min_length=1)
+
+
 # --------------------------------------------------------------------------- idle land
 
 
@@ -86,8 +98,10 @@ class IdleRules(_Strict):
     fee_rate: float = Field(default=0.20, ge=0, le=1)
     stalled_developed_share: float = Field(default=1 / 3, gt=0, le=1)
     stalled_invest_share: float = Field(default=0.25, gt=0, le=1)
-    #: ``land``: developed_area_m2 / area_m2 (国土资厅函〔2002〕101号); ``floor``: developed_area_m2 /
-    #: floor_area_m2, the local reading "应动工开发建设总面积 = 建筑面积" (domain.md §1.3)
+    #: ``land``: developed_area_m2 / area_m2 (国土资厅函〔2002〕101号); ``floor``: gross_floor_area_m2
+    #: (built) /
+    #: planned_floor_area_m2, the local reading "应动工开发建设总面积 = 规划建筑面积" (domain.md §1.3); the
+    #: floor mode is refused on a layer without planned_floor_area_m2
     stalled_area_basis: Literal["land", "floor"] = "land"
     #: a missing gov_cause means no verified government cause (Art. 8 needs verification) or unknown
     missing_gov_cause: Literal["no_cause", "unknown"] = "no_cause"
@@ -129,15 +143,42 @@ class FarRule(_Rule):
 
 
 class MinRule(_Rule):
-    """A ratio that must reach a minimum."""
+    """A ratio that must reach a minimum (``min`` may be empty only while the rule is disabled)."""
 
-    min: float = Field(ge=0)
+    min: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _min_given(self) -> MinRule:
+        if self.enabled and self.min is None:
+            raise ValueError("an enabled rule needs min (启用的规则需要给出 min)")
+        return self
 
 
 class MaxRule(_Rule):
     """A ratio that must not exceed a maximum."""
 
     max: float = Field(ge=0)
+
+
+class AdminRule(MaxRule):
+    """admin_over_max: 行政办公及生活服务设施用地 / 项目用地 > max; ``edition`` names the source text.
+
+    The 2008 《工业项目建设用地控制指标》 sets 7 %; later notices let industrial parks raise it (e.g. to
+    15 % for dormitory-type 保障性租赁住房, with approval), so the cap and its edition are preset values.
+    """
+
+    edition: str = Field(min_length=1)
+
+
+class InvestRule(MinRule):
+    """invest_below_min: 投资强度 = 项目固定资产总投资 ÷ 项目用地面积 < min (万元/公顷).
+
+    ``land_price``: ``add`` — the control-indicator definition (固定资产总投资包括厂房、设备和地价款), so
+    ``land_price_wan`` is added to ``fixed_assets_wan``; ``included`` — the ledger's fixed_assets_wan already
+    holds the land price; ``excluded`` — buildings and equipment only (not the control-indicator figure).
+    """
+
+    land_price: Literal["add", "included", "excluded"] = "add"
 
 
 class TaxRule(_Rule):
@@ -203,9 +244,9 @@ class LowEffRules(_Strict):
 
     far_below_min: FarRule
     coef_below_min: MinRule
-    admin_over_max: MaxRule
+    admin_over_max: AdminRule
     green_over_max: MaxRule
-    invest_below_min: MinRule
+    invest_below_min: InvestRule
     tax_below_avg_share: TaxRule
     policy_eliminated: PolicyRule
     dangerous_building: BuildingRule
@@ -218,22 +259,33 @@ class Exemption(_Strict):
     """An exemption: when its condition holds for a parcel, the listed reasons are waived.
 
     kinds: ``in_production_lt`` (as-of year − production_year < years), ``above_scale`` (规上),
-    ``high_tech`` (高新技术/战略性新兴), ``far_with_tax_over`` (亩均税收 > tax_per_mu_min).
+    ``high_tech`` (高新技术/战略性新兴), ``far_with_tax_over`` (the industry's plot-ratio requirement in the
+    far_below_min table < ``control_below`` **and** 亩均税收 > ``tax_per_mu_min``; Jinhua draft:
+    "对应行业工业项目'标准地'要求容积率低于1.0，且用地亩均税收大于8万元/亩").
+
+    ``scope`` limits the exemption to a land-use scope of the preset (``all`` by default);
+    ``discretionary`` marks a "可以不予认定" exemption: the report says the waiver is the authority's choice.
     """
 
     enabled: bool = True
     kind: Literal["in_production_lt", "above_scale", "high_tech", "far_with_tax_over"]
     label_zh: str = ""
+    scope: str = "all"
+    discretionary: bool = False
     years: int | None = Field(default=None, ge=0)
     tax_per_mu_min: float | None = Field(default=None, ge=0)
+    control_below: float | None = Field(default=None, gt=0)
     waives: list[ReasonCode]
 
     @model_validator(mode="after")
     def _parameters(self) -> Exemption:
         if self.kind == "in_production_lt" and self.years is None:
             raise ValueError("kind in_production_lt needs years (需要给出 years)")
-        if self.kind == "far_with_tax_over" and self.tax_per_mu_min is None:
-            raise ValueError("kind far_with_tax_over needs tax_per_mu_min (需要给出 tax_per_mu_min)")
+        if self.kind == "far_with_tax_over" and (self.tax_per_mu_min is None or self.control_below is None):
+            raise ValueError(
+                "kind far_with_tax_over needs tax_per_mu_min and control_below "
+                "(需要给出 tax_per_mu_min 与 control_below：行业“标准地”容积率要求低于该值)"
+            )
         return self
 
 
@@ -270,6 +322,8 @@ class MujunScheme(_Strict):
     name: str
     title: str
     provisional: bool = False
+    #: the kind of source the scheme's values have (national / local / assumption), for the report
+    source_kind: SourceKind = "assumption"
     provenance: dict[str, str] = Field(default_factory=dict)
     #: ``benchmark``: w × x / b; ``minmax``: w × [20 + 80 × (x − min)/(max − min)] / 100
     normalisation: Literal["benchmark", "minmax"]
@@ -353,8 +407,10 @@ class RulesPreset(_Strict):
     title: str
     provisional: bool = False
     extends: str | None = None
-    #: where each value comes from (shown in the report's 规则参数 sheet)
-    provenance: dict[str, str] = Field(default_factory=dict)
+    #: where each value comes from (shown in the report's 规则参数 sheet): a dotted key of the document (the
+    #: longest key matching a value's path wins) → {kind: national | local | assumption, source}; a plain text
+    #: is a source of unstated kind and is shown as an assumption
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
     #: named lists of current-use code prefixes the rules are scoped to
     scopes: dict[str, list[str]]
     idle: IdleRules = IdleRules()
@@ -362,6 +418,15 @@ class RulesPreset(_Strict):
     mujun: MujunSelection = MujunSelection()
     indicators: Indicators
     data_checks: DataChecks = DataChecks()
+
+    @field_validator("provenance", mode="before")
+    @classmethod
+    def _plain_text_is_an_assumption(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: {"kind": "assumption", "source": v} if isinstance(v, str) else v for k, v in value.items()
+            }
+        return value
 
     @model_validator(mode="after")
     def _scopes_exist(self) -> RulesPreset:
@@ -373,7 +438,18 @@ class RulesPreset(_Strict):
                     f"low_efficiency.rules.{code}.scope: unknown scope {rule.scope!r}; "
                     f"allowed: {sorted(known)} (未定义的适用范围)"
                 )
+        for name, exemption in self.low_efficiency.exemptions.items():
+            if exemption.scope not in known:
+                raise ValueError(
+                    f"low_efficiency.exemptions.{name}.scope: unknown scope {exemption.scope!r}; "
+                    f"allowed: {sorted(known)} (未定义的适用范围)"
+                )
         return self
+
+    def provenance_of(self, key: str) -> Provenance | None:
+        """Return the provenance of a dotted value path: the longest provenance key that is a run of it."""
+        matches = [p for p in self.provenance if p and f".{p}." in f".{key}."]
+        return self.provenance[max(matches, key=len)] if matches else None
 
     def scope_prefixes(self, scope: str) -> list[str] | None:
         """Land-use prefixes of a scope; ``None`` for ``all``."""

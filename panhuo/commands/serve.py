@@ -28,15 +28,19 @@ def register(app: typer.Typer) -> None:
 
         from api.app import create_app
         from api.settings import Settings
+        from api.store.backup import hold_data_dir
 
-        application = create_app(Settings.from_env(data_dir=data_dir))
-        uvicorn.run(
-            application,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            server_header=False,
-            proxy_headers=False,
-            timeout_graceful_shutdown=10,
-        )
+        settings = Settings.from_env(data_dir=data_dir)
+        # the lock tells `panhuo restore` (and a second server) that this data directory is in use
+        with hold_data_dir(settings.store.data_dir):
+            application = create_app(settings)
+            uvicorn.run(
+                application,
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                server_header=False,
+                proxy_headers=False,
+                timeout_graceful_shutdown=10,
+            )

@@ -16,6 +16,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -75,6 +76,25 @@ class PgServer:
         env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
         return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout.strip()
 
+    def restart(self) -> float:
+        """Restart the server (`pg_ctl restart -m fast`: connections are cut); return the seconds taken."""
+        started = time.monotonic()
+        _run(
+            [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-l",
+                str(self.root / "log"),
+                "-m",
+                "fast",
+                "-w",
+                "restart",
+            ],
+            self.root,
+        )
+        return time.monotonic() - started
+
     def fresh_database(self) -> str:
         name = "t_" + secrets.token_hex(6)
         self.psql(f"CREATE DATABASE {name} TEMPLATE panhuo_template")
@@ -130,6 +150,19 @@ def pg_server() -> Iterator[PgServer]:
             cwd=root,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+def run_panhuo(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m panhuo ARGS`` as a user would; return what it printed and its exit status."""
+    return subprocess.run(
+        [sys.executable, "-m", "panhuo", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
 
 
 def make_settings(data_dir: Path, database_url: str | None = None, **jobs: Any) -> Settings:

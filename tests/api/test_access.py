@@ -38,6 +38,11 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/tokens", "admin"),
     ("DELETE", "/tokens/{token}", "admin"),
     ("GET", "/audit", "admin"),
+    # the workbench's helpers (issue 13)
+    ("GET", "/me", "viewer"),
+    ("GET", "/presets", "viewer"),
+    ("GET", "/jobs/{job}/indicator-scores", "viewer"),
+    ("POST", "/jobs/{job}/briefings", "viewer"),
 ]
 RANK = {"viewer": 0, "planner": 1, "admin": 2}
 
@@ -81,6 +86,8 @@ def _request(api: Api, method: str, template: str, ids: dict[str, Any], headers:
         kwargs["json"] = {"name": "方案二", "parcels": ids["dataset"], "objective": "revitalise"}
     elif (method, template) == ("POST", "/comparisons"):
         kwargs["json"] = {"job_ids": [ids["job"], ids["job"]]}
+    elif (method, template) == ("POST", "/jobs/{job}/briefings"):
+        kwargs["json"] = {"parcels": ["P1"]}
     elif (method, template) == ("POST", "/tokens"):
         kwargs["json"] = {"name": "新人", "role": "viewer"}
     return api.client.request(method, path, **kwargs)
@@ -159,6 +166,8 @@ def test_other_workspace_cannot_reach_anything(api: Api) -> None:
                 assert r.status_code == 422, (who, template, r.text)  # refers to ws1's dataset
             elif (method, template) == ("POST", "/comparisons"):
                 assert r.status_code == 404
+            elif template == "/me":
+                assert r.status_code == 200 and r.json()["workspace"] != "ws1", r.text
             elif method == "GET":
                 items = r.json()["items"]
                 leaked = {i.get("id") for i in items} & {
@@ -180,6 +189,11 @@ def test_other_workspace_cannot_reach_anything(api: Api) -> None:
 def test_guessed_ids_are_not_found(sqlite_api: Api, guess: str) -> None:
     for path in ("/datasets/{}", "/scenarios/{}", "/jobs/{}", "/jobs/{}/results"):
         r = sqlite_api.client.get(path.format(guess), headers=sqlite_api.h("admin"))
+        if r.url.path == "/":
+            # every client removes dot segments (RFC 3986 §5.2.4): "/datasets/.." is "/", the
+            # workbench page — never a dataset
+            assert guess == ".." and r.headers["content-type"].startswith("text/html")
+            continue
         assert r.status_code == 404
 
 

@@ -27,7 +27,7 @@ def store(tmp_path: Path, database_url: str | None) -> Store:
 
 
 def test_migrations_match_the_tables_and_go_down_and_up(store: Store) -> None:
-    assert current_revision(store.engine) == head_revision() == "0002"
+    assert current_revision(store.engine) == head_revision() == "0003"
     with store.engine.connect() as conn:
         context = MigrationContext.configure(
             conn,
@@ -169,3 +169,18 @@ def test_migration_0002_queues_the_jobs_waiting_and_goes_back(store: Store) -> N
     migrate(store.engine)
     with store.read() as conn:
         assert conn.execute(sa.select(job_queue.c.job_id)).scalars().all() == ["j-wait-1"]
+
+
+def test_migration_0003_keeps_versions_both_ways(store: Store) -> None:
+    sid = store.create_scenario("ws", "s", {"n": 1}, "a", request_key="k1")["id"]
+    store.add_scenario_version("ws", sid, "s", {"n": 2}, "a", request_key="k2")
+    downgrade(store.engine, "0002")
+    assert "request_key" not in {c["name"] for c in sa.inspect(store.engine).get_columns("scenario_versions")}
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT version, body FROM scenario_versions ORDER BY version")).all()
+    assert [r[0] for r in rows] == [1, 2]
+    migrate(store.engine)
+    # the old versions have no key; a new save with a key works and replays
+    again = store.add_scenario_version("ws", sid, "s", {"n": 3}, "a", request_key="k3")
+    assert again == {"id": sid, "version": 3, "replayed": False}
+    assert store.add_scenario_version("ws", sid, "s", {"n": 3}, "a", request_key="k3")["replayed"] is True

@@ -139,7 +139,8 @@ def test_every_vector_format_is_accepted(sqlite_api: Api, tmp_path: Path) -> Non
         assert r.status_code == 201, (name, r.text)
         report = r.json()["report"]
         assert report["feature_count"] == 3 and report["crs_epsg"] == 4524, (name, report)
-        assert report["path"].startswith("data."), report["path"]  # never the server's path
+        # the user's own file name, never the server's path or layout (issue 9 item 9)
+        assert report["path"].startswith("p.") and "/" not in report["path"], report["path"]
     items = sqlite_api.client.get("/datasets", headers=sqlite_api.h("viewer")).json()["items"]
     assert {i["format"] for i in items} == {"shapefile_zip", "gpkg", "flatgeobuf", "parquet", "geojson"}
 
@@ -320,8 +321,8 @@ def test_a5_no_network_for_remote_references(sqlite_api: Api) -> None:
     try:
         for name, data in payloads.items():
             r = sqlite_api.upload("planner", name, data)
-            if name == "p.geojson":  # a GeoJSON `crs` link is never followed; the empty layer is reported
-                assert r.status_code == 201 and r.json()["report"]["ok"] is False
+            if name == "p.geojson":  # a GeoJSON `crs` link is never followed; the empty layer is refused
+                assert r.status_code == 422 and "is empty (0 features)" in r.text, r.text
             else:
                 assert r.status_code in (415, 422), (name, r.status_code, r.text)
     finally:

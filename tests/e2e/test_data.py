@@ -48,6 +48,13 @@ def test_unmatched_columns_are_mapped_and_a_missing_crs_is_given(page: Page, ser
     assert "已确认 1 列" in mapping.inner_text()
     assert (tab.locator("#mapping-unsupported").count() == 0) == _accepts_columns(server)
     p.shot("12-mapping")
+    # the confirmed mapping goes with the analysis of that layer (where the service takes it)
+    tab.click("#nav-analysis")
+    tab.fill("#an-asof", "2026-06-30")
+    tab.click("#run-analysis")
+    tab.locator("#parcels").wait_for(timeout=120_000)
+    assert tab.locator("#parcels tbody tr").count() == 3
+    tab.click("#nav-data")
 
     # the same layer without a CRS (GeoJSON then means WGS 84, which its metres do not fit): the
     # report says so and offers to send it again with the CRS the check suggests

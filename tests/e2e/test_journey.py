@@ -10,8 +10,10 @@ are aborted and recorded: none may happen (an intranet has no internet).
 from __future__ import annotations
 
 import base64
+import json
 import re
 import subprocess
+import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -38,6 +40,13 @@ def drop_file(p: Page, name: str, data: bytes) -> None:
         }""",
         [name, base64.b64encode(data).decode()],
     )
+
+
+def api_get(server: Any, path: str) -> Any:
+    """GET an API route as the planner (to compare what the page shows with the job's answer)."""
+    request = urllib.request.Request(server.url + path, headers={"Authorization": f"Bearer {server.planner}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)
 
 
 def block_off_host(p: Page) -> list[str]:
@@ -68,7 +77,7 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.get_by_label("令牌").fill("not-a-token")
     tab.get_by_role("button", name="登录").click()
     tab.get_by_text("令牌无效").first.wait_for()
-    copy_shot(p.shot("01-signin"), "workbench-signin.png")
+    p.shot("01-signin")
     sign_in(p, server.planner)
     assert "规划科 张工" in tab.inner_text("#who") and "规划人员" in tab.inner_text("#who")
 
@@ -98,15 +107,21 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.click("#run-analysis")
     tab.locator("#parcels").wait_for(timeout=120_000)
     assert tab.locator("#parcels tbody tr").count() == 652
+    # the page shows the job's own figures (the rule book's answers are tested in tests/geo)
+    job_id = tab.evaluate("sessionStorage.getItem('panhuo.analysis')")
+    result = api_get(server, f"/jobs/{job_id}/results")
+    s = result["summary"]
+    idle, low = s["idle"]["count"], s["low_efficiency"]["true"]["count"]
     summary = tab.inner_text("#summary")
-    assert "闲置土地 22 宗" in summary and "低效用地 78 宗" in summary
+    assert f"闲置土地 {idle} 宗" in summary and f"低效用地 {low} 宗" in summary and idle > 0
     assert "容积率低于控制下限" in tab.inner_text("#by-reason")
-    # indicators against ideal values: 土地供应率 0.788 of the ideal 1.0 scores 78.8
+    # indicators against ideal values: 土地供应率 (ideal 1.0 in the national preset) scores rate × 100
     supply = tab.locator("#indicators tr", has_text="土地供应率").inner_text()
-    assert "78.8" in supply and re.search(r"\b1\b", supply)
+    rate = result["indicators"]["land_supply_rate"]
+    assert f"{rate * 100:.1f}" in supply and re.search(r"\b1\b", supply)
     # filter, sort, open a parcel from the table: the map goes there and the detail opens
     tab.select_option("#parcel-status", "idle")
-    assert tab.locator("#parcels tbody tr").count() == 22
+    assert tab.locator("#parcels tbody tr").count() == idle
     tab.locator("#parcels thead button", has_text="面积").click()
     tab.locator("#parcels thead button", has_text="面积").click()  # largest first
     first = tab.locator("#parcels tbody tr").first
@@ -162,13 +177,19 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.locator("#plan").scroll_into_view_if_needed()
     copy_shot(p.shot("06-plan"), "workbench-plan.png")
 
-    # duplicate, change one assumption (three clinics instead of two), run again
+    # duplicate, change one assumption (up to three clinics instead of two), run again
     tab.locator("#scenarios button", has_text="复制").first.click()
     expect(tab.locator("#sc-name")).to_have_value(re.compile("（副本）$"))
     tab.fill("#sc-name", "2027 卫生站三处")
     tab.locator("#sc-name").dispatch_event("change")
-    tab.fill('[data-path="facilities.0.count"]', "3")
+    tab.fill('[data-path="facilities.0.count"]', "")
     tab.locator('[data-path="facilities.0.count"]').dispatch_event("change")
+    tab.fill('[data-path="facilities.0.max_count"]', "3")
+    tab.locator('[data-path="facilities.0.max_count"]').dispatch_event("change")
+    # and ask for the coverage–cost trade-off curve with this run
+    tab.select_option("#run-frontier", "coverage:cost")
+    tab.fill("#run-steps", "3")
+    tab.locator("#run-steps").dispatch_event("change")
     # the connection to the server drops as the run starts (every status request fails while the
     # job runs on): the page says so, keeps trying, and a reload picks the job up again
     tab.context.route(re.compile(r"/jobs/[A-Za-z0-9_-]+$"), lambda route: route.abort())
@@ -182,7 +203,15 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     assert tab.inner_text("#plan-status") == "已证明最优"
     assert "2027 卫生站三处" in tab.inner_text("#plan")
     coverage_b = tab.locator("#plan-numbers dd").nth(1).inner_text()
-    assert coverage_b != coverage_a  # a third clinic covers more demand
+    assert coverage_b != coverage_a  # up to three clinics cover more demand
+    # the trade-off curve: three points from no cost (no clinic) to the cost of the best plan
+    assert tab.locator("#frontier-chart circle").count() == 3
+    cells = [tab.locator("#frontier-table tbody tr").nth(i).locator("td") for i in range(3)]
+    costs = [float(c.nth(1).inner_text().replace(",", "")) for c in cells]
+    cover = [float(c.nth(2).inner_text().replace(",", "")) for c in cells]
+    assert costs == sorted(costs) and cover == sorted(cover) and costs[0] == 0 and cover[0] == 0
+    tab.locator("#frontier").scroll_into_view_if_needed()
+    copy_shot(p.shot("07b-frontier"), "workbench-frontier.png")
 
     # an impossible budget: infeasible, and the diagnosis says why in words
     tab.locator("#scenarios button", has_text="复制").first.click()
@@ -191,6 +220,8 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.locator("#sc-name").dispatch_event("change")
     tab.fill('[data-path="budget_wan"]', "100")
     tab.locator('[data-path="budget_wan"]').dispatch_event("change")
+    tab.fill('[data-path="facilities.0.min_count"]', "1")  # one clinic must be built: 800 万元 at least
+    tab.locator('[data-path="facilities.0.min_count"]').dispatch_event("change")
     tab.click("#save-run")
     tab.locator("#plan-status", has_text="无可行解").wait_for(timeout=120_000)
     diagnosis = tab.inner_text("#diagnosis")

@@ -17,6 +17,7 @@ import pytest
 from shapely import box
 
 from geo.analysis import run_analysis
+from geo.errors import SchemaError
 from geo.rules.facts import Facts
 from geo.rules.idle import add_years, evaluate_idle, format_date_zh
 from geo.rules.presets import load_preset
@@ -364,24 +365,137 @@ def test_bad_dates_make_the_status_unknown_and_are_listed():
 
 
 def test_floor_area_reading_of_the_one_third_rule(tmp_path: Path):
-    # land basis: 1 000 / 6 000 m² = 1/6 < 1/3 → stalled; floor basis: 1 000 / 2 000 m² = 1/2 → not stalled
-    facts = supplied(
-        parcel_id="S",
+    """第二条第二款 "开发建设用地面积占应动工开发建设用地总面积不足三分之一"; the floor reading takes
+    应动工开发建设总面积 as the planned floor area, so a half-built parcel is 1/2 built, never ~100 %.
+
+    Land basis: 1 000 / 6 000 m² = 1/6 < 1/3 → stalled. Floor basis: built 总建筑面积 3 000 of a planned
+    6 000 m² = 50 % → not stalled; 1 999.98 of 6 000 = 33.333 % < 1/3 → stalled; exactly 2 000 = 1/3 → not.
+    The built floor area alone (3 000 / 3 000) would have read 100 %.
+    """
+    base_facts = dict(
         area_m2=6000.0,
         actual_start_date="2021-03-01",
         suspended_since="2024-01-01",
         developed_area_m2=1000.0,
-        floor_area_m2=2000.0,
+        floor_area_m2=3000.0,
         invested_wan=50.0,
         total_investment_wan=100.0,
+        planned_floor_area_m2=6000.0,
     )
-    gdf = parcels_frame([facts])
+    gdf = parcels_frame(
+        [
+            supplied(parcel_id="S", gross_floor_area_m2=3000.0, **base_facts),
+            supplied(parcel_id="T", gross_floor_area_m2=1999.98, **base_facts),
+            supplied(parcel_id="U", gross_floor_area_m2=2000.0, **base_facts),
+        ]
+    )
     assert run_analysis(gdf, as_of=AS_OF).parcels["idle_status"].iloc[0] == "idle_stalled"
     user = tmp_path / "floor.yaml"
     user.write_text("extends: national\nidle:\n  stalled_area_basis: floor\n", encoding="utf-8")
-    row = run_analysis(gdf, as_of=AS_OF, rules=str(user)).parcels.iloc[0]
-    assert row["idle_status"] == "not_idle"
-    assert "已开发建设面积占总建筑面积50.00%" in row["idle_basis"]
+    out = run_analysis(gdf, as_of=AS_OF, rules=str(user)).parcels.set_index("parcel_id")
+    assert out["idle_status"].to_dict() == {"S": "not_idle", "T": "idle_stalled", "U": "not_idle"}
+    assert "已建总建筑面积占规划总建筑面积50.00%" in out.loc["S", "idle_basis"]
+
+
+def test_floor_basis_is_refused_without_the_planned_floor_area(tmp_path: Path):
+    user = tmp_path / "floor.yaml"
+    user.write_text("idle:\n  stalled_area_basis: floor\n", encoding="utf-8")
+    gdf = parcels_frame([supplied(parcel_id="S", actual_start_date="2021-03-01", floor_area_m2=3000.0)])
+    with pytest.raises(SchemaError, match="planned_floor_area_m2"):
+        run_analysis(gdf, as_of=AS_OF, rules=str(user))
+
+
+def test_stalled_land_is_disposed_of_under_article_12():
+    """第十二条 (last paragraph, seen only in translation):
+    "符合本办法第二条第二款规定情形的闲置土地，依照本条规定的方式处置"."""
+    gdf = parcels_frame(
+        [
+            supplied(
+                parcel_id="S",
+                area_m2=6000.0,
+                actual_start_date="2021-03-01",
+                suspended_since="2024-01-01",
+                developed_area_m2=1000.0,
+                invested_wan=50.0,
+                total_investment_wan=100.0,
+            )
+        ]
+    )
+    row = run_analysis(gdf, as_of=AS_OF).parcels.iloc[0]
+    assert row["idle_status"] == "idle_stalled"
+    assert row["idle_basis"].endswith("可以认定为闲置土地，依第十二条规定的方式处置")
+
+
+def test_government_cause_covers_force_majeure():
+    """第八条第二款: "因自然灾害等不可抗力导致土地闲置的，依照前款规定办理" — the basis names both."""
+    gdf = parcels_frame(
+        [supplied(parcel_id="G", agreed_start_date="2025-01-01", actual_start_date=None, gov_cause=True)]
+    )
+    row = run_analysis(gdf, as_of=AS_OF).parcels.iloc[0]
+    assert row["idle_status"] == "idle_gov_caused"
+    assert "第二款自然灾害等不可抗力" in row["idle_basis"] and "第十二条" in row["idle_basis"]
+    assert row["idle_fee_wan"] == 0.0
+
+
+def test_rented_land_has_no_fee_base_in_article_14():
+    """第十四条第一款 "按照土地出让或者划拨价款的百分之二十征缴土地闲置费": 租赁 land is not named — no fee is
+    invented. Agreed start 2025-01-01, as-of 2026-06-30: one full year, not two."""
+    gdf = parcels_frame(
+        [
+            supplied(
+                parcel_id="R", supply_type="租赁", agreed_start_date="2025-01-01", actual_start_date=None
+            ),
+            supplied(parcel_id="C", agreed_start_date="2025-01-01", actual_start_date=None),
+        ]
+    )
+    out = run_analysis(gdf, as_of=AS_OF).parcels.set_index("parcel_id")
+    assert out.loc["R", "idle_status"] == "idle"
+    assert out.loc["R", "idle_fee_wan"] == 0.0
+    assert "租赁供地不在其列" in out.loc["R", "idle_basis"]
+    assert out.loc["C", "idle_fee_wan"] == pytest.approx(240.0)  # 20 % × 1 200
+
+
+def test_preparatory_work_exception_of_the_real_estate_law():
+    """城市房地产管理法 第二十六条: "…满一年未动工开发的，可以征收…土地闲置费；
+    满二年未动工开发的，可以无偿收回土地使用权；但是，因不可抗力或者政府、政府有关部门的行为或者动工开发必需的前期工作造成动工开发迟延的除外。"
+
+    出让 land with a verified preparatory-work delay: still idle (Art. 2 ¶1), no fee, not recoverable. The
+    boundary: agreed 2024-06-30 → second anniversary 2026-06-30 = the as-of day (recoverable without it).
+    """
+    gdf = parcels_frame(
+        [
+            supplied(
+                parcel_id="P2", agreed_start_date="2024-06-30", actual_start_date=None, preparatory_delay=True
+            ),
+            supplied(
+                parcel_id="N2",
+                agreed_start_date="2024-06-30",
+                actual_start_date=None,
+                preparatory_delay=False,
+            ),
+            supplied(
+                parcel_id="P1", agreed_start_date="2025-06-30", actual_start_date=None, preparatory_delay=True
+            ),
+            supplied(
+                parcel_id="A2",
+                supply_type="划拨",
+                agreed_start_date="2024-06-30",
+                actual_start_date=None,
+                preparatory_delay=True,
+            ),
+        ]
+    )
+    out = run_analysis(gdf, as_of=AS_OF).parcels.set_index("parcel_id")
+    assert out["idle_status"].to_dict() == {
+        "P2": "idle",
+        "N2": "idle_recoverable",
+        "P1": "idle",
+        "A2": "idle_recoverable",  # Art. 26 governs 出让 land; 划拨 land follows Art. 14 of the Measures
+    }
+    assert out.loc["P2", "idle_fee_wan"] == 0.0 and out.loc["P1", "idle_fee_wan"] == 0.0
+    assert (
+        "动工开发必需的前期工作" in out.loc["P2", "idle_basis"] and "已满两年" in out.loc["P2", "idle_basis"]
+    )
 
 
 def test_missing_gov_cause_can_be_made_unknown(tmp_path: Path):

@@ -5,6 +5,9 @@
 | P1 | 100101        | 出让   | 20 000  | 16 000 | 8 000     | ind. 38 (FAR ≥ 0.7), HT | A2       |
 | P2 | 100101        | 出让   | 10 000  | 5 000  | 3 000     | ind. 26 (FAR ≥ 0.6)     | A2       |
 | P3 | 070101        | 出让   | 10 000  | 20 000 | 2 500     | lease ended 2025-12-31  | A1       |
+
+"footprint" is the 建筑系数 numerator (buildings + structures + yards); the buildings alone
+(建筑基底面积, building_footprint_m2, for 建筑密度) are P1 7 000, P2 2 500, P3 2 500.
 | P4 | 1207 road     | 划拨   | 5 000   | –      | –         |                         | A31      |
 | P5 | 1401 park     | 划拨   | 5 000   | –      | –         |                         | A51      |
 | P6 | 100101        | 出让   | 10 000  | 0      | 0         | not started, ind. 40    | B21, G   |
@@ -41,6 +44,7 @@ def zone_rows() -> list[dict]:
             "supply_date": "2018-05-01",
             "floor_area_m2": 16_000.0,
             "footprint_m2": 8_000.0,
+            "building_footprint_m2": 7_000.0,
             "fixed_assets_wan": 6_000.0,
             "tax_wan": 300.0,
             "high_tech": True,
@@ -56,6 +60,7 @@ def zone_rows() -> list[dict]:
             "supply_date": "2024-03-01",
             "floor_area_m2": 5_000.0,
             "footprint_m2": 3_000.0,
+            "building_footprint_m2": 2_500.0,
             "fixed_assets_wan": 1_000.0,
             "tax_wan": 50.0,
             "high_tech": False,
@@ -72,6 +77,7 @@ def zone_rows() -> list[dict]:
             "lease_end_date": "2025-12-31",
             "floor_area_m2": 20_000.0,
             "footprint_m2": 2_500.0,
+            "building_footprint_m2": 2_500.0,
             **started,
         },
         {
@@ -101,6 +107,7 @@ def zone_rows() -> list[dict]:
             "actual_start_date": None,
             "floor_area_m2": 0.0,
             "footprint_m2": 0.0,
+            "building_footprint_m2": 0.0,
             "industry_code": "40",
             "high_tech": False,
         },
@@ -146,7 +153,8 @@ def test_every_formula(zone):
     assert ind["industrial_land_rate"] == pytest.approx(30_000 / 50_000)  # A2 / A
     assert ind["high_tech_land_rate"] == pytest.approx(20_000 / 50_000)  # H / A
     assert ind["overall_far"] == pytest.approx((16_000 + 5_000 + 20_000) / 50_000)  # 0.82
-    assert ind["building_density"] == pytest.approx((8_000 + 3_000 + 2_500) / 50_000)  # 0.27
+    # 建筑密度 from the buildings alone (TD/T 1029 建筑基底), not the 建筑系数 numerator
+    assert ind["building_density"] == pytest.approx((7_000 + 2_500 + 2_500) / 50_000)  # 0.24
     assert ind["industrial_far"] == pytest.approx(21_000 / 30_000)  # 0.70
     assert ind["industrial_building_coef"] == pytest.approx(11_000 / 30_000)
     assert ind["industrial_invest_intensity"] == pytest.approx(7_000 / 3.0)  # 万元 per ha of A2
@@ -163,7 +171,7 @@ def test_intensity_score(zone):
         "built": (0.08, 50_000 / 60_000 * 100),
         "industrial_land": (0.10, 100.0),  # 0.6 / 0.5 capped at 1
         "overall_far": (0.10, 0.82 / 1.2 * 100),
-        "density": (0.08, 0.27 / 0.40 * 100),
+        "density": (0.08, 0.24 / 0.40 * 100),  # buildings alone: 12 000 / 50 000
         "industrial_far": (0.12, 0.7 / 1.2 * 100),
         "coef": (0.10, (11 / 30) / 0.5 * 100),
         "invest": (0.12, (7_000 / 3) / 9_000 * 100),
@@ -206,7 +214,7 @@ def test_null_where_inputs_are_missing():
     assert ind["potential"]["intensity_floor_area_m2"] is None
     assert ind["potential"]["years_of_supply"] is None
     # what does not need those columns is still there (footprints still mark the buildings, so A is unchanged)
-    assert ind["building_density"] == pytest.approx(13_500 / 50_000)
+    assert ind["building_density"] == pytest.approx(12_000 / 50_000)
     assert ind["potential"]["expansion_ha"] == pytest.approx(2.0)
 
 
@@ -229,3 +237,39 @@ def test_industry_city_zone():
         },
     ]
     assert run_analysis(parcels_frame(rows), as_of=AS_OF).indicators["zone_type"] == "industry_city"
+
+
+def test_idle_disposal_rate():
+    """闲置土地处置率 = 已处置闲置土地 ÷ 认定闲置土地 (TD/T 1029-2010 管理绩效; formula [U] in the rule book).
+
+    P6 (10 000 m², idle on the as-of date) 未处置; Q1 (10 000 m², idle ledger) 已处置 2026-03-01;
+    Q2 (5 000 m²) 已处置 but dated 2026-07-01, after the as-of date 2026-06-30 → not yet;
+    rate = 10 000 / 25 000 = 40 %.
+    Without a disposal_status column the rate is null.
+    """
+    rows = zone_rows()
+    assert run_analysis(parcels_frame(rows), as_of=AS_OF).indicators["idle_disposal_rate"] is None
+    for row in rows:
+        row["disposal_status"] = "未处置" if row["parcel_id"] == "P6" else None
+    started = {
+        "land_use": "100101",
+        "planned_use": "1001",
+        "supply_type": "出让",
+        "supply_date": "2020-01-01",
+        "agreed_start_date": "2020-06-01",
+        "actual_start_date": "2022-01-01",
+        "floor_area_m2": 8_000.0,
+        "footprint_m2": 4_000.0,
+    }
+    rows.append({"parcel_id": "Q1", **started, "disposal_status": "已处置", "disposal_date": "2026-03-01"})
+    rows.append(
+        {
+            "parcel_id": "Q2",
+            **started,
+            "area_m2": 5_000.0,
+            "disposal_status": "已处置",
+            "disposal_date": "2026-07-01",
+        }
+    )
+    ind = run_analysis(parcels_frame(rows), as_of=AS_OF).indicators
+    assert ind["idle_disposal_rate"] == pytest.approx(10_000 / 25_000)

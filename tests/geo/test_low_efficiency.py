@@ -1,9 +1,10 @@
 """Low-efficiency land: every reason code of contract §4 and every exemption, with hand-worked thresholds.
 
 The base parcel (10 000 m² = 15 亩, industry 38 电气机械和器材制造业 of GB/T 4754-2017, which is 39 in the
-GB/T 4754-2002 codes of the 2008 table: FAR floor 0.7) meets every
-national floor: FAR 1.0, building coefficient 40 %, admin 5 %, green 10 %, investment 2 000 万元/公顷
-(floor 1 200), tax 15 万元 = 1 万元/亩. Each case changes one fact.
+GB/T 4754-2002 codes of the 2008 table: FAR floor 0.7) meets every floor of the ``ALL_RULES`` test preset
+(every rule on, the old combined thresholds): FAR 1.0, building coefficient 40 %, admin 5 %, green 10 %,
+investment 2 000 万元/公顷 (floor 1 200, the ledger's fixed assets including the land price), tax 15 万元 =
+1 万元/亩. Each case changes one fact.
 """
 
 from __future__ import annotations
@@ -53,13 +54,30 @@ def base(**changes: Any) -> dict[str, Any]:
     return facts
 
 
+#: every rule on, with the thresholds the cases below were worked out for (a test preset, not a bundled one)
+ALL_RULES = """
+low_efficiency:
+  rules:
+    invest_below_min: {enabled: true, min: 1200.0, land_price: included}
+    tax_below_avg_share: {enabled: true}
+    rs_unbuilt: {enabled: true, when_no_raster: skip}
+  exemptions:
+    newly_in_production:
+      kind: in_production_lt
+      label_zh: 投产不满3年
+      years: 3
+      waives: [far_below_min, coef_below_min, invest_below_min, tax_below_avg_share]
+    above_scale:
+      kind: above_scale
+      waives: [far_below_min, coef_below_min, invest_below_min, tax_below_avg_share]
+"""
+
+
 @pytest.fixture
 def no_raster_rule(tmp_path: Path) -> str:
-    """national, with rs_unbuilt skipped when no raster is given (so the base parcel is efficient)."""
-    path = tmp_path / "skip_rs.yaml"
-    path.write_text(
-        "low_efficiency:\n  rules:\n    rs_unbuilt:\n      when_no_raster: skip\n", encoding="utf-8"
-    )
+    """Every rule on (``ALL_RULES``), rs_unbuilt skipped when no raster is given."""
+    path = tmp_path / "all_rules.yaml"
+    path.write_text(ALL_RULES, encoding="utf-8")
     return str(path)
 
 
@@ -172,11 +190,17 @@ def test_missing_data_is_not_counted_as_efficient(no_raster_rule):
     assert "不在容积率控制指标表中" in issue["problem"]
 
 
-def test_absent_column_and_no_raster_are_out_of_scope_not_unknown():
+def test_absent_column_and_no_raster_are_out_of_scope_not_unknown(tmp_path: Path):
     """Contract §3: a rule whose input is absent from the whole analysis is out of scope, listed once;
-    low_efficiency is decided on the rules in scope (here all evaluated, none fires → false)."""
+    low_efficiency is decided on the rules in scope (here all evaluated, none fires → false).
+
+    Remote sensing is not a national criterion: it is switched on here to show its out-of-scope entry."""
+    path = tmp_path / "rs.yaml"
+    path.write_text("low_efficiency:\n  rules:\n    rs_unbuilt: {enabled: true}\n", encoding="utf-8")
     row = {k: v for k, v in base().items() if k != "building_grade"}
-    result = run_analysis(parcels_frame([{"parcel_id": "A", **row}, {"parcel_id": "B", **row}]), as_of=AS_OF)
+    result = run_analysis(
+        parcels_frame([{"parcel_id": "A", **row}, {"parcel_id": "B", **row}]), as_of=AS_OF, rules=str(path)
+    )
     out = result.parcels.iloc[0]
     assert out["low_eff_not_evaluated"] == ""
     assert bool(out["low_efficiency"]) is False
@@ -208,8 +232,7 @@ def test_unknown_industry_fallback(tmp_path: Path):
     user = tmp_path / "fallback.yaml"
     user.write_text(
         "low_efficiency:\n  rules:\n    far_below_min:\n"
-        "      unknown_industry: fallback\n      fallback_min: 0.9\n"
-        "    rs_unbuilt: {when_no_raster: skip}\n",
+        "      unknown_industry: fallback\n      fallback_min: 0.9\n",
         encoding="utf-8",
     )
     gdf = parcels_frame([{"parcel_id": "A", **base(industry_code="43", floor_area_m2=8_000.0)}])
@@ -218,38 +241,165 @@ def test_unknown_industry_fallback(tmp_path: Path):
     assert row["far_min"] == pytest.approx(0.9)
 
 
-def test_jinhua_thresholds_and_exemptions(tmp_path: Path):
-    user = tmp_path / "jinhua.yaml"
-    user.write_text(
-        "extends: zhejiang-jinhua\nlow_efficiency:\n  rules:\n    rs_unbuilt: {when_no_raster: skip}\n",
-        encoding="utf-8",
-    )
-    # Jinhua: FAR floor = max(1.0, 0.6 × 0.7) = 1.0; sector (industry 39) average of tax per 亩
+def test_jinhua_closed_list_and_standard_land_exemption():
+    """金华征求意见稿: "符合下列标准之一，可认定为低效用地：(一)低效工业用地 1.容积率低于1.0或低于浙江省
+    '标准地'控制指标60%的 … 6.可豁免情形：符合上述情形，同时符合'规上企业'，'战略新兴产业'，'对应行业工业
+    项目"标准地"要求容积率低于1.0，且用地亩均税收大于8万元/亩'，'投产不满3年'等情形，则可以不予认定为低效用地。"
+
+    FAR floor = max(1.0, 0.6 × table) = 1.0 for industry 39 (table 0.7) and 40 (table 1.0). The 标准地
+    exemption needs both the industry's requirement < 1.0 (39: 0.7 yes; 40: exactly 1.0 no) and
+    tax > 8 万元/亩 (strict: 120 万元 / 15 亩 = exactly 8.0 is not enough; 121.5 / 15 = 8.1 is).
+    """
     rows = [
         {"parcel_id": "J0", **base(floor_area_m2=9_000.0)},  # 0.9 < 1.0 → fires
         {"parcel_id": "J1", **base(floor_area_m2=9_000.0, above_scale=True)},
         {"parcel_id": "J2", **base(floor_area_m2=9_000.0, high_tech=True)},
-        # 150 万元 / 15 亩 = 10 万元/亩 > 8 → FAR waived
-        {"parcel_id": "J3", **base(floor_area_m2=9_000.0, tax_wan=150.0)},
-        {"parcel_id": "J4", **base()},
-        {"parcel_id": "J5", **base()},
+        {"parcel_id": "J3", **base(floor_area_m2=9_000.0, tax_wan=121.5)},  # 39: 0.7 < 1.0 and 8.1 > 8
+        {"parcel_id": "J4", **base(floor_area_m2=9_000.0, tax_wan=120.0)},  # exactly 8.0: not > 8
+        {
+            "parcel_id": "J5",
+            **base(floor_area_m2=9_000.0, tax_wan=150.0, industry_code="40"),
+        },  # 1.0 not < 1.0
+        {"parcel_id": "J6", **base(floor_area_m2=9_000.0, production_year=2024)},  # 2026 − 2024 < 3
+        # national supply standards are not Jinhua criteria: coefficient 10 %, admin 50 %, green 50 %,
+        # investment 0
+        {
+            "parcel_id": "J7",
+            **base(footprint_m2=1_000.0, admin_area_m2=5_000.0, green_area_m2=5_000.0, fixed_assets_wan=0.0),
+        },
+        # an exemption covers every criterion: a C-grade building of an above-scale firm is waived too
+        {"parcel_id": "J8", **base(building_grade="C", above_scale=True)},
+        {"parcel_id": "J9", **base(tax_wan=15.0)},
+        {"parcel_id": "JA", **base(tax_wan=15.0)},
     ]
-    out = run_analysis(parcels_frame(rows), as_of=AS_OF, rules=str(user)).parcels.set_index("parcel_id")
-    assert out.loc["J0", "low_eff_reasons"] == "far_below_min"
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF, rules="zhejiang-jinhua").parcels.set_index(
+        "parcel_id"
+    )
+    reasons = out["low_eff_reasons"].to_dict()
     assert out.loc["J0", "far_min"] == pytest.approx(1.0)
-    assert out.loc["J1", "low_eff_reasons"] == "exempt:above_scale"
-    assert out.loc["J2", "low_eff_reasons"] == "exempt:strategic_high_tech"
-    assert out.loc["J3", "low_eff_reasons"] == "exempt:far_with_high_tax"
-    assert out.loc["J1", "low_efficiency"] == False  # noqa: E712
-    # sector average = (5 × 15 + 150) / (6 × 15) = 2.5 万元/亩; 40 % = 1.0; the 1.0 parcels are not below it
-    assert out.loc["J4", "low_eff_reasons"] == ""
+    assert reasons["J0"] == "far_below_min"
+    assert reasons["J1"] == "exempt:above_scale"
+    assert reasons["J2"] == "exempt:strategic_high_tech"
+    assert reasons["J3"] == "exempt:far_with_high_tax"
+    assert reasons["J4"] == "far_below_min"
+    assert reasons["J5"] == "far_below_min"
+    assert reasons["J6"] == "exempt:newly_in_production"
+    assert reasons["J7"] == ""
+    assert reasons["J8"] == "exempt:above_scale"
+    assert out.loc["J7", "low_efficiency"] == False  # noqa: E712
+    assert "coef_below_min" not in out.loc["J7", "low_eff_not_evaluated"]
+
+
+def test_jinhua_logistics_land_has_its_own_list():
+    """金华征求意见稿 "(二)低效物流仓储用地 1.低于当地上一年度分行业亩均税收平均水平40%的；2.…危旧楼宇(库房)
+    占比达50%以上；3.纳入城市更新行动方案的仓储物流用地" — no plot-ratio test, no exemption.
+
+    Sector 59 (three 物流仓储 parcels, 15 亩 each): tax 30, 30, 3 万元 → average 63 / 45 = 1.4 万元/亩,
+    40 % = 0.56; 3 / 15 = 0.2 < 0.56 fires even for an above-scale firm; a FAR of 0.2 is not a criterion.
+    """
+    rows = [
+        {
+            "parcel_id": "W1",
+            **base(land_use="110101", industry_code="59", tax_wan=30.0, floor_area_m2=2_000.0),
+        },
+        {"parcel_id": "W2", **base(land_use="110101", industry_code="59", tax_wan=30.0)},
+        {"parcel_id": "W3", **base(land_use="110101", industry_code="59", tax_wan=3.0, above_scale=True)},
+    ]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF, rules="zhejiang-jinhua").parcels.set_index(
+        "parcel_id"
+    )
+    assert out["low_eff_reasons"].to_dict() == {"W1": "", "W2": "", "W3": "tax_below_avg_share"}
+
+
+def test_national_preset_holds_only_national_criteria():
+    """国土资发〔2016〕147号 sets no numbers; the 2008 《工业项目建设用地控制指标》 "(三)工业项目的建筑系数应
+    不得低于30%；(四)工业项目所需行政办公及生活服务设施用地面积不得超过工业项目总用地面积的7%" are supply
+    standards. The tax share (Jinhua), an investment floor without 表1, remote sensing and the exemptions
+    are off.
+    """
+    preset = load_preset("national")
+    rules = preset.rules.low_efficiency.rules
+    assert not rules.tax_below_avg_share.enabled
+    assert not rules.invest_below_min.enabled and rules.invest_below_min.min is None
+    assert not rules.rs_unbuilt.enabled
+    assert preset.rules.low_efficiency.exemptions == {}
+    for code in ("far_below_min", "coef_below_min", "admin_over_max", "green_over_max"):
+        origin = preset.rules.provenance_of(f"low_efficiency.rules.{code}.scope")
+        assert origin is not None and origin.kind == "national" and "供地控制标准" in origin.source
+    # a parcel with low tax and no investment is not low-efficiency under the national rules
+    row = run_analysis(
+        parcels_frame([{"parcel_id": "N", **base(tax_wan=0.0, fixed_assets_wan=0.0)}]), as_of=AS_OF
+    ).parcels.iloc[0]
+    assert row["low_eff_reasons"] == ""
+
+
+def test_admin_share_exactly_at_the_cap_is_not_over(tmp_path: Path):
+    """2008 控制指标 "(四)…行政办公及生活服务设施用地面积不得超过工业项目总用地面积的7%":
+    700 m² of 10 000 m² is
+    exactly 7 % — not over; 701 m² is. A park allowed 15 % (福州2022: "比例上限可由7%提高到15%") sets the cap.
+    """
+    rows = [
+        {"parcel_id": "A0", **base(admin_area_m2=700.0)},
+        {"parcel_id": "A1", **base(admin_area_m2=701.0)},
+        {"parcel_id": "A2", **base(admin_area_m2=1_500.0)},
+    ]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF).parcels.set_index("parcel_id")
+    assert out["low_eff_reasons"].to_dict() == {"A0": "", "A1": "admin_over_max", "A2": "admin_over_max"}
+    user = tmp_path / "park15.yaml"
+    user.write_text(
+        "low_efficiency:\n  rules:\n"
+        "    admin_over_max: {max: 0.15, edition: 福州2022保障性租赁住房实施意见}\n",
+        encoding="utf-8",
+    )
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF, rules=str(user)).parcels.set_index("parcel_id")
+    assert out["low_eff_reasons"].to_dict() == {"A0": "", "A1": "", "A2": ""}
+    assert load_preset(str(user)).rules.low_efficiency.rules.admin_over_max.edition.startswith("福州")
+
+
+def test_investment_intensity_includes_the_land_price():
+    """2008 控制指标应用说明 "投资强度：项目用地范围内单位面积固定资产投资额。其中项目固定资产总投资包括厂房、
+    设备和地价款。投资强度=项目固定资产总投资÷项目总用地面积".
+
+    guangxi-provisional: min 3 750 万元/公顷 on 1 ha: 3 550 + 200 = 3 750 exactly → clear;
+    3 549 + 200 → fires;
+    without a land price, 3 000 alone cannot decide (not evaluated), 4 000 alone already reaches it (clear).
+    """
+    rows = [
+        {"parcel_id": "I0", **base(fixed_assets_wan=3_550.0, land_price_wan=200.0)},
+        {"parcel_id": "I1", **base(fixed_assets_wan=3_549.0, land_price_wan=200.0)},
+        {"parcel_id": "I2", **base(fixed_assets_wan=3_000.0, land_price_wan=None)},
+        {"parcel_id": "I3", **base(fixed_assets_wan=4_000.0, land_price_wan=None)},
+    ]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF, rules="guangxi-provisional").parcels
+    out = out.set_index("parcel_id")
+    assert out.loc["I0", "invest_intensity"] == pytest.approx(3_750.0)
+    assert "invest_below_min" not in out.loc["I0", "low_eff_reasons"]
+    assert "invest_below_min" in out.loc["I1", "low_eff_reasons"]
+    assert "not_evaluated:invest_below_min(missing land_price_wan)" in out.loc["I2", "low_eff_not_evaluated"]
+    assert "invest_below_min" not in out.loc["I3", "low_eff_not_evaluated"]
+    assert "invest_below_min" not in out.loc["I3", "low_eff_reasons"]
+
+
+def test_mining_and_salt_land_are_not_industrial_land():
+    """用地用海分类 (2023): 10 工矿用地 = 1001 工业用地, 1002 采矿用地, 1003 盐田.
+
+    The control indicators are for
+    工业项目: a prefix "10" must not put 1002/1003 under them.
+    """
+    rows = [
+        {"parcel_id": "K1", **base(land_use="100201", planned_use="1002", floor_area_m2=500.0)},
+        {"parcel_id": "K2", **base(land_use="1003", planned_use="1003", footprint_m2=100.0)},
+        {"parcel_id": "K3", **base(floor_area_m2=500.0)},
+    ]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF).parcels.set_index("parcel_id")
+    assert out["low_eff_reasons"].to_dict() == {"K1": "", "K2": "", "K3": "far_below_min"}
 
 
 def test_sector_average_falls_back_to_park_for_small_sectors(tmp_path: Path):
     user = tmp_path / "sector.yaml"
     user.write_text(
-        "low_efficiency:\n  rules:\n    tax_below_avg_share: {reference: sector, sector_min_count: 3}\n"
-        "    rs_unbuilt: {when_no_raster: skip}\n",
+        "low_efficiency:\n  rules:\n"
+        "    tax_below_avg_share: {enabled: true, reference: sector, sector_min_count: 3}\n",
         encoding="utf-8",
     )
     # sector 38: three parcels at 30, 30, 3 万元 → (63)/(45 亩) = 1.4 万元/亩; 40 % = 0.56; 3/15 = 0.2 fires.
@@ -283,7 +433,7 @@ def test_rs_unbuilt_thresholds_on_facts():
     facts.frame["rs_builtup_coverage"] = [1.0, 1.0, 0.4, 1.0]
     facts.frame["rs_ndvi_mean"] = [0.5, 0.1, 0.1, 0.6]
     facts.frame["rs_ndvi_coverage"] = [1.0, 1.0, 0.4, 1.0]
-    preset = load_preset("national")
+    preset = load_preset("guangxi-provisional")  # remote sensing is an assumption, not a national criterion
     idle = pd.Series(["not_idle"] * 4)
     result = evaluate_low_efficiency(facts, preset, derived_metrics(facts), idle)
     rs = result.outcomes["rs_unbuilt"]
@@ -326,7 +476,9 @@ def test_rs_unbuilt_end_to_end_with_rasters(tmp_path: Path):
     _write_raster(ndvi, [0.2, 0.7])
     _write_raster(builtup, [0.8, 0.1])
     gdf = parcels_frame([{"parcel_id": "B", **base()}, {"parcel_id": "V", **base()}])
-    result = run_analysis(gdf, as_of=AS_OF, rasters={"ndvi": ndvi, "builtup": builtup})
+    rs_on = tmp_path / "rs.yaml"
+    rs_on.write_text("low_efficiency:\n  rules:\n    rs_unbuilt: {enabled: true}\n", encoding="utf-8")
+    result = run_analysis(gdf, as_of=AS_OF, rules=str(rs_on), rasters={"ndvi": ndvi, "builtup": builtup})
     out = result.parcels.set_index("parcel_id")
     assert out.loc["B", "rs_builtup_mean"] == pytest.approx(0.8)
     assert out.loc["V", "rs_ndvi_mean"] == pytest.approx(0.7)
@@ -366,3 +518,31 @@ def test_the_2008_table_is_read_in_gbt4754_2002(code, floor_area, reasons, not_e
     out = run_analysis(parcels_frame(rows), as_of=AS_OF).parcels.iloc[0]
     assert out["low_eff_reasons"] == reasons
     assert out["low_eff_not_evaluated"] == not_evaluated
+
+
+def test_each_area_quantity_has_its_own_column():
+    """建筑系数 = (建筑物占地面积 + 构筑物占地面积 + 堆场用地面积) ÷ 项目总用地面积 (2008 控制指标应用说明);
+    建筑密度 counts the buildings alone (建筑基底面积, TD/T 1029); 容积率 uses the 计容 floor area.
+
+    So 建筑基底面积 maps to building_footprint_m2, 总建筑面积 to gross_floor_area_m2, and a layer carrying
+    only those cannot evaluate the building coefficient or the plot ratio.
+    """
+    from geo.schema import canonical_name
+
+    assert canonical_name("建筑基底面积") == "building_footprint_m2"
+    assert canonical_name("总建筑面积") == "gross_floor_area_m2"
+    assert canonical_name("计容建筑面积") == "floor_area_m2"
+    assert canonical_name("建构筑物及堆场占地面积") == "footprint_m2"
+    assert canonical_name("规划总建筑面积") == canonical_name("设计建筑面积") == "planned_floor_area_m2"
+    facts = {k: v for k, v in base().items() if k not in ("footprint_m2", "floor_area_m2")}
+    result = run_analysis(
+        parcels_frame(
+            [{"parcel_id": "B", **facts, "building_footprint_m2": 900.0, "gross_floor_area_m2": 9_000.0}]
+        ),
+        as_of=AS_OF,
+    )
+    out = {item["rule"]: item["why"] for item in result.summary["rules_out_of_scope"]}
+    assert out["far_below_min"] == "missing floor_area_m2"
+    assert out["coef_below_min"] == "missing footprint_m2"
+    row = result.parcels.iloc[0]
+    assert np.isnan(row["building_coef"])

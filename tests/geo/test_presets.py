@@ -27,12 +27,16 @@ def test_bundled_presets():
     assert rules.admin_over_max.max == 0.07
     assert rules.green_over_max.max == 0.20
     assert national.rules.idle.fee_rate == 0.20
-    assert national.rules.scopes["industrial"] == ["10", "11"]
+    # 1001 工业用地 and 1101 物流仓储用地; not 1002 采矿 / 1003 盐田 / 1102 储备库
+    assert national.rules.scopes["industrial"] == ["1001", "1101"]
+    assert national.rules.scopes["manufacturing"] == ["1001"]
     assert not national.rules.provisional
     guangxi = load_preset("guangxi-provisional")
     assert guangxi.rules.provisional
     assert guangxi.rules.low_efficiency.rules.invest_below_min.min == 3750.0
-    assert "provisional" in guangxi.rules.provenance["status"]
+    assert guangxi.rules.provenance["status"].kind == "assumption"
+    assert guangxi.rules.provenance_of("low_efficiency.rules.tax_below_avg_share.share").kind == "assumption"
+    assert guangxi.rules.provenance_of("low_efficiency.rules.invest_below_min.min").kind == "local"
     # inherited from national, untouched
     assert guangxi.rules.low_efficiency.rules.far_below_min.table == rules.far_below_min.table
     jinhua = load_preset("zhejiang-jinhua")
@@ -47,16 +51,32 @@ def test_bundled_presets():
 
 
 def test_every_rule_is_configured():
+    """Every reason code has a rule in every preset, and every rule's scope has a source of stated kind."""
     for name in available_presets():
-        rules = load_preset(name).rules.low_efficiency.rules
-        assert all(getattr(rules, code).enabled for code in REASON_CODES)
+        preset = load_preset(name)
+        for code in REASON_CODES:
+            getattr(preset.rules.low_efficiency.rules, code)
+            origin = preset.rules.provenance_of(f"low_efficiency.rules.{code}.scope")
+            assert origin is not None and origin.kind in {"national", "local", "assumption"}, (name, code)
+
+
+def test_jinhua_carries_its_own_list_only():
+    """金华: "符合下列标准之一" — plot ratio, tax, JGJ 125 C/D, prohibited/eliminated industry only."""
+    rules = load_preset("zhejiang-jinhua").rules.low_efficiency
+    on = {code for code in REASON_CODES if getattr(rules.rules, code).enabled}
+    assert on == {"far_below_min", "tax_below_avg_share", "dangerous_building", "policy_eliminated"}
+    for exemption in rules.exemptions.values():
+        assert exemption.discretionary and exemption.scope == "manufacturing"
+        assert set(exemption.waives) == on
+    assert rules.exemptions["far_with_high_tax"].control_below == 1.0
+    assert rules.exemptions["far_with_high_tax"].tax_per_mu_min == 8.0
 
 
 def test_user_file_overrides_one_value_and_inherits_the_rest(tmp_path: Path):
     path = write(tmp_path, "extends: national\nlow_efficiency:\n  rules:\n    coef_below_min: {min: 0.4}\n")
     preset = load_preset(path)
     assert preset.rules.low_efficiency.rules.coef_below_min.min == 0.4
-    assert preset.rules.low_efficiency.rules.coef_below_min.scope == "industrial"
+    assert preset.rules.low_efficiency.rules.coef_below_min.scope == "manufacturing"
     assert preset.rules.low_efficiency.rules.admin_over_max.max == 0.07
     assert preset.name == "national+user"
     assert preset.source == path

@@ -4,10 +4,11 @@ import warnings
 from pathlib import Path
 
 import matplotlib as mpl
+import pandas as pd
 import pytest
 
 from geo.errors import InputError, NotFoundError
-from maps import briefing, fonts
+from maps import briefing, fonts, style
 from maps.briefing import build_briefing, crs_label, map_crs
 from maps.results import load_analysis, load_plan
 from maps.web import NoSolutionError
@@ -255,3 +256,74 @@ def test_wrapped_cells_follow_chinese_line_breaking():
             assert "".join(lines) == text
             assert not any(line[0] in briefing.NO_LINE_START for line in lines)
             assert not any(line[-1] in briefing.NO_LINE_END for line in lines)
+
+
+def test_low_efficiency_briefing_shows_reasons_thresholds_values_and_the_as_of_date(tmp_path: Path):
+    """`brief --group low`: coloured by reason, each reason with the parcel's value and the preset's test,
+    the as-of date printed as 评价日 and the rule preset named (not the idle layout, not today's date).
+
+    guangxi-provisional: 建筑系数 < 35 %; a 10 000 m² parcel with 2 500 m² of buildings, structures and
+    yards has 25.0 %; one with FAR 0.6 has a floor of max(0.7, 0.7) = 0.70 for industry 39.
+    """
+    from geo.analysis import run_analysis
+    from geo.export import write_outputs
+    from maps import results
+    from maps.briefing import analysis_figures, figure_texts
+    from tests.geo.test_idle import parcels_frame
+    from tests.geo.test_low_efficiency import base
+
+    rows = [
+        {"parcel_id": "C1", **base(footprint_m2=2_500.0, fixed_assets_wan=3_800.0, land_price_wan=200.0)},
+        {"parcel_id": "F1", **base(floor_area_m2=6_000.0, fixed_assets_wan=3_800.0, land_price_wan=200.0)},
+        {"parcel_id": "OK", **base(fixed_assets_wan=3_800.0, land_price_wan=200.0)},
+    ]
+    result = run_analysis(parcels_frame(rows), as_of="2026-06-30", rules="guangxi-provisional")
+    write_outputs(result, tmp_path / "an")
+    analysis = results.load_analysis(tmp_path / "an")
+    figures = analysis_figures(analysis, groups=("low",), charts=False)
+    texts = "\n".join(t for fig in figures for t in figure_texts(fig))
+    assert "评价日：2026年6月30日" in texts
+    assert "规则预设：guangxi-provisional" in texts
+    assert "日期：" + style.chinese_date(dt.date.today()) not in texts
+    assert "建筑系数 25.0%｜标准：建筑系数 < 35%" in texts
+    assert "容积率 0.60（本宗下限 0.70）｜标准：容积率 < max(0.7" in texts
+    # the legend names the reasons, not idle statuses
+    legend = [
+        t.get_text() for fig in figures for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts
+    ]
+    assert style.LOW_EFF_REASONS["coef_below_min"][0] in legend
+    assert style.LOW_EFF_REASONS["far_below_min"][0] in legend
+    assert not any(label == style.IDLE_STATUS["not_idle"][0] for label in legend)
+    # the map colours each parcel by its reason
+    colours = {
+        mpl.colors.to_hex(c)
+        for fig in figures
+        for ax in fig.axes
+        for coll in ax.collections
+        for c in coll.get_facecolors()
+    }
+    assert {style.LOW_EFF_REASONS["coef_below_min"][1], style.LOW_EFF_REASONS["far_below_min"][1]} <= colours
+
+
+def test_low_efficiency_rows_name_discretionary_exemptions():
+    """A waived reason next to one that fired: the waiver is the authority's choice ("可以不予认定")."""
+    from maps.briefing import low_efficiency_rows
+
+    frame = pd.DataFrame(
+        {
+            "parcel_id": ["X"],
+            "enterprise": ["某公司"],
+            "area_mu": [15.0],
+            "low_eff_reasons": ["dangerous_building;exempt:above_scale"],
+            "building_grade": ["D"],
+            "idle_status": ["not_idle"],
+        }
+    )
+    summary = {
+        "rule_tests": {"dangerous_building": "房屋安全等级为C、D级（JGJ 125）"},
+        "exemptions": {"above_scale": {"label_zh": "规上企业", "discretionary": True}},
+    }
+    (row,) = low_efficiency_rows(frame, summary)
+    assert row[3] == "危房（C/D级）"
+    assert row[4] == "房屋安全等级 D 级｜标准：房屋安全等级为C、D级（JGJ 125）"
+    assert row[5] == "规上企业（可以不予认定）"

@@ -13,7 +13,7 @@ from .conftest import make_parcels
 def test_status_tables_counts_and_mu():
     parcels = make_parcels(12)
     by_status, by_reason = charts.status_tables(parcels)
-    row = by_status.set_index("label").loc["闲置土地（满1年，征收闲置费）"]
+    row = by_status.set_index("label").loc["闲置土地（满1年未满2年）"]
     # statuses cycle every 7 parcels: YL-001 and YL-008 are idle, 13.5 亩 each
     assert (row["count"], row["mu"]) == (2, 27.0)
     reasons = by_reason.set_index("label")

@@ -96,7 +96,7 @@ def test_popup_values_in_chinese(parcels):
     assert p1["area_mu"] == "13.50"
     assert p1["far"] == "0.60"
     assert p1["building_coef"] == "27.0%"
-    assert p1["idle_status"] == "闲置土地（满1年，征收闲置费）"
+    assert p1["idle_status"] == "闲置土地（满1年未满2年）"
     assert p1["idle_fee_wan"] == "120.00"
     assert p1["low_eff_reasons"] == "容积率低于控制下限、亩均税收低于平均水平"
     assert props["YL-004"]["low_eff_reasons"] == "豁免：high_tech"

@@ -84,7 +84,7 @@ async function show(holder, ids) {
   const right = mapBox("compare-map-b", runName(jobs[1]));
   holder.replaceChildren(h("section", { class: "card" }, h("h2", {}, tr("并排比较", "Side by side")), h("div", { class: "scroll-x" }, table)),
     h("section", { class: "card" }, h("h2", {}, `${tr("双图对照", "Dual map")}：${runName(jobs[0])} ↔ ${runName(jobs[1])}`),
-      h("p", { class: "muted", id: "changed-count" }, tr(`处置方式不同的地块 ${changed.size} 宗（粗黑边）。`, `${changed.size} parcels with a different action (thick outline).`)),
+      h("p", { class: "muted", id: "changed-count" }, tr(`处置方式不同的地块 ${changed.size} 宗（粗深蓝边）。`, `${changed.size} parcels with a different action (thick outline).`)),
       h("div", { class: "dual" }, h("figure", {}, h("figcaption", {}, runName(jobs[0])), left), h("figure", {}, h("figcaption", {}, runName(jobs[1])), right))));
   if (a && b) {
     const m1 = planMap(left, a, { outlineIds: changed }).map;

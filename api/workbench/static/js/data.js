@@ -188,10 +188,12 @@ function mappingEditor(d, rep) {
   const rows = unmatched.map((col) => {
     const suggested = suggestions.find((s) => s.column === col);
     const current = Object.entries(saved).find(([, src]) => src === col)?.[0] || suggested?.canonical || "";
-    const sel = select([["", tr("（不使用）", "(not used)")], ...missing.map((m) => [m, m]), ...(suggested && !missing.includes(suggested.canonical) ? [[suggested.canonical, suggested.canonical]] : [])],
-      current, { dataset: { column: col } });
+    const extra = suggested?.canonical && !missing.includes(suggested.canonical) ? [[suggested.canonical, suggested.canonical]] : [];
+    const sel = select([["", tr("（不使用）", "(not used)")], ...missing.map((m) => [m, m]), ...extra], current, { dataset: { column: col } });
+    const advice = !suggested ? "" : suggested.canonical
+      ? `${tr("建议", "suggested")}：${suggested.canonical}（${suggested.why}）` : suggested.why;
     return h("tr", {}, h("th", { scope: "row" }, col), h("td", {}, field(tr(`「${col}」对应`, `"${col}" is`), sel)),
-      h("td", { class: "muted" }, suggested ? `${tr("建议", "suggested")}：${suggested.canonical}（${suggested.why}）` : ""));
+      h("td", { class: "muted" }, advice));
   });
   const status = h("div", { role: "status" });
   if (!state.accepts.analysisColumns) {

@@ -277,12 +277,34 @@ function formCard() {
         h("div", { class: "row" }, f(tr("求解器", "Solver"), "solver.name", "select", { options: [["cbc", "CBC"], ["highs", "HiGHS"]], default: "cbc" }),
           f(tr("时限（秒）", "Time limit (s)"), "solver.time_limit_s", "number"), f(tr("允许相对间隙", "MIP gap"), "solver.mip_gap", "number"),
           f(tr("线程", "Threads"), "solver.threads", "number")))),
+    may("planner") ? runOptions() : null,
     may("planner") ? h("div", { class: "actions" },
       h("button", { type: "button", class: "ghost", id: "save-scenario", onclick: () => submit(false) }, tr("保存", "Save")),
       h("button", { type: "submit", class: "primary", id: "save-run" }, tr("保存并运行", "Save and run")),
       h("button", { type: "button", class: "ghost", onclick: () => { draft = null; remember("draft", null); draw(); } }, tr("关闭", "Close"))) : null,
     status);
   return form;
+}
+
+const PAIRS = [
+  ["", ["不计算", "none"]],
+  ["coverage:cost", ["覆盖 ↔ 投入（投入设上限）", "coverage vs cost (cost bounded)"]],
+  ["net_return:coverage", ["净收益 ↔ 覆盖（覆盖设下限）", "net return vs coverage (coverage bounded)"]],
+  ["coverage:net_return", ["覆盖 ↔ 净收益（净收益设下限）", "coverage vs net return (net return bounded)"]],
+  ["net_return:cost", ["净收益 ↔ 投入（投入设上限）", "net return vs cost (cost bounded)"]],
+];
+
+/** How the next run is made: with a trade-off frontier (a run option, not a scenario key). */
+function runOptions() {
+  draft.run = draft.run || { frontier: "", steps: 5 };
+  const pair = select(PAIRS.map(([k, [zh, en]]) => [k, tr(zh, en)]), draft.run.frontier, { id: "run-frontier" });
+  const steps = h("input", { type: "number", id: "run-steps", min: "2", max: "12", value: String(draft.run.steps) });
+  pair.addEventListener("change", () => { draft.run.frontier = pair.value; save(); });
+  steps.addEventListener("change", () => { draft.run.steps = Number(steps.value) || 5; save(); });
+  return h("fieldset", { dataset: { field: "run" } }, h("legend", {}, tr("运行选项", "Run options")),
+    h("div", { class: "field-error", role: "alert" }),
+    h("div", { class: "row" }, field(tr("权衡前沿（ε 约束法）", "Trade-off frontier (ε-constraint)"), pair, { path: "frontier" }),
+      field(tr("前沿点数", "Frontier points"), steps, { path: "steps" })));
 }
 
 /** The scenario JSON from the draft: empty values dropped (the API's defaults apply). */
@@ -377,7 +399,9 @@ async function submit(run) {
   status.textContent = tr(`已保存为第 ${created.version} 版。`, `Saved as version ${created.version}.`);
   if (run) {
     try {
-      const job = await api(`/scenarios/${created.id}/runs`, { method: "POST", body: { version: created.version } });
+      const runBody = { version: created.version };
+      if (draft.run?.frontier) Object.assign(runBody, { frontier: draft.run.frontier, steps: draft.run.steps || 5 });
+      const job = await api(`/scenarios/${created.id}/runs`, { method: "POST", body: runBody });
       remember("run", job.job_id);
       scrollToRun = job.job_id;
       await refresh();
@@ -523,5 +547,50 @@ function planCard(job, { plan, geojson }) {
         land.length ? h("table", { class: "grid compact", id: "land-by-action" }, h("caption", {}, tr("按处置方式的用地", "Land by action")),
           h("thead", {}, h("tr", {}, [tr("处置", "Action"), tr("宗数", "Parcels"), tr("面积（亩）", "Area (mu)")].map((t) => h("th", { scope: "col" }, t)))),
           h("tbody", {}, land.map(([a, v]) => h("tr", {}, h("td", {}, actionText(a)), h("td", { class: "num" }, fmtNumber(v.count, 0)), h("td", { class: "num" }, fmtNumber(v.area_mu, 1)))))) : null,
-        (plan.warnings || []).length ? h("ul", { class: "muted" }, plan.warnings.map((w) => h("li", {}, w))) : null)));
+        (plan.warnings || []).length ? h("ul", { class: "muted" }, plan.warnings.map((w) => h("li", {}, w))) : null)),
+    plan.frontier ? frontierBox(plan) : null,
+    plan.frontier_note ? h("p", { class: "warn", id: "frontier-note" }, `${tr("未能计算权衡前沿", "No frontier")}：${plan.frontier_note}`) : null);
+}
+
+const TERM_VALUE = {
+  coverage: [(r) => (r.coverage === null ? null : r.coverage * 100), ["需求覆盖率（%）", "coverage (%)"]],
+  cost: [(r) => r.cost_wan, ["投入（万元）", "cost (10k yuan)"]],
+  net_return: [(r) => r.net_return_wan, ["净收益（万元）", "net return (10k yuan)"]],
+};
+
+/** The trade-off curve (ε-constraint frontier): A up the side, B along the bottom. */
+function frontierBox(plan) {
+  const rows = plan.frontier;
+  const [a, b] = String(rows[0]?.pair || ":").split(":");
+  const [ya, yLabel] = TERM_VALUE[a] || TERM_VALUE.coverage;
+  const [xb, xLabel] = TERM_VALUE[b] || TERM_VALUE.cost;
+  const pts = rows.map((r) => ({ x: xb(r), y: ya(r), dominated: r.dominated, r })).filter((p) => p.x !== null && p.y !== null);
+  const W = 520, H = 300, L = 70, R = 20, T = 16, B = 46;
+  const xs = pts.map((p) => p.x), ys = pts.map((p) => p.y);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const sx = (x) => L + (x1 === x0 ? 0.5 : (x - x0) / (x1 - x0)) * (W - L - R);
+  const sy = (y) => H - B - (y1 === y0 ? 0.5 : (y - y0) / (y1 - y0)) * (H - T - B);
+  const NS = "http://www.w3.org/2000/svg";
+  const el = (tag, attrs, text) => { const e = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v)); if (text !== undefined) e.textContent = text; return e; };
+  const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": tr("权衡前沿曲线", "trade-off curve"), id: "frontier-chart", class: "chart" });
+  svg.append(el("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "axis" }), el("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" }));
+  for (const [v, pos] of [[x0, "start"], [x1, "end"]]) svg.append(el("text", { x: sx(v), y: H - B + 16, "text-anchor": pos, class: "tick" }, fmtNumber(v, 1)));
+  for (const v of [y0, y1]) svg.append(el("text", { x: L - 6, y: sy(v) + 4, "text-anchor": "end", class: "tick" }, fmtNumber(v, 1)));
+  svg.append(el("text", { x: (L + W - R) / 2, y: H - 8, "text-anchor": "middle", class: "label" }, tr(...xLabel)));
+  svg.append(el("text", { x: 14, y: (T + H - B) / 2, "text-anchor": "middle", class: "label", transform: `rotate(-90 14 ${(T + H - B) / 2})` }, tr(...yLabel)));
+  const front = pts.filter((p) => !p.dominated).sort((p, q) => p.x - q.x);
+  svg.append(el("polyline", { points: front.map((p) => `${sx(p.x)},${sy(p.y)}`).join(" "), class: "front" }));
+  for (const p of pts) {
+    const c = el("circle", { cx: sx(p.x), cy: sy(p.y), r: 5, class: p.dominated ? "pt dominated" : "pt" });
+    c.append(el("title", {}, `${tr(...xLabel)} ${fmtNumber(p.x, 1)} · ${tr(...yLabel)} ${fmtNumber(p.y, 1)}`));
+    svg.append(c);
+  }
+  return h("div", { class: "frontier", id: "frontier" },
+    h("h3", {}, `${tr("权衡前沿", "Trade-off frontier")}：${tr(...yLabel)} ↔ ${tr(...xLabel)}（${rows.length} ${tr("个点", "points")}）`),
+    h("div", { class: "row top" }, svg,
+      h("table", { class: "grid compact", id: "frontier-table" },
+        h("thead", {}, h("tr", {}, ["#", tr(...xLabel), tr(...yLabel), tr("选中地块", "parcels"), tr("状态", "status")].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, rows.map((r) => h("tr", { class: r.dominated ? "muted" : null }, h("td", {}, r.step), h("td", { class: "num" }, fmtNumber(xb(r), 1)),
+          h("td", { class: "num" }, fmtNumber(ya(r), 1)), h("td", { class: "num" }, r.n_selected), h("td", {}, r.status + (r.dominated ? tr("（被支配）", " (dominated)") : ""))))))),
+    h("p", { class: "muted" }, tr("ε 约束法：在另一项设为界限的各档下优化该项；被支配的点（有别的点两项都不差）以灰色标出。", "ε-constraint: the first term optimised with the second bounded at each step; dominated points greyed.")));
 }
