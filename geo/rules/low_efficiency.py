@@ -568,7 +568,7 @@ def _apply_exemptions(
     n = facts.n
     bits = np.zeros(n, dtype=np.int64)
     as_of_year = int(str(facts.as_of)[:4])
-    far_table = preset.rules.low_efficiency.rules.far_below_min.table
+    far_rule = preset.rules.low_efficiency.rules.far_below_min
     for position, exemption in enumerate(preset.rules.low_efficiency.exemptions.values()):
         if not exemption.enabled:
             continue
@@ -589,7 +589,10 @@ def _apply_exemptions(
         else:
             # Jinhua: the industry's 标准地 plot-ratio requirement < control_below AND 亩均税收 above the bar
             per_mu = metrics["tax_per_mu"].to_numpy()
-            control = facts.text("industry_code").map(far_table).to_numpy(dtype="float64", na_value=np.nan)
+            # (looked up in the table's own GB/T 4754 edition; below the bar under every reading)
+            _, control, _ = control_bounds(
+                facts.text("industry_code"), far_rule.table, far_rule.table_industry_scheme
+            )
             holds = (control < (exemption.control_below or 0.0)) & (
                 per_mu > (exemption.tax_per_mu_min or 0.0)
             )

@@ -246,15 +246,16 @@ def test_jinhua_closed_list_and_standard_land_exemption():
     '标准地'控制指标60%的 … 6.可豁免情形：符合上述情形，同时符合'规上企业'，'战略新兴产业'，'对应行业工业
     项目"标准地"要求容积率低于1.0，且用地亩均税收大于8万元/亩'，'投产不满3年'等情形，则可以不予认定为低效用地。"
 
-    FAR floor = max(1.0, 0.6 × table) = 1.0 for industry 39 (table 0.7) and 40 (table 1.0). The 标准地
-    exemption needs both the industry's requirement < 1.0 (39: 0.7 yes; 40: exactly 1.0 no) and
+    FAR floor = max(1.0, 0.6 × table) = 1.0 for industry 38 (2017; 2002's 39 in the table, 0.7) and 40
+    (2017 仪器仪表; 2002's 41, 1.0). The 标准地 exemption needs both the industry's requirement < 1.0 (38: 0.7
+    yes; 40: exactly 1.0 no) and
     tax > 8 万元/亩 (strict: 120 万元 / 15 亩 = exactly 8.0 is not enough; 121.5 / 15 = 8.1 is).
     """
     rows = [
         {"parcel_id": "J0", **base(floor_area_m2=9_000.0)},  # 0.9 < 1.0 → fires
         {"parcel_id": "J1", **base(floor_area_m2=9_000.0, above_scale=True)},
         {"parcel_id": "J2", **base(floor_area_m2=9_000.0, high_tech=True)},
-        {"parcel_id": "J3", **base(floor_area_m2=9_000.0, tax_wan=121.5)},  # 39: 0.7 < 1.0 and 8.1 > 8
+        {"parcel_id": "J3", **base(floor_area_m2=9_000.0, tax_wan=121.5)},  # 38: 0.7 < 1.0 and 8.1 > 8
         {"parcel_id": "J4", **base(floor_area_m2=9_000.0, tax_wan=120.0)},  # exactly 8.0: not > 8
         {
             "parcel_id": "J5",
