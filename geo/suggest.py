@@ -41,6 +41,8 @@ PINYIN_INITIALS: dict[str, str] = {
     "DLMC": "地类名称",
     "QSDWMC": "权属单位名称",
     "ZLDWMC": "坐落单位名称",
+    "TBMJ": "图斑面积",
+    "ZDMJ": "宗地面积",
     "ZDBH": "宗地编号",
     "ZDDM": "宗地代码",
     "ZDH": "宗地号",
@@ -140,6 +142,7 @@ LEDGER_NAMES: dict[str, tuple[str, ...]] = {
 SYNONYMS: tuple[tuple[str, str], ...] = (
     ("开工", "动工"),
     ("时间", "日期"),
+    ("纳税额", "税收"),
     ("纳税", "税收"),
     ("缴税", "税收"),
     ("税金", "税收"),
@@ -157,7 +160,7 @@ VALUE_SHARE = 0.8
 DATE_SHARE = 0.5
 #: columns that are the geometry's own bookkeeping (areas are computed from the geometry)
 _BOOKKEEPING = re.compile(r"^(?:objectid|fid|ogc_fid|shape_(?:leng|length|area)|shape_len|id|bsm)$", re.I)
-_AREA_WORDS = ("宗地面积", "用地面积", "土地面积", "地块面积", "出让面积", "面积")
+_AREA_WORDS = ("宗地面积", "用地面积", "土地面积", "地块面积", "出让面积", "图斑面积", "面积")
 
 
 #: ledger words that look like a canonical column but are not one, and why
@@ -171,6 +174,8 @@ NOT_CANONICAL: dict[str, str] = {
 def _known_other(label: str) -> str:
     text = unicodedata.normalize("NFKC", str(label)).strip()
     word = PINYIN_INITIALS.get(text.upper(), text) if text.isascii() else text
+    if stem(word) in {stem(w) for w in _AREA_WORDS}:
+        return "面积由几何计算（area_m2）the area is computed from the geometry; 无需映射 nothing to map"
     return NOT_CANONICAL.get(word, "")
 
 
@@ -180,6 +185,7 @@ def stem(label: str) -> str:
     text = _UNIT.sub("", text)
     for old, new in SYNONYMS:
         text = text.replace(old, new)
+    text = text.removeprefix("是否")  # 是否规上 / 是否高企: a yes/no column named by its question
     shorter = _TRAILING.sub("", text)
     return shorter if len(shorter) >= 2 else text
 
@@ -390,7 +396,7 @@ def suggest_columns(
     supply = supply_dates
     for order, column in enumerate(unmatched):
         look = looks[column]
-        if _known_other(column):
+        if _known_other(column) or _BOOKKEEPING.match(column.strip()):
             continue
         for cand in _by_name(column):
             field = FIELDS_BY_NAME[cand.canonical]
@@ -399,7 +405,13 @@ def suggest_columns(
             why = cand.why + ("；" + look.note if fits else f"；但{look.note}，不像{_KIND_ZH[field.kind]}")
             candidates.append((score, order, column, cand.canonical, why))
         values = attributes[column]
-        if look.kind not in ("empty", "date", "bool") and values.notna().all() and values.is_unique:
+        id_like = values.astype(str).str.fullmatch(r"[A-Za-z0-9_\-./]+").all()
+        if (
+            look.kind not in ("empty", "date", "bool")
+            and values.notna().all()
+            and values.is_unique
+            and id_like
+        ):
             candidates.append(
                 (0.65, order, column, "parcel_id", look.note + "；值各不相同且无空值 / unique, none empty")
             )
@@ -418,11 +430,13 @@ def suggest_columns(
     chosen: dict[str, Suggestion] = {}
     #: column → the canonical column its name points to, where the file already has that one
     already: dict[str, str] = {}
+    #: canonical → the unmatched column it was proposed for
+    given_to: dict[str, str] = {}
     for score, _, column, canonical, why in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if column in chosen or score < 0.4:
             continue
         if canonical in taken:
-            if score >= 0.7:
+            if score >= 0.7 or canonical in given_to:
                 already.setdefault(column, canonical)
             continue
         if column in already and score < 0.9:
@@ -436,6 +450,7 @@ def suggest_columns(
             why += "；也可能是 / or perhaps " + " / ".join(dict.fromkeys(rivals))
         chosen[column] = Suggestion(column, canonical, why)
         taken.add(canonical)
+        given_to[canonical] = column
         if canonical == "supply_date" and supply is None and looks[column].dates is not None:
             supply = looks[column].dates
 
@@ -460,8 +475,17 @@ def suggest_columns(
             why = other
         elif _BOOKKEEPING.match(column.strip()):
             why = "GIS 软件的内部字段 bookkeeping field of the GIS software; 无需映射 nothing to map"
-        elif stem(column) in {stem(w) for w in _AREA_WORDS}:
-            why = "面积由几何计算（area_m2）the area is computed from the geometry; 无需映射 nothing to map"
+        elif look.kind == "date":
+            why = (
+                f"{look.note}；名称和与供地日期的距离都不能确定是哪个日期 / "
+                "neither the name nor the distance from the supply date tells which date"
+            )
+        elif column in already and already[column] in given_to:
+            other = already[column]
+            why = (
+                f"像 {other}，但 {other} 已建议给更像的字段 {given_to[other]} / looks like {other}, "
+                f"proposed for {given_to[other]}, which fits better（{look.note}）"
+            )
         elif column in already:
             other = already[column]
             why = (
