@@ -159,7 +159,7 @@ VALUE_SHARE = 0.8
 #: a date column of a ledger often holds words too (已开工, 待定): half its values being dates is enough
 DATE_SHARE = 0.5
 #: columns that are the geometry's own bookkeeping (areas are computed from the geometry)
-_BOOKKEEPING = re.compile(r"^(?:objectid|fid|ogc_fid|shape_(?:leng|length|area)|shape_len|id|bsm)$", re.I)
+_BOOKKEEPING = re.compile(r"^(?:objectid|fid|ogc_fid|shape_(?:leng|length|area)|shape_len|bsm)$", re.I)
 _AREA_WORDS = ("宗地面积", "用地面积", "土地面积", "地块面积", "出让面积", "图斑面积", "面积")
 
 
@@ -376,6 +376,26 @@ def _date_role(dates: pd.Series, supply: pd.Series | None, empty_share: float) -
     return None
 
 
+#: rows whose values are read to judge a column (evenly spaced over the layer)
+SAMPLE_ROWS = 5000
+
+
+def _sample_rows(n: int) -> np.ndarray:
+    if n <= SAMPLE_ROWS:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, SAMPLE_ROWS).astype(np.int64))
+
+
+def _id_like(values: pd.Series) -> bool:
+    """Whole numbers, or short codes of letters, digits and - _ . / (not free text, not fractions)."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        return bool(np.isfinite(arr).all() and (np.mod(arr, 1.0) == 0).all())
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return True
+    return bool(values.astype(str).str.fullmatch(r"[A-Za-z0-9_\-./]{1,40}").all())
+
+
 def suggest_columns(
     columns: Iterable[str],
     attributes: pd.DataFrame,
@@ -389,7 +409,13 @@ def suggest_columns(
     """
     taken = set(matched)
     unmatched = [c for c in columns if c != "geometry" and c in attributes.columns]
-    looks: dict[str, _Values] = {c: _values(attributes[c]) for c in unmatched}
+    # the values are judged on evenly spaced rows (the same rows for every column, so dates stay
+    # aligned with the supply date); uniqueness is judged on the whole column
+    rows = _sample_rows(len(attributes))
+    sample = attributes.iloc[rows].reset_index(drop=True)
+    if supply_dates is not None:
+        supply_dates = supply_dates.reset_index(drop=True).iloc[rows].reset_index(drop=True)
+    looks: dict[str, _Values] = {c: _values(sample[c]) for c in unmatched}
     candidates: list[tuple[float, int, str, str, str]] = []  # score, order, column, canonical, why
 
     # the supply date first: other dates are placed relative to it
@@ -405,12 +431,11 @@ def suggest_columns(
             why = cand.why + ("；" + look.note if fits else f"；但{look.note}，不像{_KIND_ZH[field.kind]}")
             candidates.append((score, order, column, cand.canonical, why))
         values = attributes[column]
-        id_like = values.astype(str).str.fullmatch(r"[A-Za-z0-9_\-./]+").all()
         if (
             look.kind not in ("empty", "date", "bool")
+            and _id_like(sample[column])
             and values.notna().all()
             and values.is_unique
-            and id_like
         ):
             candidates.append(
                 (0.65, order, column, "parcel_id", look.note + "；值各不相同且无空值 / unique, none empty")

@@ -331,3 +331,23 @@ def test_both_land_use_columns_decide_the_list_together() -> None:
     assert together.how == (
         "planned_use 按 用地用海分类(2023) 读取（land_use_scheme: auto，由只属于该分类的代码 100101 判定）"
     )
+
+
+def test_a_repaired_geometry_is_a_data_issue_and_counted(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely import Polygon, box
+
+    bowtie = Polygon([(412_000, 2_503_000), (412_100, 2_503_100), (412_100, 2_503_000), (412_000, 2_503_100)])
+    path = tmp_path / "repair.gpkg"
+    gpd.GeoDataFrame(
+        {"DKBH": ["OK", "BOW"]}, geometry=[box(412_500, 2_503_000, 412_600, 2_503_100), bowtie], crs=4546
+    ).to_file(path)
+    gdf, report = read_parcels(path)
+    result = run_analysis(gdf, as_of=AS_OF, ingest=report)
+    rows = result.data_issues.to_numpy().tolist()
+    assert len(rows) == 1
+    parcel, column, value, problem = rows[0]
+    assert (parcel, column) == ("BOW", "geometry")
+    assert value.startswith("Self-intersection")
+    assert problem.startswith(f"几何无效（{value}），已用 make_valid 修复：面积 ")
+    assert result.summary["data_issues_by_kind"] == {"unreadable": 0, "geometry": 1, "reading": 0, "check": 0}

@@ -74,3 +74,16 @@ def test_yes_no_columns_named_by_their_question() -> None:
     pairs = _pairs(frame)
     assert pairs["是否规上"] == "above_scale"
     assert {pairs["是否高企"], pairs["GXJSQY"]} == {"high_tech", None}
+
+
+def test_a_large_layer_is_judged_on_a_sample_of_rows_and_ids_on_the_whole_column() -> None:
+    n = 20_000
+    frame = pd.DataFrame(
+        {
+            "ID": [f"GD-{i}" for i in range(n)],
+            "X1": [i / 7 for i in range(n)],  # unique fractions are not ids
+            "DUP": [f"GD-{i % (n - 1)}" for i in range(n)],  # one repeat, outside most samples
+        }
+    )
+    pairs = _pairs(frame)
+    assert pairs == {"ID": "parcel_id", "X1": None, "DUP": None}
