@@ -2,7 +2,8 @@
 
 What happens here, in the web process, touches bytes only — never GDAL:
 
-* the body is streamed to a fresh per-upload directory with a byte cap (``413`` past it);
+* the body is streamed once, straight into a fresh per-upload directory of the data dir (never the
+  system ``/tmp``), with a byte cap (``413`` past it);
 * the format is decided from the file's **content** (magic bytes), not its name; anything that is
   not one of the formats panhuo reads — in particular any XML (VRT, OGR-VRT, GTI, MRF, KML …) —
   is refused as ``unsupported_format`` whatever its extension (A4, A5, A6);
@@ -21,15 +22,21 @@ dimension/band/layer caps, a memory cap and no network (:mod:`api.worker`).
 from __future__ import annotations
 
 import lzma
+import os
 import re
 import shutil
 import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+
+from starlette.datastructures import FormData, Headers
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import Request
 
 from api.errors import PayloadTooLargeError
 from api.settings import UploadLimits
@@ -102,18 +109,29 @@ def safe_label(filename: str | None) -> str:
     return name[:200]
 
 
-def stream_to_disk(source: BinaryIO, target: Path, max_bytes: int) -> int:
-    """Copy ``source`` to ``target`` chunk by chunk; :class:`PayloadTooLargeError` past ``max_bytes``."""
-    written = 0
-    with target.open("wb") as out:
-        while chunk := source.read(_CHUNK):
-            written += len(chunk)
-            if written > max_bytes:
-                raise PayloadTooLargeError(
-                    f"上传文件超过上限 {max_bytes // (1024 * 1024)} MiB — upload larger than the cap"
-                )
-            out.write(chunk)
-    return written
+def labelled_links(data_path: Path, label: str, folder: Path) -> Path:
+    """Link a stored dataset's files into ``folder`` under the user's file name; return the main one.
+
+    A dataset is stored as ``data.<ext>`` (with a Shapefile's ``data.shx``, ``data.dbf`` … beside
+    it); each ``data.*`` file is linked as ``<stem>.*``, ``stem`` being the user's file name without
+    its extension (``yulin_parcels.zip`` → ``yulin_parcels.shp``, ``.shx``, ``.dbf``). A reader
+    opening the link names the user's file in every message, and nothing is copied (hard links in
+    the data dir; symbolic links where a hard link is impossible).
+    """
+    name = safe_label(label)
+    pure = PurePosixPath(name)
+    known = {ext for exts in _EXTENSIONS.values() for ext in exts}
+    stem = (pure.stem if pure.suffix.lower() in known else name).lstrip(".").strip() or "upload"
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in sorted(data_path.parent.glob("data.*")):
+        link = folder / (stem + file.name.removeprefix("data"))
+        if link.exists() or link.is_symlink():
+            continue
+        try:
+            os.link(file, link)  # a hard link: readers that resolve symlinks still see the user's name
+        except OSError:  # another file system: a symbolic link
+            link.symlink_to(file.resolve())
+    return folder / (stem + data_path.name.removeprefix("data"))
 
 
 def sniff(path: Path) -> str | None:
@@ -325,20 +343,22 @@ def _inflate_problem(error: BaseException) -> str:
     return "压缩数据无法解压 — the compressed data is corrupt"
 
 
-def accept_upload(
-    source: BinaryIO, filename: str | None, target_dir: Path, limits: UploadLimits
-) -> StoredUpload:
-    """Stream, sniff, check and (for zips) extract one upload into ``target_dir``.
+def accept_upload(raw: Path, filename: str | None, target_dir: Path, limits: UploadLimits) -> StoredUpload:
+    """Sniff, check and (for zips) extract the upload received as ``raw`` inside ``target_dir``.
 
-    ``target_dir`` must be new and empty; on any refusal it is removed again.
+    ``raw`` is the body as :class:`DiskMultiPartParser` wrote it (once, in the dataset's own
+    folder); on any refusal ``target_dir`` is removed again.
     """
     label = safe_label(filename)
-    target_dir.mkdir(parents=True, exist_ok=False)
     try:
-        raw = target_dir / "upload.bin"
-        size = stream_to_disk(source, raw, limits.max_upload_bytes)
+        size = raw.stat().st_size
         if size == 0:
             raise InputError("上传的文件为空 — the uploaded file is empty")
+        if size > limits.max_upload_bytes:
+            raise PayloadTooLargeError(
+                f"上传文件超过上限 {limits.max_upload_bytes // (1024 * 1024)} MiB"
+                " — upload larger than the cap"
+            )
         fmt = sniff(raw)
         if fmt is None:
             raise UnsupportedFormatError(
@@ -362,3 +382,62 @@ def accept_upload(
     except BaseException:
         shutil.rmtree(target_dir, ignore_errors=True)
         raise
+
+
+class DiskMultiPartParser(MultiPartParser):
+    """Starlette's multipart parser, writing the file part straight into the upload's folder.
+
+    Starlette spools a file part to a ``SpooledTemporaryFile`` in the system temporary directory
+    (past 1 MiB), and the upload would then be copied again into the data dir. Here the part is
+    written once, to ``<data-dir>/datasets/<id>/upload.bin``, counted against
+    ``max_upload_bytes`` as it arrives (``413`` past it), so the data dir's disk and its limits are
+    the only ones an upload touches. Everything else (field caps, header parsing) is Starlette's.
+    """
+
+    def __init__(
+        self, headers: Headers, stream: AsyncGenerator[bytes, None], *, raw: Path, max_bytes: int
+    ) -> None:
+        super().__init__(headers, stream, max_files=1, max_fields=5, max_part_size=64 * 1024)
+        self.raw = raw
+        self.max_bytes = max_bytes
+        self.received = 0
+
+    def on_headers_finished(self) -> None:
+        """Open the file part on disk in place of Starlette's spool."""
+        super().on_headers_finished()
+        upload = self._current_part.file
+        if upload is not None:
+            upload.file.close()  # the empty in-memory spool Starlette just made: never written
+            disk = self.raw.open("w+b")
+            self._files_to_close_on_error.append(disk)  # type: ignore[arg-type]
+            upload.file = disk
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        """Count the file part's bytes against the cap, then let Starlette queue them for writing."""
+        if self._current_part.file is not None:
+            self.received += end - start
+            if self.received > self.max_bytes:
+                raise PayloadTooLargeError(
+                    f"上传文件超过上限 {self.max_bytes // (1024 * 1024)} MiB — upload larger than the cap"
+                )
+        super().on_part_data(data, start, end)
+
+
+async def receive_upload(request: Request, target_dir: Path, limits: UploadLimits) -> FormData:
+    """Parse a multipart upload, its file part written to ``target_dir / "upload.bin"`` (new folder).
+
+    The caller closes the returned form (``await form.close()``) and removes ``target_dir`` on failure.
+    """
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise InputError(
+            "上传应为 multipart/form-data，文件字段 file — the upload must be multipart/form-data"
+        )
+    target_dir.mkdir(parents=True, exist_ok=False)
+    parser = DiskMultiPartParser(
+        request.headers, request.stream(), raw=target_dir / "upload.bin", max_bytes=limits.max_upload_bytes
+    )
+    try:
+        return await parser.parse()
+    except MultiPartException as error:
+        raise HTTPException(400, f"multipart 请求体无效 — invalid multipart body: {error.message}") from None

@@ -68,7 +68,7 @@ from geo.errors import (
     UnsupportedFormatError,
 )
 from geo.formats import DEFAULT_LIMITS, FORMATS, ReadLimits, Source, open_source, shapefile_parts
-from geo.geomcheck import POLYGONAL, GeometryCheck, check_geometries
+from geo.geomcheck import POLYGONAL, GeometryCheck, check_geometries, check_vertex_caps
 from geo.ingest_report import (
     ColumnCoercion,
     ColumnMatch,
@@ -757,6 +757,7 @@ def _ingest_checked(
 
     # ---- CRS
     geometry = raw.geometry
+    check_vertex_caps(geometry, ids, file, limits.max_vertices_per_feature, limits.max_vertices_per_layer)
     bounds = shapely.bounds(geometry)
     declared = raw.declared_crs
     source_desc = crsmod.describe_crs(declared) if declared is not None else None

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import Caller, Expensive, Planner, RunnerDep, SettingsDep, StoreDep
 from api.errors import ConflictError
+from api.jobspec import DatasetInput, JobSpec
 from api.routes.common import (
     ERR_403,
     ERR_404,
@@ -28,7 +29,7 @@ from api.routes.common import (
 )
 from api.schemas import DatasetCreated, DatasetList, DatasetOut, JobCreated
 from api.store import new_id
-from api.uploads import FORMATS, accept_upload
+from api.uploads import FORMATS, accept_upload, labelled_links, receive_upload
 from geo.errors import InputError, NotFoundError
 
 log = logging.getLogger("panhuo.api")
@@ -88,15 +89,15 @@ def ingest_spec(
     dataset_dir: Path,
     crs: int | None = None,
     columns: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> JobSpec:
     """Return the worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
-    return {
-        "kind": "ingest",
-        "inputs": {"path": str(stored_path), "kind": kind, "format": fmt, "export_dir": str(dataset_dir)},
-        "params": {"crs": crs, "columns": columns},
-        "limits": settings.uploads.model_dump(),
-        "scrub": [str(settings.store.data_dir.resolve()), str(dataset_dir)],
-    }
+    return JobSpec(
+        kind="ingest",
+        inputs=DatasetInput(path=str(stored_path), kind=kind, format=fmt, export_dir=str(dataset_dir)),
+        params={"crs": crs, "columns": columns},
+        limits=settings.uploads.model_dump(),
+        scrub=[str(settings.store.data_dir.resolve()), str(dataset_dir), str(stored_path.parent)],
+    )
 
 
 def _columns_field(value: Any) -> dict[str, Any] | None:
@@ -145,18 +146,23 @@ async def upload_dataset(
     dataset_id = new_id()
     target = _dataset_dir(settings, dataset_id)
     try:
-        async with request.form(max_files=1, max_fields=5, max_part_size=64 * 1024) as form:
+        form = await receive_upload(request, target, settings.uploads)
+        try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise InputError("缺少文件字段 file — the multipart field `file` is required")
             label_field = form.get("name")
             crs = _crs_field(form.get("crs"))
             columns = _columns_field(form.get("columns"))
-            stored = await run_in_threadpool(
-                accept_upload, upload.file, upload.filename, target, settings.uploads
-            )
+        finally:
+            await form.close()
+        stored = await run_in_threadpool(
+            accept_upload, target / "upload.bin", upload.filename, target, settings.uploads
+        )
         label = label_field.strip()[:200] if isinstance(label_field, str) and label_field.strip() else None
-        spec = ingest_spec(stored.path, stored.kind, stored.format, settings, target, crs, columns)
+        # the worker reads the file under the user's own name, so its messages name it (item 9)
+        shown = labelled_links(stored.path, label or stored.original_name, target / ".ingest" / "input")
+        spec = ingest_spec(shown, stored.kind, stored.format, settings, target, crs, columns)
         outcome = await run_in_threadpool(
             runner.run_now, spec, target / ".ingest", who.workspace, who.token_id
         )

@@ -85,6 +85,18 @@ def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _new_job(row: dict[str, Any]) -> dict[str, Any]:
+    # a new job row: a fresh id, waiting, unless ``row`` says otherwise
+    return {
+        "id": new_id(),
+        "status": "accepted",
+        "progress": 0,
+        "message": "排队中 queued",
+        "created_at": now(),
+        **row,
+    }
+
+
 def _clean(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
@@ -392,14 +404,7 @@ class Store:
     # ------------------------------------------------------------------ jobs
     def create_job(self, row: dict[str, Any]) -> dict[str, Any]:
         """Insert a job in state ``accepted``."""
-        row = {
-            "id": new_id(),
-            "status": "accepted",
-            "progress": 0,
-            "message": "排队中 queued",
-            "created_at": now(),
-            **row,
-        }
+        row = _new_job(row)
         with self.write() as conn:
             conn.execute(jobs.insert().values(**row))
         return row
@@ -447,14 +452,7 @@ class Store:
         ``"owner_full"`` when ``owner`` (a token id) already has ``owner_cap`` waiting — counted
         in the same transaction, so two submissions cannot both take the last place.
         """
-        job = {
-            "id": new_id(),
-            "status": "accepted",
-            "progress": 0,
-            "message": "排队中 queued",
-            "created_at": now(),
-            **row,
-        }
+        job = _new_job(row)
         with self.write() as conn:
             waiting = conn.execute(sa.select(sa.func.count()).select_from(job_queue)).scalar_one()
             if waiting >= queue_cap:

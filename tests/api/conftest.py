@@ -16,6 +16,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -149,6 +150,19 @@ def pg_server() -> Iterator[PgServer]:
             cwd=root,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+def run_panhuo(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m panhuo ARGS`` as a user would; return what it printed and its exit status."""
+    return subprocess.run(
+        [sys.executable, "-m", "panhuo", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
 
 
 def make_settings(data_dir: Path, database_url: str | None = None, **jobs: Any) -> Settings:

@@ -7,10 +7,7 @@ has all its versions 1..latest; nothing half-saved), includes what is still in t
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import tarfile
 import threading
 from pathlib import Path
@@ -22,7 +19,7 @@ import sqlalchemy as sa
 from api.store.backup import backup, hold_data_dir, read_manifest, restore
 from api.store.tables import scenario_versions, scenarios
 from geo.errors import ConfigError, InputError
-from tests.api.conftest import Api, PgServer, clinic_scenario, make_settings, park_gpkg, start_api
+from tests.api.conftest import Api, PgServer, clinic_scenario, make_settings, park_gpkg, run_panhuo, start_api
 
 
 def _consistent(db: Path) -> dict[str, int]:
@@ -156,27 +153,17 @@ def test_restore_guards(sqlite_api: Api, tmp_path: Path) -> None:
         read_manifest(tmp_path / "junk.tar")
 
 
-def _panhuo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "panhuo", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-
-
 def test_backup_and_restore_commands(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    made = _panhuo("token", "create", "--name", "局管理员", "--role", "admin", "--data-dir", str(data))
+    made = run_panhuo("token", "create", "--name", "局管理员", "--role", "admin", "--data-dir", str(data))
     assert made.returncode == 0, made.stderr
-    done = _panhuo("backup", str(tmp_path / "b.tar"), "--data-dir", str(data))
+    done = run_panhuo("backup", str(tmp_path / "b.tar"), "--data-dir", str(data))
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") == 1 and "backed up" in done.stdout and "schema 0003" in done.stdout
-    refused = _panhuo("restore", str(tmp_path / "b.tar"), "--data-dir", str(data))
+    refused = run_panhuo("restore", str(tmp_path / "b.tar"), "--data-dir", str(data))
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "--force" in refused.stderr
     assert "Traceback" not in refused.stderr
-    forced = _panhuo("restore", str(tmp_path / "b.tar"), "--data-dir", str(data), "--force")
+    forced = run_panhuo("restore", str(tmp_path / "b.tar"), "--data-dir", str(data), "--force")
     assert forced.returncode == 0 and "integrity_check ok" in forced.stdout, forced.stderr
     for api in start_api(make_settings(data)):
         store = api.client.app.state.store  # type: ignore[attr-defined]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import re
 import socket
 import subprocess
@@ -19,7 +18,7 @@ import pytest
 
 from api.logs import JsonFormatter
 from api.settings import HttpSettings
-from tests.api.conftest import Api, make_settings, parcels_geojson, start_api
+from tests.api.conftest import Api, make_settings, parcels_geojson, run_panhuo, start_api
 
 HEADERS = (
     "x-content-type-options",
@@ -207,13 +206,7 @@ def test_admin_manages_tokens_of_its_own_workspace(sqlite_api: Api) -> None:
 
 
 def _panhuo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "panhuo", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-    )
+    return run_panhuo(*args, env=env, timeout=60)
 
 
 def test_token_cli_prints_only_the_token(tmp_path: Path) -> None:
