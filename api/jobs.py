@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from api.errors import QueueFullError, is_disk_full
+from api.jobspec import JobSpec
 from api.settings import Settings
 from api.store import Store
 from api.store.repo import FINISHED, now
@@ -154,7 +155,7 @@ def _is_our_worker(pid: int) -> bool:
 class WorkerRun:
     """One worker process: start it, watch it, kill its group."""
 
-    def __init__(self, settings: Settings, job_dir: Path, spec: dict[str, Any], time_limit_s: float) -> None:
+    def __init__(self, settings: Settings, job_dir: Path, spec: JobSpec, time_limit_s: float) -> None:
         self.settings = settings
         self.job_dir = job_dir
         self.spec = spec
@@ -169,9 +170,8 @@ class WorkerRun:
         self.job_dir.mkdir(parents=True, exist_ok=True)
         for stale in ("outcome.json", "progress.json"):
             (self.job_dir / stale).unlink(missing_ok=True)
-        spec = {**self.spec, "job_dir": str(self.job_dir), "parent_pid": os.getpid()}
-        spec_path = self.job_dir / "spec.json"
-        spec_path.write_text(json.dumps(spec, ensure_ascii=False, default=str), encoding="utf-8")
+        spec = self.spec.model_copy(update={"job_dir": str(self.job_dir), "parent_pid": os.getpid()})
+        spec_path = spec.write(self.job_dir / "spec.json")
         with (self.job_dir / "worker.log").open("ab") as log_file:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "api.worker", str(spec_path)],
@@ -232,14 +232,14 @@ class WorkerRun:
         # the metadata read of a layer (a GeoPackage view is counted) has a short limit of its own
         if not current or current.get("phase") != "metadata":
             return False
-        limit = float(self.spec.get("limits", {}).get("metadata_time_limit_s") or 0)
+        limit = float(self.spec.limits.get("metadata_time_limit_s") or 0)
         since = current.get("since")
         return bool(limit) and isinstance(since, int | float) and time.monotonic() - since > limit
 
     def outcome(self) -> dict[str, Any]:
         """Return what the worker reported, or what its death tells."""
         if self.killed_for == "metadata_time_limit":
-            limit = float(self.spec.get("limits", {}).get("metadata_time_limit_s") or 0)
+            limit = float(self.spec.limits.get("metadata_time_limit_s") or 0)
             return {
                 "status": "failed",
                 "error": {
@@ -597,9 +597,7 @@ class JobRunner:
         self.store.update_job(job_id, only_if=("accepted", "running"), **values)
         log.info("job finished", extra={"job_id": job_id, "status": status, "error_code": error.get("code")})
 
-    def run_now(
-        self, spec: dict[str, Any], work_dir: Path, workspace: str = "", token: str = ""
-    ) -> dict[str, Any]:
+    def run_now(self, spec: JobSpec, work_dir: Path, workspace: str = "", token: str = "") -> dict[str, Any]:
         """Run a short worker job synchronously (upload ingest), in the same isolation as queued jobs.
 
         Slots are shared fairly (:class:`IngestSlots`): beyond its share a request waits a little,

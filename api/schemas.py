@@ -264,6 +264,9 @@ class ScenarioIn(Scenario):
 
     parcels: DatasetRef
     demand: DemandRef | None = None
+    #: a cost-matrix file (``distance: {matrix: ...}``) is a CLI scenario's: the service has no
+    #: dataset kind for tables, and a path here would name a server file
+    distance: Literal["euclidean", "network"] = "euclidean"
     roads: DatasetRef | None = None
     exclusion: DatasetRef | None = None
     facilities: list[FacilityIn] = Field(default_factory=list, max_length=50)  # type: ignore[assignment]

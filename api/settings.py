@@ -82,6 +82,8 @@ class UploadLimits(BaseSettings):
     zip_max_expanded_mb: int = Field(2048, ge=1, description="total uncompressed size of a zip, MiB")
     zip_max_ratio: int = Field(200, ge=1, description="largest compression ratio of one zip entry")
     max_layers: int = Field(64, ge=1, description="layers in one GeoPackage")
+    max_vertices_per_feature: int = Field(250_000, ge=4, description="vertices of one feature of a layer")
+    max_vertices_per_layer: int = Field(50_000_000, ge=4, description="vertices of all features of a layer")
     raster_max_side: int = Field(50_000, ge=1, description="raster width or height, pixels")
     raster_max_pixels: int = Field(1_000_000_000, ge=1, description="raster width × height")
     raster_max_bands: int = Field(32, ge=1, description="raster band count")

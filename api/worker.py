@@ -30,6 +30,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from api.jobspec import AnalysisInputs, BriefingInputs, DatasetInput, JobSpec, PlanJobInputs
 from geo.errors import PanhuoError
 
 #: what a failure under the address-space cap looks like (a MemoryError, or a library that could
@@ -66,11 +67,18 @@ def no_space(error: BaseException, details: str = "") -> bool:
 class Job:
     """The running job as the handlers see it: its spec, directory and progress reporting."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: JobSpec) -> None:
         self.spec = spec
-        self.dir = Path(spec["job_dir"])
-        self.params: dict[str, Any] = spec.get("params", {})
-        self.limits: dict[str, Any] = spec.get("limits", {})
+        self.dir = Path(spec.job_dir or ".")
+        self.params: dict[str, Any] = dict(spec.params)
+        self.limits: dict[str, Any] = dict(spec.limits)
+
+    @property
+    def out(self) -> Path:
+        """The job's result directory (created)."""
+        out = Path(self.spec.out_dir or self.dir / "out")
+        out.mkdir(parents=True, exist_ok=True)
+        return out
 
     def progress(
         self, percent: int, message: str, phase: str | None = None, layer: str | None = None
@@ -88,9 +96,7 @@ class Job:
 
     def scrub(self, text: str) -> str:
         """Remove server paths from a message before it can reach a client."""
-        for root in sorted(
-            {str(self.dir), str(self.dir.parent), *self.spec.get("scrub", [])}, key=len, reverse=True
-        ):
+        for root in sorted({str(self.dir), str(self.dir.parent), *self.spec.scrub}, key=len, reverse=True):
             if root:
                 text = text.replace(root + os.sep, "").replace(root, "")
         return text
@@ -177,6 +183,8 @@ def read_limits(limits: dict[str, Any]) -> Any:
         max_zip_ratio=float(limits.get("zip_max_ratio", 200)),
         max_layers=int(limits.get("max_layers", 64)),
         max_geojson_bytes=int(limits.get("max_upload_mb", 512)) * 1024 * 1024,
+        max_vertices_per_feature=int(limits.get("max_vertices_per_feature", 250_000)),
+        max_vertices_per_layer=int(limits.get("max_vertices_per_layer", 50_000_000)),
     )
 
 
@@ -201,12 +209,12 @@ def _table_name(kind: str, job_id: str) -> str:
 
 def to_postgis(job: Job, frame: Any, kind: str) -> str | None:
     """Write a result layer as a PostGIS table ``panhuo_results.<kind>_<job>`` (PostgreSQL store only)."""
-    url = job.spec.get("postgis_url")
+    url = job.spec.postgis_url
     if not url:
         return None
     import sqlalchemy as sa
 
-    table = _table_name(kind, str(job.spec.get("job_id", "job")))
+    table = _table_name(kind, str(job.spec.job_id or "job"))
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         frame.to_postgis(table, engine, schema="panhuo_results", if_exists="replace", index=False)
@@ -393,18 +401,19 @@ def read_metadata(job: Job, path: Path) -> None:
 
 
 def _ingest(job: Job) -> dict[str, Any]:
-    inputs = job.spec["inputs"]
-    path = Path(inputs["path"])
+    inputs = job.spec.inputs
+    assert isinstance(inputs, DatasetInput)
+    path = Path(inputs.path)
     crs = job.params.get("crs")
     job.progress(10, "读取元数据 reading metadata")
-    if inputs["kind"] == "raster":
+    if inputs.kind == "raster":
         report = inspect_raster(job, path)
     else:
         if path.suffix.lower() == ".gpkg":
             read_metadata(job, path)
             job.progress(20, "检查图层 checking the layers")
         report = inspect_vector(job, path, crs)
-        export_dir = inputs.get("export_dir")
+        export_dir = inputs.export_dir
         if export_dir:
             job.progress(60, "生成 GeoJSON/GeoPackage 导出 writing exports")
             try:
@@ -412,8 +421,8 @@ def _ingest(job: Job) -> dict[str, Any]:
             except PanhuoError as error:
                 report["exports"] = []
                 report["exports_refused"] = job.scrub(str(error))
-    report["kind"] = inputs["kind"]
-    report["upload_format"] = inputs.get("format")
+    report["kind"] = inputs.kind
+    report["upload_format"] = inputs.format
     job.progress(100, "完成 done")
     return report
 
@@ -425,15 +434,15 @@ def _analysis(job: Job) -> dict[str, Any]:
     from geo.io import read_parcels
     from geo.rules.presets import load_preset
 
-    out = Path(job.spec["out_dir"])
-    out.mkdir(parents=True, exist_ok=True)
-    inputs = job.spec["inputs"]
+    out = job.out
+    inputs = job.spec.inputs
+    assert isinstance(inputs, AnalysisInputs)
     # a preset name or a JSON document, never a file (checked at submission; again here for jobs
     # stored before that check)
     preset = load_preset(job.params.get("rules") or "national", files=False)
     job.progress(5, "读取地块 reading parcels")
     parcels, report = read_parcels(
-        inputs["parcels"]["path"],
+        inputs.parcels.path,
         layer=job.params.get("layer"),
         crs=job.params.get("crs"),
         limits=read_limits(job.limits),
@@ -447,7 +456,7 @@ def _analysis(job: Job) -> dict[str, Any]:
         parcels,
         as_of=job.params.get("as_of"),
         rules=preset,
-        rasters=inputs.get("rasters") or None,
+        rasters=dict(inputs.rasters) or None,
         progress=tick,
         ingest=report,
     )
@@ -484,9 +493,10 @@ def _plan(job: Job) -> dict[str, Any]:
     from optimizer.plan import run_plan
     from optimizer.scenario import parse_scenario
 
-    out = Path(job.spec["out_dir"])
-    out.mkdir(parents=True, exist_ok=True)
-    scenario = parse_scenario(job.spec["inputs"]["scenario"], source="scenario")
+    out = job.out
+    inputs = job.spec.inputs
+    assert isinstance(inputs, PlanJobInputs)
+    scenario = parse_scenario(inputs.scenario, source="scenario")
     # the rules are a preset name or a JSON document, never a file: checked when the scenario is
     # saved, and here again for versions stored before that check
     preset = load_preset(scenario.rules, files=False)
@@ -538,7 +548,9 @@ def _briefing(job: Job) -> dict[str, Any]:
     from api.workbench.parcel_briefing import build_parcel_briefing
 
     job.progress(10, "简报 briefing")
-    return build_parcel_briefing(job.spec["inputs"], job.params)
+    inputs = job.spec.inputs
+    assert isinstance(inputs, BriefingInputs)
+    return build_parcel_briefing(inputs.model_dump(), job.params)
 
 
 HANDLERS: dict[str, Any] = {
@@ -552,12 +564,14 @@ HANDLERS: dict[str, Any] = {
 
 def run(spec_path: Path) -> int:
     """Run the job described by ``spec_path``; always leave an ``outcome.json``."""
-    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    spec = JobSpec.read(spec_path)
     job = Job(spec)
-    threading.Thread(target=_parent_watchdog, args=(int(spec["parent_pid"]),), daemon=True).start()
+    threading.Thread(
+        target=_parent_watchdog, args=(int(spec.parent_pid or os.getppid()),), daemon=True
+    ).start()
     outcome: dict[str, Any]
     try:
-        handler = HANDLERS[spec["kind"]]
+        handler = HANDLERS[spec.kind]
         outcome = {"status": "successful", "result": handler(job)}
     except MemoryError:
         outcome = {

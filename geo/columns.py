@@ -34,27 +34,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from geo.codes import INDUSTRY_SCHEMES, LAND_USE_SCHEMES
 from geo.errors import ConfigError, NotFoundError, SchemaError
 from geo.schema import CANONICAL_COLUMNS, FIELDS_BY_NAME
 
 __all__ = [
-    "INDUSTRY_SCHEMES",
-    "LAND_USE_SCHEMES",
     "ColumnMapping",
     "load_columns",
     "parse_columns",
 ]
 
-#: ``land_use_scheme`` values (contract §2.1): how ``land_use`` / ``planned_use`` codes are read
-LAND_USE_SCHEMES: tuple[str, ...] = ("auto", "2023", "gbt21010-2017", "gbt21010-2007", "sandiao")
-#: ``industry_scheme`` values (contract §2.1): the GB/T 4754 edition ``industry_code`` was written in
-INDUSTRY_SCHEMES: tuple[str, ...] = ("auto", "gbt4754-2017", "gbt4754-2011", "gbt4754-2002")
 #: the keys of a mapping file, in the order they are written
 KEYS: tuple[str, ...] = ("columns", "values", "land_use_scheme", "industry_scheme")
 #: the largest mapping file read (a mapping is a few hundred bytes; this refuses a mistaken file)
@@ -68,8 +63,8 @@ class _MappingFile(BaseModel):
 
     columns: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}
-    land_use_scheme: Literal["auto", "2023", "gbt21010-2017", "gbt21010-2007", "sandiao"] = "auto"
-    industry_scheme: Literal["auto", "gbt4754-2017", "gbt4754-2011", "gbt4754-2002"] = "auto"
+    land_use_scheme: str = "auto"
+    industry_scheme: str = "auto"
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -181,12 +176,6 @@ def _explain(error: ValidationError, source: str) -> str:
         close = difflib.get_close_matches(str(item["loc"][-1]), KEYS, n=1, cutoff=0.5)
         hint = f"；是不是 did you mean {close[0]!r}?" if close else ""
         return f"{source}: 未知的键 unknown key {loc!r}{hint}；允许的键 allowed keys: {', '.join(KEYS)}"
-    if item["type"] == "literal_error":
-        allowed = LAND_USE_SCHEMES if loc == "land_use_scheme" else INDUSTRY_SCHEMES
-        return (
-            f"{source}: {loc}: 未知的分类 unknown scheme {item.get('input')!r}；"
-            f"可用 allowed: {' | '.join(allowed)}"
-        )
     want = {
         "columns": "canonical name: column in the file (text)",
         "values": "canonical name: {value in file: canonical value}",
@@ -258,6 +247,12 @@ def parse_columns(document: Any, source: str = "columns") -> ColumnMapping:
         model = _MappingFile.model_validate(_scalars_as_text(document))
     except ValidationError as error:
         raise ConfigError(_explain(error, source)) from None
+    for key, allowed in (("land_use_scheme", LAND_USE_SCHEMES), ("industry_scheme", INDUSTRY_SCHEMES)):
+        if getattr(model, key) not in allowed:
+            raise ConfigError(
+                f"{source}: {key}: 未知的分类 unknown scheme {getattr(model, key)!r}；"
+                f"可用 allowed: {' | '.join(allowed)}"
+            )
     taken: dict[str, str] = {}
     for canonical, column in model.columns.items():
         if canonical not in FIELDS_BY_NAME:

@@ -432,7 +432,7 @@ def write_report(result: AnalysisResult, path: Path) -> None:
     _sheet(
         wb,
         SHEET_NAMES["preset"],
-        ["参数", "取值", "类别（国家/地方/假定）", "来源 / 说明"],
+        ["参数", "取值", "类别（国家/地方/假定/未启用）", "来源 / 说明"],
         preset_rows,
         [52, 40, 12, 90],
     )
@@ -503,7 +503,8 @@ def _preset_rows(result: AnalysisResult) -> list[list[Any]]:
     """规则参数: every value of the preset with its kind (国家 / 地方 / 假定) and its source.
 
     A value's provenance is the longest provenance key of the preset that is a run of its dotted path; a
-    value without one is an assumption ("未注明来源"). The 亩均 scheme's values take the scheme's kind.
+    value without one is an assumption ("未注明来源"); a parameter of a disabled rule is shown as 未启用.
+    The 亩均 scheme's values take the scheme's kind.
     Sources cite documents, never panhuo's own files.
     """
     preset = result.preset
@@ -530,7 +531,8 @@ def _preset_rows(result: AnalysisResult) -> list[list[Any]]:
         source = origin.source if origin is not None else "未注明来源（按假定）"
         rule = ".".join(key.split(".")[:3])
         if rule in disabled and not key.endswith(".enabled"):
-            source = f"（规则未启用）{source}"
+            # an inert value of a rule that is off is no criterion of any kind
+            kind, source = "未启用", f"规则未启用：{source}"
         rows.append([key, shown, kind, source])
     mujun_flat: list[tuple[str, Any]] = []
     _flatten(

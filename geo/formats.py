@@ -38,6 +38,10 @@ class ReadLimits:
     max_zip_ratio: float = 1000.0
     max_layers: int = 1000
     max_geojson_bytes: int = 1024**3
+    #: vertices of one feature / of the whole layer, checked right after reading, before any
+    #: geometry operation (a 1-million-vertex polygon keeps GEOS' validity check busy for minutes)
+    max_vertices_per_feature: int = 250_000
+    max_vertices_per_layer: int = 50_000_000
 
 
 DEFAULT_LIMITS = ReadLimits()

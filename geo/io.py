@@ -68,7 +68,7 @@ from geo.errors import (
     UnsupportedFormatError,
 )
 from geo.formats import DEFAULT_LIMITS, FORMATS, ReadLimits, Source, open_source, shapefile_parts
-from geo.geomcheck import POLYGONAL, GeometryCheck, check_geometries
+from geo.geomcheck import POLYGONAL, GeometryCheck, check_geometries, check_vertex_caps
 from geo.ingest_report import (
     ColumnCoercion,
     ColumnMatch,
@@ -742,7 +742,8 @@ def _ingest_checked(
                         "unreadable_values",
                         "warning",
                         f"{file}: 字段 {source_col!r}（{f.name}）有 "
-                        f"{bad.size} 个值无法读取为{EXPECTED_ZH[f.kind]}，已置为空"
+                        f"{bad.size} 个值无法读取为{EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind])}，"
+                        "已置为空、不参与认定"
                         f" / {bad.size} values of column {source_col!r} "
                         f"could not be read as {f.kind} and are "
                         f"left empty: {sample}",
@@ -757,6 +758,7 @@ def _ingest_checked(
 
     # ---- CRS
     geometry = raw.geometry
+    check_vertex_caps(geometry, ids, file, limits.max_vertices_per_feature, limits.max_vertices_per_layer)
     bounds = shapely.bounds(geometry)
     declared = raw.declared_crs
     source_desc = crsmod.describe_crs(declared) if declared is not None else None

@@ -41,6 +41,8 @@ PINYIN_INITIALS: dict[str, str] = {
     "DLMC": "地类名称",
     "QSDWMC": "权属单位名称",
     "ZLDWMC": "坐落单位名称",
+    "TBMJ": "图斑面积",
+    "ZDMJ": "宗地面积",
     "ZDBH": "宗地编号",
     "ZDDM": "宗地代码",
     "ZDH": "宗地号",
@@ -140,6 +142,7 @@ LEDGER_NAMES: dict[str, tuple[str, ...]] = {
 SYNONYMS: tuple[tuple[str, str], ...] = (
     ("开工", "动工"),
     ("时间", "日期"),
+    ("纳税额", "税收"),
     ("纳税", "税收"),
     ("缴税", "税收"),
     ("税金", "税收"),
@@ -156,8 +159,8 @@ VALUE_SHARE = 0.8
 #: a date column of a ledger often holds words too (已开工, 待定): half its values being dates is enough
 DATE_SHARE = 0.5
 #: columns that are the geometry's own bookkeeping (areas are computed from the geometry)
-_BOOKKEEPING = re.compile(r"^(?:objectid|fid|ogc_fid|shape_(?:leng|length|area)|shape_len|id|bsm)$", re.I)
-_AREA_WORDS = ("宗地面积", "用地面积", "土地面积", "地块面积", "出让面积", "面积")
+_BOOKKEEPING = re.compile(r"^(?:objectid|fid|ogc_fid|shape_(?:leng|length|area)|shape_len|bsm)$", re.I)
+_AREA_WORDS = ("宗地面积", "用地面积", "土地面积", "地块面积", "出让面积", "图斑面积", "面积")
 
 
 #: ledger words that look like a canonical column but are not one, and why
@@ -171,6 +174,8 @@ NOT_CANONICAL: dict[str, str] = {
 def _known_other(label: str) -> str:
     text = unicodedata.normalize("NFKC", str(label)).strip()
     word = PINYIN_INITIALS.get(text.upper(), text) if text.isascii() else text
+    if stem(word) in {stem(w) for w in _AREA_WORDS}:
+        return "面积由几何计算（area_m2）the area is computed from the geometry; 无需映射 nothing to map"
     return NOT_CANONICAL.get(word, "")
 
 
@@ -180,6 +185,7 @@ def stem(label: str) -> str:
     text = _UNIT.sub("", text)
     for old, new in SYNONYMS:
         text = text.replace(old, new)
+    text = text.removeprefix("是否")  # 是否规上 / 是否高企: a yes/no column named by its question
     shorter = _TRAILING.sub("", text)
     return shorter if len(shorter) >= 2 else text
 
@@ -370,6 +376,26 @@ def _date_role(dates: pd.Series, supply: pd.Series | None, empty_share: float) -
     return None
 
 
+#: rows whose values are read to judge a column (evenly spaced over the layer)
+SAMPLE_ROWS = 5000
+
+
+def _sample_rows(n: int) -> np.ndarray:
+    if n <= SAMPLE_ROWS:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, SAMPLE_ROWS).astype(np.int64))
+
+
+def _id_like(values: pd.Series) -> bool:
+    """Whole numbers, or short codes of letters, digits and - _ . / (not free text, not fractions)."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        return bool(np.isfinite(arr).all() and (np.mod(arr, 1.0) == 0).all())
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return True
+    return bool(values.astype(str).str.fullmatch(r"[A-Za-z0-9_\-./]{1,40}").all())
+
+
 def suggest_columns(
     columns: Iterable[str],
     attributes: pd.DataFrame,
@@ -383,14 +409,20 @@ def suggest_columns(
     """
     taken = set(matched)
     unmatched = [c for c in columns if c != "geometry" and c in attributes.columns]
-    looks: dict[str, _Values] = {c: _values(attributes[c]) for c in unmatched}
+    # the values are judged on evenly spaced rows (the same rows for every column, so dates stay
+    # aligned with the supply date); uniqueness is judged on the whole column
+    rows = _sample_rows(len(attributes))
+    sample = attributes.iloc[rows].reset_index(drop=True)
+    if supply_dates is not None:
+        supply_dates = supply_dates.reset_index(drop=True).iloc[rows].reset_index(drop=True)
+    looks: dict[str, _Values] = {c: _values(sample[c]) for c in unmatched}
     candidates: list[tuple[float, int, str, str, str]] = []  # score, order, column, canonical, why
 
     # the supply date first: other dates are placed relative to it
     supply = supply_dates
     for order, column in enumerate(unmatched):
         look = looks[column]
-        if _known_other(column):
+        if _known_other(column) or _BOOKKEEPING.match(column.strip()):
             continue
         for cand in _by_name(column):
             field = FIELDS_BY_NAME[cand.canonical]
@@ -399,7 +431,12 @@ def suggest_columns(
             why = cand.why + ("；" + look.note if fits else f"；但{look.note}，不像{_KIND_ZH[field.kind]}")
             candidates.append((score, order, column, cand.canonical, why))
         values = attributes[column]
-        if look.kind not in ("empty", "date", "bool") and values.notna().all() and values.is_unique:
+        if (
+            look.kind not in ("empty", "date", "bool")
+            and _id_like(sample[column])
+            and values.notna().all()
+            and values.is_unique
+        ):
             candidates.append(
                 (0.65, order, column, "parcel_id", look.note + "；值各不相同且无空值 / unique, none empty")
             )
@@ -418,11 +455,13 @@ def suggest_columns(
     chosen: dict[str, Suggestion] = {}
     #: column → the canonical column its name points to, where the file already has that one
     already: dict[str, str] = {}
+    #: canonical → the unmatched column it was proposed for
+    given_to: dict[str, str] = {}
     for score, _, column, canonical, why in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if column in chosen or score < 0.4:
             continue
         if canonical in taken:
-            if score >= 0.7:
+            if score >= 0.7 or canonical in given_to:
                 already.setdefault(column, canonical)
             continue
         if column in already and score < 0.9:
@@ -436,6 +475,7 @@ def suggest_columns(
             why += "；也可能是 / or perhaps " + " / ".join(dict.fromkeys(rivals))
         chosen[column] = Suggestion(column, canonical, why)
         taken.add(canonical)
+        given_to[canonical] = column
         if canonical == "supply_date" and supply is None and looks[column].dates is not None:
             supply = looks[column].dates
 
@@ -460,8 +500,17 @@ def suggest_columns(
             why = other
         elif _BOOKKEEPING.match(column.strip()):
             why = "GIS 软件的内部字段 bookkeeping field of the GIS software; 无需映射 nothing to map"
-        elif stem(column) in {stem(w) for w in _AREA_WORDS}:
-            why = "面积由几何计算（area_m2）the area is computed from the geometry; 无需映射 nothing to map"
+        elif look.kind == "date":
+            why = (
+                f"{look.note}；名称和与供地日期的距离都不能确定是哪个日期 / "
+                "neither the name nor the distance from the supply date tells which date"
+            )
+        elif column in already and already[column] in given_to:
+            other = already[column]
+            why = (
+                f"像 {other}，但 {other} 已建议给更像的字段 {given_to[other]} / looks like {other}, "
+                f"proposed for {given_to[other]}, which fits better（{look.note}）"
+            )
         elif column in already:
             other = already[column]
             why = (
@@ -488,11 +537,18 @@ _KIND_ZH = {
 }
 
 
-def draft_mapping(matched: Mapping[str, str], suggestions: Iterable[Suggestion], source: str) -> str:
+def draft_mapping(
+    matched: Mapping[str, str],
+    suggestions: Iterable[Suggestion],
+    source: str,
+    unreadable: Mapping[str, Iterable[str]] | None = None,
+) -> str:
     """Write a draft mapping (YAML with comments) from the matches and suggestions, for the user to edit.
 
     ``matched`` is {column in the file → canonical} as ingest matched it (names and aliases are
-    written too, so the file states every column used).
+    written too, so the file states every column used). ``unreadable`` is {canonical → values ingest
+    could not read}: for a column of fixed values (enum, bool) each becomes a commented value-map
+    line to fill in (``#   supply_type: {"市场化出让": ?}``); dates and numbers are not guessed.
     """
     lines = [
         f"# panhuo 列映射草稿 column mapping draft for {source}",
@@ -511,9 +567,22 @@ def draft_mapping(matched: Mapping[str, str], suggestions: Iterable[Suggestion],
         lines.append(f"  {s.canonical}: {_quote(s.column)}    # 建议 suggested: {s.why}")
     for s in unsure:
         lines.append(f"  # ?: {_quote(s.column)}    # 未能判断 no suggestion: {s.why}")
+    lines.append("# values:                     # 可选 optional: 标准字段 -> {文件中的值: 标准值}")
+    fixed = {
+        canonical: list(dict.fromkeys(values))[:20]
+        for canonical, values in (unreadable or {}).items()
+        if canonical in FIELDS_BY_NAME and FIELDS_BY_NAME[canonical].kind in ("enum", "bool")
+    }
+    for canonical, values in fixed.items():
+        field = FIELDS_BY_NAME[canonical]
+        allowed = "/".join(sorted(set(field.values.values()))) if field.values else "是/否"
+        pairs = ", ".join(f"{_quote(v)}: ?" for v in values)
+        lines.append(
+            f"#   {canonical}: {{{pairs}}}    # 无法读取的值，填 {allowed} 后去掉 # / fill in, uncomment"
+        )
+    if not fixed:
+        lines.append("#   supply_type: {市场化出让: 出让}")
     lines += [
-        "# values:                     # 可选 optional: 标准字段 -> {文件中的值: 标准值}",
-        "#   supply_type: {市场化出让: 出让}",
         "land_use_scheme: auto         # auto | 2023 | gbt21010-2017 | gbt21010-2007 | sandiao",
         "industry_scheme: auto         # auto | gbt4754-2017 | gbt4754-2011 | gbt4754-2002",
         "",

@@ -22,6 +22,7 @@ from optimizer.distances import EuclideanDistances
 from optimizer.inputs import PlanInputs, build_model
 from optimizer.models.base import Extension
 from optimizer.result import Finding
+from optimizer.scenario import CostMatrixRef
 from optimizer.solvers import SolverOptions, solve
 
 #: constraint-name families that stand for scenario rules (and the scenario key they come from)
@@ -47,6 +48,8 @@ def prechecks(inputs: PlanInputs) -> list[Finding]:
     cands = inputs.candidates
     area = cands.geometry.area.to_numpy()
     mandatory_cost = 0.0
+    # a cost matrix is in its own unit: reach is read from it, not from straight lines
+    matrix = build_model(inputs) if isinstance(sc.distance, CostMatrixRef) else None
     for fc, spec in zip(sc.facilities, inputs.specs, strict=True):
         need = spec.count if spec.count is not None else (spec.min_count or 0)
         eligible = np.asarray(spec.eligible, dtype=bool)
@@ -89,7 +92,11 @@ def prechecks(inputs: PlanInputs) -> list[Finding]:
                 [cands.geometry.representative_point().x, cands.geometry.representative_point().y]
             )
             all_xy = np.vstack([sxy[eligible], spec.existing_xy]) if len(spec.existing_xy) else sxy[eligible]
-            if len(all_xy):
+            if matrix is not None:
+                i, _, _ = matrix.distances.within(spec.radius_m, matrix.sites_for(spec))
+                reach = np.zeros(len(dxy), dtype=bool)
+                reach[i] = True
+            elif len(all_xy):
                 i, _, _ = EuclideanDistances(dxy, all_xy).within(spec.radius_m, np.arange(len(all_xy)))
                 reach = np.zeros(len(dxy), dtype=bool)
                 reach[i] = True

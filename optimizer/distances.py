@@ -11,21 +11,25 @@ Two oracles share one small interface:
   ``limit=`` the radius, in blocks of sites, so only the reachable part of the graph is explored
   and the result is kept as sparse pairs, never a dense sites × demand matrix.
 
-Both return pairs as three aligned arrays ``(i, j, d)``: demand index, site index, metres.
+* :class:`MatrixDistances` — a precomputed cost or distance matrix (a transport model's travel
+  times, a road-network tool's distances), read from a long or wide table by :func:`cost_matrix`.
+
+All return pairs as three aligned arrays ``(i, j, d)``: demand index, site index, metres (or the
+matrix's own unit).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from geo.errors import InputError
+from optimizer.scenario import CostMatrixRef
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -145,6 +149,8 @@ class NetworkDistances:
         n_nodes = len(node_xy) + len(points)
         # a zero-length edge would vanish from a sparse matrix; keep it as a tiny length
         vals = np.maximum(vals, 1e-6)
+        from scipy.sparse import coo_matrix  # only road networks need sparse graphs (start-up: ~0.3 s)
+
         self._graph = coo_matrix(
             (np.concatenate([vals, vals]), (np.concatenate([rows, cols]), np.concatenate([cols, rows]))),
             shape=(n_nodes, n_nodes),
@@ -155,6 +161,8 @@ class NetworkDistances:
 
     def _blocks(self, sites: np.ndarray, limit: float):
         """Yield ``(block of sites, distances block × demand)`` with ``inf`` beyond ``limit``."""
+        from scipy.sparse.csgraph import dijkstra
+
         n_nodes = self._graph.shape[0]
         size = max(1, int(self.block_entries // max(n_nodes, len(self._d_node), 1)))
         for start in range(0, len(sites), size):
@@ -266,3 +274,142 @@ def network_from_lines(lines, snap_tolerance: float = 0.5) -> tuple[np.ndarray, 
     seg = np.hypot(*(coords[1:][same_line] - coords[:-1][same_line]).T)
     keep = a != b
     return node_xy, np.column_stack([a[keep], b[keep]]), seg[keep]
+
+
+@dataclass
+class MatrixDistances:
+    """Distances (or any cost: metres, minutes …) given as a dense matrix, demand × extended sites.
+
+    ``cost`` has one row per demand point and one column per site of the model's extended site
+    array (candidates first, then every type's existing sites); :func:`cost_matrix` builds it
+    from a table and checks it. Radii are compared with these values, so they must share a unit.
+    This is spopt's ``from_cost_matrix`` input, read from a file a transport model wrote.
+    """
+
+    cost: np.ndarray
+
+    def within(self, radius: float, sites: np.ndarray) -> Pairs:
+        """Pairs with cost <= radius, sorted by demand then site."""
+        sites = np.asarray(sites, dtype=np.int64)
+        if len(sites) == 0 or self.cost.shape[0] == 0:
+            return _empty()
+        sub = self.cost[:, sites]
+        i, k = np.nonzero(sub <= radius)
+        return i.astype(np.int64), sites[k], sub[i, k].astype(float)
+
+    def nearest(self, k: int, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the ``k`` cheapest of ``sites`` for every demand point, sorted."""
+        sites = np.asarray(sites, dtype=np.int64)
+        n = self.cost.shape[0]
+        idx = np.full((n, k), -1, dtype=np.int64)
+        dist = np.full((n, k), np.inf)
+        if len(sites) == 0 or n == 0:
+            return idx, dist
+        kk = min(k, len(sites))
+        sub = self.cost[:, sites]
+        order = np.argsort(sub, axis=1, kind="stable")[:, :kk]
+        idx[:, :kk] = sites[order]
+        dist[:, :kk] = np.take_along_axis(sub, order, axis=1)
+        return idx, dist
+
+
+def cost_matrix(
+    table: Any,
+    demand_ids: Sequence[str],
+    site_ids: Sequence[str],
+    *,
+    source: str,
+    layout: CostMatrixRef | None = None,
+    aliases: Mapping[str, str] | None = None,
+    other_sites: Collection[str] = (),
+) -> np.ndarray:
+    """Return the dense ``len(demand_ids) × len(site_ids)`` cost array of a long or wide table.
+
+    ``layout`` (:class:`optimizer.scenario.CostMatrixRef`, default its defaults) names the columns.
+    Long form: one row per pair, columns ``origin`` (demand id), ``destination`` (site id) and
+    ``cost``. Wide form: the ``origin`` column (or the first column) holds the demand ids and every
+    other column is a site id. ``form=None`` takes the long form when the table has the three
+    long-form columns. Ids compare as text; ``aliases`` maps other names of a site (an existing
+    facility's own id) to its id in ``site_ids``; destinations in ``other_sites`` (parcels of the
+    layer that are not candidates) are dropped. Any other destination is refused, so a typo is
+    never read as "no such pair".
+
+    Raises
+    ------
+    SchemaError
+        A column is missing.
+    InputError
+        Unknown demand or site ids, a pair given twice, a missing pair, a value that is not a
+        number, negative or infinite; the message names the file and the first offenders.
+
+    """
+    import pandas as pd
+
+    from geo.errors import SchemaError
+
+    lay = layout or CostMatrixRef(matrix="")
+    form, origin, destination, cost = lay.form, lay.origin, lay.destination, lay.cost
+    frame = pd.DataFrame(table)
+    long = {origin, destination, cost} <= set(map(str, frame.columns)) if form is None else form == "long"
+    if long:
+        missing = [c for c in (origin, destination, cost) if c not in frame.columns]
+        if missing:
+            raise SchemaError(
+                f"{source}: 长表缺少列 long-form cost matrix lacks columns {missing}; "
+                f"columns: {list(map(str, frame.columns))[:20]}"
+            )
+        pairs = pd.DataFrame(
+            {
+                "o": frame[origin].astype(str).str.strip(),
+                "d": frame[destination].astype(str).str.strip(),
+                "c": frame[cost],
+            }
+        )
+    else:
+        key = origin if origin in frame.columns else frame.columns[0]
+        wide = frame.set_index(frame[key].astype(str).str.strip()).drop(columns=[key])
+        wide.columns = [str(c).strip() for c in wide.columns]
+        pairs = wide.rename_axis("o").reset_index().melt(id_vars="o", var_name="d", value_name="c")
+    values = pd.to_numeric(pairs["c"], errors="coerce")
+    bad = values.isna() | ~np.isfinite(values.fillna(0.0)) | (values < 0)
+    if bad.any():
+        rows = pairs[bad.to_numpy()].head(5)
+        shown = ", ".join(f"{o}→{d}: {c!r}" for o, d, c in rows.itertuples(index=False))
+        raise InputError(
+            f"{source}: {int(bad.sum())} 个费用不是非负有限数 costs must be finite numbers >= 0 ({shown})"
+        )
+    names = {s: k for k, s in enumerate(site_ids)}
+    for alias, target in (aliases or {}).items():
+        names.setdefault(alias, names[target])
+    rows_of = {d: k for k, d in enumerate(demand_ids)}
+    unknown_o = sorted(set(pairs["o"]) - set(rows_of))
+    if unknown_o:
+        raise InputError(
+            f"{source}: {len(unknown_o)} 个需求点编号不在需求图层中 unknown demand ids {unknown_o[:10]}"
+        )
+    i = pairs["o"].map(rows_of).to_numpy(dtype=np.int64)
+    j_all = pairs["d"].map(names)
+    unknown_d = sorted(set(pairs.loc[j_all.isna(), "d"]) - set(other_sites))
+    if unknown_d:
+        raise InputError(
+            f"{source}: {len(unknown_d)} 个站点编号既不是地块也不是既有设施 unknown site ids {unknown_d[:10]}"
+        )
+    keep = j_all.notna().to_numpy()
+    i, j, c = i[keep], j_all[keep].to_numpy(dtype=np.int64), values.to_numpy(dtype=float)[keep]
+    out = np.full((len(demand_ids), len(site_ids)), np.nan)
+    flat = i * len(site_ids) + j
+    if len(np.unique(flat)) != len(flat):
+        dup = pairs[keep][pd.Series(flat).duplicated().to_numpy()].head(5)
+        shown = ", ".join(f"{o}→{d}" for o, d in zip(dup["o"], dup["d"], strict=True))
+        raise InputError(f"{source}: 有重复的需求点—站点对 pairs given twice ({shown})")
+    out[i, j] = c
+    hole_i, hole_j = np.nonzero(np.isnan(out))
+    if len(hole_i):
+        shown = ", ".join(
+            f"{demand_ids[a]}→{site_ids[b]}" for a, b in zip(hole_i[:5], hole_j[:5], strict=True)
+        )
+        raise InputError(
+            f"{source}: 缺少 {len(hole_i)} 个需求点—站点对的费用 missing pairs ({shown}); "
+            "every demand point needs a cost to every candidate and existing site"
+        )
+    return out

@@ -20,16 +20,16 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError, SchemaError
+from geo.rules.idle import IDLE_CLASSES
 from geo.rules.presets import Preset, load_preset
 from geo.units import M2_PER_MU
-from optimizer.distances import NetworkDistances, network_from_lines
+from optimizer.distances import MatrixDistances, NetworkDistances, cost_matrix, network_from_lines
 from optimizer.models import LOCATION_MODELS, FacilitySpec, LocationModel
 from optimizer.models.revitalise import ParcelEconomics, Revitalise, Separations
 from optimizer.result import Finding
-from optimizer.scenario import FacilityConfig, LayerRef, Scenario, resolve
+from optimizer.scenario import CostMatrixRef, FacilityConfig, LayerRef, Scenario, resolve
 from optimizer.solvers import SolverOptions
 
-IDLE_CLASSES = ("idle", "idle_recoverable", "idle_gov_caused", "idle_stalled")
 ANALYSIS_COLUMNS = ("idle_status", "low_efficiency", "area_m2", "tax_per_mu", "idle_fee_wan")
 Progress = Callable[[str, float], None]
 
@@ -184,7 +184,7 @@ def prepare(
         rezoning=rezoning,
         economics=econ,
         separations=_separations(scenario, cands, specs),
-        distance_factory=_distance_factory(base, scenario, crs, warnings),
+        distance_factory=_distance_factory(base, scenario, crs, warnings, parcels, cands, demand, existing),
         warnings=warnings,
         analysis_run=analysis_run,
     )
@@ -320,18 +320,103 @@ def _served_kinds(
     return out
 
 
-def _distance_factory(base: Path, scenario: Scenario, crs: Any, warnings: list[str]) -> Any:
-    """Return the road-network oracle's factory for ``distance: network`` (``None``: Euclidean)."""
+def _distance_factory(
+    base: Path,
+    scenario: Scenario,
+    crs: Any,
+    warnings: list[str],
+    parcels: gpd.GeoDataFrame,
+    cands: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame | None,
+    existing: dict[str, gpd.GeoDataFrame],
+) -> Any:
+    """Return the distance oracle's factory ``(demand_xy, site_xy, site_ids) -> oracle``.
+
+    ``None`` for Euclidean distances; the road network for ``distance: network``; the checked
+    cost matrix for ``distance: {matrix: ...}`` (:func:`optimizer.distances.cost_matrix`).
+    """
+    if isinstance(scenario.distance, CostMatrixRef):
+        assert demand is not None
+        return _matrix_factory(base, scenario.distance, demand, parcels, cands, existing)
     if scenario.distance != "network":
         return None
     assert scenario.roads is not None
     roads = _to_crs(_read(base, scenario.roads), crs, "roads", warnings)
     node_xy, edges, lengths = network_from_lines(roads.geometry.to_numpy())
 
-    def factory(demand_xy, all_site_xy):
+    def factory(demand_xy, all_site_xy, site_ids=None):
         return NetworkDistances(node_xy, edges, lengths, demand_xy, all_site_xy)
 
     return factory
+
+
+def _matrix_factory(
+    base: Path,
+    ref: CostMatrixRef,
+    demand: gpd.GeoDataFrame,
+    parcels: gpd.GeoDataFrame,
+    cands: gpd.GeoDataFrame,
+    existing: dict[str, gpd.GeoDataFrame],
+) -> Any:
+    """Read and check the matrix now (a bad file fails before any solve), for the model's sites.
+
+    The sites are the candidates and every existing site; other parcels of the layer may appear in
+    the matrix and are left out.
+    """
+    path = resolve(base, ref.matrix)
+    source = f"distance.matrix {ref.matrix}"
+    if ref.demand_id not in demand.columns:
+        raise SchemaError(
+            f"{source}: 需求图层缺少编号列 the demand layer has no id column {ref.demand_id!r} "
+            f"(distance.demand_id); columns: {[c for c in demand.columns if c != 'geometry']}"
+        )
+    demand_ids = [str(v).strip() for v in demand[ref.demand_id]]
+    if len(set(demand_ids)) != len(demand_ids):
+        dup = sorted({d for d in demand_ids if demand_ids.count(d) > 1})[:10]
+        raise SchemaError(f"{source}: 需求点编号重复 duplicate demand ids in {ref.demand_id!r}: {dup}")
+    table = _read_table(path, source)
+    raw = {t: _existing_ids(ex) for t, ex in existing.items()}
+    counts: dict[str, int] = {}
+    for ids in raw.values():
+        for v in ids:
+            counts[v] = counts.get(v, 0) + 1
+    aliases = {v: f"{t}:{v}" for t, ids in raw.items() for v in ids if counts[v] == 1}
+    all_parcels = set(parcels["parcel_id"].astype(str))
+    built: dict[tuple[str, ...], MatrixDistances] = {}
+
+    def factory(demand_xy, all_site_xy, site_ids):
+        key = tuple(site_ids)
+        if key in built:
+            return built[key]
+        others = all_parcels - set(site_ids)
+        cost = cost_matrix(
+            table,
+            demand_ids,
+            list(site_ids),
+            source=source,
+            layout=ref,
+            aliases={a: t for a, t in aliases.items() if t in set(site_ids) and a not in site_ids},
+            other_sites=others,
+        )
+        built[key] = MatrixDistances(cost)
+        return built[key]
+
+    sites = list(cands["parcel_id"].astype(str))
+    sites += [f"{t}:{v}" for t, ex in existing.items() for v in _existing_ids(ex)]
+    factory(None, None, sites)  # the model's sites (build_model's order may differ; the check is the same)
+    return factory
+
+
+def _read_table(path: Path, source: str) -> pd.DataFrame:
+    """Read a CSV (UTF-8, BOM or not; every column read as text first) or a Parquet table."""
+    try:
+        if path.suffix.lower() in (".parquet", ".pq", ".geoparquet"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise InputError(
+            f"{source}: 无法读取费用矩阵 cannot read the cost matrix ({type(error).__name__}: {error})"
+        ) from None
 
 
 def _economics(
@@ -428,14 +513,7 @@ def _facility(
     cost = econ.acquisition_wan + site_cost + rezoning * scenario.economics.rezoning_wan_per_mu * area_mu
     ex = existing.get(fc.type)
     ex_xy = _points(ex) if ex is not None and len(ex) else np.empty((0, 2))
-    id_col = next(
-        (c for c in ("facility_id", "name", "parcel_id") if ex is not None and c in ex.columns), None
-    )
-    ex_ids = (
-        tuple(f"{fc.type}:{v}" for v in ex[id_col].astype(str))
-        if ex is not None and id_col
-        else tuple(f"{fc.type}:existing{k}" for k in range(len(ex_xy)))
-    )
+    ex_ids = tuple(f"{fc.type}:{v}" for v in _existing_ids(ex))
     spec = FacilitySpec(
         type=fc.type,
         radius_m=fc.radius_m,
@@ -450,6 +528,18 @@ def _facility(
         priority=fc.priority,
     )
     return spec, rezoning
+
+
+def _existing_ids(ex: gpd.GeoDataFrame | None) -> list[str]:
+    """Return the own ids of a type's existing sites.
+
+    The ``facility_id``, ``name`` or ``parcel_id`` column, else ``existing<k>``; the site's id in the
+    model is ``<type>:<id>``.
+    """
+    if ex is None or not len(ex):
+        return []
+    id_col = next((c for c in ("facility_id", "name", "parcel_id") if c in ex.columns), None)
+    return list(ex[id_col].astype(str)) if id_col else [f"existing{k}" for k in range(len(ex))]
 
 
 def _separations(scenario, cands, specs) -> Separations:
@@ -500,7 +590,7 @@ def build_model(inputs: PlanInputs):
     else:
         model = LOCATION_MODELS[sc.objective](dxy, sxy, inputs.specs, **common)
     if inputs.distance_factory is not None:
-        model.distances = inputs.distance_factory(dxy, model.site_xy)
+        model.distances = inputs.distance_factory(dxy, model.site_xy, model.site_ids)
     return model
 
 

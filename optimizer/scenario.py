@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from geo.errors import ConfigError, NotFoundError
 
-OBJECTIVES = ("max_coverage", "min_facilities", "min_distance", "min_max_distance", "revitalise")
 TERMS = ("coverage", "net_return", "cost")
 
 # Sanity bounds of the scenario's numbers and texts (docs/optimizer.md "Bounds"): far beyond any
@@ -60,6 +59,27 @@ class LayerRef(_Strict):
 
 def _layer(value: Any) -> Any:
     return {"path": value} if isinstance(value, str) else value
+
+
+class CostMatrixRef(_Strict):
+    """``distance: {matrix: costs.csv}`` (*project*): a precomputed cost or distance matrix.
+
+    ``matrix`` is a CSV (UTF-8, with or without BOM) or Parquet file, relative to the scenario.
+    Long form: one row per (demand point, site) pair, columns ``origin``, ``destination``, ``cost``
+    (names configurable). Wide form: the ``origin`` column (or the first column) holds the demand
+    ids and every other column is a site id. ``form`` is detected when not given (long when the
+    three long-form columns are there). Demand ids are the values of the demand layer's
+    ``demand_id`` column; site ids are parcel ids, and an existing facility's own id (or
+    ``<type>:<id>``). The radii (``radius_m``) are compared with the matrix's values, so they must be
+    in the same unit (metres, or minutes for a travel-time matrix).
+    """
+
+    matrix: str
+    form: Literal["long", "wide"] | None = None
+    demand_id: str = "demand_id"
+    origin: str = "origin"
+    destination: str = "destination"
+    cost: str = "cost"
 
 
 class DemandConfig(LayerRef):
@@ -196,7 +216,7 @@ class Scenario(_Strict):
     parcels: LayerRef
     candidates: Literal["all", "revitalisable"] | list[str] = "revitalisable"
     demand: DemandConfig | None = None
-    distance: Literal["euclidean", "network"] = "euclidean"
+    distance: Literal["euclidean", "network"] | CostMatrixRef = "euclidean"
     roads: LayerRef | None = None
     facilities: list[FacilityConfig] = Field(default_factory=list)
     objective: Literal["max_coverage", "min_facilities", "min_distance", "min_max_distance", "revitalise"] = (
@@ -273,6 +293,8 @@ class Scenario(_Strict):
                     )
         if self.distance == "network" and self.roads is None:
             raise ValueError("distance: network needs roads: <layer of road lines>")
+        if isinstance(self.distance, CostMatrixRef) and self.demand is None:
+            raise ValueError("distance: {matrix: ...} needs demand: <layer of demand points with ids>")
         if self.facilities and self.demand is None:
             raise ValueError("facilities need demand: <layer of demand points>")
         for s in self.separations:
@@ -356,12 +378,13 @@ def _first_model(ann: Any) -> type[BaseModel] | None:
     return None
 
 
-def resolve(base: Path, ref: LayerRef) -> Path:
-    """Absolute path of a layer reference relative to the scenario's folder; must exist."""
-    p = Path(ref.path)
+def resolve(base: Path, ref: LayerRef | str) -> Path:
+    """Absolute path of a layer reference (or a file name) relative to the scenario's folder; must exist."""
+    p = Path(ref if isinstance(ref, str) else ref.path)
     p = p if p.is_absolute() else base / p
     if not p.exists():
         raise NotFoundError(
-            f"情景引用的文件不存在 file named in the scenario not found: {ref.path} (looked in {p})"
+            f"情景引用的文件不存在 file named in the scenario not found: "
+            f"{ref if isinstance(ref, str) else ref.path} (looked in {p})"
         )
     return p

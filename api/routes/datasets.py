@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 
 from api.deps import Caller, Expensive, Planner, RunnerDep, SettingsDep, StoreDep
 from api.errors import ConflictError
+from api.jobspec import DatasetInput, JobSpec
 from api.routes.common import (
     ERR_403,
     ERR_404,
@@ -88,15 +89,15 @@ def ingest_spec(
     dataset_dir: Path,
     crs: int | None = None,
     columns: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> JobSpec:
     """Return the worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
-    return {
-        "kind": "ingest",
-        "inputs": {"path": str(stored_path), "kind": kind, "format": fmt, "export_dir": str(dataset_dir)},
-        "params": {"crs": crs, "columns": columns},
-        "limits": settings.uploads.model_dump(),
-        "scrub": [str(settings.store.data_dir.resolve()), str(dataset_dir), str(stored_path.parent)],
-    }
+    return JobSpec(
+        kind="ingest",
+        inputs=DatasetInput(path=str(stored_path), kind=kind, format=fmt, export_dir=str(dataset_dir)),
+        params={"crs": crs, "columns": columns},
+        limits=settings.uploads.model_dump(),
+        scrub=[str(settings.store.data_dir.resolve()), str(dataset_dir), str(stored_path.parent)],
+    )
 
 
 def _columns_field(value: Any) -> dict[str, Any] | None:

@@ -236,7 +236,7 @@ def backup(data_dir: Path, out: Path, database_url: str | None = None) -> dict[s
 
 
 def _version() -> str:
-    from panhuo import __version__
+    from api import __version__  # the installed distribution's, never the CLI package's
 
     return __version__
 

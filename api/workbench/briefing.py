@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
@@ -21,6 +20,7 @@ from starlette.background import BackgroundTask
 
 from api.deps import Caller, RunnerDep, StoreDep
 from api.errors import ConflictError
+from api.jobspec import BriefingInputs, JobSpec
 from api.routes.common import ERR_404, ERR_409, ERR_422, ERR_429, error_from_outcome, errors
 from api.schemas import Strict
 from api.store import new_id
@@ -62,13 +62,12 @@ async def brief_parcels(
         raise ConflictError("不是已成功的分析作业 — not a successful analysis job")
     job_dir = Path(runner.job_dir(job_id))
     work = job_dir / "briefings" / new_id()
-    spec: dict[str, Any] = {
-        "kind": "briefing",
-        "inputs": {"analysis_dir": str(job_dir / "out"), "out": str(work / "briefing.pdf")},
-        "params": {"parcels": body.parcels},
-        "limits": {},
-        "scrub": [str(job_dir)],
-    }
+    spec = JobSpec(
+        kind="briefing",
+        inputs=BriefingInputs(analysis_dir=str(job_dir / "out"), out=str(work / "briefing.pdf")),
+        params={"parcels": body.parcels},
+        scrub=[str(job_dir)],
+    )
     try:
         outcome = await run_in_threadpool(runner.run_now, spec, work)
         if outcome["status"] != "successful":

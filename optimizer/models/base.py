@@ -151,7 +151,7 @@ class Extension:
 def merge_terms(terms: Terms, sign: float = 1.0) -> Terms:
     """Sum the coefficients of a variable listed more than once (times ``sign``); drop zeros.
 
-    >>> x = pulp.LpVariable("x")
+    >>> x = pulp.LpProblem("example").add_variable("x")
     >>> [(v.name, c) for v, c in merge_terms([(x, 2.0), (x, -0.5)], sign=-1.0)]
     [('x', -1.5)]
     """
@@ -336,7 +336,22 @@ class LocationModel:
         raise ConfigError(f"unknown term {name!r} of {self.model_name}; allowed: {', '.join(self.TERMS)}")
 
     def extend(self, extension: Extension) -> LocationModel:
-        """Apply ``extension`` on every later :meth:`build` (and so :meth:`solve`); return the model."""
+        """Apply ``extension`` on every later :meth:`build` (and so :meth:`solve`); return the model.
+
+        Examples
+        --------
+        The cheapest clinics (万元 300 at 0 m, 100 at 100 m) that still cover all three points of
+        ``0, 10, 100 m`` — the MCLP's coverage term bounded, its cost term minimised:
+
+        >>> from optimizer.models import FacilitySpec, MaxCoverage
+        >>> clinic = FacilitySpec("clinic", radius_m=20, max_count=2, cost_wan=[300, 100])
+        >>> model = MaxCoverage.from_arrays([(0, 0), (10, 0), (100, 0)], [(0, 0), (100, 0)], [clinic])
+        >>> cover_all = TermBound("coverage", pulp.LpConstraintGE, 3.0, "epsilon_coverage")
+        >>> result = model.extend(Extension(objective=("cost", False), bounds=(cover_all,))).solve()
+        >>> result.open_sites(), result.total_cost_wan
+        (['s0', 's1'], 400.0)
+
+        """
         self.extension = extension
         return self
 

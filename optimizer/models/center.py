@@ -28,6 +28,17 @@ class PCenter(PMedian):
     ``k`` is doubled and the model solved again (as for the p-median). Weights only decide which
     points count (``w_i > 0``); the classic p-center is unweighted. With a capacity, each point is
     assigned whole to one site (binary ``x_ijt``) and (P1) reads ``ρ_t ≥ Σ_j d_ij x_ijt``.
+
+    Examples
+    --------
+    Points at 0, 10 and 100 m and one site at 0 or 100 m: either leaves a point 100 m away.
+
+    >>> from optimizer.models import FacilitySpec, PCenter
+    >>> points, sites = [(0, 0), (10, 0), (100, 0)], [(0, 0), (100, 0)]
+    >>> result = PCenter.from_arrays(points, sites, [FacilitySpec("clinic", count=1)]).solve()
+    >>> result.status, result.run.objective
+    ('optimal', 100.0)
+
     """
 
     model_name = "min_max_distance"

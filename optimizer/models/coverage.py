@@ -118,6 +118,19 @@ class MaxCoverage(_CoverageBase):
 
     With one type, a fixed ``count`` = p, no capacity and no budget this is exactly Church &
     ReVelle's (1974) MCLP: the objective is the covered demand weight.
+
+    Examples
+    --------
+    Three points on a line, two candidate sites, one clinic of radius 20 m: the site at 0 covers
+    the points at 0 and 10 m, the site at 100 m only its own point.
+
+    >>> from optimizer.models import FacilitySpec, MaxCoverage
+    >>> points, sites = [(0, 0), (10, 0), (100, 0)], [(0, 0), (100, 0)]
+    >>> clinic = FacilitySpec("clinic", radius_m=20, count=1)
+    >>> result = MaxCoverage.from_arrays(points, sites, [clinic]).solve()
+    >>> result.status, result.run.objective, result.open_sites()
+    ('optimal', 2.0, ['s0'])
+
     """
 
     model_name = "max_coverage"
@@ -178,6 +191,17 @@ class MinFacilities(_CoverageBase):
     and the diagnosis names the point. With a capacity, (C1) becomes the allocation of
     :meth:`_add_allocation` with (A1) as an equality: all of every point's weight is served.
     This is Toregas et al.'s (1971) LSCP; existing sites count as covering for free.
+
+    Examples
+    --------
+    Covering every point of the line ``0, 10, 100 m`` within 20 m takes both sites:
+
+    >>> from optimizer.models import FacilitySpec, MinFacilities
+    >>> points, sites = [(0, 0), (10, 0), (100, 0)], [(0, 0), (100, 0)]
+    >>> result = MinFacilities.from_arrays(points, sites, [FacilitySpec("clinic", radius_m=20)]).solve()
+    >>> result.status, result.run.objective, result.open_sites()
+    ('optimal', 2.0, ['s0', 's1'])
+
     """
 
     model_name = "min_facilities"

@@ -54,6 +54,19 @@ class PMedian(LocationModel):
     Swain's (1970) with capacities: ``x_ijt ∈ [0, 1]`` over all pairs, ``Σ_j x_ijt = 1``,
     ``x_ijt ≤ y_jt``, ``Σ_i w_i x_ijt ≤ Q_t y_jt``, objective ``Σ w_i d_ij x_ijt`` (a point's weight
     may be split between sites). It is dense, so it is refused above 2 million pairs.
+
+    Examples
+    --------
+    Weights 1, 1 and 5 at 0, 10 and 100 m: one site at 100 m costs 100 + 90 = 190 weighted metres,
+    one at 0 costs 10 + 500 = 510.
+
+    >>> from optimizer.models import FacilitySpec, PMedian
+    >>> points, sites = [(0, 0), (10, 0), (100, 0)], [(0, 0), (100, 0)]
+    >>> model = PMedian.from_arrays(points, sites, [FacilitySpec("clinic", count=1)], demand_weight=[1, 1, 5])
+    >>> result = model.solve()
+    >>> result.status, result.run.objective, result.open_sites()
+    ('optimal', 190.0, ['s1'])
+
     """
 
     model_name = "min_distance"

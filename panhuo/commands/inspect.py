@@ -121,7 +121,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(report.to_text())
         if write_columns is not None:
             matched = {m.source: m.canonical for m in report.columns_matched}
-            text = draft_mapping(matched, report.suggestions, Path(report.path).name)
+            unreadable: dict[str, list[str]] = {}
+            for u in report.unreadable:
+                unreadable.setdefault(u.column, []).append(u.raw)
+            text = draft_mapping(matched, report.suggestions, Path(report.path).name, unreadable)
             write_columns.parent.mkdir(parents=True, exist_ok=True)
             tmp = write_columns.with_name(write_columns.name + ".part")
             tmp.write_text(text, encoding="utf-8")

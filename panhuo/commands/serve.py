@@ -7,6 +7,24 @@ from typing import Annotated
 
 import typer
 
+from geo.errors import ConfigError
+
+
+def require_server(command: str) -> None:
+    """Refuse ``command`` in one line when the ``server`` extra is not installed (a core-only install)."""
+    try:
+        import alembic  # noqa: F401
+        import fastapi  # noqa: F401
+        import multipart  # noqa: F401
+        import pydantic_settings  # noqa: F401
+        import sqlalchemy  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as error:
+        raise ConfigError(
+            f"panhuo {command} 需要服务端依赖 needs the service's dependencies (missing {error.name}): "
+            "pip install 'panhuo[server]'"
+        ) from None
+
 
 def register(app: typer.Typer) -> None:
     """Add ``serve`` to the CLI."""
@@ -24,6 +42,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """启动服务 Start the service (PANHUO_DATABASE_URL=postgresql://... selects PostgreSQL/PostGIS)."""
+        require_server("serve")
         import uvicorn
 
         from api.app import create_app

@@ -34,6 +34,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """创建令牌 Create a token and print it (it is stored only as a hash: keep it safe)."""
+        from panhuo.commands.serve import require_server
+
+        require_server("token create")
         from api.settings import Settings
         from api.store import Store, migrate
 

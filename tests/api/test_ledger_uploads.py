@@ -172,3 +172,14 @@ def test_an_empty_layer_is_refused_at_upload(sqlite_api: Api, tmp_path: Path) ->
         "图层 facilities 没有任何要素 — layer 'facilities' is empty (0 features); remove it"
     )
     _nothing_kept(sqlite_api)
+
+
+def test_a_re_inspection_uses_the_mapping_given_at_upload(sqlite_api: Api, tmp_path: Path) -> None:
+    r = _upload(sqlite_api, "gongdi.zip", _ledger_zip(tmp_path), MAPPING)
+    assert r.status_code == 201, r.text
+    job = sqlite_api.client.post(f"/datasets/{r.json()['id']}/inspections", headers=sqlite_api.h("planner"))
+    assert job.status_code == 202, job.text
+    done = sqlite_api.wait("planner", job.json()["job_id"], timeout=120)
+    assert done["status"] == "successful", done
+    result = sqlite_api.client.get(f"/jobs/{done['id']}/results", headers=sqlite_api.h("planner")).json()
+    assert result["column_mapping"]["columns"] == MAPPING["columns"]

@@ -210,7 +210,12 @@ def test_a1_nested_zip_refused(sqlite_api: Api, tmp_path: Path) -> None:
 def test_a2_traversal_entries_refused(sqlite_api: Api, tmp_path: Path, name: str) -> None:
     data = _zip([(name, b"x"), ("parcels.shx", b"x"), ("parcels.dbf", b"x")])
     _refused(sqlite_api.upload("planner", "evil.zip", data), 422, "invalid_input")
-    assert not (tmp_path.parent / "x.shp").exists()
+    # uploads are unpacked under the data directory, itself under tmp_path: an escaped entry would
+    # land somewhere below tmp_path (or at the absolute path)
+    assert sqlite_api.settings.store.data_dir.is_relative_to(tmp_path)
+    assert [p for p in tmp_path.rglob("*") if p.name in ("x.shp", "C:\\x.shp")] == []
+    assert not Path("/etc/x.shp").exists()
+    _nothing_kept(sqlite_api)
     _nothing_kept(sqlite_api)
 
 

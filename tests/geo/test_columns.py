@@ -182,3 +182,36 @@ def test_map_values_matches_whole_numbers_by_their_integer_text() -> None:
     assert list(out[:2]) == ["是", 0.0]
     assert pd.isna(out[2])
     assert counts == {"1": 1}
+
+
+def test_the_draft_offers_a_value_map_line_for_unreadable_fixed_values() -> None:
+    import yaml
+
+    from geo.ingest_report import Suggestion
+    from geo.suggest import draft_mapping
+
+    text = draft_mapping(
+        {"地块编号": "parcel_id", "供地方式": "supply_type"},
+        [Suggestion("约定开工时", "agreed_start_date", "why"), Suggestion("备注", None, "no")],
+        "gongdi.shp",
+        {"supply_type": ["作价入股", "作价入股", "其他"], "supply_date": ["待定"]},
+    )
+    lines = text.splitlines()
+    assert (
+        '#   supply_type: {"作价入股": ?, "其他": ?}    # 无法读取的值，填 出让/划拨/未供/租赁 后去掉 # / '
+        "fill in, uncomment"
+    ) in lines
+    assert not any("supply_date: {" in line for line in lines)  # dates are not guessed
+    assert '  # ?: "备注"    # 未能判断 no suggestion: no' in lines
+    document = yaml.safe_load(text)
+    assert document["columns"] == {
+        "parcel_id": "地块编号",
+        "supply_type": "供地方式",
+        "agreed_start_date": "约定开工时",
+    }
+    filled = text.replace(
+        '#   supply_type: {"作价入股": ?, "其他": ?}',
+        'values:\n  supply_type: {"作价入股": 出让, "其他": 划拨}',
+    )
+    mapping = parse_columns(yaml.safe_load(filled), "draft.yaml")
+    assert dict(mapping.values["supply_type"]) == {"作价入股": "出让", "其他": "划拨"}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import stat
+import tempfile
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pyogrio
@@ -146,13 +147,39 @@ def test_zip_with_two_shapefiles_needs_layer(tmp_path: Path) -> None:
     assert report.member == "y/b.shp" and len(gdf) == 2
 
 
+def _nothing_escaped(sandbox: Path, name: str) -> None:
+    """Nothing named ``name`` anywhere in or above the extraction's sandbox, nothing left in it."""
+    escaped = [p for p in (sandbox.parent, *sandbox.parent.rglob("*")) if p.name == name]
+    assert not escaped, f"an entry escaped the extraction directory: {escaped}"
+    assert not Path("/etc", name).exists()
+    assert list(sandbox.iterdir()) == [], "the extraction directory was not cleaned up"
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make ``tempfile.mkdtemp`` (where a zip is unpacked) create its directories under ``tmp_path``."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
 @pytest.mark.parametrize("entry", ["../evil.shp", "/etc/evil.shp", "a/../../evil.shp", "C:\\evil.shp"])
-def test_zip_with_unsafe_entries_is_refused(tmp_path: Path, entry: str) -> None:
+def test_zip_with_unsafe_entries_is_refused(tmp_path: Path, sandbox: Path, entry: str) -> None:
     parts = _set_bytes(_shapefile_set(tmp_path / "src"))
     archive = _zip(tmp_path / "evil.zip", {"ok/parcels.shp": parts[".shp"], entry: b"x"})
     with pytest.raises(UnsupportedFormatError, match="unsafe zip entry"):
         read_parcels(archive)
-    assert not (tmp_path.parent / "evil.shp").exists()
+    _nothing_escaped(sandbox, PurePosixPath(entry.replace("\\", "/")).name)
+
+
+def test_the_escape_check_sees_an_escaped_entry(sandbox: Path) -> None:
+    # what an extractor that joined entry names onto its directory would leave behind
+    unpacked = Path(tempfile.mkdtemp(prefix="panhuo-zip-"))
+    (unpacked / ".." / "evil.shp").write_bytes(b"x")
+    unpacked.rmdir()
+    with pytest.raises(AssertionError, match="escaped"):
+        _nothing_escaped(sandbox, "evil.shp")
 
 
 def test_zip_with_symlink_entry_is_refused(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from geo.io import read_layer, read_parcels
 from geo.schema import PARCEL_FIELDS
 from panhuo.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not (ROOT / "data" / "make_sample.py").exists(), reason="no sample generator")
 
 
