@@ -120,6 +120,9 @@ class FarRule(_Rule):
 
     table: dict[str, float]
     table_source: str = ""
+    #: the GB/T 4754 edition the table's codes are written in (the 2008 control indicators use
+    #: 2002); ``industry_code`` holds 2017 divisions and is looked up in this edition (geo.codes)
+    table_industry_scheme: Literal["gbt4754-2017", "gbt4754-2011", "gbt4754-2002"] = "gbt4754-2002"
     absolute_min: float | None = Field(default=None, ge=0)
     control_share: float = Field(default=1.0, gt=0, le=2)
     unknown_industry: Literal["not_evaluated", "fallback"] = "not_evaluated"
