@@ -351,3 +351,27 @@ def test_a_repaired_geometry_is_a_data_issue_and_counted(tmp_path: Path) -> None
     assert value.startswith("Self-intersection")
     assert problem.startswith(f"几何无效（{value}），已用 make_valid 修复：面积 ")
     assert result.summary["data_issues_by_kind"] == {"unreadable": 0, "geometry": 1, "reading": 0, "check": 0}
+
+
+def test_the_json_report_counts_readings_and_caps_their_row_lists(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from geo.ingest_report import READING_ROWS_IN_JSON
+
+    n = READING_ROWS_IN_JSON + 5
+    path = tmp_path / "many.gpkg"
+    gpd.GeoDataFrame(
+        {"DKBH": [f"P{i}" for i in range(n)], "供地方式": ["挂牌出让"] * n},
+        geometry=parcels_boxes(n),
+        crs=4546,
+    ).to_file(path)
+    data = inspect_path(path).to_dict()
+    (item,) = data["readings"]
+    assert (item["column"], item["raw"], item["read_as"], item["count"], item["truncated"]) == (
+        "supply_type",
+        "挂牌出让",
+        "出让",
+        n,
+        True,
+    )
+    assert len(item["rows"]) == len(item["parcel_ids"]) == READING_ROWS_IN_JSON
