@@ -56,8 +56,6 @@ from geo.rules.presets import REASON_CODES, Preset
 from geo.schema import LABELS_ZH
 from geo.units import M2_PER_HA, M2_PER_MU
 
-METRIC_COLUMNS = ("far", "building_coef", "admin_ratio", "green_ratio", "invest_intensity", "tax_per_mu")
-
 
 class _Why:
     """Why a rule could not be evaluated, per parcel, as a small code into a message table."""
