@@ -32,7 +32,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy geo optimizer maps panhuo
+	$(VENV)/bin/mypy geo optimizer maps panhuo api
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,server,bench]'

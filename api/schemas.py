@@ -28,7 +28,6 @@ from optimizer.scenario import DemandConfig, FacilityConfig, LayerRef, Scenario
 
 IDENT = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 OBJECT_ID = r"^[A-Za-z0-9_-]{1,64}$"
-ObjectId = str
 
 
 def _rules(value: Any) -> Any:

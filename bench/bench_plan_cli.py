@@ -5,7 +5,8 @@ all idle) and 100 demand points (weights 1..10) in the same 1 km square, EPSG:45
 ``max_coverage``, one clinic type, ``count: 3``, radius 250 m, CBC. Each run is a fresh
 ``python -m panhuo plan SCENARIO --out DIR`` (what a user types), timed from outside; the
 median of ``--repeats`` runs is reported beside the min and max, and the time the command itself
-reports for building and solving.
+reports for building and solving, and the CPU time (user + system) of the command and its solver —
+on a shared machine the CPU time is the steadier figure.
 
 ``--profile`` runs one plan under pyinstrument in this process and writes its text report to
 ``bench/results/plan_cli_profile.txt`` (where the start-up goes).
@@ -24,6 +25,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -84,6 +86,7 @@ def make_instance(folder: Path, seed: int = 7) -> Path:
 
 def run_once(scenario: Path, out: Path) -> tuple[float, dict]:
     """One ``panhuo plan`` in a fresh interpreter; wall seconds and the plan's own timings."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "panhuo", "plan", str(scenario), "--out", str(out)],
@@ -93,9 +96,12 @@ def run_once(scenario: Path, out: Path) -> tuple[float, dict]:
         cwd=ROOT,
     )
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"panhuo plan failed ({done.returncode}): {done.stderr[-2000:]}")
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    plan["_cpu_seconds"] = cpu  # the command and its solver, user + system
     return wall, plan
 
 
@@ -140,6 +146,8 @@ def main() -> None:
         "wall_seconds_median": round(statistics.median(walls), 3),
         "wall_seconds_min": round(min(walls), 3),
         "wall_seconds_max": round(max(walls), 3),
+        "cpu_seconds_median": round(statistics.median(p["_cpu_seconds"] for p in plans), 3),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "build_seconds_median": round(statistics.median(p["build_seconds"] for p in plans), 3),
         "solve_seconds_median": round(statistics.median(p["solve_seconds"] for p in plans), 3),
         "status": sorted({p["status"] for p in plans}),

@@ -65,6 +65,38 @@ INDUSTRIES: dict[str, tuple[float, str, float]] = {
     "42": (1.0, "工艺品", 1.5),
     "43": (0.7, "再生资源", 1.0),
 }
+#: the park's ledger writes GB/T 4754-2017 divisions (the edition in force) although the generator
+#: draws industries by the 2002 codes of the 2008 table: 2002 code -> 2017 division (geo/codes/industry.csv;
+#: 29 橡胶 and 30 塑料 both became 29 橡胶和塑料制品业, 42 工艺品 is 24 文教、工美…, 58 仓储业 is 59 …)
+CODE_2017: dict[str, str] = {
+    **{c: c for c in ("13", "14", "15", "17", "18", "19", "20", "21", "22", "23", "24", "26", "27", "29")},
+    "30": "29",
+    "31": "30",
+    "33": "32",
+    "34": "33",
+    "35": "34",
+    "36": "35",
+    "37": "36",
+    "39": "38",
+    "40": "39",
+    "41": "40",
+    "42": "24",
+    "43": "42",
+    "58": "59",
+    "65": "52",
+    "66": "61",
+    "67": "62",
+    "72": "70",
+    "74": "72",
+    "75": "73",
+}
+
+
+def generation_floor(code: str) -> float:
+    """Return the highest table-2 floor of the 2002 codes written as the same 2017 division as ``code``."""
+    return max(floor for c, (floor, _, _) in INDUSTRIES.items() if CODE_2017[c] == CODE_2017[code])
+
+
 #: industries whose firms are often 高新技术企业 (probability 0.30 instead of 0.05)
 HIGH_TECH_INDUSTRIES = ("27", "35", "36", "37", "39", "40", "41")
 #: industries the catalogue encourages (产业结构调整指导目录 鼓励类 in the sample)

@@ -293,7 +293,9 @@ def build_records(
     industry[role == "research"] = "75"
     industry[role == "residential"] = "72"
     is_ent = np.isin(role, ["industrial", "warehouse", "commercial"]) & ~tiny
-    far_floor = np.array([sp.INDUSTRIES[c][0] if c in sp.INDUSTRIES else np.nan for c in industry])
+    # the floor a plant is built to: the highest 2008 floor of the 2002 codes that share its 2017
+    # division (29 橡胶 0.8 and 30 塑料 1.0 are both 29 in the ledger), so it meets every reading
+    far_floor = np.array([sp.generation_floor(c) if c in sp.INDUSTRIES else np.nan for c in industry])
 
     # ---- land use (current) -------------------------------------------------------------------------
     land_use = planned.copy()
@@ -687,7 +689,7 @@ def build_records(
             "footprint_m2": np.round(footprint, 1),
             "admin_area_m2": np.round(admin_area, 1),
             "green_area_m2": np.round(green_area, 1),
-            "industry_code": industry,
+            "industry_code": np.array([sp.CODE_2017.get(c, c) if c else c for c in industry], dtype=object),
             "fixed_assets_wan": np.round(fixed_assets, 1),
             "tax_wan": np.round(tax, 2),
             "revenue_wan": np.round(revenue, 1),

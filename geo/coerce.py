@@ -133,10 +133,6 @@ class Coerced:
     readings: tuple[Reading, ...] = field(default=())
 
 
-def _is_text_dtype(raw: pd.Series) -> bool:
-    return raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype)
-
-
 def _arrow_text(raw: pd.Series) -> pa.Array:
     """Raw values as Arrow text: NFKC-normalised, trimmed, ``null`` for missing or blank."""
     arr = pa.array(raw.astype(pd.StringDtype("pyarrow")).array)

@@ -19,6 +19,8 @@ import pandas as pd
 
 #: columns of the data_issues table (contract §2.1)
 ISSUE_COLUMNS = ("parcel_id", "column", "value", "problem")
+#: rows (and parcel ids) of each value reading listed in ``to_dict()``; ``count`` gives them all
+READING_ROWS_IN_JSON = 200
 #: how many items a text rendering lists before saying "… and N more" (the JSON has all of them)
 TEXT_LIST_LIMIT = 20
 
@@ -289,6 +291,12 @@ class IngestReport:
         for item, repair in zip(geometry["repaired"], self.geometry.repaired, strict=True):
             item["area_change_m2"] = repair.area_change_m2
             item["loss_ratio"] = repair.loss_ratio
+        for item in data["readings"]:
+            # the full lists are in data_issues.csv; a ledger of 10⁵ rows of 挂牌出让 stays a small answer
+            item["count"] = len(item["rows"])
+            item["truncated"] = item["count"] > READING_ROWS_IN_JSON
+            item["rows"] = item["rows"][:READING_ROWS_IN_JSON]
+            item["parcel_ids"] = item["parcel_ids"][:READING_ROWS_IN_JSON]
         data["ok"] = self.ok
         return data
 

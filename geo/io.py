@@ -742,7 +742,8 @@ def _ingest_checked(
                         "unreadable_values",
                         "warning",
                         f"{file}: 字段 {source_col!r}（{f.name}）有 "
-                        f"{bad.size} 个值无法读取为{EXPECTED_ZH[f.kind]}，已置为空"
+                        f"{bad.size} 个值无法读取为{EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind])}，"
+                        "已置为空、不参与认定"
                         f" / {bad.size} values of column {source_col!r} "
                         f"could not be read as {f.kind} and are "
                         f"left empty: {sample}",

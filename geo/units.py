@@ -7,14 +7,3 @@ from __future__ import annotations
 
 M2_PER_MU = 2000.0 / 3.0
 M2_PER_HA = 10_000.0
-MU_PER_HA = 15.0
-
-
-def m2_to_mu(area_m2):
-    """Convert square metres to 亩 (works on scalars and arrays)."""
-    return area_m2 / M2_PER_MU
-
-
-def m2_to_ha(area_m2):
-    """Convert square metres to hectares (works on scalars and arrays)."""
-    return area_m2 / M2_PER_HA

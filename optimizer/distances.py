@@ -26,11 +26,10 @@ from typing import Any, Protocol
 
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from geo.errors import InputError
+from optimizer.scenario import CostMatrixRef
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -150,6 +149,8 @@ class NetworkDistances:
         n_nodes = len(node_xy) + len(points)
         # a zero-length edge would vanish from a sparse matrix; keep it as a tiny length
         vals = np.maximum(vals, 1e-6)
+        from scipy.sparse import coo_matrix  # only road networks need sparse graphs (start-up: ~0.3 s)
+
         self._graph = coo_matrix(
             (np.concatenate([vals, vals]), (np.concatenate([rows, cols]), np.concatenate([cols, rows]))),
             shape=(n_nodes, n_nodes),
@@ -160,6 +161,8 @@ class NetworkDistances:
 
     def _blocks(self, sites: np.ndarray, limit: float):
         """Yield ``(block of sites, distances block × demand)`` with ``inf`` beyond ``limit``."""
+        from scipy.sparse.csgraph import dijkstra
+
         n_nodes = self._graph.shape[0]
         size = max(1, int(self.block_entries // max(n_nodes, len(self._d_node), 1)))
         for start in range(0, len(sites), size):
@@ -316,15 +319,13 @@ def cost_matrix(
     site_ids: Sequence[str],
     *,
     source: str,
-    form: str | None = None,
-    origin: str = "origin",
-    destination: str = "destination",
-    cost: str = "cost",
+    layout: CostMatrixRef | None = None,
     aliases: Mapping[str, str] | None = None,
     other_sites: Collection[str] = (),
 ) -> np.ndarray:
     """Return the dense ``len(demand_ids) × len(site_ids)`` cost array of a long or wide table.
 
+    ``layout`` (:class:`optimizer.scenario.CostMatrixRef`, default its defaults) names the columns.
     Long form: one row per pair, columns ``origin`` (demand id), ``destination`` (site id) and
     ``cost``. Wide form: the ``origin`` column (or the first column) holds the demand ids and every
     other column is a site id. ``form=None`` takes the long form when the table has the three
@@ -346,6 +347,8 @@ def cost_matrix(
 
     from geo.errors import SchemaError
 
+    lay = layout or CostMatrixRef(matrix="")
+    form, origin, destination, cost = lay.form, lay.origin, lay.destination, lay.cost
     frame = pd.DataFrame(table)
     long = {origin, destination, cost} <= set(map(str, frame.columns)) if form is None else form == "long"
     if long:

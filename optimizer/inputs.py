@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError, SchemaError
+from geo.rules.idle import IDLE_CLASSES
 from geo.rules.presets import Preset, load_preset
 from geo.units import M2_PER_MU
 from optimizer.distances import MatrixDistances, NetworkDistances, cost_matrix, network_from_lines
@@ -29,7 +30,6 @@ from optimizer.result import Finding
 from optimizer.scenario import CostMatrixRef, FacilityConfig, LayerRef, Scenario, resolve
 from optimizer.solvers import SolverOptions
 
-IDLE_CLASSES = ("idle", "idle_recoverable", "idle_gov_caused", "idle_stalled")
 ANALYSIS_COLUMNS = ("idle_status", "low_efficiency", "area_m2", "tax_per_mu", "idle_fee_wan")
 Progress = Callable[[str, float], None]
 
@@ -394,10 +394,7 @@ def _matrix_factory(
             demand_ids,
             list(site_ids),
             source=source,
-            form=ref.form,
-            origin=ref.origin,
-            destination=ref.destination,
-            cost=ref.cost,
+            layout=ref,
             aliases={a: t for a, t in aliases.items() if t in set(site_ids) and a not in site_ids},
             other_sites=others,
         )

@@ -191,8 +191,8 @@ def indicator_scores(job_id: str, who: Caller, store: StoreDep) -> IndicatorScor
     indicators = dict(result.get("indicators") or {})
     preset_name = result.get("preset") or "national"
     zone = indicators.get("zone_type")
-    table = load_preset(str(preset_name)).rules.indicators.scores.get(zone) if zone else None  # type: ignore[call-overload]
-    ideal = {key: item.ideal for key, item in (table or {}).items()}
+    table = load_preset(str(preset_name)).rules.indicators.scores.get(zone) if zone else None
+    ideal: dict[str, float] = {key: item.ideal for key, item in (table or {}).items()}
     frame = scores_of(indicators, ideal)
     items = [
         IndicatorScore(

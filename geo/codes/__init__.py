@@ -319,11 +319,11 @@ _INDUSTRY = re.compile(r"^(?P<letter>[A-T])?(?P<div>\d{2})(?P<rest>\d{0,2})$")
 
 
 @lru_cache(maxsize=1)
-def _industry_table() -> dict[str, dict[str, tuple[str, tuple[str, ...]]]]:
-    """Edition → division → (name, 2017 divisions)."""
-    table: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
+def _industry_table() -> dict[str, dict[str, tuple[str, tuple[str, ...], str]]]:
+    """Edition → division → (name, 2017 divisions, the 2017 division of its main body or "")."""
+    table: dict[str, dict[str, tuple[str, tuple[str, ...], str]]] = {}
     for row in _read_csv("industry.csv").to_dict("records"):
-        item = (str(row["name"]), tuple(str(row["code_2017"]).split("|")))
+        item = (str(row["name"]), tuple(str(row["code_2017"]).split("|")), str(row["main"]))
         table.setdefault(str(row["edition"]), {})[str(row["code"])] = item
     return table
 
@@ -352,7 +352,7 @@ def _industry_reading(text: str, edition: str) -> tuple[str | None, str, str]:
     if item is None:
         missing = "未列入换算表" if edition == "gbt4754-2002" else "不是该版的大类代码"
         return None, "", f"{label} 大类 {division} {missing}"
-    name, targets = item
+    name, targets, _ = item
     if len(targets) > 1:
         return (
             None,
@@ -393,14 +393,22 @@ def read_industry(codes: pd.Series, scheme: str = "auto") -> CodeResult:
 
 @lru_cache(maxsize=8)
 def _sources_of(edition: str) -> dict[str, tuple[str, ...]]:
-    """2017 division → the divisions of ``edition`` whose classes went (at least partly) to it."""
+    """2017 division → the divisions of ``edition`` it came from.
+
+    Those whose main body it took when there are any (2017 34 通用设备 ← 2002 35 通用设备, not the
+    文化办公用机械 classes of 2002 41), else every division that gave it classes (2017 29 橡胶和塑料
+    ← 2002 29 橡胶 and 30 塑料, a merger; 2017 37 ← 2002 37 交通运输设备, split evenly).
+    """
     if edition == "gbt4754-2017":
         return {code: (code,) for code in _industry_table()["gbt4754-2017"]}
-    back: dict[str, list[str]] = {}
-    for code, (_, targets) in _industry_table()[edition].items():
+    every: dict[str, list[str]] = {}
+    main: dict[str, list[str]] = {}
+    for code, (_, targets, body) in _industry_table()[edition].items():
         for target in targets:
-            back.setdefault(target, []).append(code)
-    return {k: tuple(sorted(v)) for k, v in back.items()}
+            every.setdefault(target, []).append(code)
+        if body:
+            main.setdefault(body, []).append(code)
+    return {k: tuple(sorted(main.get(k) or v)) for k, v in every.items()}
 
 
 def control_bounds(
@@ -409,8 +417,10 @@ def control_bounds(
     """Look 2017 divisions up in a table keyed by ``edition``'s divisions.
 
     Returns ``(low, high, sources)``: the smallest and largest table value over the divisions of
-    ``edition`` the 2017 division came from (NaN where none of them is in the table, or some of them
-    are missing from it), and those source divisions joined by ``/`` (for the messages).
+    ``edition`` the 2017 division came from (see :func:`_sources_of`; NaN where one of them is not in
+    the table), and those source divisions joined by ``/`` (for the messages). ``low == high`` where
+    the lookup is determinate; otherwise a value below ``low`` fails every reading and one at or
+    above ``high`` passes every reading, and only in between is the answer open.
     """
     check_scheme(edition, INDUSTRY_SCHEMES[1:], "table_industry_scheme")
     back = _sources_of(edition)

@@ -49,13 +49,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.codes import control_bounds
 from geo.rules.facts import INVALID, MISSING_COLUMN, OK, Facts
 from geo.rules.idle import IDLE_CLASSES
 from geo.rules.presets import REASON_CODES, Preset
 from geo.schema import LABELS_ZH
 from geo.units import M2_PER_HA, M2_PER_MU
-
-METRIC_COLUMNS = ("far", "building_coef", "admin_ratio", "green_ratio", "invest_intensity", "tax_per_mu")
 
 
 class _Why:
@@ -213,22 +212,44 @@ def _scope(facts: Facts, preset: Preset, scope: str, why: _Why, supplied_ok: np.
 
 
 def _far(facts: Facts, preset: Preset, metrics: pd.DataFrame, applies: np.ndarray, why: _Why):
+    """Plot ratio against the control table, looked up in the edition the table is written in.
+
+    ``industry_code`` is a GB/T 4754-2017 division; the 2008 table uses 2002 codes, so the division
+    is traced back (:func:`geo.codes.control_bounds`). Where it came from divisions with different
+    floors (2017 29 ← 2002 29 橡胶 0.8 and 30 塑料 1.0) the rule fires below the lower floor, is clear
+    at or above the higher one, and is not evaluated in between.
+    """
     cfg = preset.rules.low_efficiency.rules.far_below_min
     industry = facts.text("industry_code")
-    control = industry.map(cfg.table).to_numpy(dtype="float64", na_value=np.nan)
+    low, high, origin = control_bounds(industry, cfg.table, cfg.table_industry_scheme)
     ind_state = facts.state("industry_code")
-    unknown_code = (ind_state == OK) & np.isnan(control)
+    unknown_code = (ind_state == OK) & np.isnan(low)
     if cfg.unknown_industry == "fallback":
         fallback = cfg.fallback_min if cfg.fallback_min is not None else np.nan
-        control = np.where(unknown_code, fallback, control)
-    floor = cfg.control_share * control
-    far_min = np.fmax(floor, cfg.absolute_min) if cfg.absolute_min is not None else floor
+        low = np.where(unknown_code, fallback, low)
+        high = np.where(unknown_code, fallback, high)
+
+    def floor_of(control: np.ndarray) -> np.ndarray:
+        floor = cfg.control_share * control
+        return np.fmax(floor, cfg.absolute_min) if cfg.absolute_min is not None else floor
+
+    floor_low, floor_high = floor_of(low), floor_of(high)
     far = metrics["far"].to_numpy()
-    fired = applies & (far < far_min)
+    fired = applies & (far < floor_low)
+    open_range = applies & ~fired & (far < floor_high) & (floor_low < floor_high)
     why.need(facts, applies & ~fired, "floor_area_m2")
-    lacking_min = applies & ~fired & np.isnan(floor)
+    lacking_min = applies & ~fired & np.isnan(cfg.control_share * low)
     why.need(facts, lacking_min & (ind_state != OK), "industry_code")
     why.mark(lacking_min & unknown_code, "unknown industry_code")
+    for source in pd.unique(origin[open_range]):
+        rows = open_range & (origin == source).to_numpy()
+        first = int(np.flatnonzero(rows)[0])  # rows of one source share their floors
+        why.mark(
+            rows,
+            f"industry_code → {cfg.table_industry_scheme} {source}: "
+            f"floor {floor_low[first]:g}–{floor_high[first]:g}",
+        )
+    far_min = np.where(floor_low == floor_high, floor_low, np.nan)
     return fired, np.where(applies, far_min, np.nan), unknown_code
 
 
@@ -545,7 +566,7 @@ def _apply_exemptions(
     n = facts.n
     bits = np.zeros(n, dtype=np.int64)
     as_of_year = int(str(facts.as_of)[:4])
-    far_table = preset.rules.low_efficiency.rules.far_below_min.table
+    far_rule = preset.rules.low_efficiency.rules.far_below_min
     for position, exemption in enumerate(preset.rules.low_efficiency.exemptions.values()):
         if not exemption.enabled:
             continue
@@ -566,7 +587,10 @@ def _apply_exemptions(
         else:
             # Jinhua: the industry's 标准地 plot-ratio requirement < control_below AND 亩均税收 above the bar
             per_mu = metrics["tax_per_mu"].to_numpy()
-            control = facts.text("industry_code").map(far_table).to_numpy(dtype="float64", na_value=np.nan)
+            # (looked up in the table's own GB/T 4754 edition; below the bar under every reading)
+            _, control, _ = control_bounds(
+                facts.text("industry_code"), far_rule.table, far_rule.table_industry_scheme
+            )
             holds = (control < (exemption.control_below or 0.0)) & (
                 per_mu > (exemption.tax_per_mu_min or 0.0)
             )

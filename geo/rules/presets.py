@@ -122,6 +122,9 @@ class FarRule(_Rule):
 
     table: dict[str, float]
     table_source: str = ""
+    #: the GB/T 4754 edition the table's codes are written in (the 2008 control indicators use
+    #: 2002); ``industry_code`` holds 2017 divisions and is looked up in this edition (geo.codes)
+    table_industry_scheme: Literal["gbt4754-2017", "gbt4754-2011", "gbt4754-2002"] = "gbt4754-2002"
     absolute_min: float | None = Field(default=None, ge=0)
     control_share: float = Field(default=1.0, gt=0, le=2)
     unknown_industry: Literal["not_evaluated", "fallback"] = "not_evaluated"
@@ -483,21 +486,26 @@ def available_mujun_schemes() -> list[str]:
     return sorted(p.stem.removeprefix("mujun-") for p in PRESET_DIR.glob("mujun-*.yaml"))
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
-    """Read a preset YAML; a bundled file is parsed once per process (then copied)."""
-    if path.parent == PRESET_DIR:
-        return copy.deepcopy(_read_bundled(path.name))
-    return _parse_yaml_file(path)
+    """Parse a preset YAML into a fresh mapping the caller may change.
+
+    A bundled preset is parsed once per process (package data does not change while it runs; the
+    service validates a scenario's ``rules`` on every save, and parsing is most of a load's time).
+    """
+    if path.parent.resolve() == PRESET_DIR.resolve():
+        return copy.deepcopy(_read_bundled_yaml(path.resolve()))
+    return _parse_yaml(path)
 
 
-@functools.cache
-def _read_bundled(name: str) -> dict[str, Any]:
-    # the bundled presets do not change while a process runs; parsing one takes ~0.1 s, and the
-    # service validates a scenario's rules on every save
-    return _parse_yaml_file(PRESET_DIR / name)
+@functools.lru_cache(maxsize=32)
+def _read_bundled_yaml(path: Path) -> dict[str, Any]:
+    return _parse_yaml(path)
 
 
-def _parse_yaml_file(path: Path) -> dict[str, Any]:
+def _parse_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -505,7 +513,7 @@ def _parse_yaml_file(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise ConfigError(f"{path}: 无法读取规则文件 (cannot read preset file): {error.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (libyaml where built)
     except yaml.YAMLError as error:
         # name the place and the problem, never echo the file's lines
         mark = getattr(error, "problem_mark", None)

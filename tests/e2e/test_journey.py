@@ -270,9 +270,37 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     ).stdout
     assert all(pid_ in text for pid_ in chosen), (chosen, text[:500])
 
+    # every control of every view has a name a screen reader reads out (labelled inputs)
+    unnamed_js = """() => [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((el) => !el.closest('.leaflet-container') && el.type !== 'file' && !el.hidden)
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                        && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+        .map((el) => el.outerHTML.slice(0, 120))"""
+    for view in ("data", "analysis", "scenarios", "compare", "briefing"):
+        tab.click(f"#nav-{view}")
+        if view == "scenarios" and tab.locator("#scenario-form").count() == 0:
+            tab.click("#new-scenario")
+        assert tab.evaluate(unnamed_js) == [], view
+    # from the keyboard: the navigation keeps the focus, Tab goes on to the upload zone, Enter asks
+    # for the file chooser
+    tab.click("#nav-data")
+    assert tab.evaluate("document.activeElement.id") == "nav-data"
+    for _ in range(12):
+        tab.keyboard.press("Tab")
+        if tab.evaluate("document.activeElement.id") == "drop":
+            break
+    assert tab.evaluate("document.activeElement.id") == "drop"
+    tab.evaluate(
+        """() => document.getElementById('file').addEventListener('click',
+             (e) => { window.chooserOpened = true; e.preventDefault(); })"""
+    )
+    tab.keyboard.press("Enter")
+    assert tab.evaluate("window.chooserOpened === true")
+
     # --- English switch ---------------------------------------------------------------------
     tab.click("#lang")
-    assert tab.inner_text("#nav-data") == "Data" and "Briefing" in tab.inner_text("h1")
+    assert tab.inner_text("#nav-data") == "Data" and tab.inner_text("h1") == "Data"
+    assert "Drop a layer file here" in tab.inner_text("#drop")
     tab.click("#lang")
 
     assert blocked == [] and p.off_host() == []

@@ -2,7 +2,7 @@
 
 | id | use / planned | supply | area m² | floor  | footprint | notes                   | 规程     |
 |----|---------------|--------|---------|--------|-----------|-------------------------|----------|
-| P1 | 100101        | 出让   | 20 000  | 16 000 | 8 000     | ind. 39 (FAR ≥ 0.7), HT | A2       |
+| P1 | 100101        | 出让   | 20 000  | 16 000 | 8 000     | ind. 38 (FAR ≥ 0.7), HT | A2       |
 | P2 | 100101        | 出让   | 10 000  | 5 000  | 3 000     | ind. 26 (FAR ≥ 0.6)     | A2       |
 | P3 | 070101        | 出让   | 10 000  | 20 000 | 2 500     | lease ended 2025-12-31  | A1       |
 
@@ -48,7 +48,7 @@ def zone_rows() -> list[dict]:
             "fixed_assets_wan": 6_000.0,
             "tax_wan": 300.0,
             "high_tech": True,
-            "industry_code": "39",
+            "industry_code": "38",
             **started,
         },
         {

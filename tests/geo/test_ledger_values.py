@@ -331,3 +331,47 @@ def test_both_land_use_columns_decide_the_list_together() -> None:
     assert together.how == (
         "planned_use 按 用地用海分类(2023) 读取（land_use_scheme: auto，由只属于该分类的代码 100101 判定）"
     )
+
+
+def test_a_repaired_geometry_is_a_data_issue_and_counted(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely import Polygon, box
+
+    bowtie = Polygon([(412_000, 2_503_000), (412_100, 2_503_100), (412_100, 2_503_000), (412_000, 2_503_100)])
+    path = tmp_path / "repair.gpkg"
+    gpd.GeoDataFrame(
+        {"DKBH": ["OK", "BOW"]}, geometry=[box(412_500, 2_503_000, 412_600, 2_503_100), bowtie], crs=4546
+    ).to_file(path)
+    gdf, report = read_parcels(path)
+    result = run_analysis(gdf, as_of=AS_OF, ingest=report)
+    rows = result.data_issues.to_numpy().tolist()
+    assert len(rows) == 1
+    parcel, column, value, problem = rows[0]
+    assert (parcel, column) == ("BOW", "geometry")
+    assert value.startswith("Self-intersection")
+    assert problem.startswith(f"几何无效（{value}），已用 make_valid 修复：面积 ")
+    assert result.summary["data_issues_by_kind"] == {"unreadable": 0, "geometry": 1, "reading": 0, "check": 0}
+
+
+def test_the_json_report_counts_readings_and_caps_their_row_lists(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from geo.ingest_report import READING_ROWS_IN_JSON
+
+    n = READING_ROWS_IN_JSON + 5
+    path = tmp_path / "many.gpkg"
+    gpd.GeoDataFrame(
+        {"DKBH": [f"P{i}" for i in range(n)], "供地方式": ["挂牌出让"] * n},
+        geometry=parcels_boxes(n),
+        crs=4546,
+    ).to_file(path)
+    data = inspect_path(path).to_dict()
+    (item,) = data["readings"]
+    assert (item["column"], item["raw"], item["read_as"], item["count"], item["truncated"]) == (
+        "supply_type",
+        "挂牌出让",
+        "出让",
+        n,
+        True,
+    )
+    assert len(item["rows"]) == len(item["parcel_ids"]) == READING_ROWS_IN_JSON

@@ -1,9 +1,10 @@
 """Low-efficiency land: every reason code of contract §4 and every exemption, with hand-worked thresholds.
 
-The base parcel (10 000 m² = 15 亩, industry 39 电气机械, FAR floor 0.7 in the 2008 table) meets every
-floor of the ``ALL_RULES`` test preset (every rule on, the old combined thresholds): FAR 1.0, building
-coefficient 40 %, admin 5 %, green 10 %, investment 2 000 万元/公顷 (floor 1 200, the ledger's fixed assets
-including the land price), tax 15 万元 = 1 万元/亩. Each case changes one fact.
+The base parcel (10 000 m² = 15 亩, industry 38 电气机械和器材制造业 of GB/T 4754-2017, which is 39 in the
+GB/T 4754-2002 codes of the 2008 table: FAR floor 0.7) meets every floor of the ``ALL_RULES`` test preset
+(every rule on, the old combined thresholds): FAR 1.0, building coefficient 40 %, admin 5 %, green 10 %,
+investment 2 000 万元/公顷 (floor 1 200, the ledger's fixed assets including the land price), tax 15 万元 =
+1 万元/亩. Each case changes one fact.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def base(**changes: Any) -> dict[str, Any]:
         "green_area_m2": 1_000.0,
         "fixed_assets_wan": 2_000.0,
         "tax_wan": 15.0,
-        "industry_code": "39",
+        "industry_code": "38",
         "policy_class": "允许",
         "building_grade": "A",
         "production_year": 2018,
@@ -161,7 +162,8 @@ def test_missing_data_is_not_counted_as_efficient(no_raster_rule):
     gdf = parcels_frame(
         [
             {"parcel_id": "M1", **base(floor_area_m2=None)},
-            {"parcel_id": "M2", **base(industry_code="38")},  # not in the 2008 (GB/T 4754-2002) table
+            # 2017's 43 修理 has no GB/T 4754-2002 counterpart, so no row of the 2008 table
+            {"parcel_id": "M2", **base(industry_code="43")},
             {"parcel_id": "M3", **base(floor_area_m2=6_000.0, tax_wan=None)},  # fired beats missing
             {"parcel_id": "U", "land_use": "100101", "supply_type": "未供"},
             # land use unknown: the FAR of 0.6 must not be called low for land that may not be industrial
@@ -184,7 +186,7 @@ def test_missing_data_is_not_counted_as_efficient(no_raster_rule):
     assert out.loc["M4", "low_efficiency"] is pd.NA
     assert out.loc["M4", "low_eff_not_evaluated"].startswith("not_evaluated:far_below_min(missing land_use)")
     issue = result.data_issues.set_index("parcel_id").loc["M2"]
-    assert issue["column"] == "industry_code" and issue["value"] == "38"
+    assert issue["column"] == "industry_code" and issue["value"] == "43"
     assert "不在容积率控制指标表中" in issue["problem"]
 
 
@@ -233,7 +235,7 @@ def test_unknown_industry_fallback(tmp_path: Path):
         "      unknown_industry: fallback\n      fallback_min: 0.9\n",
         encoding="utf-8",
     )
-    gdf = parcels_frame([{"parcel_id": "A", **base(industry_code="38", floor_area_m2=8_000.0)}])
+    gdf = parcels_frame([{"parcel_id": "A", **base(industry_code="43", floor_area_m2=8_000.0)}])
     row = run_analysis(gdf, as_of=AS_OF, rules=str(user)).parcels.iloc[0]
     assert row["low_eff_reasons"] == "far_below_min"  # 0.8 < 0.9
     assert row["far_min"] == pytest.approx(0.9)
@@ -244,15 +246,16 @@ def test_jinhua_closed_list_and_standard_land_exemption():
     '标准地'控制指标60%的 … 6.可豁免情形：符合上述情形，同时符合'规上企业'，'战略新兴产业'，'对应行业工业
     项目"标准地"要求容积率低于1.0，且用地亩均税收大于8万元/亩'，'投产不满3年'等情形，则可以不予认定为低效用地。"
 
-    FAR floor = max(1.0, 0.6 × table) = 1.0 for industry 39 (table 0.7) and 40 (table 1.0). The 标准地
-    exemption needs both the industry's requirement < 1.0 (39: 0.7 yes; 40: exactly 1.0 no) and
+    FAR floor = max(1.0, 0.6 × table) = 1.0 for industry 38 (2017; 2002's 39 in the table, 0.7) and 40
+    (2017 仪器仪表; 2002's 41, 1.0). The 标准地 exemption needs both the industry's requirement < 1.0 (38: 0.7
+    yes; 40: exactly 1.0 no) and
     tax > 8 万元/亩 (strict: 120 万元 / 15 亩 = exactly 8.0 is not enough; 121.5 / 15 = 8.1 is).
     """
     rows = [
         {"parcel_id": "J0", **base(floor_area_m2=9_000.0)},  # 0.9 < 1.0 → fires
         {"parcel_id": "J1", **base(floor_area_m2=9_000.0, above_scale=True)},
         {"parcel_id": "J2", **base(floor_area_m2=9_000.0, high_tech=True)},
-        {"parcel_id": "J3", **base(floor_area_m2=9_000.0, tax_wan=121.5)},  # 39: 0.7 < 1.0 and 8.1 > 8
+        {"parcel_id": "J3", **base(floor_area_m2=9_000.0, tax_wan=121.5)},  # 38: 0.7 < 1.0 and 8.1 > 8
         {"parcel_id": "J4", **base(floor_area_m2=9_000.0, tax_wan=120.0)},  # exactly 8.0: not > 8
         {
             "parcel_id": "J5",
@@ -400,7 +403,7 @@ def test_sector_average_falls_back_to_park_for_small_sectors(tmp_path: Path):
         "    tax_below_avg_share: {enabled: true, reference: sector, sector_min_count: 3}\n",
         encoding="utf-8",
     )
-    # sector 39: three parcels at 30, 30, 3 万元 → (63)/(45 亩) = 1.4 万元/亩; 40 % = 0.56; 3/15 = 0.2 fires.
+    # sector 38: three parcels at 30, 30, 3 万元 → (63)/(45 亩) = 1.4 万元/亩; 40 % = 0.56; 3/15 = 0.2 fires.
     # sector 40 (FAR floor 1.0) has one parcel at 6 万元 → park average (69 + 6... see below) is used:
     # park = (30 + 30 + 3 + 6) / 60 亩 = 1.15; 40 % = 0.46; 6 / 15 = 0.4 < 0.46 → fires.
     rows = [
@@ -495,6 +498,27 @@ def test_raster_notes_reach_the_summary(tmp_path: Path):
     assert len(notes) >= 1
     assert all(note.startswith("ndvi: ") for note in notes)
     assert any("1" in note for note in notes)
+
+
+@pytest.mark.parametrize(
+    ("code", "floor_area", "reasons", "not_evaluated"),
+    [
+        # 2017 39 计算机通信电子 is 2002 40 (floor 1.0), not 2002 39 电气机械 (0.7): FAR 0.9 fires
+        ("39", 9_000.0, "far_below_min", ""),
+        # 2017 29 橡胶和塑料 merged 2002 29 橡胶 (0.8) and 30 塑料 (1.0)
+        ("29", 7_999.0, "far_below_min", ""),  # 0.7999 < 0.8: below every reading
+        ("29", 8_000.0, "", "not_evaluated:far_below_min(industry_code → gbt4754-2002 29/30: floor 0.8–1)"),
+        ("29", 9_999.0, "", "not_evaluated:far_below_min(industry_code → gbt4754-2002 29/30: floor 0.8–1)"),
+        ("29", 10_000.0, "", ""),  # 1.0 meets every reading
+        # 2017 34 通用设备 took the main body of 2002 35 通用设备 (0.7)
+        ("34", 7_000.0, "", ""),
+    ],
+)
+def test_the_2008_table_is_read_in_gbt4754_2002(code, floor_area, reasons, not_evaluated):
+    rows = [{"parcel_id": "A", **base(industry_code=code, floor_area_m2=floor_area)}]
+    out = run_analysis(parcels_frame(rows), as_of=AS_OF).parcels.iloc[0]
+    assert out["low_eff_reasons"] == reasons
+    assert out["low_eff_not_evaluated"] == not_evaluated
 
 
 def test_each_area_quantity_has_its_own_column():

@@ -143,3 +143,30 @@ def test_a_start_before_the_supply_is_still_a_data_issue():
     assert issues.to_numpy().tolist() == [
         ["E", "actual_start_date", "2022-01-01", "实际动工日期早于供地日期 (start before supply)"]
     ]
+
+
+def test_the_sample_park_without_a_raster_is_null_only_where_a_rule_in_scope_lacked_a_value(tmp_path):
+    """Issue 10: without a raster, 464 of 652 sample parcels were null because rs_unbuilt could not run.
+
+    guangxi-provisional is the preset that has rs_unbuilt on (national has no remote-sensing criterion).
+    """
+    from data.make_sample import build_sample
+    from geo.io import read_parcels
+
+    build_sample(tmp_path)
+    gdf, report = read_parcels(tmp_path / "yulin_park.gpkg", layer="parcels")
+    counts = {}
+    for rules in ("guangxi-provisional", "national"):
+        result = run_analysis(gdf, as_of="2026-06-30", ingest=report, run_date=RUN, rules=rules)
+        out = result.parcels
+        null = out["low_efficiency"].isna()
+        fired = out["low_efficiency"].fillna(False).astype(bool)
+        lacking = (out["low_eff_not_evaluated"] != "") & ~fired
+        unsupplied = out["supply_type"] == "未供"  # no rule applies to unsupplied land
+        assert (null == (lacking | unsupplied)).all(), rules
+        assert not (lacking & unsupplied).any(), rules
+        assert not out["low_eff_not_evaluated"].str.contains("rs_unbuilt").any(), rules
+        counts[rules] = (int(null.sum()), int(lacking.sum()), int(unsupplied.sum()))
+        listed = [x["rule"] for x in result.summary["rules_out_of_scope"]]
+        assert listed == (["rs_unbuilt"] if rules == "guangxi-provisional" else []), rules
+    assert counts == {"guangxi-provisional": (106, 30, 76), "national": (111, 35, 76)}

@@ -168,7 +168,7 @@ async function showJob(holder, job) {
   holder.replaceChildren(h("p", { class: "muted" }, tr("正在载入结果…", "Loading the result…")));
   let data;
   try { data = await load(job.id); } catch (error) { holder.replaceChildren(h("p", { class: "error" }, explain(error))); return; }
-  if (view.jobId !== job.id) return;
+  if (view.jobId !== job.id || !holder.isConnected) return; // the planner moved on meanwhile
   const features = data.geojson.features;
   const rows = features.map((f) => f.properties);
   const filter = h("input", { type: "search", id: "parcel-filter", placeholder: tr("编号、名称、企业…", "id, name, enterprise…") });

@@ -41,6 +41,7 @@ export function render(main) {
 
 async function show(holder, ids) {
   const [cmp, ...plans] = await Promise.all([api("/comparisons", { method: "POST", body: { job_ids: ids } }), ...ids.map(loadPlan)]);
+  if (!holder.isConnected) return; // the planner moved on meanwhile
   const jobs = ids.map((id) => state.jobs.find((j) => j.id === id));
   const types = [...new Set(plans.flatMap((p) => Object.keys(p.plan.coverage_by_type || {})))];
   const actions = [...new Set(plans.flatMap((p) => Object.keys(p.plan.land_by_action || {})))];

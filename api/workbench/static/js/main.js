@@ -66,6 +66,7 @@ export function go(view) {
   state.view = view;
   remember("view", view);
   draw();
+  document.getElementById(`nav-${view}`)?.focus(); // a keyboard user stays where they were
 }
 
 export function draw() {

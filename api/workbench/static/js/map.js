@@ -29,7 +29,10 @@ export function parcelLayer(map, geojson, colourOf, { onClick = null, tooltip = 
       if (onClick) lyr.on("click", () => onClick(String(id)));
     },
   }).addTo(map);
-  if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+  // a view left before its data arrived has a detached (size 0) map: nothing to fit
+  if (layer.getLayers().length && map.getContainer().isConnected && map.getSize().x > 0) {
+    map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+  }
   return { layer, byId };
 }
 

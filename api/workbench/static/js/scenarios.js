@@ -476,6 +476,7 @@ async function showRun(holder, job) {
   }
   let data;
   try { data = await loadPlan(job.id); } catch (error) { holder.replaceChildren(h("p", { class: "error" }, explain(error))); return; }
+  if (!holder.isConnected) return; // the planner moved on meanwhile
   holder.replaceChildren(planCard(job, data));
   const mapEl = holder.querySelector(".map");
   if (mapEl && data.geojson) planMap(mapEl, data.geojson);
