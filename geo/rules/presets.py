@@ -13,6 +13,8 @@ models with ``extra='forbid'``, so a misspelled key is refused before anything r
 
 from __future__ import annotations
 
+import copy
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -484,7 +486,26 @@ def available_mujun_schemes() -> list[str]:
     return sorted(p.stem.removeprefix("mujun-") for p in PRESET_DIR.glob("mujun-*.yaml"))
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a preset YAML into a fresh mapping the caller may change.
+
+    A bundled preset is parsed once per process (package data does not change while it runs; the
+    service validates a scenario's ``rules`` on every save, and parsing is most of a load's time).
+    """
+    if path.parent.resolve() == PRESET_DIR.resolve():
+        return copy.deepcopy(_read_bundled_yaml(path.resolve()))
+    return _parse_yaml(path)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_bundled_yaml(path: Path) -> dict[str, Any]:
+    return _parse_yaml(path)
+
+
+def _parse_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -492,7 +513,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise ConfigError(f"{path}: 无法读取规则文件 (cannot read preset file): {error.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (libyaml where built)
     except yaml.YAMLError as error:
         # name the place and the problem, never echo the file's lines
         mark = getattr(error, "problem_mark", None)
