@@ -75,3 +75,9 @@ class SolverError(PanhuoError, RuntimeError):
     """A solver failed to run or returned no usable answer."""
 
     code = "solver_error"
+
+
+class NoSolutionError(SolverError):
+    """A plan has no solution to draw or brief (status ``infeasible`` or ``no_solution``)."""
+
+    code = "no_solution"

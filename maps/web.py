@@ -36,7 +36,7 @@ from branca.element import Figure, MacroElement
 from folium import plugins
 from folium.template import Template
 
-from geo.errors import CRSError, InputError, SolverError
+from geo.errors import CRSError, InputError, NoSolutionError
 
 from . import fonts, gcj02, style
 from .basemaps import Basemap, get_basemap
@@ -67,12 +67,6 @@ INDICATOR_LABELS: dict[str, tuple[str, str]] = {
     "intensity_score": ("集约利用综合评分", "number"),
 }
 ZONE_TYPES = {"industry_led": "工业主导型", "industry_city": "产城融合型"}
-
-
-class NoSolutionError(SolverError):
-    """A plan has no solution to draw (status ``infeasible`` or ``no_solution``)."""
-
-    code = "no_solution"
 
 
 # --------------------------------------------------------------------------------------------

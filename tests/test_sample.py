@@ -20,7 +20,7 @@ import pyogrio
 import pytest
 import rasterio
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 from rasterio.features import rasterize
@@ -591,6 +591,7 @@ def test_awkward_copy_content(built: tuple[Path, dict], parcels: gpd.GeoDataFram
     skew=st.floats(-0.4, 0.4),
     seed=st.integers(0, 2**32 - 1),
 )
+@example(w=392.0, h=180.5, skew=-0.1875, seed=0)  # the floating overlay's false overlap (below)
 def test_subdivision_partitions_the_block(w: float, h: float, skew: float, seed: int) -> None:
     from data.sample_layout import _subdivide
 
@@ -600,7 +601,10 @@ def test_subdivision_partitions_the_block(w: float, h: float, skew: float, seed:
     areas = np.array([p.area for p in pieces])
     slivers = 30.0 * len(pieces)  # only pieces under 30 m² may be dropped
     assert abs(areas.sum() - block.area) < 1e-6 * block.area + slivers
-    union = shapely.union_all(pieces)
+    # snap-rounding overlay: GEOS's floating overlay can return a wrong union for cuts that are nearly
+    # collinear with an earlier cut (w=392, h=180.5, skew=-0.1875, seed=0: 9 017 m² "overlap" that
+    # is not there — every pairwise intersection is empty at a 1e-6 m grid)
+    union = shapely.union_all(pieces, grid_size=1e-6)
     assert abs(union.area - areas.sum()) < 1.0  # no overlaps
     assert all(p.within(block.buffer(1e-6)) for p in pieces)
     # every piece is below the target, or too small to be cut into two legal parcels
