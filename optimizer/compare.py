@@ -85,7 +85,8 @@ class Comparison:
         """Return the console summary, in Chinese."""
         out = [f"panhuo compare: {len(self.names)} 个情景，{len(self.diffs)} 宗地块方案不同"]
         out += [
-            f"  {n}: {o.report.status_zh}，目标 {o.report.objective}"
+            f"  {n}: {o.report.status_zh}，目标 "
+            + ("—" if o.report.objective is None else f"{o.report.objective:,.6g}")
             for n, o in zip(self.names, self.outputs, strict=True)
         ]
         return out
