@@ -7,18 +7,7 @@ import json
 import pytest
 
 from panhuo.cli import main
-from tests.optimizer.park import base_scenario, make_tiny_park, scenario_writer
-
-
-@pytest.fixture
-def tiny_park(tmp_path):
-    return make_tiny_park(tmp_path)
-
-
-@pytest.fixture
-def write_scenario(tmp_path):
-    return scenario_writer(tmp_path)
-
+from tests.optimizer.park import base_scenario
 
 FAC = [{"type": "clinic", "count": 1, "radius_m": 150, "cost_wan": 100}]
 

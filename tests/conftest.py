@@ -1,4 +1,4 @@
-"""Fixtures of the optimizer tests: the tiny park and a scenario writer (see park.py)."""
+"""Shared fixtures: the tiny park of tests/optimizer/park.py and a scenario writer."""
 
 from __future__ import annotations
 
