@@ -31,8 +31,9 @@ The data flow is read → CRS → columns → ids → values → geometry, each 
    NULL and empty geometries are an error unless ``drop_empty=True``, which drops them and lists
    them by id.
 
-GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off), and inputs are only
-read, never written.
+GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off) for the length of each
+read only (:func:`gdal_read_config`): importing this module changes no GDAL, PROJ or environment
+setting of the process. Inputs are only read, never written.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from __future__ import annotations
 import codecs
 import mmap
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,9 +89,17 @@ from geo.ingest_report import (
 from geo.schema import FIELDS_BY_NAME, PARCEL_FIELDS, canonical_name
 from geo.suggest import suggest_columns
 
-__all__ = ["LayerInfo", "inspect_layer", "inspect_path", "list_layers", "read_layer", "read_parcels"]
+__all__ = [
+    "LayerInfo",
+    "gdal_read_config",
+    "inspect_layer",
+    "inspect_path",
+    "list_layers",
+    "read_layer",
+    "read_parcels",
+]
 
-#: GDAL settings applied to pyogrio's GDAL when this module is imported (hardening.md §1.12):
+#: GDAL settings in force for pyogrio's GDAL during each read (hardening.md §1.12):
 #: no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never fetched), no Python
 #: in VRTs. Drivers themselves are pinned per file by :mod:`geo.formats`.
 GDAL_CONFIG = {
@@ -104,12 +116,29 @@ _COORD_DIGITS = re.compile(r"(\d+\.\d{2})\d+")
 _ID_ALIASES = ", ".join(("parcel_id", *FIELDS_BY_NAME["parcel_id"].aliases))
 
 
-def _configure_gdal() -> None:
-    pyogrio.set_gdal_config_options(GDAL_CONFIG)
-    pyproj.network.set_network_enabled(False)
+# GDAL's config options and PROJ's network switch are process-wide: one lock keeps a read in one
+# thread from restoring the previous values while a read in another still needs them
+_GDAL_LOCK = threading.RLock()
 
 
-_configure_gdal()
+@contextmanager
+def gdal_read_config() -> Iterator[None]:
+    """Run the enclosed reads with :data:`GDAL_CONFIG` and PROJ network off, then restore both.
+
+    pyogrio has no per-call config options (``pyogrio.set_gdal_config_options`` is session-wide),
+    so the previous value of each option (``pyogrio.get_gdal_config_option``; ``None`` = unset)
+    is put back on exit, as :class:`rasterio.Env` does for rasters.
+    """
+    with _GDAL_LOCK:
+        previous = {key: pyogrio.get_gdal_config_option(key) for key in GDAL_CONFIG}
+        network = pyproj.network.is_network_enabled()
+        pyogrio.set_gdal_config_options(GDAL_CONFIG)
+        pyproj.network.set_network_enabled(False)
+        try:
+            yield
+        finally:
+            pyogrio.set_gdal_config_options(previous)
+            pyproj.network.set_network_enabled(network)
 
 
 @dataclass
@@ -575,7 +604,7 @@ class _Outcome:
 def _ingest(path: str | Path, **options: Any) -> _Outcome:
     # NaN/inf coordinates are found and reported by the geometry checks; numpy's "invalid value"
     # warnings from shapely and pyproj about them would only repeat that, less clearly
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), gdal_read_config():
         return _ingest_checked(path, **options)
 
 
@@ -1197,7 +1226,7 @@ def list_layers(path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> tup
 
     A single-layer format (Shapefile, GeoJSON, GeoParquet, FlatGeobuf) gives one entry.
     """
-    with open_source(path, None, limits) as source:
+    with gdal_read_config(), open_source(path, None, limits) as source:
         if source.format == "parquet":
             import pyarrow.parquet as pq
 
