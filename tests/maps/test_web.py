@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.errors import CRSError, InputError
-from maps import web
+from maps import leaflet, web
 from maps.web import (
     NoSolutionError,
     analysis_map,
@@ -34,8 +34,8 @@ def _panels(html: str) -> list[str]:
     return [json.loads(s) for s in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', html)]
 
 
-def _legends(m) -> dict[str, web.LayerLegend]:
-    return {c.title: c for c in m._children.values() if isinstance(c, web.LayerLegend)}
+def _legends(m) -> dict[str, leaflet.LayerLegend]:
+    return {c.title: c for c in m._children.values() if isinstance(c, leaflet.LayerLegend)}
 
 
 def test_analysis_map_layers_legends_and_tools(parcels):
@@ -258,7 +258,7 @@ def test_compact_payload_round_trips_coordinates_and_values():
     )
     parcels.loc[4, "geometry"] = multi
     frame = web.display_frame(parcels, basemap=web.get_basemap("none"), simplify_m=0)
-    payload = web.compact_payload(frame, ["parcel_id", "idle_status"])
+    payload = leaflet.compact_payload(frame, ["parcel_id", "idle_status"])
     # decode exactly as the page does
     xy = iter(payload["xy"])
     rings, r = [], 0
@@ -287,7 +287,7 @@ def test_compact_payload_round_trips_coordinates_and_values():
 
 def test_compact_analysis_map_keeps_layers_legends_and_search(parcels):
     m = analysis_map(parcels, compact=True)
-    layers = [c for c in m._children.values() if isinstance(c, web.CompactParcelLayer)]
+    layers = [c for c in m._children.values() if isinstance(c, leaflet.CompactParcelLayer)]
     assert [layer.layer_name for layer in layers] == ["亩均效益分类", "闲置土地认定", "低效用地（首要原因）"]
     assert layers[1].keep and set(layers[1].keep) == {
         "idle",
@@ -317,7 +317,7 @@ def test_compact_coordinates_decode_to_the_rounded_display_coordinates(boxes):
     ]
     gdf = gpd.GeoDataFrame({"parcel_id": [f"P{i}" for i in range(len(geoms))]}, geometry=geoms, crs=4546)
     frame = web.display_frame(gdf, basemap=web.get_basemap("none"), simplify_m=0)
-    payload = web.compact_payload(frame, ["parcel_id"])
+    payload = leaflet.compact_payload(frame, ["parcel_id"])
     xy = np.array(payload["xy"], dtype=np.int64).reshape(-1, 2)
     # undo the per-ring delta coding
     ring_id = np.repeat(np.arange(len(payload["ring_len"])), payload["ring_len"])
@@ -366,8 +366,8 @@ def test_plan_info_panel_shows_coverage_by_type(parcels):
 # the park's other parcels beneath a plan (context layer)
 
 
-def _context_layers(m: folium.Map) -> list[web.ContextLayer]:
-    return [c for c in m._children.values() if isinstance(c, web.ContextLayer)]
+def _context_layers(m: folium.Map) -> list[leaflet.ContextLayer]:
+    return [c for c in m._children.values() if isinstance(c, leaflet.ContextLayer)]
 
 
 def _decode_rings(payload: dict) -> list[np.ndarray]:
@@ -376,7 +376,7 @@ def _decode_rings(payload: dict) -> list[np.ndarray]:
     rings, start = [], 0
     for n in payload["ring_len"]:
         first = xy[start - 1] if start else np.zeros(2, dtype=np.int64)
-        rings.append((xy[start : start + n] - first) / 10**web.DECIMALS)
+        rings.append((xy[start : start + n] - first) / 10**leaflet.DECIMALS)
         start += n
     return rings
 
@@ -399,7 +399,7 @@ def test_plan_map_draws_the_rest_of_the_park_grey_beneath(parcels):
     parcel_layer = _geojson_layers(m)["地块方案动作"]
     assert children.index(context) < children.index(parcel_layer)
     html = render_html(m)
-    assert "interactive: false" in html and web.CONTEXT_FILL in html
+    assert "interactive: false" in html and leaflet.CONTEXT_FILL in html
     legend = _legends(m)["地块方案动作（宗）"].html
     assert f'园区其他地块（非候选）<span class="n">{len(others)}</span>' in legend
     # a plan without the context layer shows no grey parcels and no such legend row
