@@ -781,49 +781,103 @@ def _add_plan_layers(
 
     demand = plan_layers.get("demand")
     if demand is not None and len(demand):
-        dframe = display_frame(demand, basemap=bm, simplify_m=0, layer_name="demand")
-        raw = demand.loc[dframe.index]
-        cover_cols = [c for c in raw.columns if c.startswith("covered_")]
-        covered = (
-            raw[cover_cols].fillna(False).astype(bool).any(axis=1)
-            if cover_cols
-            else pd.Series(False, index=raw.index)
+        added += _add_demand_layers(
+            target, demand, bm, prefix=prefix, show=show and context, position=legend_position
         )
-        weight = (
-            pd.to_numeric(raw["weight"], errors="coerce").fillna(1.0)
-            if "weight" in raw
-            else pd.Series(1.0, index=raw.index)
-        )
-        dframe["w"] = weight.map(lambda v: style.fmt_number(v, 0))
-        demand_layers = (
-            (True, "需求点·有设施覆盖", "#2171b5", "至少一类设施覆盖"),
-            (False, "需求点·无设施覆盖", "#cb181d", "任何设施均未覆盖"),
-        )
-        for flag, name, colour, meaning in demand_layers:
-            part = dframe[(covered == flag).to_numpy()]
-            if not len(part):
-                continue
-            layer = folium.GeoJson(
-                _feature_collection(part, ["w"]),
-                name=f"{prefix}{name}",
-                show=show and context and not flag,
-                marker=folium.CircleMarker(
-                    radius=3, weight=0, fill_opacity=0.8, fill_color=colour, color=colour
-                ),
-                tooltip=folium.GeoJsonTooltip(fields=["w"], aliases=["需求权重"]),
-            )
-            layer.add_to(target)
-            added.append(layer)
-            share = weight[(covered == flag)].sum() / max(weight.sum(), 1e-12)
-            LayerLegend(
-                layer,
-                target.get_name(),
-                name,
-                [(f"{len(part):,} 点，权重占 {share * 100:.1f}%（{meaning}）", colour, None)],
-                points=True,
-                position=legend_position,
-            ).add_to(target)
     return parcel_layer, added
+
+
+#: demand kinds of the sample park and the optimizer's scenarios → Chinese
+DEMAND_KINDS = {"workers": "就业人口", "residents": "居住人口"}
+#: the demand popup: column → label (``w``, ``pop`` and ``cover`` are made by :func:`_demand_frame`)
+_DEMAND_POPUP = {
+    "demand_id": "需求点编号",
+    "kind_label": "需求类别",
+    "w": "需求权重",
+    "pop": "人口（人）",
+    "parcel_id": "所在地块",
+    "cover": "覆盖情况",
+}
+
+
+def _demand_frame(demand: gpd.GeoDataFrame, bm: Basemap) -> tuple[gpd.GeoDataFrame, pd.Series, pd.Series]:
+    """Return the demand points ready to draw with their popup columns, the covered flag and the weight.
+
+    ``cover`` says per facility type whether the point is covered and by which site
+    (``covered_<type>``, ``site_<type>`` of the plan's assignment).
+    """
+    dframe = display_frame(demand, basemap=bm, simplify_m=0, layer_name="demand")
+    raw = demand.loc[dframe.index]
+    types = [c[len("covered_") :] for c in raw.columns if c.startswith("covered_")]
+    flags = {t: raw[f"covered_{t}"].fillna(False).astype(bool) for t in types}
+    covered = pd.concat(flags.values(), axis=1).any(axis=1) if flags else pd.Series(False, index=raw.index)
+    weight = (
+        pd.to_numeric(raw["weight"], errors="coerce").fillna(1.0)
+        if "weight" in raw
+        else pd.Series(1.0, index=raw.index)
+    )
+    dframe["w"] = weight.map(lambda v: style.fmt_number(v, 0))
+    if "population" in raw:
+        dframe["pop"] = raw["population"].map(lambda v: style.fmt_number(v, 0))
+    if "kind" in raw:
+        dframe["kind_label"] = raw["kind"].map(lambda k: DEMAND_KINDS.get(str(k), str(k)))
+    for column in ("demand_id", "parcel_id"):
+        if column in raw:
+            dframe[column] = raw[column].map(lambda v: style.MISSING if style.is_missing(v) else str(v))
+
+    texts = []
+    for t in types:
+        label = style.facility_style(t)[0]
+        site = raw[f"site_{t}"] if f"site_{t}" in raw else pd.Series(None, index=raw.index, dtype=object)
+        by = site.map(lambda v: "" if style.is_missing(v) or str(v) == "" else f"（{v}）")
+        texts.append((label + "：已覆盖" + by).where(flags[t], label + "：未覆盖"))
+    dframe["cover"] = (
+        pd.concat(texts, axis=1).agg("；".join, axis=1) if texts else pd.Series("无覆盖信息", index=raw.index)
+    )
+    return dframe, covered, weight
+
+
+def _add_demand_layers(
+    target: folium.Map, demand: gpd.GeoDataFrame, bm: Basemap, *, prefix: str, show: bool, position: str
+) -> list[folium.map.Layer]:
+    """Add the demand points, covered and uncovered, each a toggleable layer with its legend and popups.
+
+    The covered points start switched off (a thousand blue dots hide the parcels; the service radii
+    show the coverage), the uncovered ones on when ``show``.
+    """
+    dframe, covered, weight = _demand_frame(demand, bm)
+    fields = [c for c in _DEMAND_POPUP if c in dframe.columns]
+    added: list[folium.map.Layer] = []
+    demand_layers = (
+        (True, "需求点·有设施覆盖", "#2171b5", "至少一类设施覆盖"),
+        (False, "需求点·无设施覆盖", "#cb181d", "任何设施均未覆盖"),
+    )
+    for flag, name, colour, meaning in demand_layers:
+        part = dframe[(covered == flag).to_numpy()]
+        if not len(part):
+            continue
+        layer = folium.GeoJson(
+            _feature_collection(part, fields),
+            name=f"{prefix}{name}",
+            show=show and not flag,
+            marker=folium.CircleMarker(radius=3, weight=0, fill_opacity=0.8, fill_color=colour, color=colour),
+            popup=folium.GeoJsonPopup(
+                fields=fields, aliases=[_DEMAND_POPUP[c] for c in fields], max_width=360
+            ),
+            tooltip=folium.GeoJsonTooltip(fields=["w"], aliases=["需求权重"]),
+        )
+        layer.add_to(target)
+        added.append(layer)
+        share = weight[(covered == flag)].sum() / max(weight.sum(), 1e-12)
+        LayerLegend(
+            layer,
+            target.get_name(),
+            name,
+            [(f"{len(part):,} 点，权重占 {share * 100:.1f}%（{meaning}）", colour, None)],
+            points=True,
+            position=position,
+        ).add_to(target)
+    return added
 
 
 def _plan_rows(plan: Mapping[str, Any]) -> list[tuple[str, str]]:

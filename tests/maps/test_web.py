@@ -476,3 +476,37 @@ def test_load_plan_reads_the_context_layer(tmp_path: Path):
     (tmp_path / "park.gpkg").unlink()
     assert "context" not in load_plan(named).layers
     assert "context" not in load_plan(write_plan_dir(tmp_path / "c")).layers
+
+
+def test_plan_map_shows_the_park_and_the_demand_with_its_weights_and_coverage():
+    """Issue 13: the park beneath the candidates, and the demand points as toggleable layers with legends.
+
+    Every demand point's popup gives its weight, kind, population and, per facility type, whether it
+    is covered and by which site.
+    """
+    parcels = make_parcels(12)
+    layers = make_plan_layers(parcels)
+    demand = layers["demand"]
+    demand["demand_id"] = [f"D{i:03d}" for i in range(len(demand))]
+    demand["kind"] = "residents"
+    demand["population"] = demand["weight"] * 2
+    m = plan_map({**layers, "context": parcels[["parcel_id", "geometry"]]}, make_plan(layers))
+    html = render_html(m)
+    assert len(_context_layers(m)) == 1 and "园区其他地块" in html
+    geo = _geojson_layers(m)
+    covered, uncovered = geo["需求点·有设施覆盖"], geo["需求点·无设施覆盖"]
+    assert not covered.show and uncovered.show  # both in the layer control, the covered ones off
+    legends = _legends(m)
+    n_cov = int(demand["covered_clinic"].sum())
+    assert f"{n_cov:,} 点" in legends["需求点·有设施覆盖"].html
+    assert f"{len(demand) - n_cov:,} 点" in legends["需求点·无设施覆盖"].html
+    props = {f["properties"]["demand_id"]: f["properties"] for f in covered.data["features"]}
+    props |= {f["properties"]["demand_id"]: f["properties"] for f in uncovered.data["features"]}
+    assert len(props) == len(demand)
+    for row in demand.itertuples():
+        p = props[row.demand_id]
+        assert p["w"] == f"{row.weight:,.0f}" and p["pop"] == f"{row.population:,.0f}"
+        assert p["kind_label"] == "居住人口"
+        assert p["cover"] == ("卫生服务站：已覆盖（S0）" if row.covered_clinic else "卫生服务站：未覆盖")
+    for label in ("需求点编号", "需求权重", "人口（人）", "覆盖情况"):
+        assert label in html
