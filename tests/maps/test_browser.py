@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from maps.chromium import load_page
 from maps.web import analysis_map, save_map
+from tests.chromium import load_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
