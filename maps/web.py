@@ -24,6 +24,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -307,6 +308,157 @@ def _select_for_display(
     return kept, f"仅显示 {len(kept):,} / {len(parcels):,} 宗地块（优先显示闲置、低效及面积较大者）"
 
 
+@dataclass(frozen=True)
+class Display:
+    """How a web map prepares its layers for the page.
+
+    ``simplify_m``: the display simplification tolerance in metres (:func:`display_frame`).
+    ``compact`` (analysis map): embed the parcels once in compact form (:class:`ParcelData`) and
+    draw every overlay from it on a canvas; default (None): when there are :data:`COMPACT_THRESHOLD`
+    parcels or more. This is what keeps a 50 000-parcel page under 15 MB.
+    """
+
+    simplify_m: float = 0.5
+    compact: bool | None = None
+
+
+def _analysis_frame(
+    shown: gpd.GeoDataFrame, bm: Basemap, simplify_m: float
+) -> tuple[gpd.GeoDataFrame, Popup]:
+    """Return the parcels ready to draw, with their popup labels and codes, and what the popup shows.
+
+    Codes: ``_status`` (idle status), ``_class`` (亩均 class), ``_reason`` (first reason) and
+    ``_low_reason`` (first reason of a low-efficiency parcel, else empty).
+    """
+    frame = display_frame(shown, basemap=bm, simplify_m=simplify_m, layer_name="parcels")
+    labels = style.popup_values(frame)
+    for column in labels.columns:
+        frame[column] = labels[column]
+    popup_fields = [c for c in style.POPUP_FIELDS if c in frame.columns]
+    raw = shown.loc[frame.index]
+
+    def codes(column: str) -> pd.Series | str:
+        return raw[column].astype(object).where(raw[column].notna(), "") if column in raw else ""
+
+    frame["_status"] = codes("idle_status")
+    frame["_class"] = codes("mujun_class")
+    frame["_reason"] = (
+        raw["low_eff_reasons"].map(style.primary_reason).fillna("") if "low_eff_reasons" in raw else ""
+    )
+    frame["_low_reason"] = ""
+    if "low_eff_reasons" in raw.columns:
+        low_flag = (
+            style.true_flags(raw["low_efficiency"])
+            if "low_efficiency" in raw
+            else raw["low_eff_reasons"].ne("")
+        )
+        frame["_low_reason"] = frame["_reason"].where(low_flag.to_numpy(), "")
+    tooltip_fields = ["parcel_id", *(["idle_status"] if "idle_status" in raw.columns else [])]
+    popup = Popup(
+        popup_fields,
+        [style.POPUP_FIELDS[c] for c in popup_fields],
+        tooltip_fields,
+        [style.POPUP_FIELDS[c] for c in tooltip_fields],
+    )
+    return frame, popup
+
+
+@dataclass(frozen=True)
+class _Overlays:
+    """The analysis map's thematic overlays: GeoJSON layers, or compact ones drawn from ``data``."""
+
+    m: folium.Map
+    frame: gpd.GeoDataFrame
+    popup: Popup
+    data: ParcelData | None
+
+    def add(
+        self, mask: pd.Series | None, name: str, fill: Fill, keep: Sequence[str] | None, *, show: bool = True
+    ) -> folium.GeoJson | folium.FeatureGroup:
+        """Add one overlay of the parcels in ``mask`` (all when None) coloured by ``fill``."""
+        layer: folium.GeoJson | folium.FeatureGroup
+        if self.data is None:
+            frame = self.frame if mask is None else self.frame[mask]
+            layer = _polygon_layer(frame, name, fill, self.popup, show=show)
+        else:
+            layer = CompactParcelLayer(self.data, name, fill, self.popup, keep=keep, show=show)
+        layer.add_to(self.m)
+        return layer
+
+    def legend(self, layer: folium.map.Layer, title: str, entries: list[tuple[str, str, int | None]]) -> None:
+        """Add the legend that shows and hides with ``layer``."""
+        LayerLegend(layer, self.m.get_name(), title, entries).add_to(self.m)
+
+
+def _add_base_layer(overlays: _Overlays, raw: gpd.GeoDataFrame) -> folium.GeoJson | folium.FeatureGroup:
+    """Step 1: every parcel, by 亩均 class when evaluated."""
+    if "mujun_class" in raw.columns:
+        colours = {k: c for k, (_, c) in style.MUJUN_CLASS.items()}
+        base = overlays.add(None, "亩均效益分类", Fill("_class", colours, style.MUJUN_NONE[1], 0.6), None)
+        counts = _counts(raw["mujun_class"])
+        entries: list[tuple[str, str, int | None]] = [
+            (label, c, counts.get(k, 0)) for k, (label, c) in style.MUJUN_CLASS.items()
+        ]
+        entries.append((style.MUJUN_NONE[0], style.MUJUN_NONE[1], int(raw["mujun_class"].isna().sum())))
+        overlays.legend(base, "亩均效益分类（宗）", entries)
+    else:
+        base = overlays.add(None, "地块", Fill("_class", {}, "#9ecae1", 0.5), None)
+        overlays.legend(base, "地块（宗）", [("地块", "#9ecae1", len(overlays.frame))])
+    return base
+
+
+def _add_idle_layer(overlays: _Overlays) -> bool:
+    """Step 2: idle land by status; False when no parcel is idle (nor of unknown status)."""
+    frame = overlays.frame
+    idle_mask = frame["_status"].isin([*style.IDLE_CODES, "unknown"])
+    if not idle_mask.any():
+        return False
+    colours = {k: c for k, (_, c) in style.IDLE_STATUS.items()}
+    counts = _counts(frame.loc[idle_mask, "_status"])
+    layer = overlays.add(idle_mask, "闲置土地认定", Fill("_status", colours, opacity=0.8), list(counts))
+    entries: list[tuple[str, str, int | None]] = [
+        (label, c, counts[k]) for k, (label, c) in style.IDLE_STATUS.items() if k in counts
+    ]
+    overlays.legend(layer, "闲置土地认定（宗）", entries)
+    return True
+
+
+def _add_low_layer(overlays: _Overlays) -> bool:
+    """Step 3: low-efficiency land by first reason (off at first); False when no parcel is low-efficiency."""
+    frame = overlays.frame
+    low_mask = frame["_low_reason"].ne("")
+    if not low_mask.any():
+        return False
+    colours = {k: c for k, (_, c) in style.LOW_EFF_REASONS.items()}
+    counts = _counts(frame.loc[low_mask, "_low_reason"])
+    fill = Fill("_low_reason", colours, opacity=0.8)
+    layer = overlays.add(low_mask, "低效用地（首要原因）", fill, list(counts), show=False)
+    entries: list[tuple[str, str, int | None]] = [
+        (label, c, counts[k]) for k, (label, c) in style.LOW_EFF_REASONS.items() if k in counts
+    ]
+    overlays.legend(layer, "低效用地·首要原因（宗）", entries)
+    return True
+
+
+def _analysis_rows(parcels: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    """Return the info panel's figures, over every parcel (also those a ``max_features`` cap leaves out)."""
+    rows = [("地块总数", f"{len(parcels):,} 宗")]
+    if "area_mu" in parcels.columns:
+        rows.append(
+            ("总面积", style.fmt_number(pd.to_numeric(parcels["area_mu"], errors="coerce").sum(), 1, "亩"))
+        )
+    if "idle_status" in parcels.columns:
+        idle_all = parcels["idle_status"].isin(style.IDLE_CODES)
+        rows.append(("闲置土地", f"{int(idle_all.sum()):,} 宗"))
+        if "area_mu" in parcels.columns:
+            rows.append(("闲置面积", style.fmt_number(parcels.loc[idle_all, "area_mu"].sum(), 1, "亩")))
+        if "idle_fee_wan" in parcels.columns:
+            rows.append(("应征闲置费", style.fmt_number(parcels["idle_fee_wan"].sum(), 1, "万元")))
+    if "low_efficiency" in parcels.columns:
+        rows.append(("低效用地", f"{int(style.true_flags(parcels['low_efficiency']).sum()):,} 宗"))
+    return rows
+
+
 def analysis_map(
     parcels: gpd.GeoDataFrame,
     indicators: dict | None = None,
@@ -315,9 +467,8 @@ def analysis_map(
     tianditu_key: str | None = None,
     max_features: int | None = None,
     title: str = "存量土地盘活分析图",
-    simplify_m: float = 0.5,
     imagery: bool = False,
-    compact: bool | None = None,
+    display: Display = Display(),
 ) -> folium.Map:
     """Build the analysis web map: parcels by 亩均 class, idle status and low-efficiency reason.
 
@@ -333,12 +484,8 @@ def analysis_map(
         Draw at most this many parcels (idle / low-efficiency first); the panel says how many.
     title
         Page title and info-panel heading.
-    simplify_m
-        Display simplification tolerance in metres.
-    compact
-        Embed the parcels once in compact form (:class:`ParcelData`) and draw every overlay from it
-        on a canvas; default: when there are :data:`COMPACT_THRESHOLD` parcels or more. This is what
-        keeps a 50 000-parcel page under 15 MB.
+    display
+        Simplification tolerance and compact encoding (:class:`Display`).
 
     Returns
     -------
@@ -360,112 +507,23 @@ def analysis_map(
     if len(parcels) == 0:
         raise InputError("没有可显示的地块 (no parcels to show): 图层为空或筛选结果为空")
     bm = get_basemap(basemap, tianditu_key=tianditu_key, imagery=imagery)
-    total = len(parcels)
     shown, cap_note = _select_for_display(parcels, max_features)
-    frame = display_frame(shown, basemap=bm, simplify_m=simplify_m, layer_name="parcels")
-    labels = style.popup_values(frame)
-    for column in labels.columns:
-        frame[column] = labels[column]
-    popup_fields = [c for c in style.POPUP_FIELDS if c in frame.columns]
-    popup_aliases = [style.POPUP_FIELDS[c] for c in popup_fields]
+    frame, popup = _analysis_frame(shown, bm, display.simplify_m)
     raw = shown.loc[frame.index]
-    has_status = "idle_status" in raw.columns
-    frame["_status"] = (
-        raw["idle_status"].astype(object).where(raw["idle_status"].notna(), "") if has_status else ""
-    )
-    frame["_class"] = (
-        raw["mujun_class"].astype(object).where(raw["mujun_class"].notna(), "")
-        if "mujun_class" in raw
-        else ""
-    )
-    frame["_reason"] = (
-        raw["low_eff_reasons"].map(style.primary_reason).fillna("") if "low_eff_reasons" in raw else ""
-    )
-    tooltip_fields = ["parcel_id", *(["idle_status"] if has_status else [])]
-    tooltip_aliases = [style.POPUP_FIELDS[c] for c in tooltip_fields]
-
     bounds = _bounds([frame])
     m = _new_map(bounds, bm, canvas=len(frame) >= CANVAS_THRESHOLD, title=title)
-    popup = Popup(popup_fields, popup_aliases, tooltip_fields, tooltip_aliases)
-    use_compact = len(frame) >= COMPACT_THRESHOLD if compact is None else compact
-    frame["_low_reason"] = ""
-    if "low_eff_reasons" in raw.columns:
-        low_flag = (
-            style.true_flags(raw["low_efficiency"])
-            if "low_efficiency" in raw
-            else raw["low_eff_reasons"].ne("")
-        )
-        frame["_low_reason"] = frame["_reason"].where(low_flag.to_numpy(), "")
-    data = ParcelData(frame, [*popup_fields, "_status", "_class", "_low_reason"]) if use_compact else None
+    use_compact = len(frame) >= COMPACT_THRESHOLD if display.compact is None else display.compact
+    data = ParcelData(frame, [*popup.fields, "_status", "_class", "_low_reason"]) if use_compact else None
     if data is not None:
         data.add_to(m)
-
-    def layer_of(
-        mask: pd.Series | None, name: str, fill: Fill, keep: Sequence[str] | None, show: bool = True
-    ) -> folium.GeoJson | folium.FeatureGroup:
-        if data is None:
-            return _polygon_layer(frame if mask is None else frame[mask], name, fill, popup, show=show)
-        return CompactParcelLayer(data, name, fill, popup, keep=keep, show=show)
-
-    # 1. every parcel, by 亩均 class when evaluated
-    if "mujun_class" in raw.columns:
-        colours = {k: c for k, (_, c) in style.MUJUN_CLASS.items()}
-        base = layer_of(None, "亩均效益分类", Fill("_class", colours, style.MUJUN_NONE[1], 0.6), None)
-        counts = _counts(raw["mujun_class"])
-        entries = [(label, c, counts.get(k, 0)) for k, (label, c) in style.MUJUN_CLASS.items()]
-        entries.append((style.MUJUN_NONE[0], style.MUJUN_NONE[1], int(raw["mujun_class"].isna().sum())))
-        base_title = "亩均效益分类（宗）"
-    else:
-        base = layer_of(None, "地块", Fill("_class", {}, "#9ecae1", 0.5), None)
-        entries = [("地块", "#9ecae1", len(frame))]
-        base_title = "地块（宗）"
-    base.add_to(m)
-    LayerLegend(base, m.get_name(), base_title, entries).add_to(m)
+    overlays = _Overlays(m, frame, popup, data)
+    base = _add_base_layer(overlays, raw)
     notes: list[str] = [cap_note] if cap_note else []
-
-    # 2. idle land by status
-    if has_status:
-        idle_mask = frame["_status"].isin([*style.IDLE_CODES, "unknown"])
-        if idle_mask.any():
-            colours = {k: c for k, (_, c) in style.IDLE_STATUS.items()}
-            counts = _counts(frame.loc[idle_mask, "_status"])
-            layer = layer_of(idle_mask, "闲置土地认定", Fill("_status", colours, opacity=0.8), list(counts))
-            layer.add_to(m)
-            counts = _counts(frame.loc[idle_mask, "_status"])
-            entries = [(label, c, counts[k]) for k, (label, c) in style.IDLE_STATUS.items() if k in counts]
-            LayerLegend(layer, m.get_name(), "闲置土地认定（宗）", entries).add_to(m)
-        else:
-            notes.append("未认定闲置土地")
-    # 3. low-efficiency land by first reason
-    if "low_eff_reasons" in raw.columns:
-        low_mask = frame["_low_reason"].ne("")
-        if low_mask.any():
-            colours = {k: c for k, (_, c) in style.LOW_EFF_REASONS.items()}
-            counts = _counts(frame.loc[low_mask, "_low_reason"])
-            fill = Fill("_low_reason", colours, opacity=0.8)
-            layer = layer_of(low_mask, "低效用地（首要原因）", fill, list(counts), show=False)
-            layer.add_to(m)
-            entries = [
-                (label, c, counts[k]) for k, (label, c) in style.LOW_EFF_REASONS.items() if k in counts
-            ]
-            LayerLegend(layer, m.get_name(), "低效用地·首要原因（宗）", entries).add_to(m)
-        else:
-            notes.append("未认定低效用地")
-
-    rows = [("地块总数", f"{total:,} 宗")]
-    if "area_mu" in raw.columns:
-        rows.append(
-            ("总面积", style.fmt_number(pd.to_numeric(parcels["area_mu"], errors="coerce").sum(), 1, "亩"))
-        )
-    if has_status:
-        idle_all = parcels["idle_status"].isin(style.IDLE_CODES)
-        rows.append(("闲置土地", f"{int(idle_all.sum()):,} 宗"))
-        if "area_mu" in parcels.columns:
-            rows.append(("闲置面积", style.fmt_number(parcels.loc[idle_all, "area_mu"].sum(), 1, "亩")))
-        if "idle_fee_wan" in parcels.columns:
-            rows.append(("应征闲置费", style.fmt_number(parcels["idle_fee_wan"].sum(), 1, "万元")))
-    if "low_efficiency" in parcels.columns:
-        rows.append(("低效用地", f"{int(style.true_flags(parcels['low_efficiency']).sum()):,} 宗"))
+    if "idle_status" in raw.columns and not _add_idle_layer(overlays):
+        notes.append("未认定闲置土地")
+    if "low_eff_reasons" in raw.columns and not _add_low_layer(overlays):
+        notes.append("未认定低效用地")
+    rows = _analysis_rows(parcels)
     if bm.shifts_overlays:
         notes.append("高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动")
     InfoPanel(m.get_name(), title, rows, notes, more=_indicator_rows(indicators)).add_to(m)

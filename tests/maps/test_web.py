@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from geo.errors import CRSError, InputError
 from maps import leaflet, web
 from maps.web import (
+    Display,
     NoSolutionError,
     analysis_map,
     compare_map,
@@ -286,7 +287,7 @@ def test_compact_payload_round_trips_coordinates_and_values():
 
 
 def test_compact_analysis_map_keeps_layers_legends_and_search(parcels):
-    m = analysis_map(parcels, compact=True)
+    m = analysis_map(parcels, display=Display(compact=True))
     layers = [c for c in m._children.values() if isinstance(c, leaflet.CompactParcelLayer)]
     assert [layer.layer_name for layer in layers] == ["亩均效益分类", "闲置土地认定", "低效用地（首要原因）"]
     assert layers[1].keep and set(layers[1].keep) == {
