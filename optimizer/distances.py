@@ -343,11 +343,21 @@ def cost_matrix(
         number, negative or infinite; the message names the file and the first offenders.
 
     """
+    lay = layout or CostMatrixRef(matrix="")
+    pairs = _long_pairs(table, lay, source)
+    values = _checked_costs(pairs, source)
+    i, j_all = _pair_indices(pairs, demand_ids, site_ids, aliases or {}, other_sites, source)
+    keep = j_all.notna().to_numpy()
+    i, j, c = i[keep], j_all[keep].to_numpy(dtype=np.int64), values.to_numpy(dtype=float)[keep]
+    return _dense(pairs[keep], i, j, c, demand_ids, site_ids, source)
+
+
+def _long_pairs(table: Any, lay: CostMatrixRef, source: str):
+    """Return the table as long-form pairs, columns ``o`` (demand id), ``d`` (site id), ``c``."""
     import pandas as pd
 
     from geo.errors import SchemaError
 
-    lay = layout or CostMatrixRef(matrix="")
     form, origin, destination, cost = lay.form, lay.origin, lay.destination, lay.cost
     frame = pd.DataFrame(table)
     long = {origin, destination, cost} <= set(map(str, frame.columns)) if form is None else form == "long"
@@ -358,18 +368,23 @@ def cost_matrix(
                 f"{source}: 长表缺少列 long-form cost matrix lacks columns {missing}; "
                 f"columns: {list(map(str, frame.columns))[:20]}"
             )
-        pairs = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "o": frame[origin].astype(str).str.strip(),
                 "d": frame[destination].astype(str).str.strip(),
                 "c": frame[cost],
             }
         )
-    else:
-        key = origin if origin in frame.columns else frame.columns[0]
-        wide = frame.set_index(frame[key].astype(str).str.strip()).drop(columns=[key])
-        wide.columns = [str(c).strip() for c in wide.columns]
-        pairs = wide.rename_axis("o").reset_index().melt(id_vars="o", var_name="d", value_name="c")
+    key = origin if origin in frame.columns else frame.columns[0]
+    wide = frame.set_index(frame[key].astype(str).str.strip()).drop(columns=[key])
+    wide.columns = [str(c).strip() for c in wide.columns]
+    return wide.rename_axis("o").reset_index().melt(id_vars="o", var_name="d", value_name="c")
+
+
+def _checked_costs(pairs, source: str):
+    """Return the costs as numbers; refuse any that is not a finite number >= 0."""
+    import pandas as pd
+
     values = pd.to_numeric(pairs["c"], errors="coerce")
     bad = values.isna() | ~np.isfinite(values.fillna(0.0)) | (values < 0)
     if bad.any():
@@ -378,8 +393,20 @@ def cost_matrix(
         raise InputError(
             f"{source}: {int(bad.sum())} 个费用不是非负有限数 costs must be finite numbers >= 0 ({shown})"
         )
+    return values
+
+
+def _pair_indices(
+    pairs,
+    demand_ids: Sequence[str],
+    site_ids: Sequence[str],
+    aliases: Mapping[str, str],
+    other_sites: Collection[str],
+    source: str,
+):
+    """Return the row index of each pair and its site column (NaN for a non-candidate parcel)."""
     names = {s: k for k, s in enumerate(site_ids)}
-    for alias, target in (aliases or {}).items():
+    for alias, target in aliases.items():
         names.setdefault(alias, names[target])
     rows_of = {d: k for k, d in enumerate(demand_ids)}
     unknown_o = sorted(set(pairs["o"]) - set(rows_of))
@@ -394,12 +421,17 @@ def cost_matrix(
         raise InputError(
             f"{source}: {len(unknown_d)} 个站点编号既不是地块也不是既有设施 unknown site ids {unknown_d[:10]}"
         )
-    keep = j_all.notna().to_numpy()
-    i, j, c = i[keep], j_all[keep].to_numpy(dtype=np.int64), values.to_numpy(dtype=float)[keep]
+    return i, j_all
+
+
+def _dense(kept, i, j, c, demand_ids: Sequence[str], site_ids: Sequence[str], source: str) -> np.ndarray:
+    """Return the dense array; refuse a pair given twice or a pair left out."""
+    import pandas as pd
+
     out = np.full((len(demand_ids), len(site_ids)), np.nan)
     flat = i * len(site_ids) + j
     if len(np.unique(flat)) != len(flat):
-        dup = pairs[keep][pd.Series(flat).duplicated().to_numpy()].head(5)
+        dup = kept[pd.Series(flat).duplicated().to_numpy()].head(5)
         shown = ", ".join(f"{o}→{d}" for o, d in zip(dup["o"], dup["d"], strict=True))
         raise InputError(f"{source}: 有重复的需求点—站点对 pairs given twice ({shown})")
     out[i, j] = c

@@ -25,7 +25,7 @@ from geo.rules.presets import Preset, load_preset
 from geo.units import M2_PER_MU
 from optimizer.distances import MatrixDistances, NetworkDistances, cost_matrix, network_from_lines
 from optimizer.models import LOCATION_MODELS, FacilitySpec, LocationModel
-from optimizer.models.revitalise import ParcelEconomics, Revitalise, Separations
+from optimizer.models.revitalise import ParcelEconomics, Revitalise, RevitaliseRules, Separations
 from optimizer.result import Finding
 from optimizer.scenario import CostMatrixRef, FacilityConfig, LayerRef, Scenario, resolve
 from optimizer.solvers import SolverOptions
@@ -579,12 +579,14 @@ def build_model(inputs: PlanInputs):
             sxy,
             inputs.specs,
             economics=inputs.economics,
-            weights=sc.weights,
-            priorities=sc.priorities,
-            separations=inputs.separations,
-            living_types=tuple(f.type for f in sc.facilities if f.living),
-            living_max=ls.living_max,
-            industrial_min=ls.industrial_min,
+            rules=RevitaliseRules(
+                weights=sc.weights,
+                priorities=sc.priorities,
+                separations=inputs.separations,
+                living_types=tuple(f.type for f in sc.facilities if f.living),
+                living_max=ls.living_max,
+                industrial_min=ls.industrial_min,
+            ),
             **common,
         )
     else:
