@@ -756,6 +756,118 @@ def _action_rank(action: pd.Series) -> np.ndarray:
     return prefix.map({a: i for i, a in enumerate(ACTION_ORDER)}).fillna(len(ACTION_ORDER)).to_numpy()
 
 
+def _draw_plan_context(
+    ax, park: gpd.GeoDataFrame | None, parcels: gpd.GeoDataFrame | None, handles: list[Patch]
+) -> None:
+    """Draw the rest of the park in light grey beneath the plan (its own parcels are drawn in colour)."""
+    if park is not None:
+        if parcels is not None and "parcel_id" in park and "parcel_id" in parcels:
+            park = park[~park["parcel_id"].astype(str).isin(set(parcels["parcel_id"].astype(str))).to_numpy()]
+        if len(park):
+            park.plot(ax=ax, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=0.4, zorder=1)
+            handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="园区其他地块（非候选）"))
+
+
+def _draw_plan_parcels(
+    ax, parcels: gpd.GeoDataFrame, handles: list[Patch]
+) -> tuple[gpd.GeoDataFrame, list[list[str]]]:
+    """Draw the candidates by action; return the parcels to label and the table rows of the changed ones."""
+    ftype = parcels["facility_type"] if "facility_type" in parcels else pd.Series(None, index=parcels.index)
+    action = parcels["action"] if "action" in parcels else pd.Series(None, index=parcels.index)
+    styled = [style.action_style(a, t) for a, t in zip(action, ftype, strict=True)]
+    parcels = parcels.assign(_label=[s[0] for s in styled], _colour=[s[1] for s in styled])
+    parcels.plot(ax=ax, color=parcels["_colour"].tolist(), edgecolor="#333333", linewidth=0.6, zorder=2)
+    for label, colour in dict(zip(parcels["_label"], parcels["_colour"], strict=True)).items():
+        handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
+    changed = parcels[~action.fillna("keep").astype(str).eq("keep").to_numpy()]
+    changed = changed.iloc[
+        np.lexsort((changed["parcel_id"].astype(str).to_numpy(), _action_rank(changed["action"])))
+    ]
+    labelled = changed if len(changed) else parcels
+    area = (
+        pd.to_numeric(changed["area_m2"], errors="coerce") * 3 / 2000
+        if "area_m2" in changed
+        else changed.geometry.area * 3 / 2000
+    )
+    cost = changed["cost_wan"] if "cost_wan" in changed else pd.Series(np.nan, index=changed.index)
+    status = changed["idle_status"].map(style.idle_label) if "idle_status" in changed else style.MISSING
+    rows = [
+        [
+            str(pid),
+            lab,
+            style.fmt_number(a, 2),
+            style.fmt_number(c, 1),
+            st if isinstance(st, str) else style.MISSING,
+        ]
+        for pid, lab, a, c, st in zip(
+            changed["parcel_id"],
+            changed["_label"],
+            area,
+            cost,
+            status if isinstance(status, pd.Series) else [status] * len(changed),
+            strict=True,
+        )
+    ]
+    return labelled, rows
+
+
+def _draw_plan_demand(ax, demand: gpd.GeoDataFrame, handles: list[Patch]) -> None:
+    """Draw the demand points, covered in blue and uncovered in red, with their counts in the legend."""
+    cover_cols = [c for c in demand.columns if c.startswith("covered_")]
+    covered = (
+        demand[cover_cols].fillna(False).astype(bool).any(axis=1)
+        if cover_cols
+        else pd.Series(False, index=demand.index)
+    )
+    for flag, colour, label in (
+        (True, "#2171b5", "需求点·有设施覆盖"),
+        (False, "#cb181d", "需求点·无设施覆盖"),
+    ):
+        part = demand[(covered == flag).to_numpy()]
+        if len(part):
+            part.plot(ax=ax, color=colour, markersize=2, alpha=0.6, zorder=4)
+            handles.append(Patch(facecolor=colour, label=f"{label}（{len(part)}）"))
+
+
+def _draw_plan_sites(
+    ax, sites: gpd.GeoDataFrame, crs: pyproj.CRS, handles: list[Patch]
+) -> list[gpd.GeoSeries]:
+    """Draw the sites by type with dashed service radii; return the circles (the map extent holds them)."""
+    radii: list[gpd.GeoSeries] = []
+    types = sites["type"].astype(str) if "type" in sites else pd.Series("facility", index=sites.index)
+    for i, t in enumerate(dict.fromkeys(types)):
+        label, colour = style.facility_style(t, i)
+        part = sites[(types == t).to_numpy()]
+        if "radius_m" in part:
+            radius = pd.to_numeric(part["radius_m"], errors="coerce")
+            rings = part[radius.notna().to_numpy()]
+            if len(rings):
+                circles = rings.geometry.buffer(radius.dropna().to_numpy(), 48)
+                gpd.GeoSeries(circles, crs=crs).plot(
+                    ax=ax, facecolor="none", edgecolor=colour, linestyle="--", linewidth=1.0, zorder=3
+                )
+                radii.append(gpd.GeoSeries(circles, crs=crs))
+        part.plot(ax=ax, color=colour, markersize=40, edgecolor="black", zorder=6, marker="^")
+        handles.append(
+            Patch(facecolor=colour, edgecolor="black", label=f"{label}（{len(part)} 处，虚线为服务半径）")
+        )
+    return radii
+
+
+def _plan_summary(plan: dict) -> list[str]:
+    """Return the plan's key figures printed under its map."""
+    summary = [
+        "求解状态：" + STATUS_LABELS.get(str(plan.get("status")), str(plan.get("status"))),
+        f"目标值：{style.fmt_number(plan.get('objective'), 2)}"
+        + (f"（{plan['objective_name']}）" if plan.get("objective_name") else ""),
+        f"需求覆盖率：{style.fmt_percent(plan.get('coverage_ratio'))}　"
+        f"覆盖需求：{style.fmt_number(plan.get('covered_demand'), 0)}",
+        f"总费用：{style.fmt_number(plan.get('total_cost_wan'), 1, '万元')}　"
+        f"选中地块：{len(plan.get('selected') or [])} 宗",
+    ]
+    return summary
+
+
 def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tuple[Figure, list[list[str]]]:
     """Draw a plan's page; return it with the table rows that did not fit (for continuation pages)."""
     plan = result.plan
@@ -770,90 +882,12 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tup
     handles: list[Patch] = []
     extent_geoms = pd.concat([g.geometry for g in proj.values()])
     parcels = proj.get("parcels")
-    park = proj.get("context")
-    if park is not None:
-        # the rest of the park in light grey beneath the plan (its own parcels are drawn in colour)
-        if parcels is not None and "parcel_id" in park and "parcel_id" in parcels:
-            park = park[~park["parcel_id"].astype(str).isin(set(parcels["parcel_id"].astype(str))).to_numpy()]
-        if len(park):
-            park.plot(ax=ax, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=0.4, zorder=1)
-            handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="园区其他地块（非候选）"))
-    labelled: gpd.GeoDataFrame | None = None
-    rows: list[list[str]] = []
-    if parcels is not None:
-        ftype = (
-            parcels["facility_type"] if "facility_type" in parcels else pd.Series(None, index=parcels.index)
-        )
-        action = parcels["action"] if "action" in parcels else pd.Series(None, index=parcels.index)
-        styled = [style.action_style(a, t) for a, t in zip(action, ftype, strict=True)]
-        parcels = parcels.assign(_label=[s[0] for s in styled], _colour=[s[1] for s in styled])
-        parcels.plot(ax=ax, color=parcels["_colour"].tolist(), edgecolor="#333333", linewidth=0.6, zorder=2)
-        for label, colour in dict(zip(parcels["_label"], parcels["_colour"], strict=True)).items():
-            handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
-        changed = parcels[~action.fillna("keep").astype(str).eq("keep").to_numpy()]
-        changed = changed.iloc[
-            np.lexsort((changed["parcel_id"].astype(str).to_numpy(), _action_rank(changed["action"])))
-        ]
-        labelled = changed if len(changed) else parcels
-        area = (
-            pd.to_numeric(changed["area_m2"], errors="coerce") * 3 / 2000
-            if "area_m2" in changed
-            else changed.geometry.area * 3 / 2000
-        )
-        cost = changed["cost_wan"] if "cost_wan" in changed else pd.Series(np.nan, index=changed.index)
-        status = changed["idle_status"].map(style.idle_label) if "idle_status" in changed else style.MISSING
-        rows = [
-            [
-                str(pid),
-                lab,
-                style.fmt_number(a, 2),
-                style.fmt_number(c, 1),
-                st if isinstance(st, str) else style.MISSING,
-            ]
-            for pid, lab, a, c, st in zip(
-                changed["parcel_id"],
-                changed["_label"],
-                area,
-                cost,
-                status if isinstance(status, pd.Series) else [status] * len(changed),
-                strict=True,
-            )
-        ]
-    demand = proj.get("demand")
-    if demand is not None:
-        cover_cols = [c for c in demand.columns if c.startswith("covered_")]
-        covered = (
-            demand[cover_cols].fillna(False).astype(bool).any(axis=1)
-            if cover_cols
-            else pd.Series(False, index=demand.index)
-        )
-        for flag, colour, label in (
-            (True, "#2171b5", "需求点·有设施覆盖"),
-            (False, "#cb181d", "需求点·无设施覆盖"),
-        ):
-            part = demand[(covered == flag).to_numpy()]
-            if len(part):
-                part.plot(ax=ax, color=colour, markersize=2, alpha=0.6, zorder=4)
-                handles.append(Patch(facecolor=colour, label=f"{label}（{len(part)}）"))
-    sites = proj.get("sites")
-    if sites is not None:
-        types = sites["type"].astype(str) if "type" in sites else pd.Series("facility", index=sites.index)
-        for i, t in enumerate(dict.fromkeys(types)):
-            label, colour = style.facility_style(t, i)
-            part = sites[(types == t).to_numpy()]
-            if "radius_m" in part:
-                radius = pd.to_numeric(part["radius_m"], errors="coerce")
-                rings = part[radius.notna().to_numpy()]
-                if len(rings):
-                    circles = rings.geometry.buffer(radius.dropna().to_numpy(), 48)
-                    gpd.GeoSeries(circles, crs=crs).plot(
-                        ax=ax, facecolor="none", edgecolor=colour, linestyle="--", linewidth=1.0, zorder=3
-                    )
-                    extent_geoms = pd.concat([extent_geoms, gpd.GeoSeries(circles, crs=crs)])
-            part.plot(ax=ax, color=colour, markersize=40, edgecolor="black", zorder=6, marker="^")
-            handles.append(
-                Patch(facecolor=colour, edgecolor="black", label=f"{label}（{len(part)} 处，虚线为服务半径）")
-            )
+    _draw_plan_context(ax, proj.get("context"), parcels, handles)
+    labelled, rows = _draw_plan_parcels(ax, parcels, handles) if parcels is not None else (None, [])
+    if proj.get("demand") is not None:
+        _draw_plan_demand(ax, proj["demand"], handles)
+    if proj.get("sites") is not None:
+        extent_geoms = pd.concat([extent_geoms, *_draw_plan_sites(ax, proj["sites"], crs, handles)])
     _finish_map(
         ax,
         _extent(gpd.GeoSeries(extent_geoms, crs=crs), pad=0.08),
@@ -864,15 +898,7 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tup
         max_labels=MAX_PLAN_LABELS,
     )
 
-    summary = [
-        "求解状态：" + STATUS_LABELS.get(str(plan.get("status")), str(plan.get("status"))),
-        f"目标值：{style.fmt_number(plan.get('objective'), 2)}"
-        + (f"（{plan['objective_name']}）" if plan.get("objective_name") else ""),
-        f"需求覆盖率：{style.fmt_percent(plan.get('coverage_ratio'))}　"
-        f"覆盖需求：{style.fmt_number(plan.get('covered_demand'), 0)}",
-        f"总费用：{style.fmt_number(plan.get('total_cost_wan'), 1, '万元')}　"
-        f"选中地块：{len(plan.get('selected') or [])} 宗",
-    ]
+    summary = _plan_summary(plan)
     fig.text(0.06, 0.455, "\n".join(summary), fontsize=8, va="top", linespacing=1.5)
     table_ax = fig.add_axes((0.06, 0.06, 0.88, 0.31))
     widths = [w for _, _, w in PLAN_COLUMNS]
