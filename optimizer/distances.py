@@ -94,20 +94,27 @@ class EuclideanDistances:
         found = found[order]
         return found["i"].astype(np.int64), sites[found["j"]], found["v"].astype(float)
 
-    def _within_dense(self, radius: float, sites: np.ndarray) -> Pairs:
-        """Pairs within ``radius`` by one dense array, tested as ``cKDTree`` does (d² ≤ r²)."""
+    def _squared(self, sites: np.ndarray) -> np.ndarray:
+        """Squared distances (n, len(sites)), summed as ``cKDTree`` sums them (x² then + y²)."""
         demand = np.asarray(self.demand_xy, dtype=float)
         site = np.asarray(self.site_xy, dtype=float)[sites]
         dx = demand[:, 0][:, None] - site[:, 0][None, :]
         dy = demand[:, 1][:, None] - site[:, 1][None, :]
-        d2 = dx * dx + dy * dy
+        return dx * dx + dy * dy
+
+    def _within_dense(self, radius: float, sites: np.ndarray) -> Pairs:
+        """Pairs within ``radius`` by one dense array, tested as ``cKDTree`` does (d² ≤ r²)."""
+        d2 = self._squared(sites)
         i, j = np.nonzero(d2 <= float(radius) * float(radius))  # row-major: sorted by (i, j)
         return i.astype(np.int64), sites[j], np.sqrt(d2[i, j])
 
     def nearest(self, k: int, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the ``k`` nearest of ``sites`` for every demand point (``query`` on a KD-tree)."""
-        from scipy.spatial import cKDTree
+        """Return the ``k`` nearest of ``sites`` for every demand point (``query`` on a KD-tree).
 
+        Up to :data:`DENSE_PAIRS` pairs, one dense array answers instead when no two of a point's
+        k + 1 nearest are equally far (the order is then unique, so it is the tree's); a tie
+        goes to the tree, whose order among equals is its own.
+        """
         sites = np.asarray(sites, dtype=np.int64)
         n = len(self.demand_xy)
         idx = np.full((n, k), -1, dtype=np.int64)
@@ -115,6 +122,16 @@ class EuclideanDistances:
         if len(sites) == 0 or n == 0:
             return idx, dist
         kk = min(k, len(sites))
+        if n * len(sites) <= DENSE_PAIRS:
+            d2 = self._squared(sites)
+            order = np.argsort(d2, axis=1, kind="stable")[:, : min(kk + 1, len(sites))]
+            top = np.take_along_axis(d2, order, axis=1)
+            if not (np.diff(np.sqrt(top), axis=1) == 0).any():
+                idx[:, :kk] = sites[order[:, :kk]]
+                dist[:, :kk] = np.sqrt(top[:, :kk])
+                return idx, dist
+        from scipy.spatial import cKDTree
+
         d, j = cKDTree(np.asarray(self.site_xy, dtype=float)[sites]).query(self.demand_xy, k=kk)
         d = np.asarray(d, dtype=float).reshape(n, kk)
         j = np.asarray(j, dtype=np.int64).reshape(n, kk)
