@@ -218,7 +218,7 @@ def write_gpkg(result: AnalysisResult, path: Path) -> None:
 
 def write_csv(result: AnalysisResult, path: Path) -> None:
     """parcels.csv: UTF-8 with BOM, Chinese headers."""
-    people = table_for_people(result.parcels, result.preset.rules.low_efficiency.exemptions)
+    people = table_for_people(result.parcels, result.preset_used.rules.low_efficiency.exemptions)
     people.columns = [header_zh(c) for c in people.columns]
     people.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
@@ -319,7 +319,7 @@ def _fmt_pct(value: float | None) -> str:
 def write_report(result: AnalysisResult, path: Path) -> None:
     """report.xlsx: summary, a sheet per idle status, low-efficiency parcels, indicators, preset, issues."""
     wb = Workbook(write_only=True)
-    exemptions = result.preset.rules.low_efficiency.exemptions
+    exemptions = result.preset_used.rules.low_efficiency.exemptions
     _sheet(
         wb,
         SHEET_NAMES["summary"],
@@ -368,9 +368,9 @@ def _idle_summary_rows(result: AnalysisResult) -> list[list[Any]]:
     s = result.summary
     rows: list[list[Any]] = [
         ["评价日期", s["as_of"], None, None],
-        ["规则预设", f"{s['preset']}（{result.preset.rules.title}）", None, None],
+        ["规则预设", f"{s['preset']}（{result.preset_used.rules.title}）", None, None],
         ["是否暂行", "是（暂定，待核实）" if s["preset_provisional"] else "否", None, None],
-        ["亩均效益方案", f"{result.preset.mujun.name}（{result.preset.mujun.title}）", None, None],
+        ["亩均效益方案", f"{result.preset_used.mujun.name}（{result.preset_used.mujun.title}）", None, None],
         ["地块总数 / 总面积（亩）", s["parcels"], round(s["area_mu"], 2), None],
         [None, None, None, None],
         ["闲置状态", "宗数", "面积（亩）", "土地闲置费（万元）"],
@@ -417,7 +417,7 @@ def _other_summary_rows(result: AnalysisResult) -> list[list[Any]]:
     """Return the summary rows on rules out of scope, reasons, 亩均效益 classes and data issues."""
     s = result.summary
     rows: list[list[Any]] = []
-    exemptions = result.preset.rules.low_efficiency.exemptions
+    exemptions = result.preset_used.rules.low_efficiency.exemptions
     if s.get("rules_out_of_scope"):
         rows += [[None] * 4, ["不在评价范围的规则（输入缺失，全图层不评价）", "原因", None, None]]
         for item in s["rules_out_of_scope"]:
@@ -540,7 +540,7 @@ def _preset_rows(result: AnalysisResult) -> list[list[Any]]:
     The 亩均 scheme's values take the scheme's kind.
     Sources cite documents, never panhuo's own files.
     """
-    preset = result.preset
+    preset = result.preset_used
     rules = preset.rules
     kind_zh = SOURCE_KIND_ZH
     where = "内置预设" if preset.source == preset.name else f"用户规则文件 {Path(preset.source).name}"

@@ -41,11 +41,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
+from geo.analysis import AnalysisResult
 from geo.errors import CRSError, InputError, NotFoundError
 
 from . import fonts, style
 from .charts import FRONTIER_COLUMNS, SWEEP_COLUMNS, frontier_chart, read_curve, status_chart, sweep_chart
-from .results import AnalysisResult, PlanResult
+from .results import PlanResult
 from .web import _check_plan, default_file_mode
 
 STATUS_LABELS = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}
