@@ -26,7 +26,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +41,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
+from geo.analysis import AnalysisResult
 from geo.errors import CRSError, InputError, NotFoundError
 
 from . import fonts, style
 from .charts import FRONTIER_COLUMNS, SWEEP_COLUMNS, frontier_chart, read_curve, status_chart, sweep_chart
-from .results import AnalysisResult, PlanResult
+from .results import PlanResult
 from .web import _check_plan, default_file_mode
 
 STATUS_LABELS = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}
@@ -528,45 +529,53 @@ def _num(value: object) -> float:
     return out
 
 
+def _pct(row: pd.Series, column: str) -> str:
+    return style.fmt_percent(row.get(column))
+
+
+def _tax_fact(row: pd.Series, summary: dict) -> str:
+    """亩均税收 against the sector's average when the analysis has one, else the park's."""
+    averages = summary.get("tax_averages") or {}
+    sector = (averages.get("sector") or {}).get(str(row.get("industry_code")))
+    reference = sector if sector is not None else averages.get("park")
+    where = "同行业平均" if sector is not None else "园区平均"
+    ref = f"（{where} {style.fmt_number(reference)}）" if reference is not None else ""
+    return f"亩均税收 {style.fmt_number(row.get('tax_per_mu'))} 万元/亩{ref}"
+
+
+def _rs_fact(row: pd.Series, _summary: dict) -> str:
+    parts = []
+    if not math.isnan(_num(row.get("rs_builtup_mean"))):
+        parts.append(f"建成指数均值 {_num(row.get('rs_builtup_mean')):.2f}")
+    if not math.isnan(_num(row.get("rs_ndvi_mean"))):
+        parts.append(f"NDVI 均值 {_num(row.get('rs_ndvi_mean')):.2f}")
+    return "，".join(parts) or "遥感均值缺失"
+
+
+#: reason code → the parcel's own value for it, as officials write it (row, analysis summary → text)
+REASON_FACTS: dict[str, Callable[[pd.Series, dict], str]] = {
+    "far_below_min": lambda r, _s: (
+        f"容积率 {style.fmt_number(r.get('far'))}（本宗下限 {style.fmt_number(r.get('far_min'))}）"
+    ),
+    "coef_below_min": lambda r, _s: f"建筑系数 {_pct(r, 'building_coef')}",
+    "admin_over_max": lambda r, _s: f"行政办公及生活服务设施用地比重 {_pct(r, 'admin_ratio')}",
+    "green_over_max": lambda r, _s: f"绿地率 {_pct(r, 'green_ratio')}",
+    "invest_below_min": lambda r, _s: f"投资强度 {style.fmt_number(r.get('invest_intensity'), 0)} 万元/公顷",
+    "tax_below_avg_share": _tax_fact,
+    "policy_eliminated": lambda r, _s: f"产业政策类别 {r.get('policy_class') or style.MISSING}",
+    "dangerous_building": lambda r, _s: f"房屋安全等级 {r.get('building_grade') or style.MISSING} 级",
+    "use_mismatch": lambda r, _s: (
+        f"现状 {r.get('land_use') or style.MISSING}，规划 {r.get('planned_use') or style.MISSING}"
+    ),
+    "rs_unbuilt": _rs_fact,
+    "idle": lambda r, _s: f"闲置状态：{style.idle_label(r.get('idle_status'))}",
+}
+
+
 def _reason_fact(code: str, row: pd.Series, summary: dict) -> str:
-    """Return the parcel's own value for one fired reason, as officials write it."""
-
-    def pct(column: str) -> str:
-        return style.fmt_percent(row.get(column))
-
-    if code == "far_below_min":
-        return f"容积率 {style.fmt_number(row.get('far'))}（本宗下限 {style.fmt_number(row.get('far_min'))}）"
-    if code == "coef_below_min":
-        return f"建筑系数 {pct('building_coef')}"
-    if code == "admin_over_max":
-        return f"行政办公及生活服务设施用地比重 {pct('admin_ratio')}"
-    if code == "green_over_max":
-        return f"绿地率 {pct('green_ratio')}"
-    if code == "invest_below_min":
-        return f"投资强度 {style.fmt_number(row.get('invest_intensity'), 0)} 万元/公顷"
-    if code == "tax_below_avg_share":
-        averages = summary.get("tax_averages") or {}
-        sector = (averages.get("sector") or {}).get(str(row.get("industry_code")))
-        reference = sector if sector is not None else averages.get("park")
-        where = "同行业平均" if sector is not None else "园区平均"
-        ref = f"（{where} {style.fmt_number(reference)}）" if reference is not None else ""
-        return f"亩均税收 {style.fmt_number(row.get('tax_per_mu'))} 万元/亩{ref}"
-    if code == "policy_eliminated":
-        return f"产业政策类别 {row.get('policy_class') or style.MISSING}"
-    if code == "dangerous_building":
-        return f"房屋安全等级 {row.get('building_grade') or style.MISSING} 级"
-    if code == "use_mismatch":
-        return f"现状 {row.get('land_use') or style.MISSING}，规划 {row.get('planned_use') or style.MISSING}"
-    if code == "rs_unbuilt":
-        parts = []
-        if not math.isnan(_num(row.get("rs_builtup_mean"))):
-            parts.append(f"建成指数均值 {_num(row.get('rs_builtup_mean')):.2f}")
-        if not math.isnan(_num(row.get("rs_ndvi_mean"))):
-            parts.append(f"NDVI 均值 {_num(row.get('rs_ndvi_mean')):.2f}")
-        return "，".join(parts) or "遥感均值缺失"
-    if code == "idle":
-        return f"闲置状态：{style.idle_label(row.get('idle_status'))}"
-    return code
+    """Return the parcel's own value for one fired reason (:data:`REASON_FACTS`; else the code)."""
+    fact = REASON_FACTS.get(code)
+    return fact(row, summary) if fact is not None else code
 
 
 def low_efficiency_rows(frame: pd.DataFrame, summary: dict) -> list[list[str]]:
@@ -610,10 +619,18 @@ def _analysis_rows(frame: pd.DataFrame) -> list[list[str]]:
     ]
 
 
+@dataclass(frozen=True)
+class _PageText:
+    """The texts every page of one briefing shares: paper, title, subtitle and the rules footer."""
+
+    paper: str
+    title: str
+    subtitle: str
+    footer: str = ""
+
+
 def _analysis_page(
-    paper: str,
-    title: str,
-    subtitle: str,
+    text: _PageText,
     group_name: str,
     group: gpd.GeoDataFrame,
     context: gpd.GeoDataFrame,
@@ -622,9 +639,8 @@ def _analysis_page(
     page_note: str,
     *,
     by_reason: bool = False,
-    footer: str = "",
 ) -> Figure:
-    fig = _page(paper, f"{title}——{group_name}", subtitle)
+    fig = _page(text.paper, f"{text.title}——{group_name}", text.subtitle)
     ax = _map_axes(fig)
     extent = _extent(group.geometry)
     x0, y0, x1, y1 = _frame_extent(ax, extent)
@@ -660,8 +676,8 @@ def _analysis_page(
     _finish_map(ax, extent, crs, handles, labels=group)
     table_ax = fig.add_axes(TABLE_RECT)
     _draw_table(table_ax, [h for _, h, _ in columns], rows, [w for _, _, w in columns])
-    if footer:
-        fig.text(0.06, 0.03, footer, ha="left", fontsize=7, color="#555555")
+    if text.footer:
+        fig.text(0.06, 0.03, text.footer, ha="left", fontsize=7, color="#555555")
     fig.text(0.94, 0.03, page_note, ha="right", fontsize=7, color="#555555")
     return fig
 
@@ -714,9 +730,7 @@ def analysis_figures(
             note = f"第 {n} 页 / 共 {len(pages) + (1 if charts else 0)} 页"
             figures.append(
                 _analysis_page(
-                    paper,
-                    title,
-                    subtitle,
+                    _PageText(paper, title, subtitle, footer),
                     label,
                     part,
                     projected,
@@ -724,7 +738,6 @@ def analysis_figures(
                     part_rows,
                     note,
                     by_reason=low,
-                    footer=footer,
                 )
             )
         if charts and ("idle_status" in parcels or "low_eff_reasons" in parcels):
