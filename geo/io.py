@@ -31,8 +31,9 @@ The data flow is read → CRS → columns → ids → values → geometry, each 
    NULL and empty geometries are an error unless ``drop_empty=True``, which drops them and lists
    them by id.
 
-GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off), and inputs are only
-read, never written.
+GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off) while a read runs —
+:func:`gdal_options` sets the options around each read and restores them after; importing this
+module sets nothing — and inputs are only read, never written.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from __future__ import annotations
 import codecs
 import mmap
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,11 +89,19 @@ from geo.ingest_report import (
 from geo.schema import FIELDS_BY_NAME, PARCEL_FIELDS, canonical_name
 from geo.suggest import suggest_columns
 
-__all__ = ["LayerInfo", "inspect_layer", "inspect_path", "list_layers", "read_layer", "read_parcels"]
+__all__ = [
+    "LayerInfo",
+    "gdal_options",
+    "inspect_layer",
+    "inspect_path",
+    "list_layers",
+    "read_layer",
+    "read_parcels",
+]
 
-#: GDAL settings applied to pyogrio's GDAL when this module is imported (hardening.md §1.12):
-#: no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never fetched), no Python
-#: in VRTs. Drivers themselves are pinned per file by :mod:`geo.formats`.
+#: GDAL settings in force while :func:`gdal_options` holds, i.e. around every read by this module
+#: (hardening.md §1.12): no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never
+#: fetched), no Python in VRTs. Drivers themselves are pinned per file by :mod:`geo.formats`.
 GDAL_CONFIG = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".panhuo-network-disabled",
     "GDAL_HTTP_MAX_RETRY": "0",
@@ -104,12 +116,60 @@ _COORD_DIGITS = re.compile(r"(\d+\.\d{2})\d+")
 _ID_ALIASES = ", ".join(("parcel_id", *FIELDS_BY_NAME["parcel_id"].aliases))
 
 
-def _configure_gdal() -> None:
-    pyogrio.set_gdal_config_options(GDAL_CONFIG)
-    pyproj.network.set_network_enabled(False)
+class _GdalScope:
+    """The state behind :func:`gdal_options`: how many reads are open and what they replaced.
+
+    pyogrio's GDAL config options are process-wide, so overlapping scopes (nested, or reads in two
+    threads) share one setting: the first to enter saves the previous values and applies
+    :data:`GDAL_CONFIG`, the last to leave restores them. A read never runs unprotected because
+    another one finished first.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved: dict[str, Any] = {}
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.depth == 0:
+                self.saved = {name: pyogrio.get_gdal_config_option(name) for name in GDAL_CONFIG}
+                pyogrio.set_gdal_config_options(GDAL_CONFIG)
+            self.depth += 1
+            # pyproj's own switch, not a GDAL option: see gdal_options for why it is not restored
+            pyproj.network.set_network_enabled(False)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0:
+                pyogrio.set_gdal_config_options(self.saved)  # None clears an option that was unset
+                self.saved = {}
 
 
-_configure_gdal()
+_GDAL_SCOPE = _GdalScope()
+
+
+@contextmanager
+def gdal_options() -> Iterator[None]:
+    """Run the enclosed block with :data:`GDAL_CONFIG` set on pyogrio's GDAL, then restore.
+
+    Importing this module changes nothing: the options are set when a read starts and the values
+    they replaced (:func:`pyogrio.get_gdal_config_option`, ``None`` for an unset option) are put
+    back when it ends, even on error. Every pyogrio call of this module runs inside; so should any
+    other caller's direct pyogrio read of an untrusted file.
+
+    One setting outlives the block on purpose: pyproj's network switch
+    (:func:`pyproj.network.set_network_enabled`) is turned off when a read starts and stays off.
+    The layer read here is reprojected by pyproj after the block (the CGCS2000 zone, then maps and
+    the optimizer), and PROJ must never fetch a grid for it; pyproj has no per-call network
+    option. It touches neither ``os.environ`` nor GDAL's options.
+    """
+    _GDAL_SCOPE.enter()
+    try:
+        yield
+    finally:
+        _GDAL_SCOPE.leave()
 
 
 @dataclass
@@ -575,7 +635,7 @@ class _Outcome:
 def _ingest(path: str | Path, **options: Any) -> _Outcome:
     # NaN/inf coordinates are found and reported by the geometry checks; numpy's "invalid value"
     # warnings from shapely and pyproj about them would only repeat that, less clearly
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), gdal_options():
         return _ingest_checked(path, **options)
 
 
@@ -1197,7 +1257,7 @@ def list_layers(path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> tup
 
     A single-layer format (Shapefile, GeoJSON, GeoParquet, FlatGeobuf) gives one entry.
     """
-    with open_source(path, None, limits) as source:
+    with gdal_options(), open_source(path, None, limits) as source:
         if source.format == "parquet":
             import pyarrow.parquet as pq
 
