@@ -23,12 +23,13 @@ from geo.errors import CRSError, InputError, SchemaError
 from geo.indicators import ZoneIndicators, compute_indicators
 from geo.ingest_report import ISSUE_COLUMNS, IngestReport
 from geo.rules.facts import Facts, check_data
-from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle, idle_out_of_scope
+from geo.rules.idle import STATUSES, evaluate_idle, idle_out_of_scope
 from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency, threshold_texts
 from geo.rules.mujun import grade_mujun
 from geo.rules.presets import REASON_CODES, Preset, load_preset
 from geo.schema import CANONICAL_COLUMNS
 from geo.units import M2_PER_MU
+from geo.vocab import IDLE_CLASSES
 
 #: computed per-parcel columns, in output order (contract §3 first, then panhuo's own)
 RESULT_COLUMNS: tuple[str, ...] = (

@@ -29,10 +29,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from geo.errors import InputError
-from geo.indicators import INDICATOR_LABELS_ZH, RATE_KEYS, ZONE_TYPE_ZH
-from geo.rules.idle import STATUS_LABELS_ZH, STATUSES
+from geo.rules.idle import STATUSES
 from geo.rules.presets import REASON_CODES, SOURCE_KIND_ZH, Exemption
 from geo.schema import LABELS_ZH
+from geo.vocab import IDLE_STATUS_LABELS_ZH as STATUS_LABELS_ZH
+from geo.vocab import INDICATOR_LABELS_ZH, RATE_KEYS, ZONE_TYPE_ZH
 
 if TYPE_CHECKING:
     from geo.analysis import AnalysisResult

@@ -37,6 +37,7 @@ from branca.element import Figure
 from folium import plugins
 
 from geo.errors import CRSError, InputError, NoSolutionError
+from geo.vocab import INDICATORS, ZONE_TYPE_ZH, Indicator
 
 from . import fonts, gcj02, style
 from .basemaps import Basemap, get_basemap
@@ -61,24 +62,27 @@ from .leaflet import (
 )
 from .offline import inline_assets
 
-#: indicators.json keys shown in the info panel → (label, kind) (contract.md §5)
-INDICATOR_LABELS: dict[str, tuple[str, str]] = {
-    "land_development_rate": ("土地开发率", "percent"),
-    "land_supply_rate": ("土地供应率", "percent"),
-    "land_built_rate": ("土地建成率", "percent"),
-    "industrial_land_rate": ("工业用地率", "percent"),
-    "high_tech_land_rate": ("高新技术产业用地率", "percent"),
-    "overall_far": ("综合容积率", "ratio"),
-    "building_density": ("建筑密度", "percent"),
-    "industrial_far": ("工业用地综合容积率", "ratio"),
-    "industrial_building_coef": ("工业用地建筑系数", "percent"),
-    "industrial_invest_intensity": ("工业用地固定资产投入强度（万元/公顷）", "number"),
-    "industrial_tax_intensity": ("工业用地地均税收（万元/公顷）", "number"),
-    "idle_land_rate": ("土地闲置率", "percent"),
-    "idle_disposal_rate": ("闲置土地处置率", "percent"),
-    "intensity_score": ("集约利用综合评分", "number"),
+#: indicators.json keys shown in the info panel → (label, kind) (contract.md §5; labels: geo.vocab)
+INDICATOR_LABELS: dict[str, Indicator] = {
+    key: INDICATORS[key]
+    for key in (
+        "land_development_rate",
+        "land_supply_rate",
+        "land_built_rate",
+        "industrial_land_rate",
+        "high_tech_land_rate",
+        "overall_far",
+        "building_density",
+        "industrial_far",
+        "industrial_building_coef",
+        "industrial_invest_intensity",
+        "industrial_tax_intensity",
+        "idle_land_rate",
+        "idle_disposal_rate",
+        "intensity_score",
+    )
 }
-ZONE_TYPES = {"industry_led": "工业主导型", "industry_city": "产城融合型"}
+ZONE_TYPES = ZONE_TYPE_ZH
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,7 +271,7 @@ def _indicator_rows(indicators: Mapping[str, Any] | None) -> list[tuple[str, str
         return []
     rows: list[tuple[str, str]] = []
     if indicators.get("zone_type") in ZONE_TYPES:
-        rows.append(("开发区类型", ZONE_TYPES[indicators["zone_type"]]))
+        rows.append((INDICATORS["zone_type"].label, ZONE_TYPES[indicators["zone_type"]]))
     for key, (label, kind) in INDICATOR_LABELS.items():
         value = indicators.get(key)
         if style.is_missing(value):
