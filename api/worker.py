@@ -301,6 +301,7 @@ def inspect_vector(job: Job, path: Path, crs: int | None) -> dict[str, Any]:
     limits = read_limits(job.limits)
     mapping = _mapping(job)
     names = layer_names(job, path)
+    enc = job.params.get("encoding")
     kinds = {x.name: x for x in list_layers(path, limits=limits)} if path.suffix.lower() == ".gpkg" else {}
     reports: dict[str | None, dict[str, Any]] = {}
     refused: SchemaError | None = None
@@ -315,15 +316,15 @@ def inspect_vector(job: Job, path: Path, crs: int | None) -> dict[str, Any]:
         note = ""
         if role == "parcels":
             try:
-                found = inspect_path(path, layer=name, crs=crs, limits=limits, columns=mapping)
+                found = inspect_path(path, layer=name, crs=crs, limits=limits, columns=mapping, encoding=enc)
             except SchemaError as error:
                 if mapping is None or len(names) == 1:
                     raise
                 refused = refused or error
                 note = job.scrub(str(error))
-                found = inspect_path(path, layer=name, crs=crs, limits=limits)
+                found = inspect_path(path, layer=name, crs=crs, limits=limits, encoding=enc)
         else:
-            found = inspect_layer(path, layer=name, crs=crs, limits=limits)
+            found = inspect_layer(path, layer=name, crs=crs, limits=limits, encoding=enc)
         if found.feature_count == 0:
             raise GeometryError(
                 f"图层 {shown} 没有任何要素 — layer {shown!r} is empty (0 features); remove it"
@@ -338,7 +339,7 @@ def inspect_vector(job: Job, path: Path, crs: int | None) -> dict[str, Any]:
     if with_ids:
         for name, report in reports.items():
             if report["role"] == "parcels" and name not in with_ids:
-                plain_report = inspect_layer(path, layer=name, crs=crs, limits=limits).to_dict()
+                plain_report = inspect_layer(path, layer=name, crs=crs, limits=limits, encoding=enc).to_dict()
                 plain_report.update(path=path.name, role="polygons")
                 reports[name] = dict(plain(plain_report))
     if (
@@ -368,13 +369,54 @@ def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> li
     written = [gpkg.name]
     for name in names:
         frame, _report = read_layer(
-            path, layer=name, crs=crs, drop_empty=True, limits=read_limits(job.limits)
+            path,
+            layer=name,
+            crs=crs,
+            drop_empty=True,
+            limits=read_limits(job.limits),
+            encoding=job.params.get("encoding"),
         )
         frame.to_file(gpkg, layer=name or "data", driver="GPKG")
         if len(names) == 1 and frame.crs is not None:
             frame.to_crs(4326).to_file(export_dir / "export.geojson", driver="GeoJSON")
             written.append("export.geojson")
     return written
+
+
+#: the encodings offered when a Shapefile's was only guessed, Chinese first (the upload's ``encoding``)
+CHOICES = ("GBK", "GB18030", "Big5", "UTF-8")
+
+
+def encoding_candidates(path: Path) -> list[dict[str, str]]:
+    """Each encoding of :data:`CHOICES` the DBF's bytes decode in, with a preview of the text.
+
+    Only for a Shapefile whose encoding was guessed (no ``.cpg``, no known DBF language id) and whose
+    text is not pure ASCII; an empty list otherwise, or when only one reading fits. Readings that
+    give the same text as one listed before (GB18030 over GBK-only bytes) are left out.
+    """
+    from geo.encoding import LDID_CODEPAGES, dbf_sample, detect_dbf_encoding, preview, read_dbf_header
+    from geo.errors import EncodingError
+
+    dbf = path.with_suffix(".dbf")
+    if path.suffix.lower() != ".shp" or path.with_suffix(".cpg").exists() or not dbf.is_file():
+        return []
+    header = read_dbf_header(dbf)
+    sample = dbf_sample(dbf, header)
+    if header.ldid in LDID_CODEPAGES or sample.blob.isascii():
+        return []
+    found: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for name in CHOICES:
+        try:
+            detect_dbf_encoding(dbf, None, encoding=name)
+        except EncodingError:
+            continue
+        text = sample.blob.decode({"Big5": "cp950"}.get(name, name), errors="replace")
+        if text in seen:
+            continue
+        seen.add(text)
+        found.append({"encoding": name, "preview": preview(sample.blob, {"Big5": "cp950"}.get(name, name))})
+    return found if len(found) > 1 else []
 
 
 def read_metadata(job: Job, path: Path) -> None:
@@ -413,6 +455,10 @@ def _ingest(job: Job) -> dict[str, Any]:
             read_metadata(job, path)
             job.progress(20, "检查图层 checking the layers")
         report = inspect_vector(job, path, crs)
+        if job.params.get("encoding") is None:
+            candidates = encoding_candidates(path)
+            if candidates:  # a guess: the user confirms or picks another reading (hardening A14)
+                report["encoding_candidates"] = candidates
         export_dir = inputs.export_dir
         if export_dir:
             job.progress(60, "生成 GeoJSON/GeoPackage 导出 writing exports")

@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,8 +30,15 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from maps.chromium import load_page
 from maps.web import analysis_map, render_html, write_atomic
+
+# the Chromium driver is a test helper (tests/chromium.py); run as `python bench/bench_maps.py`, the
+# project root is not on sys.path by itself
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.chromium import load_page  # noqa: E402
 
 STATUSES = np.array(
     ["not_idle"] * 14

@@ -31,9 +31,9 @@ The data flow is read → CRS → columns → ids → values → geometry, each 
    NULL and empty geometries are an error unless ``drop_empty=True``, which drops them and lists
    them by id.
 
-GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off) for the length of each
-read only (:func:`gdal_read_config`): importing this module changes no GDAL, PROJ or environment
-setting of the process. Inputs are only read, never written.
+GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off) while a read runs —
+:func:`gdal_options` sets the options around each read and restores them after; importing this
+module sets nothing — and inputs are only read, never written.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ from geo.suggest import suggest_columns
 
 __all__ = [
     "LayerInfo",
-    "gdal_read_config",
+    "gdal_options",
     "inspect_layer",
     "inspect_path",
     "list_layers",
@@ -99,9 +99,9 @@ __all__ = [
     "read_parcels",
 ]
 
-#: GDAL settings in force for pyogrio's GDAL during each read (hardening.md §1.12):
-#: no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never fetched), no Python
-#: in VRTs. Drivers themselves are pinned per file by :mod:`geo.formats`.
+#: GDAL settings in force while :func:`gdal_options` holds, i.e. around every read by this module
+#: (hardening.md §1.12): no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never
+#: fetched), no Python in VRTs. Drivers themselves are pinned per file by :mod:`geo.formats`.
 GDAL_CONFIG = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".panhuo-network-disabled",
     "GDAL_HTTP_MAX_RETRY": "0",
@@ -116,29 +116,60 @@ _COORD_DIGITS = re.compile(r"(\d+\.\d{2})\d+")
 _ID_ALIASES = ", ".join(("parcel_id", *FIELDS_BY_NAME["parcel_id"].aliases))
 
 
-# GDAL's config options and PROJ's network switch are process-wide: one lock keeps a read in one
-# thread from restoring the previous values while a read in another still needs them
-_GDAL_LOCK = threading.RLock()
+class _GdalScope:
+    """The state behind :func:`gdal_options`: how many reads are open and what they replaced.
+
+    pyogrio's GDAL config options are process-wide, so overlapping scopes (nested, or reads in two
+    threads) share one setting: the first to enter saves the previous values and applies
+    :data:`GDAL_CONFIG`, the last to leave restores them. A read never runs unprotected because
+    another one finished first.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved: dict[str, Any] = {}
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.depth == 0:
+                self.saved = {name: pyogrio.get_gdal_config_option(name) for name in GDAL_CONFIG}
+                pyogrio.set_gdal_config_options(GDAL_CONFIG)
+            self.depth += 1
+            # pyproj's own switch, not a GDAL option: see gdal_options for why it is not restored
+            pyproj.network.set_network_enabled(False)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0:
+                pyogrio.set_gdal_config_options(self.saved)  # None clears an option that was unset
+                self.saved = {}
+
+
+_GDAL_SCOPE = _GdalScope()
 
 
 @contextmanager
-def gdal_read_config() -> Iterator[None]:
-    """Run the enclosed reads with :data:`GDAL_CONFIG` and PROJ network off, then restore both.
+def gdal_options() -> Iterator[None]:
+    """Run the enclosed block with :data:`GDAL_CONFIG` set on pyogrio's GDAL, then restore.
 
-    pyogrio has no per-call config options (``pyogrio.set_gdal_config_options`` is session-wide),
-    so the previous value of each option (``pyogrio.get_gdal_config_option``; ``None`` = unset)
-    is put back on exit, as :class:`rasterio.Env` does for rasters.
+    Importing this module changes nothing: the options are set when a read starts and the values
+    they replaced (:func:`pyogrio.get_gdal_config_option`, ``None`` for an unset option) are put
+    back when it ends, even on error. Every pyogrio call of this module runs inside; so should any
+    other caller's direct pyogrio read of an untrusted file.
+
+    One setting outlives the block on purpose: pyproj's network switch
+    (:func:`pyproj.network.set_network_enabled`) is turned off when a read starts and stays off.
+    The layer read here is reprojected by pyproj after the block (the CGCS2000 zone, then maps and
+    the optimizer), and PROJ must never fetch a grid for it; pyproj has no per-call network
+    option. It touches neither ``os.environ`` nor GDAL's options.
     """
-    with _GDAL_LOCK:
-        previous = {key: pyogrio.get_gdal_config_option(key) for key in GDAL_CONFIG}
-        network = pyproj.network.is_network_enabled()
-        pyogrio.set_gdal_config_options(GDAL_CONFIG)
-        pyproj.network.set_network_enabled(False)
-        try:
-            yield
-        finally:
-            pyogrio.set_gdal_config_options(previous)
-            pyproj.network.set_network_enabled(network)
+    _GDAL_SCOPE.enter()
+    try:
+        yield
+    finally:
+        _GDAL_SCOPE.leave()
 
 
 @dataclass
@@ -604,7 +635,7 @@ class _Outcome:
 def _ingest(path: str | Path, **options: Any) -> _Outcome:
     # NaN/inf coordinates are found and reported by the geometry checks; numpy's "invalid value"
     # warnings from shapely and pyproj about them would only repeat that, less clearly
-    with np.errstate(invalid="ignore"), gdal_read_config():
+    with np.errstate(invalid="ignore"), gdal_options():
         return _ingest_checked(path, **options)
 
 
@@ -1226,7 +1257,7 @@ def list_layers(path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> tup
 
     A single-layer format (Shapefile, GeoJSON, GeoParquet, FlatGeobuf) gives one entry.
     """
-    with gdal_read_config(), open_source(path, None, limits) as source:
+    with gdal_options(), open_source(path, None, limits) as source:
         if source.format == "parquet":
             import pyarrow.parquet as pq
 

@@ -22,6 +22,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from geo.errors import InputError, SchemaError
@@ -55,8 +56,14 @@ def read_curve(path: str | Path, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def _agg(fig: Figure) -> Figure:
+    """Give ``fig`` an Agg canvas: the backend is chosen here, where the figure is made, never globally."""
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def _figure(size: tuple[float, float] = (7.0, 4.2)) -> Figure:
-    return Figure(figsize=size, layout="constrained")
+    return _agg(Figure(figsize=size, layout="constrained"))
 
 
 def frontier_chart(
@@ -116,7 +123,7 @@ def pair_chart(frame: pd.DataFrame) -> Figure:
     pair = str(frame["pair"].iloc[0]) if "pair" in frame and len(frame) else "coverage:cost"
     a, b = pair.split(":")
     with mpl.rc_context(fonts.mpl_rc()):
-        fig = Figure(figsize=(6.4, 4.2), dpi=120, layout="constrained")
+        fig = _agg(Figure(figsize=(6.4, 4.2), dpi=120, layout="constrained"))
         ax = fig.add_subplot()
         data = frame.dropna(subset=[TERMS[a][2], TERMS[b][2]]).sort_values(TERMS[b][2])
         ax.plot(data[TERMS[b][2]].astype(float), data[TERMS[a][2]].astype(float), "o-", color="#1f6f8b")
@@ -195,7 +202,7 @@ def status_chart(
     with mpl.rc_context(fonts.mpl_rc()):
         own = fig is None
         if fig is None:
-            fig = Figure(figsize=(7.5, 5.5))
+            fig = _agg(Figure(figsize=(7.5, 5.5)))
         grid = fig.add_gridspec(
             2, 2, left=rect[0], bottom=rect[1], right=rect[2], top=rect[3], wspace=0.12, hspace=0.25
         )

@@ -136,7 +136,7 @@ def write_charts(result: Any, out: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     figures = {"status_png": ("status.png", lambda: status_chart(result.parcels))}
     zone_type = result.indicators.get("zone_type")
-    scores = result.preset.rules.indicators.scores.get(zone_type) if zone_type else None
+    scores = result.preset_used.rules.indicators.scores.get(zone_type) if zone_type else None
     if scores:
         ideal = {key: item.ideal for key, item in scores.items()}
         figures["indicators_png"] = ("indicators.png", lambda: indicator_profile(result.indicators, ideal))

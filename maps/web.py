@@ -24,6 +24,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,41 +33,56 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Figure, MacroElement
+from branca.element import Figure
 from folium import plugins
-from folium.template import Template
 
 from geo.errors import CRSError, InputError, NoSolutionError
+from geo.vocab import INDICATORS, ZONE_TYPE_ZH, Indicator
 
 from . import fonts, gcj02, style
 from .basemaps import Basemap, get_basemap
+from .leaflet import (
+    CANVAS_THRESHOLD,
+    COMPACT_THRESHOLD,
+    CONTEXT_FILL,
+    CONTEXT_LAYER_NAME,
+    DECIMALS,
+    CompactParcelLayer,
+    ContextLayer,
+    Fill,
+    FitAroundPanels,
+    InfoPanel,
+    LayerLegend,
+    MetricScale,
+    ParcelData,
+    Popup,
+    ReadySignal,
+    SearchOpensPopup,
+    _PanhuoCss,
+)
 from .offline import inline_assets
 
-#: above this many drawn features the map uses Leaflet's canvas renderer
-CANVAS_THRESHOLD = 3000
-#: from this many parcels on, the analysis map embeds them once in compact form (:class:`ParcelData`)
-COMPACT_THRESHOLD = 3000
-#: coordinate decimals in the page (1e-6° ≈ 0.11 m north–south)
-DECIMALS = 6
-
-#: indicators.json keys shown in the info panel → (label, kind) (contract.md §5)
-INDICATOR_LABELS: dict[str, tuple[str, str]] = {
-    "land_development_rate": ("土地开发率", "percent"),
-    "land_supply_rate": ("土地供应率", "percent"),
-    "land_built_rate": ("土地建成率", "percent"),
-    "industrial_land_rate": ("工业用地率", "percent"),
-    "high_tech_land_rate": ("高新技术产业用地率", "percent"),
-    "overall_far": ("综合容积率", "ratio"),
-    "building_density": ("建筑密度", "percent"),
-    "industrial_far": ("工业用地综合容积率", "ratio"),
-    "industrial_building_coef": ("工业用地建筑系数", "percent"),
-    "industrial_invest_intensity": ("工业用地固定资产投入强度（万元/公顷）", "number"),
-    "industrial_tax_intensity": ("工业用地地均税收（万元/公顷）", "number"),
-    "idle_land_rate": ("土地闲置率", "percent"),
-    "idle_disposal_rate": ("闲置土地处置率", "percent"),
-    "intensity_score": ("集约利用综合评分", "number"),
+#: indicators.json keys shown in the info panel → (label, kind) (contract.md §5; labels: geo.vocab)
+INDICATOR_LABELS: dict[str, Indicator] = {
+    key: INDICATORS[key]
+    for key in (
+        "land_development_rate",
+        "land_supply_rate",
+        "land_built_rate",
+        "industrial_land_rate",
+        "high_tech_land_rate",
+        "overall_far",
+        "building_density",
+        "industrial_far",
+        "industrial_building_coef",
+        "industrial_invest_intensity",
+        "industrial_tax_intensity",
+        "idle_land_rate",
+        "idle_disposal_rate",
+        "intensity_score",
+    )
 }
-ZONE_TYPES = {"industry_led": "工业主导型", "industry_city": "产城融合型"}
+ZONE_TYPES = ZONE_TYPE_ZH
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,245 +156,7 @@ def _bounds(frames: Sequence[gpd.GeoDataFrame]) -> list[list[float]]:
 
 
 # --------------------------------------------------------------------------------------------
-# page elements
-
-
-_CSS = """
-<style>
-.panhuo-legend, .panhuo-info {background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.5 "Microsoft YaHei","PingFang SC",sans-serif;
-  color: #222; max-width: 320px;}
-.panhuo-legend h4, .panhuo-info h4 {margin: 0 0 4px; font-size: 13px; font-weight: 600;}
-.panhuo-legend i {display: inline-block; width: 14px; height: 11px; margin-right: 6px; vertical-align: -1px;
-  border: 1px solid #555;}
-.panhuo-legend i.pt {border-radius: 50%; width: 11px;}
-.panhuo-legend .n {color: #666; margin-left: 4px;}
-.panhuo-info table {border-collapse: collapse;} .panhuo-info td {padding: 0 4px; vertical-align: top;}
-.panhuo-info td.v {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;}
-.panhuo-info .note {color: #a50f15; margin-top: 4px;}
-.panhuo-info summary {cursor: pointer; color: #08519c; margin-top: 3px;}
-.leaflet-container {background: #f4f3ef;}
-.leaflet-popup-content table {font-size: 12px;}
-.leaflet-control-search .search-input {width: 150px;}
-</style>
-"""
-
-
-class _PanhuoCss(MacroElement):
-    """Shared styles of legends and the info panel (added once per page)."""
-
-    _template = Template("{% macro header(this, kwargs) %}" + _CSS + "{% endmacro %}")
-
-
-class LayerLegend(MacroElement):
-    """A legend that belongs to one overlay: shown while the layer is on the map, hidden with it.
-
-    Bound to the layer's own ``add``/``remove`` events, so the layer control, code or another
-    plugin switching the layer all keep the legend in step.
-    """
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this.map_name }};
-  var layer = {{ this.layer.get_name() }};
-  var legend = L.control({position: {{ this.position|tojson }}});
-  legend.onAdd = function () {
-    var div = L.DomUtil.create('div', 'panhuo-legend');
-    div.setAttribute('data-legend-for', {{ this.title|tojson }});
-    div.innerHTML = {{ this.html|tojson }};
-    return div;
-  };
-  layer.on('add', function () { legend.addTo(map); });
-  layer.on('remove', function () { legend.remove(); });
-  if (map.hasLayer(layer)) { legend.addTo(map); }
-})();
-{% endmacro %}
-"""
-    )
-
-    def __init__(
-        self,
-        layer: folium.map.Layer,
-        map_name: str,
-        title: str,
-        entries: Sequence[tuple[str, str, int | None]],
-        *,
-        points: bool = False,
-        position: str = "bottomright",
-    ) -> None:
-        super().__init__()
-        self._name = "PanhuoLegend"
-        self.layer = layer
-        self.map_name = map_name
-        self.title = title
-        self.position = position
-        shape = ' class="pt"' if points else ""
-        rows = "".join(
-            f'<div><i{shape} style="background:{colour}"></i>{label}'
-            + (f'<span class="n">{count}</span>' if count is not None else "")
-            + "</div>"
-            for label, colour, count in entries
-        )
-        self.html = f"<h4>{title}</h4>{rows}"
-
-
-class InfoPanel(MacroElement):
-    """A fixed panel with the zone's (or the plan's) key figures."""
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-(function () {
-  var info = L.control({position: {{ this.position|tojson }}});
-  info.onAdd = function () {
-    var div = L.DomUtil.create('div', 'panhuo-info');
-    div.innerHTML = {{ this.html|tojson }};
-    L.DomEvent.disableClickPropagation(div);
-    return div;
-  };
-  info.addTo({{ this.map_name }});
-})();
-{% endmacro %}
-"""
-    )
-
-    def __init__(
-        self,
-        map_name: str,
-        title: str,
-        rows: Sequence[tuple[str, str]],
-        notes: Sequence[str] = (),
-        more: Sequence[tuple[str, str]] = (),
-        more_title: str = "开发区集约利用指标",
-    ):
-        super().__init__()
-        self._name = "PanhuoInfo"
-        self.map_name = map_name
-        self.position = "bottomleft"
-
-        def table(items: Sequence[tuple[str, str]]) -> str:
-            return (
-                "<table>"
-                + "".join(f"<tr><td>{k}</td><td class='v'>{v}</td></tr>" for k, v in items)
-                + "</table>"
-            )
-
-        extra = "".join(f"<div class='note'>{n}</div>" for n in notes)
-        folded = f"<details><summary>{more_title}</summary>{table(more)}</details>" if more else ""
-        self.html = f"<h4>{title}</h4>{table(rows)}{folded}{extra}"
-
-
-class SearchOpensPopup(MacroElement):
-    """Open the found parcel's popup after a search by parcel id.
-
-    folium binds a GeoJson layer's popup on the layer group, so leaflet-search finds no popup on the
-    parcel itself; a click propagated from the parcel opens the group's popup on it.
-    """
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-{{ this.layer_name }}searchControl.on('search:locationfound', function (e) {
-  if (!e.layer._popup && e.layer.getBounds) {
-    e.layer.fire('click', {latlng: e.layer.getBounds().getCenter()}, true);
-  }
-});
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, layer_name: str) -> None:
-        super().__init__()
-        self._name = "PanhuoSearchPopup"
-        self.layer_name = layer_name
-
-
-class MetricScale(MacroElement):
-    """A metric-only scale bar (planners in China read metres, not feet)."""
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-L.control.scale({metric: true, imperial: false, position: 'bottomleft'}).addTo({{ this.map_name }});
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, map_name: str) -> None:
-        super().__init__()
-        self._name = "PanhuoScale"
-        self.map_name = map_name
-
-
-class FitAroundPanels(MacroElement):
-    """Fit the map's content into the part of the window its panels leave free.
-
-    Once every legend, info panel and control is on the map, the widths of the left and right control
-    corners are measured and the view fitted to ``bounds`` with that much padding, so no legend or
-    panel lies over a parcel at first sight. On a window too narrow for that (less than ``min_free``
-    of its width left), the plain fit is used. This is the map's only fit (without animation: an
-    animated earlier fit would land after it), and the map's ``zoomSnap`` of 0.25 keeps the padding
-    from costing a whole zoom level.
-    """
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this.map_name }}, box = map.getContainer(), size = map.getSize();
-  function widest(corner) {
-    var w = 0;
-    box.querySelectorAll(corner + ' > .leaflet-control').forEach(function (c) {
-      if (c.offsetParent !== null) { w = Math.max(w, c.offsetWidth + 10); }
-    });
-    return w;
-  }
-  var left = Math.max(widest('.leaflet-top.leaflet-left'), widest('.leaflet-bottom.leaflet-left'));
-  var right = Math.max(widest('.leaflet-top.leaflet-right'), widest('.leaflet-bottom.leaflet-right'));
-  if (size.x - left - right < {{ this.min_free }} * size.x) { left = right = 0; }
-  map.fitBounds({{ this.bounds|tojson }}, {paddingTopLeft: [left, 10], paddingBottomRight: [right, 10],
-                                           animate: false});
-  box.setAttribute('data-panhuo-fit', left + ',' + right);
-})();
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, map_name: str, bounds: list[list[float]], min_free: float = 0.4) -> None:
-        super().__init__()
-        self._name = "PanhuoFit"
-        self.map_name = map_name
-        self.bounds = bounds
-        self.min_free = min_free
-
-
-class ReadySignal(MacroElement):
-    """Marks the page ready once every layer script has run (read by the Chromium test and benchmark).
-
-    Sets ``data-panhuo-ready`` (ms since navigation start: every layer built and on the map; a
-    canvas paints on the following animation frame) and ``data-panhuo-paths`` (number of vector
-    paths on the map) on ``<body>``.
-    """
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-(function () {
-  var n = 0;
-  {{ this.map_name }}.eachLayer(function (l) { if (l instanceof L.Path) { n += 1; } });
-  document.body.setAttribute('data-panhuo-paths', String(n));
-  document.body.setAttribute('data-panhuo-ready', String(Math.round(performance.now())));
-})();
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, map_name: str) -> None:
-        super().__init__()
-        self._name = "PanhuoReady"
-        self.map_name = map_name
+# the page: a new map, its tools, its finish
 
 
 def _new_map(bounds: list[list[float]], basemap: Basemap, *, canvas: bool, title: str) -> folium.Map:
@@ -426,26 +204,15 @@ def _finish(m: folium.Map, bounds: list[list[float]]) -> folium.Map:
 
 
 def _polygon_layer(
-    frame: gpd.GeoDataFrame,
-    name: str,
-    colour_of: Mapping[str, str],
-    key: str,
-    *,
-    popup_fields: Sequence[str],
-    popup_aliases: Sequence[str],
-    tooltip_fields: Sequence[str],
-    tooltip_aliases: Sequence[str],
-    show: bool = True,
-    fill_opacity: float = 0.7,
-    default_colour: str = "#cccccc",
+    frame: gpd.GeoDataFrame, name: str, fill: Fill, popup: Popup, *, show: bool = True
 ) -> folium.GeoJson:
     """One GeoJson overlay coloured by the code in property ``key``."""
-    columns = list(dict.fromkeys([*popup_fields, *tooltip_fields, key]))
+    columns = list(dict.fromkeys([*popup.fields, *popup.tips, fill.key]))
     data = _feature_collection(frame, columns)
 
     def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
-        colour = colour_of.get(feature["properties"].get(key) or "", default_colour)
-        return {"fillColor": colour, "color": "#444444", "weight": 0.6, "fillOpacity": fill_opacity}
+        colour = fill.palette.get(feature["properties"].get(fill.key) or "", fill.default_colour)
+        return {"fillColor": colour, "color": "#444444", "weight": 0.6, "fillOpacity": fill.opacity}
 
     def highlight_fn(_feature: dict[str, Any]) -> dict[str, Any]:
         return {"weight": 2.5, "color": "#000000"}
@@ -456,266 +223,10 @@ def _polygon_layer(
         show=show,
         style_function=style_fn,
         highlight_function=highlight_fn,
-        popup=folium.GeoJsonPopup(fields=list(popup_fields), aliases=list(popup_aliases), max_width=380),
-        tooltip=folium.GeoJsonTooltip(
-            fields=list(tooltip_fields), aliases=list(tooltip_aliases), sticky=True
-        ),
+        popup=folium.GeoJsonPopup(fields=list(popup.fields), aliases=list(popup.labels), max_width=380),
+        tooltip=folium.GeoJsonTooltip(fields=list(popup.tips), aliases=list(popup.tip_labels), sticky=True),
         smooth_factor=0.5,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# compact parcel layers for large parks
-
-
-def _lut_encode(values: pd.Series) -> dict[str, Any]:
-    """Column payload: ``{"lut": [...], "codes": [...]}`` when values repeat, else ``{"values": [...]}``."""
-    text = values.astype(object).where(values.notna(), "").astype(str)
-    codes, uniques = pd.factorize(text, sort=False)
-    if len(uniques) <= max(64, len(text) // 4):
-        return {"lut": [str(u) for u in uniques], "codes": codes.tolist()}
-    return {"values": text.tolist()}
-
-
-def compact_payload(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, Any]:
-    """Encode display-ready parcels compactly: delta-coded integer coordinates and dictionary-coded columns.
-
-    Geometry: polygons (multi-part parcels are split into parts that point at their row) as rings of
-    integer micro-degrees (1e-6° ≈ 0.1 m, the display precision), the first vertex absolute and the
-    rest as differences — for a 100 m parcel about 4 bytes per coordinate instead of ~11.
-
-    Returns
-    -------
-    dict
-        ``xy`` (flat ints), ``ring_len`` (vertices per ring), ``part_rings`` (rings per polygon part),
-        ``part_row`` (row of each part), ``n`` (rows), and ``cols`` (per column, see :func:`_lut_encode`).
-
-    """
-    rows = np.arange(len(frame))
-    geoms = frame.geometry.to_numpy()
-    parts, index = shapely.get_parts(geoms, return_index=True)
-    polygons = shapely.get_type_id(parts) == 3
-    parts, index = parts[polygons], index[polygons]
-    _, coords, (ring_offsets, part_offsets) = shapely.to_ragged_array(parts)
-    q = np.round(coords * 10**DECIMALS).astype(np.int64)
-    delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    starts = ring_offsets[:-1]
-    delta[starts] = q[starts]
-    return {
-        "n": len(rows),
-        "xy": delta.ravel().tolist(),
-        "ring_len": np.diff(ring_offsets).tolist(),
-        "part_rings": np.diff(part_offsets).tolist(),
-        "part_row": rows[index].tolist(),
-        "cols": {c: _lut_encode(frame[c]) for c in columns},
-    }
-
-
-class ParcelData(MacroElement):
-    """The parcels of a large map, embedded once (:func:`compact_payload`) and decoded once in the page."""
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = (function (D) {
-  var k = 0, r = 0, parts = [];
-  var scale = {{ this.scale }};
-  for (var p = 0; p < D.part_rings.length; p++) {
-    var rings = [];
-    for (var j = 0; j < D.part_rings[p]; j++, r++) {
-      var n = D.ring_len[r], x = 0, y = 0, ring = new Array(n);
-      for (var v = 0; v < n; v++, k += 2) {
-        x += D.xy[k]; y += D.xy[k + 1];
-        ring[v] = [y / scale, x / scale];
-      }
-      rings.push(ring);
-    }
-    parts.push(rings);
-  }
-  D.parts = parts;
-  D.value = function (col, i) {
-    var c = D.cols[col];
-    return c.lut ? c.lut[c.codes[i]] : c.values[i];
-  };
-  return D;
-})({{ this.payload|tojson }});
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, frame: gpd.GeoDataFrame, columns: Sequence[str]) -> None:
-        super().__init__()
-        self._name = "ParcelData"
-        self.payload = compact_payload(frame, columns)
-        self.scale = 10**DECIMALS
-
-
-class CompactParcelLayer(folium.FeatureGroup):
-    """One thematic overlay drawn from :class:`ParcelData`: rows selected by code, coloured by a code column.
-
-    Popups and tooltips are built in the page when opened, from the shared data, so 50 000 parcels
-    cost one copy of their facts, not one per layer. Each polygon carries ``feature.properties.parcel_id``
-    so the parcel-id search (leaflet-search) indexes it like a GeoJSON layer.
-    """
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.featureGroup();
-(function () {
-  var D = {{ this.data.get_name() }};
-  var layer = {{ this.get_name() }};
-  var key = {{ this.key|tojson }}, palette = {{ this.palette|tojson }}, keep = {{ this.keep|tojson }};
-  var fields = {{ this.fields|tojson }}, labels = {{ this.labels|tojson }}, tips = {{ this.tips|tojson }};
-  var fallback = {{ this.default_colour|tojson }}, opacity = {{ this.fill_opacity|tojson }};
-  var ENT = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'};
-  function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return ENT[c]; }); }
-  function popup(i) {
-    var h = '<table>';
-    for (var f = 0; f < fields.length; f++) {
-      h += '<tr><th style="text-align:left;padding-right:8px;white-space:nowrap">' + labels[f]
-        + '</th><td>' + esc(D.value(fields[f], i)) + '</td></tr>';
-    }
-    return h + '</table>';
-  }
-  function tip(i) {
-    var h = '';
-    for (var f = 0; f < tips.length; f++) {
-      h += (f ? '<br>' : '') + labels[fields.indexOf(tips[f])] + '：' + esc(D.value(tips[f], i));
-    }
-    return h;
-  }
-  var idcol = D.cols['parcel_id'];
-  for (var p = 0; p < D.parts.length; p++) {
-    var i = D.part_row[p], code = D.value(key, i);
-    if (keep !== null && keep.indexOf(code) < 0) { continue; }
-    var poly = L.polygon(D.parts[p], {
-      color: '#444444', weight: 0.6, fillColor: palette[code] || fallback, fillOpacity: opacity,
-      smoothFactor: 0.5
-    });
-    poly.feature = {type: 'Feature', properties: {parcel_id: D.value('parcel_id', i)}};
-    poly._row = i;
-    poly.bindPopup(function (l) { return popup(l._row); }, {maxWidth: 380});
-    poly.bindTooltip(function (l) { return tip(l._row); }, {sticky: true});
-    poly.on('mouseover', function (e) { e.target.setStyle({weight: 2.5, color: '#000000'}); });
-    poly.on('mouseout', function (e) { e.target.setStyle({weight: 0.6, color: '#444444'}); });
-    layer.addLayer(poly);
-  }
-  {% if this.show %}layer.addTo({{ this._parent.get_name() }});{% endif %}
-})();
-{% endmacro %}
-"""
-    )
-
-    def __init__(
-        self,
-        data: ParcelData,
-        name: str,
-        key: str,
-        palette: Mapping[str, str],
-        *,
-        keep: Sequence[str] | None,
-        fields: Sequence[str],
-        labels: Sequence[str],
-        tips: Sequence[str],
-        show: bool = True,
-        fill_opacity: float = 0.7,
-        default_colour: str = "#cccccc",
-    ) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "CompactParcelLayer"
-        self.data = data
-        self.key = key
-        self.palette = dict(palette)
-        self.keep = list(keep) if keep is not None else None
-        self.fields = list(fields)
-        self.labels = list(labels)
-        self.tips = list(tips)
-        self.fill_opacity = fill_opacity
-        self.default_colour = default_colour
-
-
-# --------------------------------------------------------------------------------------------
-# the park's other parcels, as a light grey context beneath a plan
-
-#: fill and outline of the context parcels (the rest of the park beneath a plan's candidates)
-CONTEXT_FILL = "#ebebeb"
-CONTEXT_EDGE = "#b4b4b4"
-CONTEXT_LAYER_NAME = "园区其他地块"
-
-
-class ContextLayer(folium.FeatureGroup):
-    """The park's parcels beneath a plan, in light grey, taking no clicks.
-
-    The geometry is embedded once with :func:`compact_payload` (integer micro-degree deltas, no
-    attributes), so a 50 000-parcel park costs about 120 bytes a parcel. Each parcel is its own
-    non-interactive polygon sharing one canvas renderer from :data:`CANVAS_THRESHOLD` parcels (one
-    multipolygon of 50 000 parts was measured 6× slower to get ready in Chromium); popups of the layers
-    above keep working. ``source`` reuses the decoded rings of another context layer (the other side
-    of a comparison) instead of embedding them twice.
-    """
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-{% if this.source is none %}
-var {{ this.get_name() }}_rings = (function (D) {
-  var k = 0, r = 0, parts = [], scale = {{ this.scale }};
-  for (var p = 0; p < D.part_rings.length; p++) {
-    var rings = [];
-    for (var j = 0; j < D.part_rings[p]; j++, r++) {
-      var n = D.ring_len[r], x = 0, y = 0, ring = new Array(n);
-      for (var v = 0; v < n; v++, k += 2) {
-        x += D.xy[k]; y += D.xy[k + 1];
-        ring[v] = [y / scale, x / scale];
-      }
-      rings.push(ring);
-    }
-    parts.push(rings);
-  }
-  return parts;
-})({{ this.payload|tojson }});
-{% endif %}
-var {{ this.get_name() }} = L.featureGroup();
-(function (parts, layer) {
-  var options = {
-    color: {{ this.edge|tojson }}, weight: 0.5, fillColor: {{ this.fill|tojson }}, fillOpacity: 1,
-    interactive: false, smoothFactor: 0.5{% if this.canvas %}, renderer: L.canvas({padding: 0.5}){% endif %}
-  };
-  for (var p = 0; p < parts.length; p++) { layer.addLayer(L.polygon(parts[p], options)); }
-})({{ this.rings_name }}, {{ this.get_name() }});
-{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-{% endmacro %}
-"""
-    )
-
-    def __init__(
-        self,
-        frame: gpd.GeoDataFrame | None,
-        *,
-        name: str = CONTEXT_LAYER_NAME,
-        source: ContextLayer | None = None,
-    ) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=True)
-        self._name = "ContextLayer"
-        self.source = source
-        self.count: int
-        if source is not None:
-            self.payload: dict[str, Any] = {}
-            self.count = source.count
-        elif frame is not None:
-            self.payload = compact_payload(frame, [])
-            self.count = len(frame)
-        else:
-            raise ValueError("ContextLayer needs a frame or a source layer")
-        self.canvas = self.count >= CANVAS_THRESHOLD
-        self.scale = 10**DECIMALS
-        self.fill, self.edge = CONTEXT_FILL, CONTEXT_EDGE
-
-    @property
-    def rings_name(self) -> str:
-        """The page variable holding the decoded rings (this layer's, or its source's)."""
-        return f"{(self.source or self).get_name()}_rings"
 
 
 def context_frame(
@@ -760,7 +271,7 @@ def _indicator_rows(indicators: Mapping[str, Any] | None) -> list[tuple[str, str
         return []
     rows: list[tuple[str, str]] = []
     if indicators.get("zone_type") in ZONE_TYPES:
-        rows.append(("开发区类型", ZONE_TYPES[indicators["zone_type"]]))
+        rows.append((INDICATORS["zone_type"].label, ZONE_TYPES[indicators["zone_type"]]))
     for key, (label, kind) in INDICATOR_LABELS.items():
         value = indicators.get(key)
         if style.is_missing(value):
@@ -801,6 +312,157 @@ def _select_for_display(
     return kept, f"仅显示 {len(kept):,} / {len(parcels):,} 宗地块（优先显示闲置、低效及面积较大者）"
 
 
+@dataclass(frozen=True)
+class Display:
+    """How a web map prepares its layers for the page.
+
+    ``simplify_m``: the display simplification tolerance in metres (:func:`display_frame`).
+    ``compact`` (analysis map): embed the parcels once in compact form (:class:`ParcelData`) and
+    draw every overlay from it on a canvas; default (None): when there are :data:`COMPACT_THRESHOLD`
+    parcels or more. This is what keeps a 50 000-parcel page under 15 MB.
+    """
+
+    simplify_m: float = 0.5
+    compact: bool | None = None
+
+
+def _analysis_frame(
+    shown: gpd.GeoDataFrame, bm: Basemap, simplify_m: float
+) -> tuple[gpd.GeoDataFrame, Popup]:
+    """Return the parcels ready to draw, with their popup labels and codes, and what the popup shows.
+
+    Codes: ``_status`` (idle status), ``_class`` (亩均 class), ``_reason`` (first reason) and
+    ``_low_reason`` (first reason of a low-efficiency parcel, else empty).
+    """
+    frame = display_frame(shown, basemap=bm, simplify_m=simplify_m, layer_name="parcels")
+    labels = style.popup_values(frame)
+    for column in labels.columns:
+        frame[column] = labels[column]
+    popup_fields = [c for c in style.POPUP_FIELDS if c in frame.columns]
+    raw = shown.loc[frame.index]
+
+    def codes(column: str) -> pd.Series | str:
+        return raw[column].astype(object).where(raw[column].notna(), "") if column in raw else ""
+
+    frame["_status"] = codes("idle_status")
+    frame["_class"] = codes("mujun_class")
+    frame["_reason"] = (
+        raw["low_eff_reasons"].map(style.primary_reason).fillna("") if "low_eff_reasons" in raw else ""
+    )
+    frame["_low_reason"] = ""
+    if "low_eff_reasons" in raw.columns:
+        low_flag = (
+            style.true_flags(raw["low_efficiency"])
+            if "low_efficiency" in raw
+            else raw["low_eff_reasons"].ne("")
+        )
+        frame["_low_reason"] = frame["_reason"].where(low_flag.to_numpy(), "")
+    tooltip_fields = ["parcel_id", *(["idle_status"] if "idle_status" in raw.columns else [])]
+    popup = Popup(
+        popup_fields,
+        [style.POPUP_FIELDS[c] for c in popup_fields],
+        tooltip_fields,
+        [style.POPUP_FIELDS[c] for c in tooltip_fields],
+    )
+    return frame, popup
+
+
+@dataclass(frozen=True)
+class _Overlays:
+    """The analysis map's thematic overlays: GeoJSON layers, or compact ones drawn from ``data``."""
+
+    m: folium.Map
+    frame: gpd.GeoDataFrame
+    popup: Popup
+    data: ParcelData | None
+
+    def add(
+        self, mask: pd.Series | None, name: str, fill: Fill, keep: Sequence[str] | None, *, show: bool = True
+    ) -> folium.GeoJson | folium.FeatureGroup:
+        """Add one overlay of the parcels in ``mask`` (all when None) coloured by ``fill``."""
+        layer: folium.GeoJson | folium.FeatureGroup
+        if self.data is None:
+            frame = self.frame if mask is None else self.frame[mask]
+            layer = _polygon_layer(frame, name, fill, self.popup, show=show)
+        else:
+            layer = CompactParcelLayer(self.data, name, fill, self.popup, keep=keep, show=show)
+        layer.add_to(self.m)
+        return layer
+
+    def legend(self, layer: folium.map.Layer, title: str, entries: list[tuple[str, str, int | None]]) -> None:
+        """Add the legend that shows and hides with ``layer``."""
+        LayerLegend(layer, self.m.get_name(), title, entries).add_to(self.m)
+
+
+def _add_base_layer(overlays: _Overlays, raw: gpd.GeoDataFrame) -> folium.GeoJson | folium.FeatureGroup:
+    """Step 1: every parcel, by 亩均 class when evaluated."""
+    if "mujun_class" in raw.columns:
+        colours = {k: c for k, (_, c) in style.MUJUN_CLASS.items()}
+        base = overlays.add(None, "亩均效益分类", Fill("_class", colours, style.MUJUN_NONE[1], 0.6), None)
+        counts = _counts(raw["mujun_class"])
+        entries: list[tuple[str, str, int | None]] = [
+            (label, c, counts.get(k, 0)) for k, (label, c) in style.MUJUN_CLASS.items()
+        ]
+        entries.append((style.MUJUN_NONE[0], style.MUJUN_NONE[1], int(raw["mujun_class"].isna().sum())))
+        overlays.legend(base, "亩均效益分类（宗）", entries)
+    else:
+        base = overlays.add(None, "地块", Fill("_class", {}, "#9ecae1", 0.5), None)
+        overlays.legend(base, "地块（宗）", [("地块", "#9ecae1", len(overlays.frame))])
+    return base
+
+
+def _add_idle_layer(overlays: _Overlays) -> bool:
+    """Step 2: idle land by status; False when no parcel is idle (nor of unknown status)."""
+    frame = overlays.frame
+    idle_mask = frame["_status"].isin([*style.IDLE_CODES, "unknown"])
+    if not idle_mask.any():
+        return False
+    colours = {k: c for k, (_, c) in style.IDLE_STATUS.items()}
+    counts = _counts(frame.loc[idle_mask, "_status"])
+    layer = overlays.add(idle_mask, "闲置土地认定", Fill("_status", colours, opacity=0.8), list(counts))
+    entries: list[tuple[str, str, int | None]] = [
+        (label, c, counts[k]) for k, (label, c) in style.IDLE_STATUS.items() if k in counts
+    ]
+    overlays.legend(layer, "闲置土地认定（宗）", entries)
+    return True
+
+
+def _add_low_layer(overlays: _Overlays) -> bool:
+    """Step 3: low-efficiency land by first reason (off at first); False when no parcel is low-efficiency."""
+    frame = overlays.frame
+    low_mask = frame["_low_reason"].ne("")
+    if not low_mask.any():
+        return False
+    colours = {k: c for k, (_, c) in style.LOW_EFF_REASONS.items()}
+    counts = _counts(frame.loc[low_mask, "_low_reason"])
+    fill = Fill("_low_reason", colours, opacity=0.8)
+    layer = overlays.add(low_mask, "低效用地（首要原因）", fill, list(counts), show=False)
+    entries: list[tuple[str, str, int | None]] = [
+        (label, c, counts[k]) for k, (label, c) in style.LOW_EFF_REASONS.items() if k in counts
+    ]
+    overlays.legend(layer, "低效用地·首要原因（宗）", entries)
+    return True
+
+
+def _analysis_rows(parcels: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    """Return the info panel's figures, over every parcel (also those a ``max_features`` cap leaves out)."""
+    rows = [("地块总数", f"{len(parcels):,} 宗")]
+    if "area_mu" in parcels.columns:
+        rows.append(
+            ("总面积", style.fmt_number(pd.to_numeric(parcels["area_mu"], errors="coerce").sum(), 1, "亩"))
+        )
+    if "idle_status" in parcels.columns:
+        idle_all = parcels["idle_status"].isin(style.IDLE_CODES)
+        rows.append(("闲置土地", f"{int(idle_all.sum()):,} 宗"))
+        if "area_mu" in parcels.columns:
+            rows.append(("闲置面积", style.fmt_number(parcels.loc[idle_all, "area_mu"].sum(), 1, "亩")))
+        if "idle_fee_wan" in parcels.columns:
+            rows.append(("应征闲置费", style.fmt_number(parcels["idle_fee_wan"].sum(), 1, "万元")))
+    if "low_efficiency" in parcels.columns:
+        rows.append(("低效用地", f"{int(style.true_flags(parcels['low_efficiency']).sum()):,} 宗"))
+    return rows
+
+
 def analysis_map(
     parcels: gpd.GeoDataFrame,
     indicators: dict | None = None,
@@ -809,9 +471,8 @@ def analysis_map(
     tianditu_key: str | None = None,
     max_features: int | None = None,
     title: str = "存量土地盘活分析图",
-    simplify_m: float = 0.5,
     imagery: bool = False,
-    compact: bool | None = None,
+    display: Display = Display(),
 ) -> folium.Map:
     """Build the analysis web map: parcels by 亩均 class, idle status and low-efficiency reason.
 
@@ -827,12 +488,8 @@ def analysis_map(
         Draw at most this many parcels (idle / low-efficiency first); the panel says how many.
     title
         Page title and info-panel heading.
-    simplify_m
-        Display simplification tolerance in metres.
-    compact
-        Embed the parcels once in compact form (:class:`ParcelData`) and draw every overlay from it
-        on a canvas; default: when there are :data:`COMPACT_THRESHOLD` parcels or more. This is what
-        keeps a 50 000-parcel page under 15 MB.
+    display
+        Simplification tolerance and compact encoding (:class:`Display`).
 
     Returns
     -------
@@ -854,147 +511,23 @@ def analysis_map(
     if len(parcels) == 0:
         raise InputError("没有可显示的地块 (no parcels to show): 图层为空或筛选结果为空")
     bm = get_basemap(basemap, tianditu_key=tianditu_key, imagery=imagery)
-    total = len(parcels)
     shown, cap_note = _select_for_display(parcels, max_features)
-    frame = display_frame(shown, basemap=bm, simplify_m=simplify_m, layer_name="parcels")
-    labels = style.popup_values(frame)
-    for column in labels.columns:
-        frame[column] = labels[column]
-    popup_fields = [c for c in style.POPUP_FIELDS if c in frame.columns]
-    popup_aliases = [style.POPUP_FIELDS[c] for c in popup_fields]
+    frame, popup = _analysis_frame(shown, bm, display.simplify_m)
     raw = shown.loc[frame.index]
-    has_status = "idle_status" in raw.columns
-    frame["_status"] = (
-        raw["idle_status"].astype(object).where(raw["idle_status"].notna(), "") if has_status else ""
-    )
-    frame["_class"] = (
-        raw["mujun_class"].astype(object).where(raw["mujun_class"].notna(), "")
-        if "mujun_class" in raw
-        else ""
-    )
-    frame["_reason"] = (
-        raw["low_eff_reasons"].map(style.primary_reason).fillna("") if "low_eff_reasons" in raw else ""
-    )
-    tooltip_fields = ["parcel_id", *(["idle_status"] if has_status else [])]
-    tooltip_aliases = [style.POPUP_FIELDS[c] for c in tooltip_fields]
-
     bounds = _bounds([frame])
     m = _new_map(bounds, bm, canvas=len(frame) >= CANVAS_THRESHOLD, title=title)
-    common: dict[str, Any] = {
-        "popup_fields": popup_fields,
-        "popup_aliases": popup_aliases,
-        "tooltip_fields": tooltip_fields,
-        "tooltip_aliases": tooltip_aliases,
-    }
-    use_compact = len(frame) >= COMPACT_THRESHOLD if compact is None else compact
-    frame["_low_reason"] = ""
-    if "low_eff_reasons" in raw.columns:
-        low_flag = (
-            style.true_flags(raw["low_efficiency"])
-            if "low_efficiency" in raw
-            else raw["low_eff_reasons"].ne("")
-        )
-        frame["_low_reason"] = frame["_reason"].where(low_flag.to_numpy(), "")
-    data = ParcelData(frame, [*popup_fields, "_status", "_class", "_low_reason"]) if use_compact else None
+    use_compact = len(frame) >= COMPACT_THRESHOLD if display.compact is None else display.compact
+    data = ParcelData(frame, [*popup.fields, "_status", "_class", "_low_reason"]) if use_compact else None
     if data is not None:
         data.add_to(m)
-
-    def layer_of(
-        mask: pd.Series | None,
-        name: str,
-        colours: Mapping[str, str],
-        key: str,
-        keep: Sequence[str] | None,
-        **kw: Any,
-    ) -> folium.GeoJson | folium.FeatureGroup:
-        if data is None:
-            return _polygon_layer(frame if mask is None else frame[mask], name, colours, key, **kw, **common)
-        return CompactParcelLayer(
-            data,
-            name,
-            key,
-            colours,
-            keep=keep,
-            fields=popup_fields,
-            labels=popup_aliases,
-            tips=tooltip_fields,
-            **kw,
-        )
-
-    # 1. every parcel, by 亩均 class when evaluated
-    if "mujun_class" in raw.columns:
-        colours = {k: c for k, (_, c) in style.MUJUN_CLASS.items()}
-        base = layer_of(
-            None,
-            "亩均效益分类",
-            colours,
-            "_class",
-            None,
-            default_colour=style.MUJUN_NONE[1],
-            fill_opacity=0.6,
-        )
-        counts = _counts(raw["mujun_class"])
-        entries = [(label, c, counts.get(k, 0)) for k, (label, c) in style.MUJUN_CLASS.items()]
-        entries.append((style.MUJUN_NONE[0], style.MUJUN_NONE[1], int(raw["mujun_class"].isna().sum())))
-        base_title = "亩均效益分类（宗）"
-    else:
-        base = layer_of(None, "地块", {}, "_class", None, default_colour="#9ecae1", fill_opacity=0.5)
-        entries = [("地块", "#9ecae1", len(frame))]
-        base_title = "地块（宗）"
-    base.add_to(m)
-    LayerLegend(base, m.get_name(), base_title, entries).add_to(m)
+    overlays = _Overlays(m, frame, popup, data)
+    base = _add_base_layer(overlays, raw)
     notes: list[str] = [cap_note] if cap_note else []
-
-    # 2. idle land by status
-    if has_status:
-        idle_mask = frame["_status"].isin([*style.IDLE_CODES, "unknown"])
-        if idle_mask.any():
-            colours = {k: c for k, (_, c) in style.IDLE_STATUS.items()}
-            counts = _counts(frame.loc[idle_mask, "_status"])
-            layer = layer_of(idle_mask, "闲置土地认定", colours, "_status", list(counts), fill_opacity=0.8)
-            layer.add_to(m)
-            counts = _counts(frame.loc[idle_mask, "_status"])
-            entries = [(label, c, counts[k]) for k, (label, c) in style.IDLE_STATUS.items() if k in counts]
-            LayerLegend(layer, m.get_name(), "闲置土地认定（宗）", entries).add_to(m)
-        else:
-            notes.append("未认定闲置土地")
-    # 3. low-efficiency land by first reason
-    if "low_eff_reasons" in raw.columns:
-        low_mask = frame["_low_reason"].ne("")
-        if low_mask.any():
-            colours = {k: c for k, (_, c) in style.LOW_EFF_REASONS.items()}
-            counts = _counts(frame.loc[low_mask, "_low_reason"])
-            layer = layer_of(
-                low_mask,
-                "低效用地（首要原因）",
-                colours,
-                "_low_reason",
-                list(counts),
-                fill_opacity=0.8,
-                show=False,
-            )
-            layer.add_to(m)
-            entries = [
-                (label, c, counts[k]) for k, (label, c) in style.LOW_EFF_REASONS.items() if k in counts
-            ]
-            LayerLegend(layer, m.get_name(), "低效用地·首要原因（宗）", entries).add_to(m)
-        else:
-            notes.append("未认定低效用地")
-
-    rows = [("地块总数", f"{total:,} 宗")]
-    if "area_mu" in raw.columns:
-        rows.append(
-            ("总面积", style.fmt_number(pd.to_numeric(parcels["area_mu"], errors="coerce").sum(), 1, "亩"))
-        )
-    if has_status:
-        idle_all = parcels["idle_status"].isin(style.IDLE_CODES)
-        rows.append(("闲置土地", f"{int(idle_all.sum()):,} 宗"))
-        if "area_mu" in parcels.columns:
-            rows.append(("闲置面积", style.fmt_number(parcels.loc[idle_all, "area_mu"].sum(), 1, "亩")))
-        if "idle_fee_wan" in parcels.columns:
-            rows.append(("应征闲置费", style.fmt_number(parcels["idle_fee_wan"].sum(), 1, "万元")))
-    if "low_efficiency" in parcels.columns:
-        rows.append(("低效用地", f"{int(style.true_flags(parcels['low_efficiency']).sum()):,} 宗"))
+    if "idle_status" in raw.columns and not _add_idle_layer(overlays):
+        notes.append("未认定闲置土地")
+    if "low_eff_reasons" in raw.columns and not _add_low_layer(overlays):
+        notes.append("未认定低效用地")
+    rows = _analysis_rows(parcels)
     if bm.shifts_overlays:
         notes.append("高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动")
     InfoPanel(m.get_name(), title, rows, notes, more=_indicator_rows(indicators)).add_to(m)
@@ -1111,248 +644,364 @@ def served_areas(demand: gpd.GeoDataFrame, *, buffer_m: float = 25.0, ratio: flo
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=proj.crs)
 
 
+@dataclass(frozen=True)
+class PlanSide:
+    """How one plan is laid on a map (a plan map, or one side of a comparison).
+
+    ``label`` prefixes the layer names (comparison maps); ``show`` switches the plan's layers on at
+    first; ``highlight_ids`` are outlined as differing from the other plan; ``context=False`` adds
+    the service areas and demand switched off, so a crowded side-by-side view starts with the actions
+    and the sites; ``others`` (the park's parcels drawn grey beneath, see :class:`ContextLayer`) gets
+    a legend row; legends go to ``legend_position``.
+    """
+
+    label: str = ""
+    show: bool = True
+    highlight_ids: frozenset[str] = frozenset()
+    context: bool = True
+    others: int = 0
+    legend_position: str = "bottomright"
+
+    @property
+    def prefix(self) -> str:
+        """The layer-name prefix (``<label>·``, or nothing)."""
+        return f"{self.label}·" if self.label else ""
+
+    def legend(
+        self, target: folium.Map, layer: folium.map.Layer, title: str, entries: Any, **kw: Any
+    ) -> None:
+        """Add the legend that shows and hides with ``layer``, where this side keeps its legends."""
+        LayerLegend(layer, target.get_name(), title, entries, position=self.legend_position, **kw).add_to(
+            target
+        )
+
+
 def _add_plan_layers(
     target: folium.Map,
     plan_layers: Mapping[str, gpd.GeoDataFrame],
-    plan: Mapping[str, Any],
     bm: Basemap,
     *,
     simplify_m: float,
-    label: str = "",
-    show: bool = True,
-    highlight_ids: set[str] | None = None,
-    context: bool = True,
-    others: int = 0,
-    legend_position: str = "bottomright",
+    side: PlanSide = PlanSide(),
 ) -> tuple[folium.GeoJson | None, list[folium.map.Layer]]:
     """Add the plan's parcels, sites with service areas and demand to ``target``; return the parcel layer.
 
-    ``label`` prefixes the layer names (comparison maps); ``context=False`` adds the service areas and
-    demand switched off, so a crowded side-by-side view starts with the actions and the sites.
-    ``others`` (the park's parcels drawn grey beneath, see :class:`ContextLayer`) gets a legend row.
     The covered demand points start switched off (a thousand blue dots hide the parcels; the service
-    radii show the coverage), the uncovered ones on. Legends go to ``legend_position``.
+    radii show the coverage), the uncovered ones on.
     """
-    prefix = f"{label}·" if label else ""
     added: list[folium.map.Layer] = []
     parcel_layer = None
     parcels = plan_layers.get("parcels")
     if parcels is not None and len(parcels):
         frame = _plan_parcel_frame(parcels, bm, simplify_m)
-        data = _feature_collection(frame, [*_PLAN_POPUP[0], "_colour", "_action"])
-
-        def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
-            return {
-                "fillColor": feature["properties"]["_colour"],
-                "color": "#444444",
-                "weight": 0.6,
-                "fillOpacity": 0.75,
-            }
-
-        parcel_layer = folium.GeoJson(
-            data,
-            name=f"{prefix}地块方案动作",
-            show=show,
-            style_function=style_fn,
-            highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
-            popup=folium.GeoJsonPopup(fields=_PLAN_POPUP[0], aliases=_PLAN_POPUP[1], max_width=360),
-            tooltip=folium.GeoJsonTooltip(
-                fields=["parcel_id", "action_label"], aliases=["地块编号", "方案动作"]
-            ),
-        )
-        parcel_layer.add_to(target)
+        parcel_layer = _add_action_layer(target, frame, side)
         added.append(parcel_layer)
-        counts = frame["_action"].value_counts()
-        colour_of = dict(zip(frame["_action"], frame["_colour"], strict=True))
-        entries = [(a, colour_of[a], int(n)) for a, n in counts.items()]
-        if others:
-            entries.append((f"{CONTEXT_LAYER_NAME}（非候选）", CONTEXT_FILL, others))
-        LayerLegend(
-            parcel_layer, target.get_name(), "地块方案动作（宗）", entries, position=legend_position
-        ).add_to(target)
-        if highlight_ids:
-            diff = frame[frame["parcel_id"].isin(highlight_ids)]
-            if len(diff):
-                diff_layer = folium.GeoJson(
-                    _feature_collection(diff, ["parcel_id", "action_label"]),
-                    name=f"{prefix}方案差异地块",
-                    show=show,
-                    style_function=lambda _f: {
-                        "fill": False,
-                        "color": "#ff00ff",
-                        "weight": 3.5,
-                        "dashArray": "6 4",
-                    },
-                    tooltip=folium.GeoJsonTooltip(
-                        fields=["parcel_id", "action_label"], aliases=["差异地块", "本方案动作"]
-                    ),
-                )
-                diff_layer.add_to(target)
-                added.append(diff_layer)
-                LayerLegend(
-                    diff_layer,
-                    target.get_name(),
-                    "方案差异",
-                    [("两方案动作不同的地块", "#ff00ff", len(diff))],
-                    position=legend_position,
-                ).add_to(target)
-
+        diff = frame[frame["parcel_id"].isin(side.highlight_ids)] if side.highlight_ids else frame.iloc[:0]
+        if len(diff):
+            added.append(_add_diff_layer(target, diff, side))
     sites = plan_layers.get("sites")
     if sites is not None and len(sites):
+        added += _add_site_layers(target, sites, plan_layers.get("demand"), bm, side)
+    demand = plan_layers.get("demand")
+    if demand is not None and len(demand):
+        added += _add_demand_layers(
+            target,
+            demand,
+            bm,
+            prefix=side.prefix,
+            show=side.show and side.context,
+            position=side.legend_position,
+        )
+    return parcel_layer, added
+
+
+def _add_action_layer(target: folium.Map, frame: gpd.GeoDataFrame, side: PlanSide) -> folium.GeoJson:
+    """Step 1: the candidate parcels coloured by their action, with the legend (and the park's row)."""
+    data = _feature_collection(frame, [*_PLAN_POPUP[0], "_colour", "_action"])
+
+    def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "fillColor": feature["properties"]["_colour"],
+            "color": "#444444",
+            "weight": 0.6,
+            "fillOpacity": 0.75,
+        }
+
+    layer = folium.GeoJson(
+        data,
+        name=f"{side.prefix}地块方案动作",
+        show=side.show,
+        style_function=style_fn,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        popup=folium.GeoJsonPopup(fields=_PLAN_POPUP[0], aliases=_PLAN_POPUP[1], max_width=360),
+        tooltip=folium.GeoJsonTooltip(fields=["parcel_id", "action_label"], aliases=["地块编号", "方案动作"]),
+    )
+    layer.add_to(target)
+    counts = frame["_action"].value_counts()
+    colour_of = dict(zip(frame["_action"], frame["_colour"], strict=True))
+    entries = [(a, colour_of[a], int(n)) for a, n in counts.items()]
+    if side.others:
+        entries.append((f"{CONTEXT_LAYER_NAME}（非候选）", CONTEXT_FILL, side.others))
+    side.legend(target, layer, "地块方案动作（宗）", entries)
+    return layer
+
+
+def _add_diff_layer(target: folium.Map, diff: gpd.GeoDataFrame, side: PlanSide) -> folium.GeoJson:
+    """Step 2 (comparisons): the parcels whose action differs from the other plan, outlined in magenta."""
+    layer = folium.GeoJson(
+        _feature_collection(diff, ["parcel_id", "action_label"]),
+        name=f"{side.prefix}方案差异地块",
+        show=side.show,
+        style_function=lambda _f: {"fill": False, "color": "#ff00ff", "weight": 3.5, "dashArray": "6 4"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["parcel_id", "action_label"], aliases=["差异地块", "本方案动作"]
+        ),
+    )
+    layer.add_to(target)
+    side.legend(target, layer, "方案差异", [("两方案动作不同的地块", "#ff00ff", len(diff))])
+    return layer
+
+
+@dataclass(frozen=True)
+class _Sites:
+    """The plan's sites in a projected CRS, with their type, colour and label per type."""
+
+    proj: gpd.GeoDataFrame
+    types: pd.Series
+    colours: dict[str, str]
+    labels: dict[str, str]
+
+    @classmethod
+    def of(cls, sites: gpd.GeoDataFrame) -> _Sites:
+        """Return the sites of ``sites`` with colours and labels by facility type (in order of first use)."""
         proj = _projected(sites, "sites")
         types = proj["type"].astype(str) if "type" in proj else pd.Series("facility", index=proj.index)
         type_list = list(dict.fromkeys(types))
         colours = {t: style.facility_style(t, i)[1] for i, t in enumerate(type_list)}
         labels = {t: style.facility_style(t, i)[0] for i, t in enumerate(type_list)}
-        radius = pd.to_numeric(proj["radius_m"], errors="coerce") if "radius_m" in proj else None
-        if radius is not None and radius.notna().any():
-            circles = proj[radius.notna()].copy()
-            circles = circles.set_geometry(circles.geometry.buffer(radius[radius.notna()].to_numpy(), 48))
-            cframe = display_frame(circles, basemap=bm, simplify_m=0, layer_name="service areas")
-            cframe["_colour"] = types.loc[cframe.index].map(colours)
-            cframe["label"] = (
-                types.loc[cframe.index].map(labels)
-                + "服务半径 "
-                + radius.loc[cframe.index].map(lambda r: f"{r:,.0f} m")
-            )
-            circle_layer = folium.GeoJson(
-                _feature_collection(cframe, ["_colour", "label"]),
-                name=f"{prefix}设施服务半径",
-                show=show and context,
-                # outline only: a filled circle would take the clicks meant for the parcels beneath,
-                # and a dozen overlapping fills veil the map
-                style_function=lambda f: {
-                    "color": f["properties"]["_colour"],
-                    "fill": False,
-                    "weight": 1.5,
-                    "dashArray": "4 3",
-                },
-                tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
-            )
-            circle_layer.add_to(target)
-            added.append(circle_layer)
-        sframe = display_frame(proj, basemap=bm, simplify_m=0, layer_name="sites")
-        sframe["_colour"] = types.loc[sframe.index].map(colours)
-        sframe["type_label"] = types.loc[sframe.index].map(labels)
-        existing = (
-            proj["existing"].fillna(False).astype(bool)
-            if "existing" in proj
-            else pd.Series(False, index=proj.index)
+        return cls(proj, types, colours, labels)
+
+
+def _add_site_layers(
+    target: folium.Map,
+    sites: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame | None,
+    bm: Basemap,
+    side: PlanSide,
+) -> list[folium.map.Layer]:
+    """Step 3: the service radii, the sites and (with an assignment) the areas each site serves."""
+    s = _Sites.of(sites)
+    added: list[folium.map.Layer] = []
+    radii = _service_radii(target, s, bm, side)
+    if radii is not None:
+        added.append(radii)
+    added.append(_site_points(target, s, bm, side))
+    areas = served_areas(demand) if demand is not None and len(demand) else None
+    if areas is not None and len(areas):
+        added.append(_served_area_layer(target, areas, s, bm, side))
+    return added
+
+
+def _service_radii(target: folium.Map, s: _Sites, bm: Basemap, side: PlanSide) -> folium.GeoJson | None:
+    """Each site's service radius: a true circle buffered in metres, outlined only (None without radii)."""
+    proj, types = s.proj, s.types
+    radius = pd.to_numeric(proj["radius_m"], errors="coerce") if "radius_m" in proj else None
+    if radius is None or not radius.notna().any():
+        return None
+    circles = proj[radius.notna()].copy()
+    circles = circles.set_geometry(circles.geometry.buffer(radius[radius.notna()].to_numpy(), 48))
+    cframe = display_frame(circles, basemap=bm, simplify_m=0, layer_name="service areas")
+    cframe["_colour"] = types.loc[cframe.index].map(s.colours)
+    cframe["label"] = (
+        types.loc[cframe.index].map(s.labels)
+        + "服务半径 "
+        + radius.loc[cframe.index].map(lambda r: f"{r:,.0f} m")
+    )
+    layer = folium.GeoJson(
+        _feature_collection(cframe, ["_colour", "label"]),
+        name=f"{side.prefix}设施服务半径",
+        show=side.show and side.context,
+        # outline only: a filled circle would take the clicks meant for the parcels beneath,
+        # and a dozen overlapping fills veil the map
+        style_function=lambda f: {
+            "color": f["properties"]["_colour"],
+            "fill": False,
+            "weight": 1.5,
+            "dashArray": "4 3",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
+    )
+    layer.add_to(target)
+    return layer
+
+
+def _site_points(target: folium.Map, s: _Sites, bm: Basemap, side: PlanSide) -> folium.GeoJson:
+    """Add the sites as markers (new ones edged black, existing white), with the legend by type."""
+    proj, types = s.proj, s.types
+    sframe = display_frame(proj, basemap=bm, simplify_m=0, layer_name="sites")
+    sframe["_colour"] = types.loc[sframe.index].map(s.colours)
+    sframe["type_label"] = types.loc[sframe.index].map(s.labels)
+    existing = (
+        proj["existing"].fillna(False).astype(bool)
+        if "existing" in proj
+        else pd.Series(False, index=proj.index)
+    )
+    sframe["_existing"] = existing.loc[sframe.index].map({True: "现有设施", False: "新建设施"})
+    for column, default in (("site_id", ""), ("parcel_id", ""), ("served_demand", None)):
+        sframe[column] = proj[column].loc[sframe.index] if column in proj else default
+    sframe["served"] = sframe["served_demand"].map(lambda v: style.fmt_number(v, 0))
+    sframe["site_id"] = sframe["site_id"].astype(str)
+    sframe["parcel_id"] = sframe["parcel_id"].map(lambda v: style.MISSING if style.is_missing(v) else str(v))
+    layer = folium.GeoJson(
+        _feature_collection(sframe, ["site_id", "type_label", "_existing", "parcel_id", "served", "_colour"]),
+        name=f"{side.prefix}公共设施选址",
+        show=side.show,
+        marker=folium.CircleMarker(radius=7, weight=2, fill_opacity=0.95),
+        style_function=lambda f: {
+            "fill": True,
+            "fillColor": f["properties"]["_colour"],
+            "fillOpacity": 0.95,
+            "color": "#000000" if f["properties"]["_existing"] == "新建设施" else "#ffffff",
+        },
+        popup=folium.GeoJsonPopup(
+            fields=["site_id", "type_label", "_existing", "parcel_id", "served"],
+            aliases=["设施编号", "设施类型", "新建/现有", "所在地块", "服务需求量"],
+        ),
+        tooltip=folium.GeoJsonTooltip(fields=["type_label", "_existing"], aliases=["设施", "类别"]),
+    )
+    layer.add_to(target)
+    entries = [(s.labels[t], s.colours[t], int((types == t).sum())) for t in s.labels]
+    side.legend(target, layer, "公共设施（处）", entries, points=True)
+    return layer
+
+
+def _served_area_layer(
+    target: folium.Map, areas: gpd.GeoDataFrame, s: _Sites, bm: Basemap, side: PlanSide
+) -> folium.GeoJson:
+    """Add the envelope of the demand each site is assigned and covers (:func:`served_areas`), off."""
+    aframe = display_frame(areas, basemap=bm, simplify_m=1.0, layer_name="served areas")
+    aframe["_colour"] = [
+        s.colours.get(t, style.facility_style(t)[1]) for t in areas.loc[aframe.index, "type"]
+    ]
+    aframe["label"] = [
+        f"{s.labels.get(t, style.facility_style(t)[0])} {sid}：服务 {n:,} 个需求点（权重 {w:,.0f}）"
+        for t, sid, n, w in areas.loc[aframe.index, ["type", "site_id", "points", "weight"]].itertuples(
+            index=False
         )
-        sframe["_existing"] = existing.loc[sframe.index].map({True: "现有设施", False: "新建设施"})
-        for column, default in (("site_id", ""), ("parcel_id", ""), ("served_demand", None)):
-            sframe[column] = proj[column].loc[sframe.index] if column in proj else default
-        sframe["served"] = sframe["served_demand"].map(lambda v: style.fmt_number(v, 0))
-        sframe["site_id"] = sframe["site_id"].astype(str)
-        sframe["parcel_id"] = sframe["parcel_id"].map(
-            lambda v: style.MISSING if style.is_missing(v) else str(v)
-        )
-        site_layer = folium.GeoJson(
-            _feature_collection(
-                sframe, ["site_id", "type_label", "_existing", "parcel_id", "served", "_colour"]
-            ),
-            name=f"{prefix}公共设施选址",
-            show=show,
-            marker=folium.CircleMarker(radius=7, weight=2, fill_opacity=0.95),
-            style_function=lambda f: {
-                "fill": True,
-                "fillColor": f["properties"]["_colour"],
-                "fillOpacity": 0.95,
-                "color": "#000000" if f["properties"]["_existing"] == "新建设施" else "#ffffff",
-            },
+    ]
+    layer = folium.GeoJson(
+        _feature_collection(aframe, ["_colour", "label"]),
+        name=f"{side.prefix}实际服务范围（按分配）",
+        show=False,
+        style_function=lambda f: {
+            "color": f["properties"]["_colour"],
+            "fillColor": f["properties"]["_colour"],
+            "weight": 1.2,
+            "fillOpacity": 0.12,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
+    )
+    layer.add_to(target)
+    side.legend(
+        target,
+        layer,
+        "实际服务范围",
+        [("各设施所分配且覆盖的需求点的包络（路网距离时即路网服务区）", "#bbbbbb", None)],
+    )
+    return layer
+
+
+#: demand kinds of the sample park and the optimizer's scenarios → Chinese
+DEMAND_KINDS = {"workers": "就业人口", "residents": "居住人口"}
+#: the demand popup: column → label (``w``, ``pop`` and ``cover`` are made by :func:`_demand_frame`)
+_DEMAND_POPUP = {
+    "demand_id": "需求点编号",
+    "kind_label": "需求类别",
+    "w": "需求权重",
+    "pop": "人口（人）",
+    "parcel_id": "所在地块",
+    "cover": "覆盖情况",
+}
+
+
+def _demand_frame(demand: gpd.GeoDataFrame, bm: Basemap) -> tuple[gpd.GeoDataFrame, pd.Series, pd.Series]:
+    """Return the demand points ready to draw with their popup columns, the covered flag and the weight.
+
+    ``cover`` says per facility type whether the point is covered and by which site
+    (``covered_<type>``, ``site_<type>`` of the plan's assignment).
+    """
+    dframe = display_frame(demand, basemap=bm, simplify_m=0, layer_name="demand")
+    raw = demand.loc[dframe.index]
+    types = [c[len("covered_") :] for c in raw.columns if c.startswith("covered_")]
+    flags = {t: raw[f"covered_{t}"].fillna(False).astype(bool) for t in types}
+    covered = pd.concat(flags.values(), axis=1).any(axis=1) if flags else pd.Series(False, index=raw.index)
+    weight = (
+        pd.to_numeric(raw["weight"], errors="coerce").fillna(1.0)
+        if "weight" in raw
+        else pd.Series(1.0, index=raw.index)
+    )
+    dframe["w"] = weight.map(lambda v: style.fmt_number(v, 0))
+    if "population" in raw:
+        dframe["pop"] = raw["population"].map(lambda v: style.fmt_number(v, 0))
+    if "kind" in raw:
+        dframe["kind_label"] = raw["kind"].map(lambda k: DEMAND_KINDS.get(str(k), str(k)))
+    for column in ("demand_id", "parcel_id"):
+        if column in raw:
+            dframe[column] = raw[column].map(lambda v: style.MISSING if style.is_missing(v) else str(v))
+
+    texts = []
+    for t in types:
+        label = style.facility_style(t)[0]
+        site = raw[f"site_{t}"] if f"site_{t}" in raw else pd.Series(None, index=raw.index, dtype=object)
+        by = site.map(lambda v: "" if style.is_missing(v) or str(v) == "" else f"（{v}）")
+        texts.append((label + "：已覆盖" + by).where(flags[t], label + "：未覆盖"))
+    dframe["cover"] = (
+        pd.concat(texts, axis=1).agg("；".join, axis=1) if texts else pd.Series("无覆盖信息", index=raw.index)
+    )
+    return dframe, covered, weight
+
+
+def _add_demand_layers(
+    target: folium.Map, demand: gpd.GeoDataFrame, bm: Basemap, *, prefix: str, show: bool, position: str
+) -> list[folium.map.Layer]:
+    """Add the demand points, covered and uncovered, each a toggleable layer with its legend and popups.
+
+    The covered points start switched off (a thousand blue dots hide the parcels; the service radii
+    show the coverage), the uncovered ones on when ``show``.
+    """
+    dframe, covered, weight = _demand_frame(demand, bm)
+    fields = [c for c in _DEMAND_POPUP if c in dframe.columns]
+    added: list[folium.map.Layer] = []
+    demand_layers = (
+        (True, "需求点·有设施覆盖", "#2171b5", "至少一类设施覆盖"),
+        (False, "需求点·无设施覆盖", "#cb181d", "任何设施均未覆盖"),
+    )
+    for flag, name, colour, meaning in demand_layers:
+        part = dframe[(covered == flag).to_numpy()]
+        if not len(part):
+            continue
+        layer = folium.GeoJson(
+            _feature_collection(part, fields),
+            name=f"{prefix}{name}",
+            show=show and not flag,
+            marker=folium.CircleMarker(radius=3, weight=0, fill_opacity=0.8, fill_color=colour, color=colour),
             popup=folium.GeoJsonPopup(
-                fields=["site_id", "type_label", "_existing", "parcel_id", "served"],
-                aliases=["设施编号", "设施类型", "新建/现有", "所在地块", "服务需求量"],
+                fields=fields, aliases=[_DEMAND_POPUP[c] for c in fields], max_width=360
             ),
-            tooltip=folium.GeoJsonTooltip(fields=["type_label", "_existing"], aliases=["设施", "类别"]),
+            tooltip=folium.GeoJsonTooltip(fields=["w"], aliases=["需求权重"]),
         )
-        site_layer.add_to(target)
-        added.append(site_layer)
-        entries = [(labels[t], colours[t], int((types == t).sum())) for t in type_list]
+        layer.add_to(target)
+        added.append(layer)
+        share = weight[(covered == flag)].sum() / max(weight.sum(), 1e-12)
         LayerLegend(
-            site_layer, target.get_name(), "公共设施（处）", entries, points=True, position=legend_position
+            layer,
+            target.get_name(),
+            name,
+            [(f"{len(part):,} 点，权重占 {share * 100:.1f}%（{meaning}）", colour, None)],
+            points=True,
+            position=position,
         ).add_to(target)
-
-        demand_layer = plan_layers.get("demand")
-        areas = served_areas(demand_layer) if demand_layer is not None and len(demand_layer) else None
-        if areas is not None and len(areas):
-            aframe = display_frame(areas, basemap=bm, simplify_m=1.0, layer_name="served areas")
-            aframe["_colour"] = [
-                colours.get(t, style.facility_style(t)[1]) for t in areas.loc[aframe.index, "type"]
-            ]
-            aframe["label"] = [
-                f"{labels.get(t, style.facility_style(t)[0])} {sid}：服务 {n:,} 个需求点（权重 {w:,.0f}）"
-                for t, sid, n, w in areas.loc[
-                    aframe.index, ["type", "site_id", "points", "weight"]
-                ].itertuples(index=False)
-            ]
-            served_layer = folium.GeoJson(
-                _feature_collection(aframe, ["_colour", "label"]),
-                name=f"{prefix}实际服务范围（按分配）",
-                show=False,
-                style_function=lambda f: {
-                    "color": f["properties"]["_colour"],
-                    "fillColor": f["properties"]["_colour"],
-                    "weight": 1.2,
-                    "fillOpacity": 0.12,
-                },
-                tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
-            )
-            served_layer.add_to(target)
-            added.append(served_layer)
-            LayerLegend(
-                served_layer,
-                target.get_name(),
-                "实际服务范围",
-                [("各设施所分配且覆盖的需求点的包络（路网距离时即路网服务区）", "#bbbbbb", None)],
-                position=legend_position,
-            ).add_to(target)
-
-    demand = plan_layers.get("demand")
-    if demand is not None and len(demand):
-        dframe = display_frame(demand, basemap=bm, simplify_m=0, layer_name="demand")
-        raw = demand.loc[dframe.index]
-        cover_cols = [c for c in raw.columns if c.startswith("covered_")]
-        covered = (
-            raw[cover_cols].fillna(False).astype(bool).any(axis=1)
-            if cover_cols
-            else pd.Series(False, index=raw.index)
-        )
-        weight = (
-            pd.to_numeric(raw["weight"], errors="coerce").fillna(1.0)
-            if "weight" in raw
-            else pd.Series(1.0, index=raw.index)
-        )
-        dframe["w"] = weight.map(lambda v: style.fmt_number(v, 0))
-        demand_layers = (
-            (True, "需求点·有设施覆盖", "#2171b5", "至少一类设施覆盖"),
-            (False, "需求点·无设施覆盖", "#cb181d", "任何设施均未覆盖"),
-        )
-        for flag, name, colour, meaning in demand_layers:
-            part = dframe[(covered == flag).to_numpy()]
-            if not len(part):
-                continue
-            layer = folium.GeoJson(
-                _feature_collection(part, ["w"]),
-                name=f"{prefix}{name}",
-                show=show and context and not flag,
-                marker=folium.CircleMarker(
-                    radius=3, weight=0, fill_opacity=0.8, fill_color=colour, color=colour
-                ),
-                tooltip=folium.GeoJsonTooltip(fields=["w"], aliases=["需求权重"]),
-            )
-            layer.add_to(target)
-            added.append(layer)
-            share = weight[(covered == flag)].sum() / max(weight.sum(), 1e-12)
-            LayerLegend(
-                layer,
-                target.get_name(),
-                name,
-                [(f"{len(part):,} 点，权重占 {share * 100:.1f}%（{meaning}）", colour, None)],
-                points=True,
-                position=legend_position,
-            ).add_to(target)
-    return parcel_layer, added
+    return added
 
 
 def _plan_rows(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -1439,9 +1088,8 @@ def plan_map(
     others = context_frame(plan_layers.get("context"), [plan_layers.get("parcels")], bm, simplify_m)
     if others is not None:
         ContextLayer(others).add_to(m)
-    parcel_layer, _ = _add_plan_layers(
-        m, plan_layers, plan, bm, simplify_m=simplify_m, others=0 if others is None else len(others)
-    )
+    side = PlanSide(others=0 if others is None else len(others))
+    parcel_layer, _ = _add_plan_layers(m, plan_layers, bm, simplify_m=simplify_m, side=side)
     notes = ["高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动"] if bm.shifts_overlays else []
     InfoPanel(m.get_name(), heading, _plan_rows(plan), notes).add_to(m)
     _add_tools(m, parcel_layer)
@@ -1468,6 +1116,47 @@ def differing_parcels(a: gpd.GeoDataFrame | None, b: gpd.GeoDataFrame | None) ->
 
 #: where the comparison map puts its legends: top left, above each pane's info panel (bottom left)
 COMPARE_LEGENDS = "topleft"
+
+
+def _dual_map(bounds: list[list[float]], bm: Basemap, title: str) -> plugins.DualMap:
+    """Return the two synchronised panes with their styles, scales, basemap and full-screen button."""
+    dm = plugins.DualMap(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=14,
+        tiles=None,
+        layout="horizontal",
+        control_scale=False,
+        zoom_snap=0.25,
+    )
+    cast(Figure, dm.get_root()).title = title
+    _PanhuoCss().add_to(dm.m1)
+    for pane in (dm.m1, dm.m2):
+        MetricScale(pane.get_name()).add_to(pane)
+    for pane in (dm.m1, dm.m2):
+        bm.add_to(pane)
+    # before the legends, so the zoom and full-screen buttons stay at the top of the corner
+    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(dm.m1)
+    return dm
+
+
+def _add_compare_context(
+    dm: plugins.DualMap,
+    plans: Sequence[tuple[str, Mapping[str, gpd.GeoDataFrame], Any]],
+    bm: Basemap,
+    simplify_m: float,
+) -> int:
+    """Draw the park beneath both panes (embedded once); return how many parcels it shows.
+
+    The first plan's context layer is used: all scenarios share one park.
+    """
+    park = next((layers["context"] for _, layers, _ in plans if layers.get("context") is not None), None)
+    others = context_frame(park, [layers.get("parcels") for _, layers, _ in plans], bm, simplify_m)
+    if others is None:
+        return 0
+    left_context = ContextLayer(others)
+    left_context.add_to(dm.m1)
+    ContextLayer(None, source=left_context).add_to(dm.m2)
+    return len(others)
 
 
 def compare_map(
@@ -1506,65 +1195,22 @@ def compare_map(
     if not frames:
         raise InputError("比较的方案都没有可显示的图层 (no plan has layers to show)")
     bounds = _bounds(frames)
-    dm = plugins.DualMap(
-        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
-        zoom_start=14,
-        tiles=None,
-        layout="horizontal",
-        control_scale=False,
-        zoom_snap=0.25,
-    )
-    cast(Figure, dm.get_root()).title = "方案比较：" + " / ".join(name for name, _, _ in plans)
-    _PanhuoCss().add_to(dm.m1)
-    for side in (dm.m1, dm.m2):
-        MetricScale(side.get_name()).add_to(side)
+    dm = _dual_map(bounds, bm, "方案比较：" + " / ".join(name for name, _, _ in plans))
     first_name, first_layers, first_plan = plans[0]
-    for side in (dm.m1, dm.m2):
-        bm.add_to(side)
     diffs = {
         name: differing_parcels(first_layers.get("parcels"), layers.get("parcels"))
         for name, layers, _ in plans[1:]
     }
-    all_diff = set().union(*diffs.values())
-    # before the legends, so the zoom and full-screen buttons stay at the top of the corner
-    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(dm.m1)
-    # the park beneath both sides: the first plan's context layer (all scenarios share one park)
-    park = next((layers["context"] for _, layers, _ in plans if layers.get("context") is not None), None)
-    others = context_frame(park, [layers.get("parcels") for _, layers, _ in plans], bm, simplify_m)
-    n_others = 0 if others is None else len(others)
-    if others is not None:
-        left_context = ContextLayer(others)
-        left_context.add_to(dm.m1)
-        ContextLayer(None, source=left_context).add_to(dm.m2)
-    _left_layer, _ = _add_plan_layers(
-        dm.m1,
-        first_layers,
-        first_plan,
-        bm,
-        simplify_m=simplify_m,
-        label=first_name,
-        highlight_ids=all_diff,
-        context=False,
-        others=n_others,
-        legend_position=COMPARE_LEGENDS,
-    )
+    all_diff = frozenset().union(*diffs.values())
+    n_others = _add_compare_context(dm, plans, bm, simplify_m)
+    left = PlanSide(first_name, True, all_diff, False, n_others, COMPARE_LEGENDS)
+    _add_plan_layers(dm.m1, first_layers, bm, simplify_m=simplify_m, side=left)
     InfoPanel(
         dm.m1.get_name(), f"左：{first_name}", [*_plan_rows(first_plan), ("差异地块", f"{len(all_diff)} 宗")]
     ).add_to(dm.m1)
     for i, (name, layers, plan) in enumerate(plans[1:]):
-        _add_plan_layers(
-            dm.m2,
-            layers,
-            plan,
-            bm,
-            simplify_m=simplify_m,
-            label=name,
-            show=i == 0,
-            highlight_ids=diffs[name],
-            context=False,
-            others=n_others,
-            legend_position=COMPARE_LEGENDS,
-        )
+        right = PlanSide(name, i == 0, frozenset(diffs[name]), False, n_others, COMPARE_LEGENDS)
+        _add_plan_layers(dm.m2, layers, bm, simplify_m=simplify_m, side=right)
         if i == 0:
             InfoPanel(
                 dm.m2.get_name(), f"右：{name}", [*_plan_rows(plan), ("差异地块", f"{len(diffs[name])} 宗")]

@@ -42,102 +42,129 @@ __all__ = ["RULES", "Finding", "elastic_diagnosis", "prechecks"]
 
 
 def prechecks(inputs: PlanInputs) -> list[Finding]:
-    """Cheap checks on the prepared inputs (see the module docstring)."""
+    """Cheap checks on the prepared inputs (see the module docstring).
+
+    In order, per facility type: enough eligible sites (:func:`_site_findings`), demand that no
+    site can reach (:func:`_reach_findings`) and capacity below demand; then the budget against
+    the cheapest mandatory sites (:func:`_budget_findings`).
+    """
     sc = inputs.scenario
     out: list[Finding] = []
-    cands = inputs.candidates
-    area = cands.geometry.area.to_numpy()
-    mandatory_cost = 0.0
+    area = inputs.candidates.geometry.area.to_numpy()
     # a cost matrix is in its own unit: reach is read from it, not from straight lines
     matrix = build_model(inputs) if isinstance(sc.distance, CostMatrixRef) else None
+    mandatory_cost = 0.0
     for fc, spec in zip(sc.facilities, inputs.specs, strict=True):
         need = spec.count if spec.count is not None else (spec.min_count or 0)
         eligible = np.asarray(spec.eligible, dtype=bool)
-        n_ok = int(eligible.sum())
-        if need > 0 and n_ok == 0:
-            big = area >= fc.min_area_m2
-            if fc.max_area_m2 is not None:
-                big &= area <= fc.max_area_m2
-            if not big.any():
-                msg = (
-                    f"{fc.type}: 没有面积在 {fc.min_area_m2:,.0f}–{fc.max_area_m2 or float('inf'):,.0f} m² "
-                    "之间的候选地块"
-                    f"（候选地块最大 {area.max():,.0f} m²） no candidate parcel large enough"
-                )
-                rule = f"facilities[{fc.type}].min_area_m2"
-            else:
-                msg = (
-                    f"{fc.type}: 面积合适的候选地块都在禁建区、规划用途不符或距离受限 "
-                    "every fitting parcel is excluded"
-                )
-                rule = f"facilities[{fc.type}]"
-            out.append(Finding(rule, msg, blocking=True, amount=float(need)))
-        elif need > n_ok:
-            out.append(
-                Finding(
-                    f"facilities[{fc.type}].count",
-                    f"{fc.type}: 要求新建 {need} 处，但只有 {n_ok} 宗候选地块符合条件 "
-                    f"(asks for {need} sites, {n_ok} fit)",
-                    blocking=True,
-                    amount=float(need - n_ok),
-                )
-            )
-        if need > 0 and n_ok > 0:
+        out += _site_findings(fc, need, int(eligible.sum()), area)
+        if need > 0 and eligible.any():
             costs = np.sort(np.asarray(spec.cost_wan, dtype=float)[eligible])
             mandatory_cost += float(costs[:need].sum())
         if inputs.demand is not None and spec.radius_m is not None:
-            w = spec.weight if spec.weight is not None else inputs.demand["weight"].to_numpy()
-            dxy = np.column_stack([inputs.demand.geometry.x, inputs.demand.geometry.y])
-            sxy = np.column_stack(
-                [cands.geometry.representative_point().x, cands.geometry.representative_point().y]
+            out += _reach_findings(inputs, fc, spec, eligible, matrix)
+    return out + _budget_findings(sc.budget_wan, mandatory_cost)
+
+
+def _site_findings(fc, need: int, n_ok: int, area: np.ndarray) -> list[Finding]:
+    """Report a type that asks for more new sites than there are eligible parcels (blocking)."""
+    if need > 0 and n_ok == 0:
+        big = area >= fc.min_area_m2
+        if fc.max_area_m2 is not None:
+            big &= area <= fc.max_area_m2
+        if not big.any():
+            msg = (
+                f"{fc.type}: 没有面积在 {fc.min_area_m2:,.0f}–{fc.max_area_m2 or float('inf'):,.0f} m² "
+                "之间的候选地块"
+                f"（候选地块最大 {area.max():,.0f} m²） no candidate parcel large enough"
             )
-            all_xy = np.vstack([sxy[eligible], spec.existing_xy]) if len(spec.existing_xy) else sxy[eligible]
-            if matrix is not None:
-                i, _, _ = matrix.distances.within(spec.radius_m, matrix.sites_for(spec))
-                reach = np.zeros(len(dxy), dtype=bool)
-                reach[i] = True
-            elif len(all_xy):
-                i, _, _ = EuclideanDistances(dxy, all_xy).within(spec.radius_m, np.arange(len(all_xy)))
-                reach = np.zeros(len(dxy), dtype=bool)
-                reach[i] = True
-            else:
-                reach = np.zeros(len(dxy), dtype=bool)
-            lost = (w > 0) & ~reach
-            if lost.any():
-                out.append(
-                    Finding(
-                        f"facilities[{fc.type}].radius_m",
-                        f"{fc.type}: {int(lost.sum())} 个需求点（权重 {float(w[lost].sum()):,.1f}）"
-                        f"在所有可选站点 {spec.radius_m:,.0f} m "
-                        "半径之外，无论如何都无法覆盖 (demand beyond every radius)",
-                        blocking=sc.objective == "min_facilities",
-                        amount=float(w[lost].sum()),
-                    )
-                )
-            if spec.capacity is not None:
-                most = (spec.count or spec.max_count or n_ok) + len(spec.existing_xy)
-                if most * spec.capacity < float(w.sum()):
-                    out.append(
-                        Finding(
-                            f"facilities[{fc.type}].capacity",
-                            f"{fc.type}: 最多 {most} 处 × 容量 {spec.capacity:,.0f} = "
-                            f"{most * spec.capacity:,.0f} "
-                            f"小于需求 {float(w.sum()):,.0f} (capacity below demand)",
-                            blocking=sc.objective == "min_facilities",
-                            amount=float(w.sum()) - most * spec.capacity,
-                        )
-                    )
-    if sc.budget_wan is not None and mandatory_cost > sc.budget_wan:
+            rule = f"facilities[{fc.type}].min_area_m2"
+        else:
+            msg = (
+                f"{fc.type}: 面积合适的候选地块都在禁建区、规划用途不符或距离受限 "
+                "every fitting parcel is excluded"
+            )
+            rule = f"facilities[{fc.type}]"
+        return [Finding(rule, msg, blocking=True, amount=float(need))]
+    if need > n_ok:
+        return [
+            Finding(
+                f"facilities[{fc.type}].count",
+                f"{fc.type}: 要求新建 {need} 处，但只有 {n_ok} 宗候选地块符合条件 "
+                f"(asks for {need} sites, {n_ok} fit)",
+                blocking=True,
+                amount=float(need - n_ok),
+            )
+        ]
+    return []
+
+
+def _reachable(inputs: PlanInputs, spec, eligible: np.ndarray, matrix) -> np.ndarray:
+    """Return which demand points lie within the radius of an eligible or existing site."""
+    demand, cands = inputs.demand, inputs.candidates
+    assert demand is not None
+    dxy = np.column_stack([demand.geometry.x, demand.geometry.y])
+    reach = np.zeros(len(dxy), dtype=bool)
+    if matrix is not None:
+        i, _, _ = matrix.distances.within(spec.radius_m, matrix.sites_for(spec))
+        reach[i] = True
+        return reach
+    points = cands.geometry.representative_point()
+    sxy = np.column_stack([points.x, points.y])
+    all_xy = np.vstack([sxy[eligible], spec.existing_xy]) if len(spec.existing_xy) else sxy[eligible]
+    if len(all_xy):
+        i, _, _ = EuclideanDistances(dxy, all_xy).within(spec.radius_m, np.arange(len(all_xy)))
+        reach[i] = True
+    return reach
+
+
+def _reach_findings(inputs: PlanInputs, fc, spec, eligible: np.ndarray, matrix) -> list[Finding]:
+    """Report demand beyond every radius, and a capacity that cannot serve all demand."""
+    assert inputs.demand is not None
+    blocking = inputs.scenario.objective == "min_facilities"
+    out: list[Finding] = []
+    w = spec.weight if spec.weight is not None else inputs.demand["weight"].to_numpy()
+    lost = (w > 0) & ~_reachable(inputs, spec, eligible, matrix)
+    if lost.any():
         out.append(
             Finding(
-                "budget_wan",
-                f"预算 {sc.budget_wan:,.0f} 万元 低于必须新建设施的最低费用 {mandatory_cost:,.0f} 万元 "
-                "(budget below the cheapest mandatory choice)",
-                blocking=True,
-                amount=mandatory_cost - sc.budget_wan,
+                f"facilities[{fc.type}].radius_m",
+                f"{fc.type}: {int(lost.sum())} 个需求点（权重 {float(w[lost].sum()):,.1f}）"
+                f"在所有可选站点 {spec.radius_m:,.0f} m "
+                "半径之外，无论如何都无法覆盖 (demand beyond every radius)",
+                blocking=blocking,
+                amount=float(w[lost].sum()),
             )
         )
+    if spec.capacity is not None:
+        most = (spec.count or spec.max_count or int(eligible.sum())) + len(spec.existing_xy)
+        if most * spec.capacity < float(w.sum()):
+            out.append(
+                Finding(
+                    f"facilities[{fc.type}].capacity",
+                    f"{fc.type}: 最多 {most} 处 × 容量 {spec.capacity:,.0f} = "
+                    f"{most * spec.capacity:,.0f} "
+                    f"小于需求 {float(w.sum()):,.0f} (capacity below demand)",
+                    blocking=blocking,
+                    amount=float(w.sum()) - most * spec.capacity,
+                )
+            )
     return out
+
+
+def _budget_findings(budget_wan: float | None, mandatory_cost: float) -> list[Finding]:
+    """Report a budget below the cheapest choice of the sites that must be built (blocking)."""
+    if budget_wan is None or mandatory_cost <= budget_wan:
+        return []
+    return [
+        Finding(
+            "budget_wan",
+            f"预算 {budget_wan:,.0f} 万元 低于必须新建设施的最低费用 {mandatory_cost:,.0f} 万元 "
+            "(budget below the cheapest mandatory choice)",
+            blocking=True,
+            amount=mandatory_cost - budget_wan,
+        )
+    ]
 
 
 def _rule_of(name: str) -> str | None:

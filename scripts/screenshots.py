@@ -17,8 +17,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from maps.chromium import screenshot
 from maps.offline import external_references, inline_assets
+
+# the Chromium driver is a test helper (tests/chromium.py); run as `python scripts/screenshots.py`, the
+# project root is not on sys.path by itself
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.chromium import screenshot  # noqa: E402
 
 MAPS = {
     "analysis_map.png": Path("analysis") / "map.html",

@@ -29,7 +29,7 @@ from api.routes.common import (
 )
 from api.schemas import DatasetCreated, DatasetList, DatasetOut, JobCreated
 from api.store import new_id
-from api.uploads import FORMATS, accept_upload, labelled_links, receive_upload
+from api.uploads import FORMATS, StoredUpload, accept_upload, labelled_links, receive_upload
 from geo.errors import InputError, NotFoundError
 
 log = logging.getLogger("panhuo.api")
@@ -57,6 +57,12 @@ _UPLOAD_BODY = {
                             "maximum": 999999,
                             "description": "EPSG 代码，仅当图层缺少坐标系时给出 (e.g. 4524)",
                         },
+                        "encoding": {
+                            "type": "string",
+                            "enum": ["GBK", "GB18030", "Big5", "UTF-8"],
+                            "description": "Shapefile 文字编码，用于确认或更正有歧义的编码 "
+                            "the DBF text encoding, to confirm or fix an ambiguous one (e.g. GBK)",
+                        },
                         "columns": {
                             "type": "string",
                             "maxLength": 65536,
@@ -82,19 +88,18 @@ def _out(row: dict[str, Any]) -> DatasetOut:
 
 
 def ingest_spec(
-    stored_path: Path,
-    kind: str,
-    fmt: str,
-    settings: Any,
-    dataset_dir: Path,
-    crs: int | None = None,
-    columns: dict[str, Any] | None = None,
+    stored_path: Path, stored: StoredUpload, settings: Any, dataset_dir: Path, params: dict[str, Any]
 ) -> JobSpec:
-    """Return the worker spec that validates an upload and writes its GeoJSON/GeoPackage exports."""
+    """Return the worker spec that validates an upload and writes its GeoJSON/GeoPackage exports.
+
+    ``params`` holds the upload's own fields: ``crs``, ``columns`` and (when given) ``encoding``.
+    """
     return JobSpec(
         kind="ingest",
-        inputs=DatasetInput(path=str(stored_path), kind=kind, format=fmt, export_dir=str(dataset_dir)),
-        params={"crs": crs, "columns": columns},
+        inputs=DatasetInput(
+            path=str(stored_path), kind=stored.kind, format=stored.format, export_dir=str(dataset_dir)
+        ),
+        params=params,
         limits=settings.uploads.model_dump(),
         scrub=[str(settings.store.data_dir.resolve()), str(dataset_dir), str(stored_path.parent)],
     )
@@ -116,6 +121,34 @@ def _columns_field(value: Any) -> dict[str, Any] | None:
         raise InputError("columns 不是有效的 JSON — the columns field is not valid JSON") from None
     parse_columns(document, source="columns")
     return dict(document)
+
+
+#: the encodings an upload may name (``encoding`` field) → the label passed on and reported
+ENCODINGS: dict[str, str] = {"gbk": "GBK", "gb18030": "GB18030", "big5": "Big5", "utf-8": "UTF-8"}
+
+
+def _encoding_field(value: Any) -> str | None:
+    """Read the multipart ``encoding`` field: one of :data:`ENCODINGS` (any spelling ``codecs`` knows)."""
+    import codecs
+
+    if value is None or value == "":
+        return None
+    wanted = "、".join(ENCODINGS.values())
+    problem = (
+        f"encoding 应为 {wanted} 之一（Shapefile 的文字编码）— the encoding field must be one of "
+        f"{', '.join(ENCODINGS.values())}"
+    )
+    if not isinstance(value, str) or len(value) > 40:
+        raise InputError(problem)
+    try:
+        name = codecs.lookup(value.strip()).name
+    except LookupError:
+        shown = value.strip()[:40]
+        raise InputError(f"{problem}; {shown!r} 不是已知的编码 is not a known encoding") from None
+    name = {"cp936": "gbk", "gb2312": "gbk", "cp950": "big5", "big5hkscs": "big5"}.get(name, name)
+    if name not in ENCODINGS:
+        raise InputError(f"{problem}; 不接受 not accepted: {value.strip()[:40]!r}")
+    return ENCODINGS[name]
 
 
 def _crs_field(value: Any) -> int | None:
@@ -154,15 +187,23 @@ async def upload_dataset(
             label_field = form.get("name")
             crs = _crs_field(form.get("crs"))
             columns = _columns_field(form.get("columns"))
+            encoding = _encoding_field(form.get("encoding"))
         finally:
             await form.close()
         stored = await run_in_threadpool(
             accept_upload, target / "upload.bin", upload.filename, target, settings.uploads
         )
+        if encoding is not None and stored.format == "shapefile_zip":
+            # the choice is stored with the data: every later read (analysis, plan, re-inspection)
+            # decides the encoding by this .cpg, and the user's own .cpg, when wrong, is replaced
+            (target / "data.cpg").write_text(encoding, encoding="ascii")
         label = label_field.strip()[:200] if isinstance(label_field, str) and label_field.strip() else None
         # the worker reads the file under the user's own name, so its messages name it (item 9)
         shown = labelled_links(stored.path, label or stored.original_name, target / ".ingest" / "input")
-        spec = ingest_spec(shown, stored.kind, stored.format, settings, target, crs, columns)
+        params: dict[str, Any] = {"crs": crs, "columns": columns}
+        if encoding is not None:
+            params["encoding"] = encoding
+        spec = ingest_spec(shown, stored, settings, target, params)
         outcome = await run_in_threadpool(
             runner.run_now, spec, target / ".ingest", who.workspace, who.token_id
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pulp
@@ -45,6 +45,23 @@ class Separations:
     """Pairs of candidates (j, k) closer than the minimum between types a (at j) and b (at k)."""
 
     pairs: tuple[tuple[str, str, np.ndarray, np.ndarray], ...] = ()
+
+
+@dataclass(frozen=True)
+class RevitaliseRules:
+    """The scenario's choices for one revitalise model: objective weights and the land rules.
+
+    ``weights`` (ω, default ω_V = 1 per percentage point of coverage, ω_N = 0.001 per 万元) or
+    ``priorities`` (lexicographic, each term optimised in turn); ``separations`` (V5);
+    ``living_types`` with ``living_max`` (V6, λ) and ``industrial_min`` (V7, ρ).
+    """
+
+    weights: dict[str, float] | None = None
+    priorities: list[str] | None = None
+    separations: Separations = field(default_factory=Separations)
+    living_types: tuple[str, ...] = ()
+    living_max: float | None = None
+    industrial_min: float | None = None
 
 
 class Revitalise(MaxCoverage):
@@ -112,12 +129,7 @@ class Revitalise(MaxCoverage):
         facilities,
         *,
         economics: ParcelEconomics,
-        weights: dict[str, float] | None = None,
-        priorities: list[str] | None = None,
-        separations: Separations | None = None,
-        living_types: tuple[str, ...] = (),
-        living_max: float | None = None,
-        industrial_min: float | None = None,
+        rules: RevitaliseRules | None = None,
         **kwargs,
     ) -> None:
         super().__init__(demand_xy, site_xy, facilities, **kwargs)
@@ -126,12 +138,13 @@ class Revitalise(MaxCoverage):
             if np.asarray(getattr(economics, name)).shape != (m,):
                 raise ConfigError(f"economics.{name} must have one value per candidate parcel ({m})")
         self.econ = economics
-        self.weights = dict(weights or {"coverage": 1.0, "net_return": 0.001})
-        self.priorities = list(priorities) if priorities else None
-        self.separations = separations or Separations()
-        self.living_types = tuple(living_types)
-        self.living_max = living_max
-        self.industrial_min = industrial_min
+        rules = rules or RevitaliseRules()
+        self.weights = dict(rules.weights or {"coverage": 1.0, "net_return": 0.001})
+        self.priorities = list(rules.priorities) if rules.priorities else None
+        self.separations = rules.separations
+        self.living_types = tuple(rules.living_types)
+        self.living_max = rules.living_max
+        self.industrial_min = rules.industrial_min
         self._fixed_terms: list[tuple[str, float]] = []
         self._stage_objective: str | None = None
 

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.api.conftest import parcels_geojson
+from tests.api.test_upload_encoding import NAMES, gbk_shapefile_zip
 from tests.e2e.conftest import Page, sign_in
 from tests.e2e.test_journey import block_off_host, drop_file
 
@@ -67,4 +68,34 @@ def test_unmatched_columns_are_mapped_and_a_missing_crs_is_given(page: Page, ser
     expect(tab.locator("#datasets tbody tr", has_text="无坐标系.geojson")).to_have_count(2, timeout=60_000)
     assert "EPSG:4524" in tab.locator("#datasets tbody tr.selected").inner_text()  # the new one, opened
     assert tab.locator("#fix-crs").count() == 0
+    assert blocked == [] and p.off_host() == []
+
+
+def test_a_guessed_encoding_is_fixed_and_the_names_read_in_chinese(
+    page: Page, server: Any, tmp_path: Any
+) -> None:
+    p = page
+    tab: Any = p.page
+    blocked = block_off_host(p)
+    sign_in(p, server.planner)
+    drop_file(p, "园区编码.zip", gbk_shapefile_zip(tmp_path))
+    tab.locator("#report", has_text="园区编码.zip").wait_for(timeout=60_000)
+    assert "只是猜测" in tab.inner_text("#encoding-guessed")
+    choice = tab.get_by_label("编码（预览）")
+    assert choice.input_value() == "GBK"  # Chinese first
+    options = choice.locator("option").all_inner_texts()
+    assert options[0].startswith("GBK") and all(n in options[0] for n in NAMES), options
+    assert any(o.startswith("UTF-8") for o in options)
+    p.shot("13-encoding-choice")
+    tab.get_by_role("button", name="按此编码重新上传").click()
+    expect(tab.locator("#datasets tbody tr", has_text="园区编码.zip")).to_have_count(2, timeout=60_000)
+    assert "GBK" in tab.inner_text("#report") and tab.locator("#encoding-fix").count() == 0
+    # the corrected names are what the analysis of the re-uploaded layer shows
+    tab.click("#nav-analysis")
+    tab.fill("#an-asof", "2026-06-30")
+    tab.click("#run-analysis")
+    tab.locator("#parcels").wait_for(timeout=120_000)
+    table = tab.inner_text("#parcels")
+    assert all(name in table for name in NAMES), table
+    p.shot("14-encoding-fixed")
     assert blocked == [] and p.off_host() == []

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import stat
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pyogrio
-import pyproj.network
 import pytest
 
 import geo.io
 from geo.errors import NotFoundError, UnsupportedFormatError
 from geo.formats import ReadLimits
-from geo.io import gdal_read_config, inspect_path, read_parcels
+from geo.io import inspect_path, read_parcels
 from tests.geo.test_ingest_builders import parcels_boxes, tree_hashes, write_shapefile
-
-ROOT = Path(__file__).resolve().parents[2]
 
 VRT = """<OGRVRTDataSource>
   <OGRVRTLayer name="parcels">
@@ -233,62 +227,11 @@ def test_geopackage_is_not_modified_by_reading(tmp_path: Path) -> None:
 
 
 def test_gdal_network_access_is_disabled() -> None:
-    with gdal_read_config():
-        assert (
-            pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_EXTENSIONS") == ".panhuo-network-disabled"
-        )
+    with geo.io.gdal_options():  # set around reads, not at import (test_gdal_scope.py)
+        allowed = pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_EXTENSIONS")
+        assert allowed == ".panhuo-network-disabled"
         assert pyogrio.get_gdal_config_option("GDAL_HTTP_MAX_RETRY") in (0, "0")
         assert pyogrio.get_gdal_config_option("PROJ_NETWORK") in (False, "OFF")
-        assert not pyproj.network.is_network_enabled()
-
-
-def test_gdal_read_config_restores_the_previous_values() -> None:
-    pyogrio.set_gdal_config_options({"GDAL_HTTP_TIMEOUT": "7", "GDAL_HTTP_MAX_RETRY": None})
-    try:
-        with gdal_read_config():
-            assert pyogrio.get_gdal_config_option("GDAL_HTTP_TIMEOUT") in (1, "1")
-        assert pyogrio.get_gdal_config_option("GDAL_HTTP_TIMEOUT") in (7, "7")
-        assert pyogrio.get_gdal_config_option("GDAL_HTTP_MAX_RETRY") is None
-    finally:
-        pyogrio.set_gdal_config_options({"GDAL_HTTP_TIMEOUT": None})
-
-
-def test_importing_geo_io_changes_no_process_setting() -> None:
-    script = """
-import json, os, sys
-import pyogrio, pyproj.network
-keys = ["CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "GDAL_HTTP_MAX_RETRY", "GDAL_HTTP_TIMEOUT",
-        "GDAL_HTTP_PROXY", "PROJ_NETWORK", "GDAL_VRT_ENABLE_PYTHON"]
-def state():
-    return [dict(os.environ), {k: pyogrio.get_gdal_config_option(k) for k in keys},
-            pyproj.network.is_network_enabled()]
-before = state()
-import geo.io, geo.raster_io, geo.formats, geo.crs
-after = state()
-print(json.dumps([before == after, after[1]]))
-"""
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
-    same, options = json.loads(out.stdout.strip().splitlines()[-1])
-    assert same, options
-    assert options["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] != ".panhuo-network-disabled"
-
-
-def test_reads_run_with_the_network_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "park.gpkg"
-    gpd.GeoDataFrame({"DKBH": ["A", "B"]}, geometry=parcels_boxes(2), crs=4546).to_file(path)
-    seen: list[object] = []
-    real = pyogrio.read_dataframe
-
-    def spy(*args: object, **kwargs: object) -> object:
-        seen.append(pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_EXTENSIONS"))
-        seen.append(pyproj.network.is_network_enabled())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(pyogrio, "read_dataframe", spy)
-    gdf, _ = read_parcels(path)
-    assert list(gdf["parcel_id"]) == ["A", "B"]
-    assert seen == [".panhuo-network-disabled", False]
-    assert pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_EXTENSIONS") != ".panhuo-network-disabled"
 
 
 def test_layer_count_cap_and_odd_layer_names(tmp_path: Path) -> None:

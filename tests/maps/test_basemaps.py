@@ -6,7 +6,7 @@ from pyproj import Transformer
 
 from geo.errors import ConfigError
 from maps.basemaps import MissingKeyError, get_basemap, tile_pixel, tiles_position_of
-from maps.web import analysis_map, render_html
+from maps.web import Display, analysis_map, render_html
 
 from .conftest import make_parcels
 
@@ -52,7 +52,7 @@ def test_tianditu_urls_use_web_mercator_matrix_and_xyz_order():
 def _overlay_corner(basemap: str, **kw) -> tuple[float, float]:
     """Lower-left corner of the single parcel, as written into the page (lon, lat)."""
     parcels = make_parcels(1)
-    html = render_html(analysis_map(parcels, basemap=basemap, simplify_m=0, **kw))
+    html = render_html(analysis_map(parcels, basemap=basemap, display=Display(simplify_m=0), **kw))
     coords = re.search(r'"coordinates": \[\[\[([-\d.]+), ([-\d.]+)\]', html)
     assert coords, "no polygon coordinates in the page"
     lons = [

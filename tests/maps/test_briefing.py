@@ -327,3 +327,31 @@ def test_low_efficiency_rows_name_discretionary_exemptions():
     assert row[3] == "危房（C/D级）"
     assert row[4] == "房屋安全等级 D 级｜标准：房屋安全等级为C、D级（JGJ 125）"
     assert row[5] == "规上企业（可以不予认定）"
+
+
+def test_an_analysis_read_back_is_the_analysis_result_it_was(tmp_path: Path):
+    """maps reads an output directory back into the one geo.analysis.AnalysisResult (no copy class)."""
+    from geo.analysis import AnalysisResult, run_analysis
+    from geo.export import write_outputs
+    from maps import results
+    from tests.geo.test_idle import parcels_frame
+    from tests.geo.test_low_efficiency import base
+
+    rows = [
+        {"parcel_id": "C1", **base(footprint_m2=2_500.0, fixed_assets_wan=3_800.0, land_price_wan=200.0)},
+        {"parcel_id": "OK", **base(fixed_assets_wan=3_800.0, land_price_wan=200.0)},
+    ]
+    result = run_analysis(parcels_frame(rows), as_of="2026-06-30", rules="guangxi-provisional")
+    write_outputs(result, tmp_path / "an")
+    back = results.load_analysis(tmp_path / "an")
+    assert type(back) is AnalysisResult
+    assert back.source == tmp_path / "an" and back.as_of == dt.date(2026, 6, 30)
+    assert back.summary["preset"] == "guangxi-provisional" and "indicator_details" not in back.summary
+    assert set(back.summary) == set(result.summary)
+    assert set(back.indicator_details) == set(result.indicator_details)
+    assert list(back.data_issues.columns[:4]) == ["parcel_id", "column", "value", "problem"]
+    assert len(back.data_issues) == len(result.data_issues)
+    assert sorted(back.parcels["parcel_id"]) == ["C1", "OK"]
+    assert back.preset is None and result.preset_used is result.preset
+    with pytest.raises(InputError, match="不含规则预设"):
+        _ = back.preset_used

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from maps.chromium import load_page
-from maps.web import analysis_map, save_map
+from maps.web import Display, analysis_map, save_map
+from tests.chromium import load_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,7 +39,9 @@ def test_online_map_without_network_shows_nothing(parcels, tmp_path: Path):
 
 
 def test_compact_offline_map_draws_every_parcel(parcels, tmp_path: Path):
-    out = save_map(analysis_map(parcels, compact=True), tmp_path / "compact.html", offline=True)
+    out = save_map(
+        analysis_map(parcels, display=Display(compact=True)), tmp_path / "compact.html", offline=True
+    )
     page = load_page(out)
     idle = int(
         parcels["idle_status"]
@@ -83,7 +85,7 @@ def test_legend_hides_and_shows_with_its_layer(parcels, tmp_path: Path):
 def test_search_by_parcel_id_opens_its_popup(parcels, tmp_path: Path, compact):
     from maps.web import render_html
 
-    m = analysis_map(parcels, compact=compact)
+    m = analysis_map(parcels, display=Display(compact=compact))
     base = next(c for c in m._children.values() if getattr(c, "layer_name", None) == "亩均效益分类")
     probe = f"""
 <script>

@@ -72,3 +72,18 @@ def test_indicator_profile_labels_read_like_a_report():
     )
     labels = sorted(t.get_text() for t in fig.axes[0].texts)
     assert labels == ["1.25 / 理想 1.20", "78.8% / 理想 100.0%", "8,284 / 理想 9,000"]
+
+
+def test_charts_choose_agg_where_the_figure_is_made():
+    """Each chart carries its own Agg canvas; no pyplot state and no global ``matplotlib.use``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    frontier = pd.DataFrame({"epsilon": [0, 1], "coverage": [100, 300], "cost_wan": [0, 800]})
+    sweep = pd.DataFrame({"budget_wan": [1000, 2000], "objective": [300, 420], "coverage_ratio": [0.5, 0.7]})
+    figs = [
+        charts.frontier_chart(frontier),
+        charts.sweep_chart(sweep),
+        charts.status_chart(make_parcels(12)),
+        charts.indicator_profile({"overall_far": 0.9}, {"overall_far": 1.2}),
+    ]
+    assert all(type(f.canvas) is FigureCanvasAgg for f in figs)

@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.errors import CRSError, InputError
-from maps import web
+from maps import leaflet, web
 from maps.web import (
+    Display,
     NoSolutionError,
     analysis_map,
     compare_map,
@@ -34,8 +35,8 @@ def _panels(html: str) -> list[str]:
     return [json.loads(s) for s in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', html)]
 
 
-def _legends(m) -> dict[str, web.LayerLegend]:
-    return {c.title: c for c in m._children.values() if isinstance(c, web.LayerLegend)}
+def _legends(m) -> dict[str, leaflet.LayerLegend]:
+    return {c.title: c for c in m._children.values() if isinstance(c, leaflet.LayerLegend)}
 
 
 def test_analysis_map_layers_legends_and_tools(parcels):
@@ -258,7 +259,7 @@ def test_compact_payload_round_trips_coordinates_and_values():
     )
     parcels.loc[4, "geometry"] = multi
     frame = web.display_frame(parcels, basemap=web.get_basemap("none"), simplify_m=0)
-    payload = web.compact_payload(frame, ["parcel_id", "idle_status"])
+    payload = leaflet.compact_payload(frame, ["parcel_id", "idle_status"])
     # decode exactly as the page does
     xy = iter(payload["xy"])
     rings, r = [], 0
@@ -286,8 +287,8 @@ def test_compact_payload_round_trips_coordinates_and_values():
 
 
 def test_compact_analysis_map_keeps_layers_legends_and_search(parcels):
-    m = analysis_map(parcels, compact=True)
-    layers = [c for c in m._children.values() if isinstance(c, web.CompactParcelLayer)]
+    m = analysis_map(parcels, display=Display(compact=True))
+    layers = [c for c in m._children.values() if isinstance(c, leaflet.CompactParcelLayer)]
     assert [layer.layer_name for layer in layers] == ["亩均效益分类", "闲置土地认定", "低效用地（首要原因）"]
     assert layers[1].keep and set(layers[1].keep) == {
         "idle",
@@ -317,7 +318,7 @@ def test_compact_coordinates_decode_to_the_rounded_display_coordinates(boxes):
     ]
     gdf = gpd.GeoDataFrame({"parcel_id": [f"P{i}" for i in range(len(geoms))]}, geometry=geoms, crs=4546)
     frame = web.display_frame(gdf, basemap=web.get_basemap("none"), simplify_m=0)
-    payload = web.compact_payload(frame, ["parcel_id"])
+    payload = leaflet.compact_payload(frame, ["parcel_id"])
     xy = np.array(payload["xy"], dtype=np.int64).reshape(-1, 2)
     # undo the per-ring delta coding
     ring_id = np.repeat(np.arange(len(payload["ring_len"])), payload["ring_len"])
@@ -366,8 +367,8 @@ def test_plan_info_panel_shows_coverage_by_type(parcels):
 # the park's other parcels beneath a plan (context layer)
 
 
-def _context_layers(m: folium.Map) -> list[web.ContextLayer]:
-    return [c for c in m._children.values() if isinstance(c, web.ContextLayer)]
+def _context_layers(m: folium.Map) -> list[leaflet.ContextLayer]:
+    return [c for c in m._children.values() if isinstance(c, leaflet.ContextLayer)]
 
 
 def _decode_rings(payload: dict) -> list[np.ndarray]:
@@ -376,7 +377,7 @@ def _decode_rings(payload: dict) -> list[np.ndarray]:
     rings, start = [], 0
     for n in payload["ring_len"]:
         first = xy[start - 1] if start else np.zeros(2, dtype=np.int64)
-        rings.append((xy[start : start + n] - first) / 10**web.DECIMALS)
+        rings.append((xy[start : start + n] - first) / 10**leaflet.DECIMALS)
         start += n
     return rings
 
@@ -399,7 +400,7 @@ def test_plan_map_draws_the_rest_of_the_park_grey_beneath(parcels):
     parcel_layer = _geojson_layers(m)["地块方案动作"]
     assert children.index(context) < children.index(parcel_layer)
     html = render_html(m)
-    assert "interactive: false" in html and web.CONTEXT_FILL in html
+    assert "interactive: false" in html and leaflet.CONTEXT_FILL in html
     legend = _legends(m)["地块方案动作（宗）"].html
     assert f'园区其他地块（非候选）<span class="n">{len(others)}</span>' in legend
     # a plan without the context layer shows no grey parcels and no such legend row
@@ -476,3 +477,37 @@ def test_load_plan_reads_the_context_layer(tmp_path: Path):
     (tmp_path / "park.gpkg").unlink()
     assert "context" not in load_plan(named).layers
     assert "context" not in load_plan(write_plan_dir(tmp_path / "c")).layers
+
+
+def test_plan_map_shows_the_park_and_the_demand_with_its_weights_and_coverage():
+    """Issue 13: the park beneath the candidates, and the demand points as toggleable layers with legends.
+
+    Every demand point's popup gives its weight, kind, population and, per facility type, whether it
+    is covered and by which site.
+    """
+    parcels = make_parcels(12)
+    layers = make_plan_layers(parcels)
+    demand = layers["demand"]
+    demand["demand_id"] = [f"D{i:03d}" for i in range(len(demand))]
+    demand["kind"] = "residents"
+    demand["population"] = demand["weight"] * 2
+    m = plan_map({**layers, "context": parcels[["parcel_id", "geometry"]]}, make_plan(layers))
+    html = render_html(m)
+    assert len(_context_layers(m)) == 1 and "园区其他地块" in html
+    geo = _geojson_layers(m)
+    covered, uncovered = geo["需求点·有设施覆盖"], geo["需求点·无设施覆盖"]
+    assert not covered.show and uncovered.show  # both in the layer control, the covered ones off
+    legends = _legends(m)
+    n_cov = int(demand["covered_clinic"].sum())
+    assert f"{n_cov:,} 点" in legends["需求点·有设施覆盖"].html
+    assert f"{len(demand) - n_cov:,} 点" in legends["需求点·无设施覆盖"].html
+    props = {f["properties"]["demand_id"]: f["properties"] for f in covered.data["features"]}
+    props |= {f["properties"]["demand_id"]: f["properties"] for f in uncovered.data["features"]}
+    assert len(props) == len(demand)
+    for row in demand.itertuples():
+        p = props[row.demand_id]
+        assert p["w"] == f"{row.weight:,.0f}" and p["pop"] == f"{row.population:,.0f}"
+        assert p["kind_label"] == "居住人口"
+        assert p["cover"] == ("卫生服务站：已覆盖（S0）" if row.covered_clinic else "卫生服务站：未覆盖")
+    for label in ("需求点编号", "需求权重", "人口（人）", "覆盖情况"):
+        assert label in html

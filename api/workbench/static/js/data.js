@@ -44,12 +44,15 @@ function uploadCard() {
     status);
 }
 
-async function upload(file, name, crs, status) {
+const ENCODINGS = ["GBK", "GB18030", "Big5", "UTF-8"]; // Chinese first
+
+async function upload(file, name, crs, status, encoding = "") {
   lastFile = file;
   const form = new FormData();
   form.append("file", file, file.name);
   if (name) form.append("name", name);
   if (crs) form.append("crs", crs);
+  if (encoding) form.append("encoding", encoding);
   status.className = "busy";
   status.textContent = tr(`正在上传并检查 ${file.name} …`, `Uploading and checking ${file.name} …`);
   try {
@@ -62,7 +65,29 @@ async function upload(file, name, crs, status) {
   } catch (error) {
     status.className = "error";
     status.textContent = `${tr("未能入库", "Not stored")}（${file.name}）：${explain(error)}`;
+    if (error.code === "encoding_error" && may("planner")) {
+      // a declared encoding the bytes do not fit: the message shows both previews; the user picks
+      const named = /encoding='([^']+)'/.exec(error.message || "");
+      const choices = ENCODINGS.map((e) => ({ encoding: e, preview: "" }));
+      status.append(encodingFix(file, name, crs, choices, named ? named[1] : "GBK"));
+    }
   }
+}
+
+/** Choose the text encoding of a Shapefile and send the same file again with it (the upload's encoding). */
+function encodingFix(file, name, crs, candidates, preselect) {
+  const sel = select(candidates.map((c) => [c.encoding, c.preview ? `${c.encoding}：${c.preview}` : c.encoding]),
+    preselect || candidates[0].encoding, { id: "fix-encoding" });
+  const status = h("div", { role: "status", id: "fix-encoding-status" });
+  return h("div", { class: "fix", id: "encoding-fix" },
+    h("h3", {}, tr("确认文字编码", "Confirm the text encoding")),
+    h("p", {}, tr("此 Shapefile 没有声明编码（或声明与内容不符），以下几种编码都能读出文字：请按预览选出中文正确的一种，用同一文件重新上传。",
+      "This Shapefile does not declare its encoding (or the declaration does not fit): several readings decode. Pick the one whose preview shows the right text and upload the same file again.")),
+    field(tr("编码（预览）", "Encoding (preview)"), sel),
+    h("button", { type: "button", class: "primary", id: "fix-encoding-send", onclick: async () => {
+      if (!file) { status.textContent = tr("请把同一文件再拖入上方。", "Drop the same file above again."); return; }
+      await upload(file, name, crs, status, sel.value);
+    } }, tr("按此编码重新上传", "Upload again with this encoding")), status);
 }
 
 function layerCount(d) {
@@ -148,6 +173,11 @@ function reportCard(d) {
   }
   const crsWrong = !current.crs_epsg || (current.problems || []).some((p) => p.code && p.code.startsWith("crs"));
   if (crsWrong && may("planner")) section.append(crsFix(d, current));
+  if ((current.encoding_candidates || []).length > 1 && may("planner")) {
+    section.append(h("p", { class: "warn", id: "encoding-guessed" }, tr(`编码 ${current.encoding} 只是猜测：文件没有 .cpg，也没有语言标识。`,
+      `The encoding ${current.encoding} is a guess: the file has neither a .cpg nor a language id.`)));
+    section.append(encodingFix(lastFile, d.name, "", current.encoding_candidates, current.encoding_candidates[0].encoding));
+  }
   section.append(mappingEditor(d, current));
   return section;
 }

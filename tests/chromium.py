@@ -1,5 +1,8 @@
 """Drive Debian's headless Chromium on a map page: DOM dump, screenshot, load time.
 
+A test helper (the browser tests, ``bench/bench_maps.py``, ``scripts/screenshots.py``), not part of the
+library: panhuo itself never starts a browser.
+
 Network is cut for every run by pointing Chromium at a proxy that does not exist
 (``--proxy-server=127.0.0.1:9`` with loopback not bypassed), so a page that still needs the internet
 shows it. Each run gets its own throw-away profile directory.
