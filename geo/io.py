@@ -795,6 +795,67 @@ def _list_field(
     return bad
 
 
+def _active_crs(
+    raw: _Raw, crs: Any, source_desc: str | None, bounds: np.ndarray, file: str
+) -> tuple[pyproj.CRS, int | None, str]:
+    """Choose the CRS (``crs=`` over the file's; none is a CRSError), its EPSG code and how it was found."""
+    if crs is not None:
+        active: pyproj.CRS | None = crsmod.parse_crs(crs)
+        how = "crs= 参数指定 / given by crs= (--crs)" + (
+            f"，覆盖文件中的 {source_desc} / overrides the file's {source_desc}" if source_desc else ""
+        )
+    else:
+        active, how = raw.declared_crs, raw.crs_how
+    if active is None:
+        hint = crsmod.suggest_for_missing_crs(bounds)
+        msg = (
+            f"{file}: 没有坐标系 / no CRS: {raw.crs_missing_hint}; 请用 --crs（crs=）指定 EPSG 代码 / "
+            "pass --crs "
+            f"(crs=) with its EPSG code" + (f"; {hint}" if hint else "")
+        )
+        raise CRSError(msg)
+    epsg, identified = crsmod.identify_epsg(active)
+    if identified == "Gauss–Krüger parameters":
+        how += "；按高斯-克吕格参数识别 / identified from its Gauss–Krüger parameters"
+    if epsg is not None:
+        active = pyproj.CRS.from_epsg(epsg)
+    return active, epsg, how
+
+
+def _check_crs_fit(
+    active: pyproj.CRS, epsg: int | None, bounds: np.ndarray, ids: np.ndarray | None, file: str, add: Any
+) -> tuple[str, bool]:
+    """Report coordinates that cannot be in ``active`` (crs_mismatch); return the hint and if they fit."""
+    check = crsmod.check_coordinates(bounds, active, epsg)
+    if check.ok:
+        return "", True
+    hint = check.suggestion
+    bad_refs = _refs(check.bad_rows, ids)
+    declared_text = crsmod.describe_crs(active)
+    msg = (
+        f"{file}: 坐标不可能属于声明的坐标系 {declared_text} / coordinates cannot be in the declared "
+        f"{declared_text}: {check.reason}; rows: {_list_refs(bad_refs)}" + (f"; {hint}" if hint else "")
+    )
+    add(Problem("crs_mismatch", "error", msg), CRSError(msg))
+    return hint, False
+
+
+def _to_metric(
+    geometry: np.ndarray, bounds: np.ndarray, active: pyproj.CRS
+) -> tuple[np.ndarray, pyproj.CRS, str | None]:
+    """Reproject to the CGCS2000 3-degree zone holding the layer's centre (contract §2)."""
+    finite = np.isfinite(bounds).all(axis=1)
+    if not finite.any():
+        return geometry, active, None
+    total = np.array(
+        [bounds[finite, 0].min(), bounds[finite, 1].min(), bounds[finite, 2].max(), bounds[finite, 3].max()]
+    )
+    lon, _ = crsmod.layer_centre_lonlat(total, active)
+    final_crs = pyproj.CRS.from_epsg(crsmod.gk3_epsg_for_longitude(lon))
+    geometry = np.asarray(gpd.GeoSeries(geometry, crs=active).to_crs(final_crs).array, dtype=object)
+    return geometry, final_crs, crsmod.describe_crs(active)
+
+
 def _ingest_checked(
     path: str | Path,
     *,
@@ -889,57 +950,13 @@ def _ingest_checked(
     bounds = shapely.bounds(geometry)
     declared = raw.declared_crs
     source_desc = crsmod.describe_crs(declared) if declared is not None else None
-    hint = ""
-    if crs is not None:
-        active: pyproj.CRS | None = crsmod.parse_crs(crs)
-        how = "crs= 参数指定 / given by crs= (--crs)" + (
-            f"，覆盖文件中的 {source_desc} / overrides the file's {source_desc}" if source_desc else ""
-        )
-    else:
-        active, how = declared, raw.crs_how
-    if active is None:
-        hint = crsmod.suggest_for_missing_crs(bounds)
-        msg = (
-            f"{file}: 没有坐标系 / no CRS: {raw.crs_missing_hint}; 请用 --crs（crs=）指定 EPSG 代码 / "
-            "pass --crs "
-            f"(crs=) with its EPSG code" + (f"; {hint}" if hint else "")
-        )
-        raise CRSError(msg)
-    epsg, identified = crsmod.identify_epsg(active)
-    if identified == "Gauss–Krüger parameters":
-        how += "；按高斯-克吕格参数识别 / identified from its Gauss–Krüger parameters"
-    if epsg is not None:
-        active = pyproj.CRS.from_epsg(epsg)
-    check = crsmod.check_coordinates(bounds, active, epsg)
-    crs_ok = check.ok
-    if not crs_ok:
-        hint = check.suggestion
-        bad_refs = _refs(check.bad_rows, ids)
-        declared_text = crsmod.describe_crs(active)
-        msg = (
-            f"{file}: 坐标不可能属于声明的坐标系 {declared_text} / coordinates cannot be in the declared "
-            f"{declared_text}: {check.reason}; rows: {_list_refs(bad_refs)}" + (f"; {hint}" if hint else "")
-        )
-        add(Problem("crs_mismatch", "error", msg), CRSError(msg))
+    active, epsg, how = _active_crs(raw, crs, source_desc, bounds, file)
+    hint, crs_ok = _check_crs_fit(active, epsg, bounds, ids, file, add)
 
     # ---- reproject to a metric CRS (only when the coordinates fit their CRS)
-    final_crs = active
-    reprojected_from = None
+    final_crs, reprojected_from = active, None
     if crs_ok and not crsmod.is_projected_metric(active):
-        finite = np.isfinite(bounds).all(axis=1)
-        if finite.any():
-            total = np.array(
-                [
-                    bounds[finite, 0].min(),
-                    bounds[finite, 1].min(),
-                    bounds[finite, 2].max(),
-                    bounds[finite, 3].max(),
-                ]
-            )
-            lon, _ = crsmod.layer_centre_lonlat(total, active)
-            final_crs = pyproj.CRS.from_epsg(crsmod.gk3_epsg_for_longitude(lon))
-            geometry = np.asarray(gpd.GeoSeries(geometry, crs=active).to_crs(final_crs).array, dtype=object)
-            reprojected_from = crsmod.describe_crs(active)
+        geometry, final_crs, reprojected_from = _to_metric(geometry, bounds, active)
 
     # ---- geometry
     allowed = POLYGONAL if parcels else geometry_types
