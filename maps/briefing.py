@@ -1080,6 +1080,18 @@ def write_figures(
     return BriefingOutput(target, tuple(final for _, final in temps[1:]), len(figures))
 
 
+@dataclass(frozen=True)
+class BriefingText:
+    """The header texts of a briefing.
+
+    ``None`` takes the default: the title by kind, the result directory as 数据来源, today as the date.
+    """
+
+    title: str | None = None
+    source: str | None = None
+    date: dt.date | None = None
+
+
 def build_briefing(
     *,
     out: str | os.PathLike[str],
@@ -1088,9 +1100,7 @@ def build_briefing(
     parcel_ids: Sequence[str] | None = None,
     png: bool = False,
     paper: str = "A4",
-    title: str | None = None,
-    source: str | None = None,
-    date: dt.date | None = None,
+    text: BriefingText | None = None,
     groups: Sequence[str] = GROUPS,
 ) -> BriefingOutput:
     """Build and write a briefing for an analysis (parcel groups) or for plans (one page per scenario).
@@ -1110,8 +1120,9 @@ def build_briefing(
         Without ``parcel_ids``: which default groups to brief, ``idle`` and/or ``low``.
     paper
         ``A4`` or ``A3``.
-    title, source, date
-        Header texts; defaults: 一事一议 地块简报 / 盘活方案简报, the result directory, today.
+    text
+        The header texts (:class:`BriefingText`: title, source, date); defaults: 一事一议 地块简报 /
+        盘活方案简报, the result directory, today.
 
     Raises
     ------
@@ -1119,6 +1130,8 @@ def build_briefing(
         Before anything is written.
 
     """
+    text = text or BriefingText()
+    title, source, date = text.title, text.source, text.date
     if (analysis is None) == (not plans):
         raise InputError("请只给出 --analysis 或 --plan 之一 (give exactly one of --analysis or --plan)")
     if analysis is not None:

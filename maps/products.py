@@ -112,11 +112,11 @@ def write_analysis(
                 analysis_map(loaded.parcels, loaded.indicators), out / "map.html", offline=True
             )
         if products.briefing:
-            from maps.briefing import build_briefing
+            from maps.briefing import BriefingText, build_briefing
 
             try:
                 paths["briefing_pdf"] = build_briefing(
-                    out=out / "briefing.pdf", analysis=loaded, source=products.source
+                    out=out / "briefing.pdf", analysis=loaded, text=BriefingText(source=products.source)
                 ).pdf
             except InputError as error:
                 notes.append(str(error))
@@ -186,12 +186,16 @@ def write_plan(output: Any, out: Path, products: Products = Products(web_map=Tru
         if parcels is not None and parcels.crs is not None:
             written.append(_geojson(parcels, out / "plan.geojson"))
     if products.briefing:
-        from maps.briefing import build_briefing
+        from maps.briefing import BriefingText, build_briefing
         from maps.results import load_plan
 
         try:
             written.append(
-                build_briefing(out=out / "briefing.pdf", plans=[load_plan(out)], source=products.source).pdf
+                build_briefing(
+                    out=out / "briefing.pdf",
+                    plans=[load_plan(out)],
+                    text=BriefingText(source=products.source),
+                ).pdf
             )
         except InputError as error:
             output.plan["briefing_note"] = str(error)

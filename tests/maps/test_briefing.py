@@ -9,7 +9,7 @@ import pytest
 
 from geo.errors import InputError, NotFoundError
 from maps import briefing, fonts, style
-from maps.briefing import build_briefing, crs_label, map_crs
+from maps.briefing import BriefingText, build_briefing, crs_label, map_crs
 from maps.results import load_analysis, load_plan
 from maps.web import NoSolutionError
 
@@ -42,8 +42,7 @@ def test_analysis_briefing_pdf_text_fonts_and_pages(analysis_dir: Path, tmp_path
             out=out,
             analysis=load_analysis(analysis_dir),
             png=True,
-            date=DAY,
-            source="玉林高新区 2026 年度调查",
+            text=BriefingText(date=DAY, source="玉林高新区 2026 年度调查"),
         )
     # idle land (8 parcels, one page of 10 rows), low-efficiency land not idle (YL-005), statistics
     assert result.pages == _pages(out) == len(result.pngs) == 3
@@ -133,7 +132,9 @@ def test_empty_selection(tmp_path: Path):
 def test_plan_briefing(plan_dir: Path, tmp_path: Path):
     out = tmp_path / "plan.pdf"
     other = write_plan_dir(tmp_path / "plan_b", variant=1, name="方案B")
-    result = build_briefing(out=out, plans=[load_plan(plan_dir), load_plan(other)], date=DAY)
+    result = build_briefing(
+        out=out, plans=[load_plan(plan_dir), load_plan(other)], text=BriefingText(date=DAY)
+    )
     # one page per scenario, then each scenario's trade-off curves (both dirs hold a frontier.csv)
     assert result.pages == _pages(out) == 4
     text = _pdf_text(out)
