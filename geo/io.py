@@ -347,9 +347,94 @@ def _geojson_has_crs_member(path: Path) -> bool:
 _WKB_COLUMNS = ("geometry", "geom", "wkb_geometry", "the_geom", "shape")
 
 
-def _read_parquet(source: Source) -> _Raw:
+@dataclass(frozen=True)
+class _ParquetGeometry:
+    """Where a Parquet file keeps its geometry and what it says about the CRS."""
+
+    column: str
+    encoding: str
+    declared: pyproj.CRS | None
+    how: str
+    hint: str
+    notes: tuple[Problem, ...] = ()
+
+
+def _parquet_geo_metadata(name: str, raw_meta: bytes) -> _ParquetGeometry:
+    """Read the GeoParquet ``geo`` metadata: primary column, encoding and CRS (default OGC:CRS84)."""
     import json
 
+    try:
+        geo_meta = json.loads(raw_meta)
+        column = geo_meta["primary_column"]
+        col_meta = geo_meta["columns"][column]
+    except (ValueError, KeyError, TypeError) as error:
+        raise UnsupportedFormatError(
+            f"{name}: GeoParquet 的 geo 元数据无效 / invalid 'geo' metadata ({error})"
+        ) from None
+    declared: pyproj.CRS | None
+    if "crs" not in col_meta:
+        declared = pyproj.CRS.from_user_input("OGC:CRS84")
+        how = "GeoParquet 默认 OGC:CRS84（geo 元数据未写 crs）/ GeoParquet default, no crs key"
+    elif col_meta["crs"] is None:
+        declared = None
+        how = ""
+    else:
+        try:
+            declared = pyproj.CRS.from_user_input(col_meta["crs"])
+        except pyproj.exceptions.CRSError as error:
+            raise CRSError(
+                f"{name}: geo 元数据中的 crs 无法识别 / unknown crs in 'geo' metadata ({error})"
+            ) from None
+        how = "GeoParquet geo 元数据 / GeoParquet 'geo' metadata"
+    encoding = str(col_meta.get("encoding", "WKB")).upper()
+    hint = "GeoParquet 的 geo 元数据中 crs 为 null / the 'geo' metadata says crs null"
+    return _ParquetGeometry(column, encoding, declared, how, hint)
+
+
+def _parquet_wkb_column(name: str, table: Any) -> _ParquetGeometry:
+    """Find the WKB column of a plain Parquet file (no ``geo`` metadata, so no CRS)."""
+    import pyarrow as pa
+
+    candidates = [c for c in table.column_names if c.lower() in _WKB_COLUMNS]
+    binary = [
+        c
+        for c in candidates
+        if pa.types.is_binary(table.schema.field(c).type)
+        or pa.types.is_large_binary(table.schema.field(c).type)
+    ]
+    if not binary:
+        raise UnsupportedFormatError(
+            f"{name}: 不是 GeoParquet：没有 geo 元数据，也没有 WKB 几何列 / "
+            "not GeoParquet: no 'geo' metadata and "
+            f"no WKB column named geometry; columns: {', '.join(table.column_names[:30])}"
+        )
+    column = binary[0]
+    note = Problem(
+        "no_geo_metadata",
+        "warning",
+        f"{name}: 没有 GeoParquet geo 元数据，按 WKB 读取列 {column!r} / no 'geo' metadata; "
+        f"column {column!r} read as WKB",
+    )
+    hint = "Parquet 文件没有 geo 元数据，坐标系未知 / no 'geo' metadata, so the CRS is unknown"
+    return _ParquetGeometry(column, "WKB", None, "", hint, (note,))
+
+
+def _parquet_wkb(name: str, table: Any, column: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """Decode a WKB column (a row that is not WKB is a GeometryError) and the other columns."""
+    raw_wkb = table.column(column).to_numpy(zero_copy_only=False)
+    with np.errstate(invalid="ignore"):  # NaN coordinates are reported by the geometry checks
+        geometry = shapely.from_wkb(raw_wkb, on_invalid="ignore")
+    bad = np.flatnonzero(pd.notna(raw_wkb) & shapely.is_missing(geometry))
+    if bad.size:
+        rows = ", ".join(str(i + 1) for i in bad[:20])
+        raise GeometryError(
+            f"{name}: 第 {rows} 行的几何不是有效的 WKB / rows {rows} hold invalid WKB in column {column!r}"
+        )
+    return geometry, table.drop_columns([column]).to_pandas()
+
+
+def _read_parquet(source: Source) -> _Raw:
+    """Read a (Geo)Parquet file with pyarrow: the ``geo`` metadata, else a WKB column named geometry."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -360,69 +445,13 @@ def _read_parquet(source: Source) -> _Raw:
     except (pa.ArrowException, OSError) as error:
         raise UnsupportedFormatError(f"{name}: Parquet 文件已损坏 / corrupt Parquet file ({error})") from None
     metadata = pf.schema_arrow.metadata or {}
-    notes: list[Problem] = []
-    declared: pyproj.CRS | None
-    if b"geo" in metadata:
-        try:
-            geo_meta = json.loads(metadata[b"geo"])
-            column = geo_meta["primary_column"]
-            col_meta = geo_meta["columns"][column]
-        except (ValueError, KeyError, TypeError) as error:
-            raise UnsupportedFormatError(
-                f"{name}: GeoParquet 的 geo 元数据无效 / invalid 'geo' metadata ({error})"
-            ) from None
-        if "crs" not in col_meta:
-            declared = pyproj.CRS.from_user_input("OGC:CRS84")
-            how = "GeoParquet 默认 OGC:CRS84（geo 元数据未写 crs）/ GeoParquet default, no crs key"
-        elif col_meta["crs"] is None:
-            declared = None
-            how = ""
-        else:
-            try:
-                declared = pyproj.CRS.from_user_input(col_meta["crs"])
-            except pyproj.exceptions.CRSError as error:
-                raise CRSError(
-                    f"{name}: geo 元数据中的 crs 无法识别 / unknown crs in 'geo' metadata ({error})"
-                ) from None
-            how = "GeoParquet geo 元数据 / GeoParquet 'geo' metadata"
-        encoding = str(col_meta.get("encoding", "WKB")).upper()
-        hint = "GeoParquet 的 geo 元数据中 crs 为 null / the 'geo' metadata says crs null"
-    else:
-        candidates = [c for c in table.column_names if c.lower() in _WKB_COLUMNS]
-        binary = [
-            c
-            for c in candidates
-            if pa.types.is_binary(table.schema.field(c).type)
-            or pa.types.is_large_binary(table.schema.field(c).type)
-        ]
-        if not binary:
-            raise UnsupportedFormatError(
-                f"{name}: 不是 GeoParquet：没有 geo 元数据，也没有 WKB 几何列 / "
-                "not GeoParquet: no 'geo' metadata and "
-                f"no WKB column named geometry; columns: {', '.join(table.column_names[:30])}"
-            )
-        column, encoding, declared, how = binary[0], "WKB", None, ""
-        hint = "Parquet 文件没有 geo 元数据，坐标系未知 / no 'geo' metadata, so the CRS is unknown"
-        notes.append(
-            Problem(
-                "no_geo_metadata",
-                "warning",
-                f"{name}: 没有 GeoParquet geo 元数据，按 WKB 读取列 {column!r} / no 'geo' metadata; "
-                f"column {column!r} read as WKB",
-            )
-        )
-    if encoding == "WKB":
-        raw_wkb = table.column(column).to_numpy(zero_copy_only=False)
-        with np.errstate(invalid="ignore"):  # NaN coordinates are reported by the geometry checks
-            geometry = shapely.from_wkb(raw_wkb, on_invalid="ignore")
-        bad = np.flatnonzero(pd.notna(raw_wkb) & shapely.is_missing(geometry))
-        if bad.size:
-            rows = ", ".join(str(i + 1) for i in bad[:20])
-            raise GeometryError(
-                f"{name}: 第 {rows} 行的几何不是有效的 WKB / "
-                f"rows {rows} hold invalid WKB in column {column!r}"
-            )
-        attributes = table.drop_columns([column]).to_pandas()
+    found = (
+        _parquet_geo_metadata(name, metadata[b"geo"])
+        if b"geo" in metadata
+        else _parquet_wkb_column(name, table)
+    )
+    if found.encoding == "WKB":
+        geometry, attributes = _parquet_wkb(name, table, found.column)
     else:
         frame = gpd.read_parquet(source.path)
         geometry = np.asarray(frame.geometry.array, dtype=object)
@@ -431,14 +460,14 @@ def _read_parquet(source: Source) -> _Raw:
     return _Raw(
         attributes=attributes,
         geometry=np.asarray(geometry, dtype=object),
-        declared_crs=declared,
-        crs_how=how,
-        crs_missing_hint=hint,
+        declared_crs=found.declared,
+        crs_how=found.how,
+        crs_missing_hint=found.hint,
         layer=source.path.stem,
         layers=(source.path.stem,),
         driver="Parquet (pyarrow)",
         encoding=EncodingDecision("UTF-8", "Parquet 规定为 UTF-8 / UTF-8 by specification"),
-        notes=notes,
+        notes=list(found.notes),
     )
 
 
