@@ -206,11 +206,10 @@ def check_data(
 
     """
     issues = _Issues(frame, known_invalid)
-    _check_numbers(frame, area_m2, issues, area_tolerance=area_tolerance, developed_is_land=developed_is_land)
-    _check_dates(frame, latest, earliest_date, issues)
-    _check_codes(frame, issues)
-    _check_production_year(frame, latest, issues)
-
+    _check_amounts(issues, frame, area_m2, area_tolerance=area_tolerance, developed_is_land=developed_is_land)
+    _check_dates(issues, frame, latest, earliest_date)
+    _check_codes(issues, frame)
+    _check_production_year(issues, frame, latest)
     cleaned = frame.copy()
     for column, mask in issues.invalid.items():
         cleaned.loc[cleaned.index[mask], column] = None
@@ -218,18 +217,18 @@ def check_data(
 
 
 class _Issues:
-    """The problems :func:`check_data` finds: column → mask of faulty values, and their table rows."""
+    """The problems found so far: column → mask of values set aside, and the ``data_issues`` rows."""
 
     def __init__(self, frame: pd.DataFrame, known_invalid: Mapping[str, np.ndarray] | None) -> None:
         self.frame = frame
+        self.ids = frame["parcel_id"].astype(str).reset_index(drop=True)
         self.invalid: dict[str, np.ndarray] = {
             k: np.asarray(v, dtype=bool).copy() for k, v in (known_invalid or {}).items()
         }
         self.found: list[pd.DataFrame] = []
-        self.ids = frame["parcel_id"].astype(str).reset_index(drop=True)
 
     def flag(self, column: str, mask: np.ndarray, problem: str) -> None:
-        """Set the values of ``column`` under ``mask`` aside as invalid and list them with ``problem``."""
+        """Set the values of ``column`` at ``mask`` aside and list them with ``problem``."""
         if not mask.any():
             return
         self.invalid[column] = self.invalid.get(column, np.zeros(len(self.frame), dtype=bool)) | mask
@@ -246,21 +245,21 @@ class _Issues:
         )
 
     def table(self) -> pd.DataFrame:
-        """Return the ``data_issues`` table: ``parcel_id, column, value, problem``."""
+        """Return the ``data_issues`` rows in the order they were found."""
         if self.found:
             return pd.concat(self.found, ignore_index=True)
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
 
 
-def _check_numbers(
+def _check_amounts(
+    issues: _Issues,
     frame: pd.DataFrame,
     area_m2: np.ndarray,
-    issues: _Issues,
     *,
     area_tolerance: float,
     developed_is_land: bool,
 ) -> None:
-    """Negative numbers, and land areas larger than the parcel."""
+    """Flag negative amounts, and recorded land areas larger than the parcel."""
     for column in _NUMBER_COLUMNS:
         if column in frame.columns:
             values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
@@ -272,8 +271,8 @@ def _check_numbers(
                 issues.flag(column, over, f"{label}大于地块面积，不可能 (larger than the parcel's area)")
 
 
-def _check_dates(frame: pd.DataFrame, latest: np.datetime64, earliest_date: str, issues: _Issues) -> None:
-    """Implausibly early dates, events in the future of the run, and events out of order."""
+def _check_dates(issues: _Issues, frame: pd.DataFrame, latest: np.datetime64, earliest_date: str) -> None:
+    """Flag implausibly early dates, events in the future of the run, and events out of order."""
     earliest = np.datetime64(earliest_date, "D")
     dates = {}
     for column in _DATE_COLUMNS:
@@ -302,8 +301,8 @@ def _check_dates(frame: pd.DataFrame, latest: np.datetime64, earliest_date: str,
         issues.flag("suspended_since", before, "停工日期早于实际动工日期 (suspended before the start)")
 
 
-def _check_codes(frame: pd.DataFrame, issues: _Issues) -> None:
-    """Land-use codes outside 《用地用海分类指南》(2023), industry codes that are not two digits."""
+def _check_codes(issues: _Issues, frame: pd.DataFrame) -> None:
+    """Flag land-use codes outside the 2023 用地用海 list and industry codes that are not two digits."""
     for column in ("land_use", "planned_use"):
         if column in frame.columns:
             codes = frame[column].astype(object).reset_index(drop=True)
@@ -314,7 +313,6 @@ def _check_codes(frame: pd.DataFrame, issues: _Issues) -> None:
                 bad,
                 f"{LABELS_ZH[column]}不是《用地用海分类指南》(2023)代码 (unknown land-use code)",
             )
-
     if "industry_code" in frame.columns:
         codes = frame["industry_code"].astype(object).reset_index(drop=True)
         text = codes.where(codes.notna(), None).astype("string")
@@ -324,8 +322,8 @@ def _check_codes(frame: pd.DataFrame, issues: _Issues) -> None:
         )
 
 
-def _check_production_year(frame: pd.DataFrame, latest: np.datetime64, issues: _Issues) -> None:
-    """Production years before 1949 or after the run."""
+def _check_production_year(issues: _Issues, frame: pd.DataFrame, latest: np.datetime64) -> None:
+    """Flag a production year before 1949 or after the run's year."""
     if "production_year" in frame.columns:
         years = pd.to_numeric(frame["production_year"], errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan
