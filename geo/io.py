@@ -969,22 +969,9 @@ def _ingest_checked(
     return _Outcome(frame, report, errors)
 
 
-def _geometry_report(
-    checked: GeometryCheck,
-    ids: np.ndarray | None,
-    file: str,
-    layer: str | None,
-    allowed: tuple[str, ...] | None,
-    drop_empty: bool,
-    tolerance: float,
-    add: Any,
-) -> tuple[GeometrySummary, np.ndarray | None]:
-    null = _refs(checked.null, ids)
-    empty = _refs(checked.empty, ids)
-    wrong = _refs(checked.wrong_type, ids, checked.wrong_type_names)
-    non_finite = _refs(checked.non_finite, ids)
-    reduced = _refs(checked.collections_reduced, ids)
-    repairs = tuple(
+def _repairs(checked: GeometryCheck, ids: np.ndarray | None) -> tuple[Repair, ...]:
+    """List every ``make_valid`` repair with its reason (coordinates cut to cm) and areas."""
+    return tuple(
         Repair(
             int(pos) + 1,
             None if ids is None or ids[pos] is None else str(ids[pos]),
@@ -996,22 +983,104 @@ def _geometry_report(
             checked.repaired, checked.repair_reasons, checked.area_before, checked.area_after, strict=True
         )
     )
+
+
+def _wrong_type_message(
+    checked: GeometryCheck,
+    wrong: tuple[RowRef, ...],
+    file: str,
+    layer: str | None,
+    allowed: tuple[str, ...] | None,
+) -> str:
+    """Say that the whole layer, or which features, are not of the accepted geometry types."""
+    present = sum(checked.types.values())
+    kinds = "、".join(f"{k} {v}" for k, v in sorted(checked.types.items()))
+    wanted = "/".join(allowed or ())
+    polygon_layer = allowed == POLYGONAL
+    if len(wrong) == present:
+        return (
+            f"{file}: 图层 {layer!r} "
+            f"不是{'面' if polygon_layer else '所需类型的'}图层（{kinds}）/ layer {layer!r} "
+            f"holds {kinds}, not {wanted}" + ("; a parcel layer needs polygons" if polygon_layer else "")
+        )
+    return (
+        f"{file}: 以下要素的几何类型不对 / features of the wrong geometry type (need {wanted}): "
+        + ", ".join(f"{r.parcel_id or '?'} (row {r.row}: {r.detail})" for r in wrong[:20])
+    )
+
+
+def _report_blank(
+    blank: tuple[RowRef, ...], n: int, file: str, drop_empty: bool, add: Any
+) -> np.ndarray | None:
+    """Drop NULL/empty geometries when asked (the rows to keep), else report them as an error."""
+    if not blank:
+        return None
+    if not drop_empty:
+        msg = (
+            f"{file}: 以下要素没有几何（NULL 或空）/ features without geometry (NULL or empty): "
+            f"{_list_refs(blank)}; 请补全几何，或传 drop_empty=True 剔除并记录 / "
+            "fix them or pass drop_empty=True"
+        )
+        add(Problem("empty_geometries", "error", msg), GeometryError(msg))
+        return None
+    keep = np.ones(n, dtype=bool)
+    keep[[r.row - 1 for r in blank]] = False
+    add(
+        Problem(
+            "empty_geometries_dropped",
+            "warning",
+            f"{file}: 按 drop_empty 剔除空几何 / "
+            f"dropped empty or NULL geometries on request: {_list_refs(blank)}",
+        )
+    )
+    return keep
+
+
+def _report_repairs(repairs: tuple[Repair, ...], file: str, tolerance: float, add: Any) -> None:
+    """Warn about the repaired geometries, and again about those losing more than ``tolerance``."""
+    if not repairs:
+        return
+    over = [r for r in repairs if r.loss_ratio > tolerance]
+    add(
+        Problem(
+            "geometries_repaired",
+            "warning",
+            f"{file}: {len(repairs)} 个无效几何已用 make_valid 修复 / "
+            f"{len(repairs)} invalid geometries repaired "
+            f"with make_valid: " + ", ".join(f"{r.parcel_id or '?'} (row {r.row})" for r in repairs[:20]),
+        )
+    )
+    if over:
+        add(
+            Problem(
+                "repair_area_loss",
+                "warning",
+                f"{file}: 修复后面积损失超过 {tolerance:.0%} / "
+                f"repairs losing more than {tolerance:.0%} of the area: "
+                + ", ".join(f"{r.parcel_id or '?'} ({r.loss_ratio:.1%})" for r in over[:20]),
+            )
+        )
+
+
+def _geometry_report(
+    checked: GeometryCheck,
+    ids: np.ndarray | None,
+    file: str,
+    layer: str | None,
+    allowed: tuple[str, ...] | None,
+    drop_empty: bool,
+    tolerance: float,
+    add: Any,
+) -> tuple[GeometrySummary, np.ndarray | None]:
+    """Report the geometry checks (wrong types, non-finite, blank, repairs, reductions, Z/M)."""
+    null = _refs(checked.null, ids)
+    empty = _refs(checked.empty, ids)
+    wrong = _refs(checked.wrong_type, ids, checked.wrong_type_names)
+    non_finite = _refs(checked.non_finite, ids)
+    reduced = _refs(checked.collections_reduced, ids)
+    repairs = _repairs(checked, ids)
     if wrong:
-        present = sum(checked.types.values())
-        kinds = "、".join(f"{k} {v}" for k, v in sorted(checked.types.items()))
-        wanted = "/".join(allowed or ())
-        polygon_layer = allowed == POLYGONAL
-        if len(wrong) == present:
-            msg = (
-                f"{file}: 图层 {layer!r} "
-                f"不是{'面' if polygon_layer else '所需类型的'}图层（{kinds}）/ layer {layer!r} "
-                f"holds {kinds}, not {wanted}" + ("; a parcel layer needs polygons" if polygon_layer else "")
-            )
-        else:
-            msg = (
-                f"{file}: 以下要素的几何类型不对 / features of the wrong geometry type (need {wanted}): "
-                + ", ".join(f"{r.parcel_id or '?'} (row {r.row}: {r.detail})" for r in wrong[:20])
-            )
+        msg = _wrong_type_message(checked, wrong, file, layer, allowed)
         add(Problem("wrong_geometry_type", "error", msg), GeometryError(msg))
     if non_finite:
         msg = (
@@ -1020,48 +1089,9 @@ def _geometry_report(
             "fix them in the source"
         )
         add(Problem("non_finite_coordinates", "error", msg), GeometryError(msg))
-    keep = None
     blank = null + empty
-    if blank:
-        if drop_empty:
-            keep = np.ones(len(checked.geometries), dtype=bool)
-            keep[[r.row - 1 for r in blank]] = False
-            add(
-                Problem(
-                    "empty_geometries_dropped",
-                    "warning",
-                    f"{file}: 按 drop_empty 剔除空几何 / "
-                    f"dropped empty or NULL geometries on request: {_list_refs(blank)}",
-                )
-            )
-        else:
-            msg = (
-                f"{file}: 以下要素没有几何（NULL 或空）/ features without geometry (NULL or empty): "
-                f"{_list_refs(blank)}; 请补全几何，或传 drop_empty=True 剔除并记录 / "
-                "fix them or pass drop_empty=True"
-            )
-            add(Problem("empty_geometries", "error", msg), GeometryError(msg))
-    if repairs:
-        over = [r for r in repairs if r.loss_ratio > tolerance]
-        add(
-            Problem(
-                "geometries_repaired",
-                "warning",
-                f"{file}: {len(repairs)} 个无效几何已用 make_valid 修复 / "
-                f"{len(repairs)} invalid geometries repaired "
-                f"with make_valid: " + ", ".join(f"{r.parcel_id or '?'} (row {r.row})" for r in repairs[:20]),
-            )
-        )
-        if over:
-            add(
-                Problem(
-                    "repair_area_loss",
-                    "warning",
-                    f"{file}: 修复后面积损失超过 {tolerance:.0%} / "
-                    f"repairs losing more than {tolerance:.0%} of the area: "
-                    + ", ".join(f"{r.parcel_id or '?'} ({r.loss_ratio:.1%})" for r in over[:20]),
-                )
-            )
+    keep = _report_blank(blank, len(checked.geometries), file, drop_empty, add)
+    _report_repairs(repairs, file, tolerance, add)
     if reduced:
         add(
             Problem(
