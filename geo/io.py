@@ -668,6 +668,133 @@ def _ingest(path: str | Path, **options: Any) -> _Outcome:
         return _ingest_checked(path, **options)
 
 
+@dataclass
+class _Values:
+    """What reading the canonical columns gives: the values and everything said about them."""
+
+    coerced: dict[str, pd.Series] = field(default_factory=dict)
+    coercions: list[ColumnCoercion] = field(default_factory=list)
+    unreadable: list[UnreadableValue] = field(default_factory=list)
+    readings: list[ValueReading] = field(default_factory=list)
+    schemes: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, pd.Series] = field(default_factory=dict)
+
+
+def _check_ids(
+    attributes: pd.DataFrame, id_column: str, file: str, values: _Values, add: Any
+) -> tuple[np.ndarray, tuple[RowRef, ...], list[DuplicateId]]:
+    """Coerce ``parcel_id``; report rows without an id and ids used more than once."""
+    id_col = coerce_column(attributes[id_column], FIELDS_BY_NAME["parcel_id"])
+    ids = id_col.values.to_numpy(dtype=object)
+    values.coerced["parcel_id"] = id_col.values
+    missing_ids: tuple[RowRef, ...] = ()
+    duplicate_ids: list[DuplicateId] = []
+    missing = np.flatnonzero(pd.isna(id_col.values).to_numpy())
+    if missing.size:
+        missing_ids = _refs(missing, None)
+        rows = ", ".join(str(r.row) for r in missing_ids[:50]) + (
+            f" … (+{len(missing_ids) - 50})" if len(missing_ids) > 50 else ""
+        )
+        msg = (
+            f"{file}: 字段 {id_column!r} 第 {rows} 行没有地块编号 / column "
+            f"{id_column!r} has no parcel id "
+            f"on rows {rows}; every parcel needs a unique id"
+        )
+        add(Problem("missing_ids", "error", msg), SchemaError(msg))
+    series = pd.Series(ids)
+    dup_mask = series.duplicated(keep=False).to_numpy() & series.notna().to_numpy()
+    if dup_mask.any():
+        positions = np.flatnonzero(dup_mask)
+        groups = pd.Series(positions + 1).groupby(series[dup_mask].to_numpy(), sort=True)
+        duplicate_ids = [DuplicateId(str(k), tuple(int(x) for x in v)) for k, v in groups]
+        shown = "; ".join(f"{d.parcel_id}（第 {', '.join(map(str, d.rows))} 行）" for d in duplicate_ids[:20])
+        msg = (
+            f"{file}: 字段 {id_column!r} 有重复的地块编号 / "
+            "duplicate parcel ids in column "
+            f"{id_column!r}: {shown}; each id must be unique"
+        )
+        add(Problem("duplicate_ids", "error", msg), SchemaError(msg))
+    return ids, missing_ids, duplicate_ids
+
+
+def _read_values(
+    attributes: pd.DataFrame,
+    by_canonical: dict[str, str],
+    ids: np.ndarray | None,
+    file: str,
+    schemes: tuple[str, str],
+    values: _Values,
+    add: Any,
+) -> None:
+    """Coerce every canonical column but the id (``schemes``: land use, industry), listing what failed."""
+    for f in PARCEL_FIELDS[1:]:
+        if f.name not in by_canonical:
+            continue
+        source_col = by_canonical[f.name]
+        partner = {"land_use": "planned_use", "planned_use": "land_use"}.get(f.name)
+        context = attributes[by_canonical[partner]] if partner in by_canonical else None
+        result = _read_field(attributes[source_col], f, schemes[0], schemes[1], context)
+        values.coerced[f.name] = result.values
+        if result.how:
+            values.schemes[f.name] = result.how
+        if result.source is not None:
+            values.sources[f"{f.name}_source"] = result.source
+        bad = _list_field(attributes[source_col], f, result, ids, values)
+        if bad.size:
+            unreadable = values.unreadable
+            sample = ", ".join(f"{u.parcel_id}: {u.raw!r}" for u in unreadable[-len(bad) :][:5])
+            add(
+                Problem(
+                    "unreadable_values",
+                    "warning",
+                    f"{file}: 字段 {source_col!r}（{f.name}）有 "
+                    f"{bad.size} 个值无法读取为{EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind])}，"
+                    "已置为空、不参与认定"
+                    f" / {bad.size} values of column {source_col!r} "
+                    f"could not be read as {f.kind} and are "
+                    f"left empty: {sample}",
+                )
+            )
+
+
+def _list_field(
+    raw: pd.Series, f: Any, result: _FieldRead, ids: np.ndarray | None, values: _Values
+) -> np.ndarray:
+    """Record one column's unreadable values, ledger readings and coercion counts; return the bad rows."""
+    bad = np.flatnonzero(result.bad)
+    raw_values = raw.to_numpy(dtype=object)
+    expected = EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind]) + (
+        f"：{'/'.join(sorted(set(f.values.values())))}" if f.values else ""
+    )
+    for pos in bad:
+        values.unreadable.append(
+            UnreadableValue(
+                f.name,
+                int(pos) + 1,
+                None if ids is None or ids[pos] is None else str(ids[pos]),
+                str(raw_values[pos]),
+                expected,
+                "" if result.problems is None or result.problems[pos] is None else str(result.problems[pos]),
+            )
+        )
+    for reading in result.readings:
+        positions = np.asarray(reading.positions, dtype=np.int64)
+        values.readings.append(
+            ValueReading(
+                f.name,
+                reading.raw,
+                reading.read_as,
+                reading.note,
+                tuple(int(p) + 1 for p in positions),
+                tuple(None if ids is None or ids[p] is None else str(ids[p]) for p in positions),
+            )
+        )
+    values.coercions.append(
+        ColumnCoercion(f.name, f.kind, result.source_dtype, result.converted, result.missing, len(bad))
+    )
+    return bad
+
+
 def _ingest_checked(
     path: str | Path,
     *,
@@ -722,12 +849,7 @@ def _ingest_checked(
     ids: np.ndarray | None = None
     matches: list[ColumnMatch] = []
     unmatched = [str(c) for c in attributes.columns]
-    coerced_columns: dict[str, pd.Series] = {}
-    coercions: list[ColumnCoercion] = []
-    unreadable: list[UnreadableValue] = []
-    readings: list[ValueReading] = []
-    schemes: dict[str, str] = {}
-    source_columns: dict[str, pd.Series] = {}
+    values = _Values()
     duplicate_ids: list[DuplicateId] = []
     missing_ids: tuple[RowRef, ...] = ()
     values_mapped: tuple[ValueMapped, ...] = ()
@@ -745,99 +867,15 @@ def _ingest_checked(
             )
             add(Problem("missing_id_column", "error", msg), SchemaError(msg))
         else:
-            id_col = coerce_column(attributes[by_canonical["parcel_id"]], FIELDS_BY_NAME["parcel_id"])
-            ids = id_col.values.to_numpy(dtype=object)
-            coerced_columns["parcel_id"] = id_col.values
-            missing = np.flatnonzero(pd.isna(id_col.values).to_numpy())
-            if missing.size:
-                missing_ids = _refs(missing, None)
-                rows = ", ".join(str(r.row) for r in missing_ids[:50]) + (
-                    f" … (+{len(missing_ids) - 50})" if len(missing_ids) > 50 else ""
-                )
-                msg = (
-                    f"{file}: 字段 {by_canonical['parcel_id']!r} 第 {rows} 行没有地块编号 / column "
-                    f"{by_canonical['parcel_id']!r} has no parcel id "
-                    f"on rows {rows}; every parcel needs a unique id"
-                )
-                add(Problem("missing_ids", "error", msg), SchemaError(msg))
-            series = pd.Series(ids)
-            dup_mask = series.duplicated(keep=False).to_numpy() & series.notna().to_numpy()
-            if dup_mask.any():
-                positions = np.flatnonzero(dup_mask)
-                groups = pd.Series(positions + 1).groupby(series[dup_mask].to_numpy(), sort=True)
-                duplicate_ids = [DuplicateId(str(k), tuple(int(x) for x in v)) for k, v in groups]
-                shown = "; ".join(
-                    f"{d.parcel_id}（第 {', '.join(map(str, d.rows))} 行）" for d in duplicate_ids[:20]
-                )
-                msg = (
-                    f"{file}: 字段 {by_canonical['parcel_id']!r} 有重复的地块编号 / "
-                    "duplicate parcel ids in column "
-                    f"{by_canonical['parcel_id']!r}: {shown}; each id must be unique"
-                )
-                add(Problem("duplicate_ids", "error", msg), SchemaError(msg))
+            ids, missing_ids, duplicate_ids = _check_ids(
+                attributes, by_canonical["parcel_id"], file, values, add
+            )
         if columns is not None:
             attributes, values_mapped = _apply_value_maps(attributes, by_canonical, columns)
-        for f in PARCEL_FIELDS[1:]:
-            if f.name not in by_canonical:
-                continue
-            source_col = by_canonical[f.name]
-            partner = {"land_use": "planned_use", "planned_use": "land_use"}.get(f.name)
-            context = attributes[by_canonical[partner]] if partner in by_canonical else None
-            result = _read_field(attributes[source_col], f, land_use_scheme, industry_scheme, context)
-            coerced_columns[f.name] = result.values
-            if result.how:
-                schemes[f.name] = result.how
-            if result.source is not None:
-                source_columns[f"{f.name}_source"] = result.source
-            bad = np.flatnonzero(result.bad)
-            raw_values = attributes[source_col].to_numpy(dtype=object)
-            expected = EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind]) + (
-                f"：{'/'.join(sorted(set(f.values.values())))}" if f.values else ""
-            )
-            for pos in bad:
-                unreadable.append(
-                    UnreadableValue(
-                        f.name,
-                        int(pos) + 1,
-                        None if ids is None or ids[pos] is None else str(ids[pos]),
-                        str(raw_values[pos]),
-                        expected,
-                        ""
-                        if result.problems is None or result.problems[pos] is None
-                        else str(result.problems[pos]),
-                    )
-                )
-            for reading in result.readings:
-                positions = np.asarray(reading.positions, dtype=np.int64)
-                readings.append(
-                    ValueReading(
-                        f.name,
-                        reading.raw,
-                        reading.read_as,
-                        reading.note,
-                        tuple(int(p) + 1 for p in positions),
-                        tuple(None if ids is None or ids[p] is None else str(ids[p]) for p in positions),
-                    )
-                )
-            coercions.append(
-                ColumnCoercion(
-                    f.name, f.kind, result.source_dtype, result.converted, result.missing, len(bad)
-                )
-            )
-            if bad.size:
-                sample = ", ".join(f"{u.parcel_id}: {u.raw!r}" for u in unreadable[-len(bad) :][:5])
-                add(
-                    Problem(
-                        "unreadable_values",
-                        "warning",
-                        f"{file}: 字段 {source_col!r}（{f.name}）有 "
-                        f"{bad.size} 个值无法读取为{EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind])}，"
-                        "已置为空、不参与认定"
-                        f" / {bad.size} values of column {source_col!r} "
-                        f"could not be read as {f.kind} and are "
-                        f"left empty: {sample}",
-                    )
-                )
+        _read_values(attributes, by_canonical, ids, file, (land_use_scheme, industry_scheme), values, add)
+    coerced_columns = values.coerced
+    coercions, unreadable, readings = values.coercions, values.unreadable, values.readings
+    schemes, source_columns = values.schemes, values.sources
     columns_missing = tuple(f.name for f in PARCEL_FIELDS if parcels and f.name not in coerced_columns)
     suggestions = (
         suggest_columns(unmatched, raw.attributes, coerced_columns, coerced_columns.get("supply_date"))
