@@ -8,6 +8,10 @@ median of ``--repeats`` runs is reported beside the min and max, and the time th
 reports for building and solving, and the CPU time (user + system) of the command and its solver —
 on a shared machine the CPU time is the steadier figure.
 
+``--baseline DIR`` also times a checkout of an older commit (``git archive REV | tar -x -C DIR``)
+on the same instance, its runs interleaved with the current tree's so both see the same load; the
+JSON then holds both medians and the ratio.
+
 ``--profile`` runs one plan under pyinstrument in this process and writes its text report to
 ``bench/results/plan_cli_profile.txt`` (where the start-up goes).
 
@@ -84,8 +88,8 @@ def make_instance(folder: Path, seed: int = 7) -> Path:
     return path
 
 
-def run_once(scenario: Path, out: Path) -> tuple[float, dict]:
-    """One ``panhuo plan`` in a fresh interpreter; wall seconds and the plan's own timings."""
+def run_once(scenario: Path, out: Path, root: Path = ROOT) -> tuple[float, dict]:
+    """One ``panhuo plan`` in a fresh interpreter (code of ``root``); wall seconds and the plan's timings."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
@@ -93,7 +97,7 @@ def run_once(scenario: Path, out: Path) -> tuple[float, dict]:
         capture_output=True,
         text=True,
         check=False,
-        cwd=ROOT,
+        cwd=root,  # ``python -m`` puts the working directory first on sys.path
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -126,6 +130,7 @@ def main() -> None:
     """Build the instance, time the runs, write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--baseline", type=Path, help="a checkout of an older commit to time beside this one")
     parser.add_argument("--profile", action="store_true", help="one pyinstrument run instead of the timing")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="panhuo-bench-plan-") as tmp:
@@ -135,14 +140,51 @@ def main() -> None:
             print(f"profile → {profile(scenario, folder / 'out')}")
             return
         run_once(scenario, folder / "warm")  # the first run fills the OS page cache and __pycache__
-        walls, plans = [], []
+        if args.baseline is not None:
+            run_once(scenario, folder / "warm_base", args.baseline)
+        walls, plans, base_walls, base_plans = [], [], [], []
         for k in range(args.repeats):
             wall, plan = run_once(scenario, folder / f"out{k}")
             walls.append(wall)
             plans.append(plan)
-    result = {
+            if args.baseline is not None:
+                wall, plan = run_once(scenario, folder / f"base{k}", args.baseline)
+                base_walls.append(wall)
+                base_plans.append(plan)
+    result = _summary(args.repeats, walls, plans)
+    if args.baseline is not None:
+        result["baseline"] = _summary(args.repeats, base_walls, base_plans)
+        result["baseline"]["root"] = str(args.baseline)
+        result["speedup_wall_median"] = round(
+            result["baseline"]["wall_seconds_median"] / result["wall_seconds_median"], 2
+        )
+        result["same_plan_as_baseline"] = all(
+            _answer(a) == _answer(b) for a, b in zip(plans, base_plans, strict=True)
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "plan_cli.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+def _answer(plan: dict) -> dict:
+    """What must not change between two trees: the keys of plan.json and the plan itself."""
+    fixed = (
+        "status",
+        "objective",
+        "mip_gap",
+        "covered_demand",
+        "coverage_ratio",
+        "total_cost_wan",
+        "selected",
+    )
+    return {"keys": sorted(plan), **{k: plan.get(k) for k in fixed}}
+
+
+def _summary(repeats: int, walls: list[float], plans: list[dict]) -> dict:
+    """Medians of the runs of one tree."""
+    return {
         "case": "panhuo plan, 100 demand x 20 candidates, max_coverage p=3, CBC",
-        "repeats": args.repeats,
+        "repeats": repeats,
         "wall_seconds_median": round(statistics.median(walls), 3),
         "wall_seconds_min": round(min(walls), 3),
         "wall_seconds_max": round(max(walls), 3),
@@ -155,9 +197,6 @@ def main() -> None:
         "target_seconds": 2.0,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "note": "shared 2 cores"},
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "plan_cli.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -23,12 +23,13 @@ from geo.errors import CRSError, InputError, SchemaError
 from geo.indicators import ZoneIndicators, compute_indicators
 from geo.ingest_report import ISSUE_COLUMNS, IngestReport
 from geo.rules.facts import Facts, check_data
-from geo.rules.idle import IDLE_CLASSES, STATUSES, evaluate_idle, idle_out_of_scope
+from geo.rules.idle import STATUSES, evaluate_idle, idle_out_of_scope
 from geo.rules.low_efficiency import derived_metrics, evaluate_low_efficiency, threshold_texts
 from geo.rules.mujun import grade_mujun
 from geo.rules.presets import REASON_CODES, Preset, load_preset
 from geo.schema import CANONICAL_COLUMNS
 from geo.units import M2_PER_MU
+from geo.vocab import IDLE_CLASSES
 
 #: computed per-parcel columns, in output order (contract §3 first, then panhuo's own)
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -69,7 +70,9 @@ class AnalysisResult:
     indicators
         The zone indicators with exactly the keys of contract §5.
     preset
-        The rules preset used (with its provenance and the 亩均 scheme).
+        The rules preset used (with its provenance and the 亩均 scheme); None for a result read
+        back from an output directory (:func:`maps.results.load_analysis`): a preset may have been a
+        rules document that cannot be reopened, and ``summary`` keeps its name, title and rule tests.
     data_issues
         Data-quality findings: ``parcel_id, column, value, problem``.
     summary
@@ -78,16 +81,36 @@ class AnalysisResult:
         The working behind the indicators (category areas, standardised scores, gaps).
     as_of
         The evaluation date.
+    source
+        The output directory the result was read from (None for a fresh run).
 
     """
 
     parcels: gpd.GeoDataFrame
     indicators: dict[str, Any]
-    preset: Preset
+    preset: Preset | None
     data_issues: pd.DataFrame
     summary: dict[str, Any]
     indicator_details: dict[str, Any] = field(default_factory=dict)
     as_of: dt.date = field(default_factory=dt.date.today)
+    source: Path | None = None
+
+    @property
+    def preset_used(self) -> Preset:
+        """The preset the result was made with (writing the analysis's files needs it).
+
+        Raises
+        ------
+        InputError
+            For a result read back from files, which carries no preset.
+
+        """
+        if self.preset is None:
+            raise InputError(
+                f"分析结果 {self.source} 读自输出目录，不含规则预设，无法重新写出分析文件 "
+                "(a result read back from files carries no preset; run the analysis again)"
+            )
+        return self.preset
 
 
 def parse_as_of(value: str | dt.date | dt.datetime | None) -> dt.date:

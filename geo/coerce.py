@@ -49,16 +49,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.schema import Field
+from geo.vocab import FALSE_TICKS, FALSE_WORDS, TRUE_TICKS, TRUE_WORDS
 
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 EXCEL_SERIAL_MIN = 18264  # 1950-01-01
 EXCEL_SERIAL_MAX = 73051  # 2100-01-01
-
-_TRUE = ("是", "y", "yes", "true", "t", "1", "1.0", "对")
-_FALSE = ("否", "n", "no", "false", "f", "0", "0.0", "错")
-#: how ledgers tick a box: read, and reported as a reading
-_TRUE_TICKS = ("有", "√", "✓", "✔")
-_FALSE_TICKS = ("无", "×", "✗", "✘")
 
 #: y-m-d with -, /, . or 年月日 separators, optionally followed by a time of day
 _YMD = (
@@ -272,10 +267,10 @@ def _bools(raw: pd.Series, text: pa.Array | None) -> tuple[pd.Series, np.ndarray
         is_true, is_false = arr == 1.0, arr == 0.0
     else:
         lowered = pc.utf8_lower(text)
-        is_true = _mask(pc.is_in(lowered, value_set=pa.array(_TRUE, lowered.type)))
-        is_false = _mask(pc.is_in(lowered, value_set=pa.array(_FALSE, lowered.type)))
-        tick_true = _mask(pc.is_in(text, value_set=pa.array(_TRUE_TICKS, text.type)))
-        tick_false = _mask(pc.is_in(text, value_set=pa.array(_FALSE_TICKS, text.type)))
+        is_true = _mask(pc.is_in(lowered, value_set=pa.array(TRUE_WORDS, lowered.type)))
+        is_false = _mask(pc.is_in(lowered, value_set=pa.array(FALSE_WORDS, lowered.type)))
+        tick_true = _mask(pc.is_in(text, value_set=pa.array(TRUE_TICKS, text.type)))
+        tick_false = _mask(pc.is_in(text, value_set=pa.array(FALSE_TICKS, text.type)))
         if tick_true.any() or tick_false.any():
             shown = raw_text(raw)
             read_as = np.where(tick_true, "是", "否").astype(object)

@@ -29,10 +29,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from geo.errors import InputError
-from geo.indicators import INDICATOR_LABELS_ZH, RATE_KEYS, ZONE_TYPE_ZH
-from geo.rules.idle import STATUS_LABELS_ZH, STATUSES
+from geo.rules.idle import STATUSES
 from geo.rules.presets import REASON_CODES, SOURCE_KIND_ZH, Exemption
 from geo.schema import LABELS_ZH
+from geo.vocab import IDLE_STATUS_LABELS_ZH as STATUS_LABELS_ZH
+from geo.vocab import INDICATOR_LABELS_ZH, RATE_KEYS, ZONE_TYPE_ZH
 
 if TYPE_CHECKING:
     from geo.analysis import AnalysisResult
@@ -218,7 +219,7 @@ def write_gpkg(result: AnalysisResult, path: Path) -> None:
 
 def write_csv(result: AnalysisResult, path: Path) -> None:
     """parcels.csv: UTF-8 with BOM, Chinese headers."""
-    people = table_for_people(result.parcels, result.preset.rules.low_efficiency.exemptions)
+    people = table_for_people(result.parcels, result.preset_used.rules.low_efficiency.exemptions)
     people.columns = [header_zh(c) for c in people.columns]
     people.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
@@ -319,12 +320,58 @@ def _fmt_pct(value: float | None) -> str:
 def write_report(result: AnalysisResult, path: Path) -> None:
     """report.xlsx: summary, a sheet per idle status, low-efficiency parcels, indicators, preset, issues."""
     wb = Workbook(write_only=True)
+    exemptions = result.preset_used.rules.low_efficiency.exemptions
+    _sheet(
+        wb,
+        SHEET_NAMES["summary"],
+        ["项目", "数值", "面积（亩）", "金额（万元）"],
+        _idle_summary_rows(result) + _low_summary_rows(result) + _other_summary_rows(result),
+        [44, 40, 14, 18],
+        autofilter=False,
+    )
+    _write_parcel_sheets(wb, result.parcels, exemptions)
+    _sheet(
+        wb,
+        SHEET_NAMES["indicators"],
+        ["指标代码", "指标", "数值", "原始值"],
+        _indicator_rows(result),
+        [34, 40, 16, 22],
+    )
+
+    preset_rows = _preset_rows(result)
+    _sheet(
+        wb,
+        SHEET_NAMES["preset"],
+        ["参数", "取值", "类别（国家/地方/假定/未启用）", "来源 / 说明"],
+        preset_rows,
+        [52, 40, 12, 90],
+    )
+
+    issues = result.data_issues
+    issue_rows = issues.astype(object).where(issues.notna(), None).values.tolist()
+    _sheet(
+        wb, SHEET_NAMES["issues"], [ISSUE_HEADERS_ZH[c] for c in issues.columns], issue_rows, [16, 22, 18, 80]
+    )
+    column_rows = _column_rows(result.summary.get("columns") or {})
+    if column_rows:
+        _sheet(
+            wb,
+            SHEET_NAMES["columns"],
+            ["项目", "文件中", "标准字段 / 取值", "说明"],
+            column_rows,
+            [22, 30, 30, 50],
+        )
+    wb.save(path)
+
+
+def _idle_summary_rows(result: AnalysisResult) -> list[list[Any]]:
+    """Return the summary rows on the evaluation (date, preset, parcels) and the parcels by idle status."""
     s = result.summary
     rows: list[list[Any]] = [
         ["评价日期", s["as_of"], None, None],
-        ["规则预设", f"{s['preset']}（{result.preset.rules.title}）", None, None],
+        ["规则预设", f"{s['preset']}（{result.preset_used.rules.title}）", None, None],
         ["是否暂行", "是（暂定，待核实）" if s["preset_provisional"] else "否", None, None],
-        ["亩均效益方案", f"{result.preset.mujun.name}（{result.preset.mujun.title}）", None, None],
+        ["亩均效益方案", f"{result.preset_used.mujun.name}（{result.preset_used.mujun.title}）", None, None],
         ["地块总数 / 总面积（亩）", s["parcels"], round(s["area_mu"], 2), None],
         [None, None, None, None],
         ["闲置状态", "宗数", "面积（亩）", "土地闲置费（万元）"],
@@ -344,6 +391,13 @@ def write_report(result: AnalysisResult, path: Path) -> None:
     rows.append(
         ["闲置土地合计", s["idle"]["count"], round(s["idle"]["area_mu"], 2), round(s["idle"]["fee_wan"], 2)]
     )
+    return rows
+
+
+def _low_summary_rows(result: AnalysisResult) -> list[list[Any]]:
+    """Return the summary rows counting parcels by low-efficiency finding."""
+    s = result.summary
+    rows: list[list[Any]] = []
     rows += [[None] * 4, ["低效用地认定", "宗数", "面积（亩）", None]]
     lows = s["low_efficiency"]
     undecided = {
@@ -357,6 +411,14 @@ def write_report(result: AnalysisResult, path: Path) -> None:
         ("不适用（无适用规则，如未供地）", lows["not_applicable"]),
     ):
         rows.append([label, item["count"], round(item["area_mu"], 2), None])
+    return rows
+
+
+def _other_summary_rows(result: AnalysisResult) -> list[list[Any]]:
+    """Return the summary rows on rules out of scope, reasons, 亩均效益 classes and data issues."""
+    s = result.summary
+    rows: list[list[Any]] = []
+    exemptions = result.preset_used.rules.low_efficiency.exemptions
     if s.get("rules_out_of_scope"):
         rows += [[None] * 4, ["不在评价范围的规则（输入缺失，全图层不评价）", "原因", None, None]]
         for item in s["rules_out_of_scope"]:
@@ -365,7 +427,6 @@ def write_report(result: AnalysisResult, path: Path) -> None:
             )
             rows.append([f"{label}（{item['rule']}）", item["why_zh"], None, None])
     rows += [[None] * 4, ["低效原因 / 豁免", "宗数", "面积（亩）", None]]
-    exemptions = result.preset.rules.low_efficiency.exemptions
     for token, item in s["reasons"].items():
         label = reason_text_zh(token, exemptions)
         rows.append([f"{label}（{token}）", item["count"], round(item["area_mu"], 2), None])
@@ -378,16 +439,11 @@ def write_report(result: AnalysisResult, path: Path) -> None:
             rows.append([f"  {label}", s["data_issues_by_kind"][kind], None, None])
     for note in s.get("raster_notes", []):
         rows.append(["遥感栅格说明", note, None, None])
-    _sheet(
-        wb,
-        SHEET_NAMES["summary"],
-        ["项目", "数值", "面积（亩）", "金额（万元）"],
-        rows,
-        [44, 40, 14, 18],
-        autofilter=False,
-    )
+    return rows
 
-    parcels = result.parcels
+
+def _write_parcel_sheets(wb: Workbook, parcels: pd.DataFrame, exemptions: Mapping[str, Exemption]) -> None:
+    """One sheet per idle status that has parcels, and one of the low-efficiency parcels."""
     for status in STATUSES:
         subset = parcels[parcels["idle_status"] == status]
         if subset.empty:
@@ -399,6 +455,9 @@ def write_report(result: AnalysisResult, path: Path) -> None:
         header, body = _parcel_rows(low, exemptions)
         _sheet(wb, SHEET_NAMES["low"], header, body, limit=REPORT_SHEET_ROWS, clean=False)
 
+
+def _indicator_rows(result: AnalysisResult) -> list[list[Any]]:
+    """Return the indicator sheet: each indicator with its label and shown value, then the details."""
     ind = result.indicators
     ind_rows: list[list[Any]] = [
         [
@@ -426,32 +485,7 @@ def write_report(result: AnalysisResult, path: Path) -> None:
             ind_rows.append([f"S.{key}", "标准化分值", "—" if value is None else round(value, 2), value])
         for key, value in details.get("parcels_lacking_values", {}).items():
             ind_rows.append([f"lacking.{key}", "缺值地块数（按0计）", value, value])
-    _sheet(wb, SHEET_NAMES["indicators"], ["指标代码", "指标", "数值", "原始值"], ind_rows, [34, 40, 16, 22])
-
-    preset_rows = _preset_rows(result)
-    _sheet(
-        wb,
-        SHEET_NAMES["preset"],
-        ["参数", "取值", "类别（国家/地方/假定/未启用）", "来源 / 说明"],
-        preset_rows,
-        [52, 40, 12, 90],
-    )
-
-    issues = result.data_issues
-    issue_rows = issues.astype(object).where(issues.notna(), None).values.tolist()
-    _sheet(
-        wb, SHEET_NAMES["issues"], [ISSUE_HEADERS_ZH[c] for c in issues.columns], issue_rows, [16, 22, 18, 80]
-    )
-    column_rows = _column_rows(s.get("columns") or {})
-    if column_rows:
-        _sheet(
-            wb,
-            SHEET_NAMES["columns"],
-            ["项目", "文件中", "标准字段 / 取值", "说明"],
-            column_rows,
-            [22, 30, 30, 50],
-        )
-    wb.save(path)
+    return ind_rows
 
 
 #: how a column was matched, as the 字段映射 sheet says it
@@ -507,7 +541,7 @@ def _preset_rows(result: AnalysisResult) -> list[list[Any]]:
     The 亩均 scheme's values take the scheme's kind.
     Sources cite documents, never panhuo's own files.
     """
-    preset = result.preset
+    preset = result.preset_used
     rules = preset.rules
     kind_zh = SOURCE_KIND_ZH
     where = "内置预设" if preset.source == preset.name else f"用户规则文件 {Path(preset.source).name}"

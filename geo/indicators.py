@@ -57,9 +57,10 @@ import numpy as np
 import pandas as pd
 
 from geo.rules.facts import Facts, prefix_match
-from geo.rules.idle import IDLE_CLASSES, add_years
+from geo.rules.idle import add_years
 from geo.rules.presets import RulesPreset
 from geo.units import M2_PER_HA
+from geo.vocab import IDLE_CLASSES, UNSUPPLIED
 
 #: the keys of indicators.json (contract §5), in order
 INDICATOR_KEYS: tuple[str, ...] = (
@@ -82,41 +83,6 @@ INDICATOR_KEYS: tuple[str, ...] = (
 )
 POTENTIAL_KEYS: tuple[str, ...] = ("expansion_ha", "intensity_floor_area_m2", "years_of_supply")
 
-INDICATOR_LABELS_ZH: dict[str, str] = {
-    "zone_type": "开发区类型",
-    "land_development_rate": "土地开发率",
-    "land_supply_rate": "土地供应率",
-    "land_built_rate": "土地建成率",
-    "industrial_land_rate": "工业用地率",
-    "high_tech_land_rate": "高新技术产业用地率",
-    "overall_far": "综合容积率",
-    "building_density": "建筑密度",
-    "industrial_far": "工业用地综合容积率",
-    "industrial_building_coef": "工业用地建筑系数",
-    "industrial_invest_intensity": "工业用地固定资产投入强度（万元/公顷）",
-    "industrial_tax_intensity": "工业用地地均税收（万元/公顷）",
-    "overall_tax_intensity": "综合地均税收（万元/公顷）",
-    "idle_land_rate": "土地闲置率",
-    "idle_disposal_rate": "闲置土地处置率",
-    "intensity_score": "土地利用集约度分值",
-    "expansion_ha": "扩展潜力：尚可供应土地（公顷）",
-    "intensity_floor_area_m2": "强度潜力：达到容积率下限可增建筑面积（m²）",
-    "years_of_supply": "尚可供地年数（年）",
-}
-ZONE_TYPE_ZH = {"industry_led": "工业主导型", "industry_city": "产城融合型"}
-RATE_KEYS = frozenset(
-    {
-        "land_development_rate",
-        "idle_disposal_rate",
-        "land_supply_rate",
-        "land_built_rate",
-        "industrial_land_rate",
-        "high_tech_land_rate",
-        "building_density",
-        "industrial_building_coef",
-        "idle_land_rate",
-    }
-)
 _CONSTRUCTION = tuple(f"{c:02d}" for c in range(7, 16))
 
 
@@ -196,7 +162,7 @@ def compute_indicators(
     non_buildable = prefix_match(use_for_c, cfg.non_buildable)
     c_land = ~built & non_buildable
     supplied = supply.isin(rules.idle.supplied_types).to_numpy(dtype=bool)
-    unsupplied = (supply == "未供").to_numpy(dtype=bool)
+    unsupplied = (supply == UNSUPPLIED).to_numpy(dtype=bool)
     b_land = ~built & ~c_land
     b22 = b_land & unsupplied & (not cfg.unsupplied_ready)
     b21 = b_land & ~b22

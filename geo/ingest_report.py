@@ -321,7 +321,8 @@ def _ids(refs: tuple[Any, ...], limit: int = TEXT_LIST_LIMIT) -> str:
     return "、".join(shown) + more
 
 
-def _render(r: IngestReport) -> list[str]:
+def _render_source(r: IngestReport) -> list[str]:
+    """Render the file, format, layer, feature count, encoding and CRS."""
     lines = [f"文件 File: {r.path}" + (f"  (压缩包内 member: {r.member})" if r.member else "")]
     lines.append(f"格式 Format: {r.format}（GDAL 驱动 driver: {r.driver}）")
     layer_list = "、".join(r.layers) if r.layers else "—"
@@ -335,7 +336,12 @@ def _render(r: IngestReport) -> list[str]:
         lines.append(f"  已重投影 reprojected from {r.reprojected_from}")
     if r.crs_suggestion:
         lines.append(f"  提示 hint: {r.crs_suggestion}")
+    return lines
 
+
+def _render_columns(r: IngestReport) -> list[str]:
+    """Render the matched, value-mapped, unmatched, suggested and absent columns."""
+    lines: list[str] = []
     lines.append("字段匹配 Columns matched (输入 input → 标准 canonical):")
     for m in r.columns_matched:
         how = {
@@ -357,7 +363,12 @@ def _render(r: IngestReport) -> list[str]:
             lines.append(f"  {sug.column} → {sug.canonical or '?'} ({sug.why})")
     if r.columns_missing:
         lines.append("缺少的标准字段 Canonical columns absent: " + "、".join(r.columns_missing))
+    return lines
 
+
+def _render_geometry(r: IngestReport) -> list[str]:
+    """Render the geometry types, repairs, reduced collections and NULL/empty/dropped ones."""
+    lines: list[str] = []
     g = r.geometry
     types = "、".join(f"{k} {v}" for k, v in sorted(g.geometry_types.items())) or "—"
     lines.append(f"几何 Geometry: {types}；多部件 multi-part {g.multipart}")
@@ -390,7 +401,12 @@ def _render(r: IngestReport) -> list[str]:
         lines.append("  空几何（EMPTY）empty geometries: " + _ids(g.empty))
     if g.dropped:
         lines.append("  已按要求剔除 dropped on request: " + _ids(g.dropped))
+    return lines
 
+
+def _render_values(r: IngestReport) -> list[str]:
+    """Render the type coercions, code lists, ledger spellings read and unreadable values."""
+    lines: list[str] = []
     converted = [c for c in r.coercions if c.converted or c.unreadable]
     if converted:
         lines.append("类型转换 Types coerced (列 column：转换 converted / 无法读取 unreadable / 空 missing):")
@@ -414,6 +430,12 @@ def _render(r: IngestReport) -> list[str]:
             )
         if len(r.unreadable) > TEXT_LIST_LIMIT:
             lines.append(f"  … 另有 {len(r.unreadable) - TEXT_LIST_LIMIT} 个 / and more (see --json)")
+    return lines
+
+
+def _render_ids(r: IngestReport) -> list[str]:
+    """Render the duplicate and missing parcel ids."""
+    lines: list[str] = []
     if r.duplicate_ids:
         lines.append("重复编号 Duplicate parcel ids:")
         for d in r.duplicate_ids[:TEXT_LIST_LIMIT]:
@@ -424,7 +446,12 @@ def _render(r: IngestReport) -> list[str]:
             + ", ".join(str(x.row) for x in r.missing_ids[:50])
             + " 行 rows"
         )
+    return lines
 
+
+def _render_problems(r: IngestReport) -> list[str]:
+    """Render every problem with its severity, or "none"."""
+    lines: list[str] = []
     if r.problems:
         lines.append("问题 Problems:")
         for p in r.problems:
@@ -433,3 +460,15 @@ def _render(r: IngestReport) -> list[str]:
     else:
         lines.append("问题 Problems: 无 none")
     return lines
+
+
+def _render(r: IngestReport) -> list[str]:
+    """Render the text report section by section (what ``panhuo inspect`` prints)."""
+    return [
+        *_render_source(r),
+        *_render_columns(r),
+        *_render_geometry(r),
+        *_render_values(r),
+        *_render_ids(r),
+        *_render_problems(r),
+    ]

@@ -31,8 +31,9 @@ The data flow is read → CRS → columns → ids → values → geometry, each 
    NULL and empty geometries are an error unless ``drop_empty=True``, which drops them and lists
    them by id.
 
-GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off), and inputs are only
-read, never written.
+GDAL runs with network access disabled (no ``/vsicurl``, PROJ network off) while a read runs —
+:func:`gdal_options` sets the options around each read and restores them after; importing this
+module sets nothing — and inputs are only read, never written.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from __future__ import annotations
 import codecs
 import mmap
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,11 +89,19 @@ from geo.ingest_report import (
 from geo.schema import FIELDS_BY_NAME, PARCEL_FIELDS, canonical_name
 from geo.suggest import suggest_columns
 
-__all__ = ["LayerInfo", "inspect_layer", "inspect_path", "list_layers", "read_layer", "read_parcels"]
+__all__ = [
+    "LayerInfo",
+    "gdal_options",
+    "inspect_layer",
+    "inspect_path",
+    "list_layers",
+    "read_layer",
+    "read_parcels",
+]
 
-#: GDAL settings applied to pyogrio's GDAL when this module is imported (hardening.md §1.12):
-#: no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never fetched), no Python
-#: in VRTs. Drivers themselves are pinned per file by :mod:`geo.formats`.
+#: GDAL settings in force while :func:`gdal_options` holds, i.e. around every read by this module
+#: (hardening.md §1.12): no network (``/vsicurl`` allowed for no file, no retries, PROJ grids never
+#: fetched), no Python in VRTs. Drivers themselves are pinned per file by :mod:`geo.formats`.
 GDAL_CONFIG = {
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".panhuo-network-disabled",
     "GDAL_HTTP_MAX_RETRY": "0",
@@ -104,12 +116,60 @@ _COORD_DIGITS = re.compile(r"(\d+\.\d{2})\d+")
 _ID_ALIASES = ", ".join(("parcel_id", *FIELDS_BY_NAME["parcel_id"].aliases))
 
 
-def _configure_gdal() -> None:
-    pyogrio.set_gdal_config_options(GDAL_CONFIG)
-    pyproj.network.set_network_enabled(False)
+class _GdalScope:
+    """The state behind :func:`gdal_options`: how many reads are open and what they replaced.
+
+    pyogrio's GDAL config options are process-wide, so overlapping scopes (nested, or reads in two
+    threads) share one setting: the first to enter saves the previous values and applies
+    :data:`GDAL_CONFIG`, the last to leave restores them. A read never runs unprotected because
+    another one finished first.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved: dict[str, Any] = {}
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.depth == 0:
+                self.saved = {name: pyogrio.get_gdal_config_option(name) for name in GDAL_CONFIG}
+                pyogrio.set_gdal_config_options(GDAL_CONFIG)
+            self.depth += 1
+            # pyproj's own switch, not a GDAL option: see gdal_options for why it is not restored
+            pyproj.network.set_network_enabled(False)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0:
+                pyogrio.set_gdal_config_options(self.saved)  # None clears an option that was unset
+                self.saved = {}
 
 
-_configure_gdal()
+_GDAL_SCOPE = _GdalScope()
+
+
+@contextmanager
+def gdal_options() -> Iterator[None]:
+    """Run the enclosed block with :data:`GDAL_CONFIG` set on pyogrio's GDAL, then restore.
+
+    Importing this module changes nothing: the options are set when a read starts and the values
+    they replaced (:func:`pyogrio.get_gdal_config_option`, ``None`` for an unset option) are put
+    back when it ends, even on error. Every pyogrio call of this module runs inside; so should any
+    other caller's direct pyogrio read of an untrusted file.
+
+    One setting outlives the block on purpose: pyproj's network switch
+    (:func:`pyproj.network.set_network_enabled`) is turned off when a read starts and stays off.
+    The layer read here is reprojected by pyproj after the block (the CGCS2000 zone, then maps and
+    the optimizer), and PROJ must never fetch a grid for it; pyproj has no per-call network
+    option. It touches neither ``os.environ`` nor GDAL's options.
+    """
+    _GDAL_SCOPE.enter()
+    try:
+        yield
+    finally:
+        _GDAL_SCOPE.leave()
 
 
 @dataclass
@@ -287,9 +347,94 @@ def _geojson_has_crs_member(path: Path) -> bool:
 _WKB_COLUMNS = ("geometry", "geom", "wkb_geometry", "the_geom", "shape")
 
 
-def _read_parquet(source: Source) -> _Raw:
+@dataclass(frozen=True)
+class _ParquetGeometry:
+    """Where a Parquet file keeps its geometry and what it says about the CRS."""
+
+    column: str
+    encoding: str
+    declared: pyproj.CRS | None
+    how: str
+    hint: str
+    notes: tuple[Problem, ...] = ()
+
+
+def _parquet_geo_metadata(name: str, raw_meta: bytes) -> _ParquetGeometry:
+    """Read the GeoParquet ``geo`` metadata: primary column, encoding and CRS (default OGC:CRS84)."""
     import json
 
+    try:
+        geo_meta = json.loads(raw_meta)
+        column = geo_meta["primary_column"]
+        col_meta = geo_meta["columns"][column]
+    except (ValueError, KeyError, TypeError) as error:
+        raise UnsupportedFormatError(
+            f"{name}: GeoParquet 的 geo 元数据无效 / invalid 'geo' metadata ({error})"
+        ) from None
+    declared: pyproj.CRS | None
+    if "crs" not in col_meta:
+        declared = pyproj.CRS.from_user_input("OGC:CRS84")
+        how = "GeoParquet 默认 OGC:CRS84（geo 元数据未写 crs）/ GeoParquet default, no crs key"
+    elif col_meta["crs"] is None:
+        declared = None
+        how = ""
+    else:
+        try:
+            declared = pyproj.CRS.from_user_input(col_meta["crs"])
+        except pyproj.exceptions.CRSError as error:
+            raise CRSError(
+                f"{name}: geo 元数据中的 crs 无法识别 / unknown crs in 'geo' metadata ({error})"
+            ) from None
+        how = "GeoParquet geo 元数据 / GeoParquet 'geo' metadata"
+    encoding = str(col_meta.get("encoding", "WKB")).upper()
+    hint = "GeoParquet 的 geo 元数据中 crs 为 null / the 'geo' metadata says crs null"
+    return _ParquetGeometry(column, encoding, declared, how, hint)
+
+
+def _parquet_wkb_column(name: str, table: Any) -> _ParquetGeometry:
+    """Find the WKB column of a plain Parquet file (no ``geo`` metadata, so no CRS)."""
+    import pyarrow as pa
+
+    candidates = [c for c in table.column_names if c.lower() in _WKB_COLUMNS]
+    binary = [
+        c
+        for c in candidates
+        if pa.types.is_binary(table.schema.field(c).type)
+        or pa.types.is_large_binary(table.schema.field(c).type)
+    ]
+    if not binary:
+        raise UnsupportedFormatError(
+            f"{name}: 不是 GeoParquet：没有 geo 元数据，也没有 WKB 几何列 / "
+            "not GeoParquet: no 'geo' metadata and "
+            f"no WKB column named geometry; columns: {', '.join(table.column_names[:30])}"
+        )
+    column = binary[0]
+    note = Problem(
+        "no_geo_metadata",
+        "warning",
+        f"{name}: 没有 GeoParquet geo 元数据，按 WKB 读取列 {column!r} / no 'geo' metadata; "
+        f"column {column!r} read as WKB",
+    )
+    hint = "Parquet 文件没有 geo 元数据，坐标系未知 / no 'geo' metadata, so the CRS is unknown"
+    return _ParquetGeometry(column, "WKB", None, "", hint, (note,))
+
+
+def _parquet_wkb(name: str, table: Any, column: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """Decode a WKB column (a row that is not WKB is a GeometryError) and the other columns."""
+    raw_wkb = table.column(column).to_numpy(zero_copy_only=False)
+    with np.errstate(invalid="ignore"):  # NaN coordinates are reported by the geometry checks
+        geometry = shapely.from_wkb(raw_wkb, on_invalid="ignore")
+    bad = np.flatnonzero(pd.notna(raw_wkb) & shapely.is_missing(geometry))
+    if bad.size:
+        rows = ", ".join(str(i + 1) for i in bad[:20])
+        raise GeometryError(
+            f"{name}: 第 {rows} 行的几何不是有效的 WKB / rows {rows} hold invalid WKB in column {column!r}"
+        )
+    return geometry, table.drop_columns([column]).to_pandas()
+
+
+def _read_parquet(source: Source) -> _Raw:
+    """Read a (Geo)Parquet file with pyarrow: the ``geo`` metadata, else a WKB column named geometry."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -300,69 +445,13 @@ def _read_parquet(source: Source) -> _Raw:
     except (pa.ArrowException, OSError) as error:
         raise UnsupportedFormatError(f"{name}: Parquet 文件已损坏 / corrupt Parquet file ({error})") from None
     metadata = pf.schema_arrow.metadata or {}
-    notes: list[Problem] = []
-    declared: pyproj.CRS | None
-    if b"geo" in metadata:
-        try:
-            geo_meta = json.loads(metadata[b"geo"])
-            column = geo_meta["primary_column"]
-            col_meta = geo_meta["columns"][column]
-        except (ValueError, KeyError, TypeError) as error:
-            raise UnsupportedFormatError(
-                f"{name}: GeoParquet 的 geo 元数据无效 / invalid 'geo' metadata ({error})"
-            ) from None
-        if "crs" not in col_meta:
-            declared = pyproj.CRS.from_user_input("OGC:CRS84")
-            how = "GeoParquet 默认 OGC:CRS84（geo 元数据未写 crs）/ GeoParquet default, no crs key"
-        elif col_meta["crs"] is None:
-            declared = None
-            how = ""
-        else:
-            try:
-                declared = pyproj.CRS.from_user_input(col_meta["crs"])
-            except pyproj.exceptions.CRSError as error:
-                raise CRSError(
-                    f"{name}: geo 元数据中的 crs 无法识别 / unknown crs in 'geo' metadata ({error})"
-                ) from None
-            how = "GeoParquet geo 元数据 / GeoParquet 'geo' metadata"
-        encoding = str(col_meta.get("encoding", "WKB")).upper()
-        hint = "GeoParquet 的 geo 元数据中 crs 为 null / the 'geo' metadata says crs null"
-    else:
-        candidates = [c for c in table.column_names if c.lower() in _WKB_COLUMNS]
-        binary = [
-            c
-            for c in candidates
-            if pa.types.is_binary(table.schema.field(c).type)
-            or pa.types.is_large_binary(table.schema.field(c).type)
-        ]
-        if not binary:
-            raise UnsupportedFormatError(
-                f"{name}: 不是 GeoParquet：没有 geo 元数据，也没有 WKB 几何列 / "
-                "not GeoParquet: no 'geo' metadata and "
-                f"no WKB column named geometry; columns: {', '.join(table.column_names[:30])}"
-            )
-        column, encoding, declared, how = binary[0], "WKB", None, ""
-        hint = "Parquet 文件没有 geo 元数据，坐标系未知 / no 'geo' metadata, so the CRS is unknown"
-        notes.append(
-            Problem(
-                "no_geo_metadata",
-                "warning",
-                f"{name}: 没有 GeoParquet geo 元数据，按 WKB 读取列 {column!r} / no 'geo' metadata; "
-                f"column {column!r} read as WKB",
-            )
-        )
-    if encoding == "WKB":
-        raw_wkb = table.column(column).to_numpy(zero_copy_only=False)
-        with np.errstate(invalid="ignore"):  # NaN coordinates are reported by the geometry checks
-            geometry = shapely.from_wkb(raw_wkb, on_invalid="ignore")
-        bad = np.flatnonzero(pd.notna(raw_wkb) & shapely.is_missing(geometry))
-        if bad.size:
-            rows = ", ".join(str(i + 1) for i in bad[:20])
-            raise GeometryError(
-                f"{name}: 第 {rows} 行的几何不是有效的 WKB / "
-                f"rows {rows} hold invalid WKB in column {column!r}"
-            )
-        attributes = table.drop_columns([column]).to_pandas()
+    found = (
+        _parquet_geo_metadata(name, metadata[b"geo"])
+        if b"geo" in metadata
+        else _parquet_wkb_column(name, table)
+    )
+    if found.encoding == "WKB":
+        geometry, attributes = _parquet_wkb(name, table, found.column)
     else:
         frame = gpd.read_parquet(source.path)
         geometry = np.asarray(frame.geometry.array, dtype=object)
@@ -371,14 +460,14 @@ def _read_parquet(source: Source) -> _Raw:
     return _Raw(
         attributes=attributes,
         geometry=np.asarray(geometry, dtype=object),
-        declared_crs=declared,
-        crs_how=how,
-        crs_missing_hint=hint,
+        declared_crs=found.declared,
+        crs_how=found.how,
+        crs_missing_hint=found.hint,
         layer=source.path.stem,
         layers=(source.path.stem,),
         driver="Parquet (pyarrow)",
         encoding=EncodingDecision("UTF-8", "Parquet 规定为 UTF-8 / UTF-8 by specification"),
-        notes=notes,
+        notes=list(found.notes),
     )
 
 
@@ -575,8 +664,135 @@ class _Outcome:
 def _ingest(path: str | Path, **options: Any) -> _Outcome:
     # NaN/inf coordinates are found and reported by the geometry checks; numpy's "invalid value"
     # warnings from shapely and pyproj about them would only repeat that, less clearly
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), gdal_options():
         return _ingest_checked(path, **options)
+
+
+@dataclass
+class _Values:
+    """What reading the canonical columns gives: the values and everything said about them."""
+
+    coerced: dict[str, pd.Series] = field(default_factory=dict)
+    coercions: list[ColumnCoercion] = field(default_factory=list)
+    unreadable: list[UnreadableValue] = field(default_factory=list)
+    readings: list[ValueReading] = field(default_factory=list)
+    schemes: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, pd.Series] = field(default_factory=dict)
+
+
+def _check_ids(
+    attributes: pd.DataFrame, id_column: str, file: str, values: _Values, add: Any
+) -> tuple[np.ndarray, tuple[RowRef, ...], list[DuplicateId]]:
+    """Coerce ``parcel_id``; report rows without an id and ids used more than once."""
+    id_col = coerce_column(attributes[id_column], FIELDS_BY_NAME["parcel_id"])
+    ids = id_col.values.to_numpy(dtype=object)
+    values.coerced["parcel_id"] = id_col.values
+    missing_ids: tuple[RowRef, ...] = ()
+    duplicate_ids: list[DuplicateId] = []
+    missing = np.flatnonzero(pd.isna(id_col.values).to_numpy())
+    if missing.size:
+        missing_ids = _refs(missing, None)
+        rows = ", ".join(str(r.row) for r in missing_ids[:50]) + (
+            f" … (+{len(missing_ids) - 50})" if len(missing_ids) > 50 else ""
+        )
+        msg = (
+            f"{file}: 字段 {id_column!r} 第 {rows} 行没有地块编号 / column "
+            f"{id_column!r} has no parcel id "
+            f"on rows {rows}; every parcel needs a unique id"
+        )
+        add(Problem("missing_ids", "error", msg), SchemaError(msg))
+    series = pd.Series(ids)
+    dup_mask = series.duplicated(keep=False).to_numpy() & series.notna().to_numpy()
+    if dup_mask.any():
+        positions = np.flatnonzero(dup_mask)
+        groups = pd.Series(positions + 1).groupby(series[dup_mask].to_numpy(), sort=True)
+        duplicate_ids = [DuplicateId(str(k), tuple(int(x) for x in v)) for k, v in groups]
+        shown = "; ".join(f"{d.parcel_id}（第 {', '.join(map(str, d.rows))} 行）" for d in duplicate_ids[:20])
+        msg = (
+            f"{file}: 字段 {id_column!r} 有重复的地块编号 / "
+            "duplicate parcel ids in column "
+            f"{id_column!r}: {shown}; each id must be unique"
+        )
+        add(Problem("duplicate_ids", "error", msg), SchemaError(msg))
+    return ids, missing_ids, duplicate_ids
+
+
+def _read_values(
+    attributes: pd.DataFrame,
+    by_canonical: dict[str, str],
+    ids: np.ndarray | None,
+    file: str,
+    schemes: tuple[str, str],
+    values: _Values,
+    add: Any,
+) -> None:
+    """Coerce every canonical column but the id (``schemes``: land use, industry), listing what failed."""
+    for f in PARCEL_FIELDS[1:]:
+        if f.name not in by_canonical:
+            continue
+        source_col = by_canonical[f.name]
+        partner = {"land_use": "planned_use", "planned_use": "land_use"}.get(f.name)
+        context = attributes[by_canonical[partner]] if partner in by_canonical else None
+        result = _read_field(attributes[source_col], f, schemes[0], schemes[1], context)
+        values.coerced[f.name] = result.values
+        if result.how:
+            values.schemes[f.name] = result.how
+        if result.source is not None:
+            values.sources[f"{f.name}_source"] = result.source
+        bad = _list_field(attributes[source_col], f, result, ids, values)
+        if bad.size:
+            unreadable = values.unreadable
+            sample = ", ".join(f"{u.parcel_id}: {u.raw!r}" for u in unreadable[-len(bad) :][:5])
+            add(
+                Problem(
+                    "unreadable_values",
+                    "warning",
+                    f"{file}: 字段 {source_col!r}（{f.name}）有 "
+                    f"{bad.size} 个值无法读取为{EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind])}，"
+                    "已置为空、不参与认定"
+                    f" / {bad.size} values of column {source_col!r} "
+                    f"could not be read as {f.kind} and are "
+                    f"left empty: {sample}",
+                )
+            )
+
+
+def _list_field(
+    raw: pd.Series, f: Any, result: _FieldRead, ids: np.ndarray | None, values: _Values
+) -> np.ndarray:
+    """Record one column's unreadable values, ledger readings and coercion counts; return the bad rows."""
+    bad = np.flatnonzero(result.bad)
+    raw_values = raw.to_numpy(dtype=object)
+    expected = EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind]) + (
+        f"：{'/'.join(sorted(set(f.values.values())))}" if f.values else ""
+    )
+    for pos in bad:
+        values.unreadable.append(
+            UnreadableValue(
+                f.name,
+                int(pos) + 1,
+                None if ids is None or ids[pos] is None else str(ids[pos]),
+                str(raw_values[pos]),
+                expected,
+                "" if result.problems is None or result.problems[pos] is None else str(result.problems[pos]),
+            )
+        )
+    for reading in result.readings:
+        positions = np.asarray(reading.positions, dtype=np.int64)
+        values.readings.append(
+            ValueReading(
+                f.name,
+                reading.raw,
+                reading.read_as,
+                reading.note,
+                tuple(int(p) + 1 for p in positions),
+                tuple(None if ids is None or ids[p] is None else str(ids[p]) for p in positions),
+            )
+        )
+    values.coercions.append(
+        ColumnCoercion(f.name, f.kind, result.source_dtype, result.converted, result.missing, len(bad))
+    )
+    return bad
 
 
 def _ingest_checked(
@@ -633,12 +849,7 @@ def _ingest_checked(
     ids: np.ndarray | None = None
     matches: list[ColumnMatch] = []
     unmatched = [str(c) for c in attributes.columns]
-    coerced_columns: dict[str, pd.Series] = {}
-    coercions: list[ColumnCoercion] = []
-    unreadable: list[UnreadableValue] = []
-    readings: list[ValueReading] = []
-    schemes: dict[str, str] = {}
-    source_columns: dict[str, pd.Series] = {}
+    values = _Values()
     duplicate_ids: list[DuplicateId] = []
     missing_ids: tuple[RowRef, ...] = ()
     values_mapped: tuple[ValueMapped, ...] = ()
@@ -656,99 +867,15 @@ def _ingest_checked(
             )
             add(Problem("missing_id_column", "error", msg), SchemaError(msg))
         else:
-            id_col = coerce_column(attributes[by_canonical["parcel_id"]], FIELDS_BY_NAME["parcel_id"])
-            ids = id_col.values.to_numpy(dtype=object)
-            coerced_columns["parcel_id"] = id_col.values
-            missing = np.flatnonzero(pd.isna(id_col.values).to_numpy())
-            if missing.size:
-                missing_ids = _refs(missing, None)
-                rows = ", ".join(str(r.row) for r in missing_ids[:50]) + (
-                    f" … (+{len(missing_ids) - 50})" if len(missing_ids) > 50 else ""
-                )
-                msg = (
-                    f"{file}: 字段 {by_canonical['parcel_id']!r} 第 {rows} 行没有地块编号 / column "
-                    f"{by_canonical['parcel_id']!r} has no parcel id "
-                    f"on rows {rows}; every parcel needs a unique id"
-                )
-                add(Problem("missing_ids", "error", msg), SchemaError(msg))
-            series = pd.Series(ids)
-            dup_mask = series.duplicated(keep=False).to_numpy() & series.notna().to_numpy()
-            if dup_mask.any():
-                positions = np.flatnonzero(dup_mask)
-                groups = pd.Series(positions + 1).groupby(series[dup_mask].to_numpy(), sort=True)
-                duplicate_ids = [DuplicateId(str(k), tuple(int(x) for x in v)) for k, v in groups]
-                shown = "; ".join(
-                    f"{d.parcel_id}（第 {', '.join(map(str, d.rows))} 行）" for d in duplicate_ids[:20]
-                )
-                msg = (
-                    f"{file}: 字段 {by_canonical['parcel_id']!r} 有重复的地块编号 / "
-                    "duplicate parcel ids in column "
-                    f"{by_canonical['parcel_id']!r}: {shown}; each id must be unique"
-                )
-                add(Problem("duplicate_ids", "error", msg), SchemaError(msg))
+            ids, missing_ids, duplicate_ids = _check_ids(
+                attributes, by_canonical["parcel_id"], file, values, add
+            )
         if columns is not None:
             attributes, values_mapped = _apply_value_maps(attributes, by_canonical, columns)
-        for f in PARCEL_FIELDS[1:]:
-            if f.name not in by_canonical:
-                continue
-            source_col = by_canonical[f.name]
-            partner = {"land_use": "planned_use", "planned_use": "land_use"}.get(f.name)
-            context = attributes[by_canonical[partner]] if partner in by_canonical else None
-            result = _read_field(attributes[source_col], f, land_use_scheme, industry_scheme, context)
-            coerced_columns[f.name] = result.values
-            if result.how:
-                schemes[f.name] = result.how
-            if result.source is not None:
-                source_columns[f"{f.name}_source"] = result.source
-            bad = np.flatnonzero(result.bad)
-            raw_values = attributes[source_col].to_numpy(dtype=object)
-            expected = EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind]) + (
-                f"：{'/'.join(sorted(set(f.values.values())))}" if f.values else ""
-            )
-            for pos in bad:
-                unreadable.append(
-                    UnreadableValue(
-                        f.name,
-                        int(pos) + 1,
-                        None if ids is None or ids[pos] is None else str(ids[pos]),
-                        str(raw_values[pos]),
-                        expected,
-                        ""
-                        if result.problems is None or result.problems[pos] is None
-                        else str(result.problems[pos]),
-                    )
-                )
-            for reading in result.readings:
-                positions = np.asarray(reading.positions, dtype=np.int64)
-                readings.append(
-                    ValueReading(
-                        f.name,
-                        reading.raw,
-                        reading.read_as,
-                        reading.note,
-                        tuple(int(p) + 1 for p in positions),
-                        tuple(None if ids is None or ids[p] is None else str(ids[p]) for p in positions),
-                    )
-                )
-            coercions.append(
-                ColumnCoercion(
-                    f.name, f.kind, result.source_dtype, result.converted, result.missing, len(bad)
-                )
-            )
-            if bad.size:
-                sample = ", ".join(f"{u.parcel_id}: {u.raw!r}" for u in unreadable[-len(bad) :][:5])
-                add(
-                    Problem(
-                        "unreadable_values",
-                        "warning",
-                        f"{file}: 字段 {source_col!r}（{f.name}）有 "
-                        f"{bad.size} 个值无法读取为{EXPECTED_ZH.get(f.name, EXPECTED_ZH[f.kind])}，"
-                        "已置为空、不参与认定"
-                        f" / {bad.size} values of column {source_col!r} "
-                        f"could not be read as {f.kind} and are "
-                        f"left empty: {sample}",
-                    )
-                )
+        _read_values(attributes, by_canonical, ids, file, (land_use_scheme, industry_scheme), values, add)
+    coerced_columns = values.coerced
+    coercions, unreadable, readings = values.coercions, values.unreadable, values.readings
+    schemes, source_columns = values.schemes, values.sources
     columns_missing = tuple(f.name for f in PARCEL_FIELDS if parcels and f.name not in coerced_columns)
     suggestions = (
         suggest_columns(unmatched, raw.attributes, coerced_columns, coerced_columns.get("supply_date"))
@@ -880,22 +1007,9 @@ def _ingest_checked(
     return _Outcome(frame, report, errors)
 
 
-def _geometry_report(
-    checked: GeometryCheck,
-    ids: np.ndarray | None,
-    file: str,
-    layer: str | None,
-    allowed: tuple[str, ...] | None,
-    drop_empty: bool,
-    tolerance: float,
-    add: Any,
-) -> tuple[GeometrySummary, np.ndarray | None]:
-    null = _refs(checked.null, ids)
-    empty = _refs(checked.empty, ids)
-    wrong = _refs(checked.wrong_type, ids, checked.wrong_type_names)
-    non_finite = _refs(checked.non_finite, ids)
-    reduced = _refs(checked.collections_reduced, ids)
-    repairs = tuple(
+def _repairs(checked: GeometryCheck, ids: np.ndarray | None) -> tuple[Repair, ...]:
+    """List every ``make_valid`` repair with its reason (coordinates cut to cm) and areas."""
+    return tuple(
         Repair(
             int(pos) + 1,
             None if ids is None or ids[pos] is None else str(ids[pos]),
@@ -907,22 +1021,104 @@ def _geometry_report(
             checked.repaired, checked.repair_reasons, checked.area_before, checked.area_after, strict=True
         )
     )
+
+
+def _wrong_type_message(
+    checked: GeometryCheck,
+    wrong: tuple[RowRef, ...],
+    file: str,
+    layer: str | None,
+    allowed: tuple[str, ...] | None,
+) -> str:
+    """Say that the whole layer, or which features, are not of the accepted geometry types."""
+    present = sum(checked.types.values())
+    kinds = "、".join(f"{k} {v}" for k, v in sorted(checked.types.items()))
+    wanted = "/".join(allowed or ())
+    polygon_layer = allowed == POLYGONAL
+    if len(wrong) == present:
+        return (
+            f"{file}: 图层 {layer!r} "
+            f"不是{'面' if polygon_layer else '所需类型的'}图层（{kinds}）/ layer {layer!r} "
+            f"holds {kinds}, not {wanted}" + ("; a parcel layer needs polygons" if polygon_layer else "")
+        )
+    return (
+        f"{file}: 以下要素的几何类型不对 / features of the wrong geometry type (need {wanted}): "
+        + ", ".join(f"{r.parcel_id or '?'} (row {r.row}: {r.detail})" for r in wrong[:20])
+    )
+
+
+def _report_blank(
+    blank: tuple[RowRef, ...], n: int, file: str, drop_empty: bool, add: Any
+) -> np.ndarray | None:
+    """Drop NULL/empty geometries when asked (the rows to keep), else report them as an error."""
+    if not blank:
+        return None
+    if not drop_empty:
+        msg = (
+            f"{file}: 以下要素没有几何（NULL 或空）/ features without geometry (NULL or empty): "
+            f"{_list_refs(blank)}; 请补全几何，或传 drop_empty=True 剔除并记录 / "
+            "fix them or pass drop_empty=True"
+        )
+        add(Problem("empty_geometries", "error", msg), GeometryError(msg))
+        return None
+    keep = np.ones(n, dtype=bool)
+    keep[[r.row - 1 for r in blank]] = False
+    add(
+        Problem(
+            "empty_geometries_dropped",
+            "warning",
+            f"{file}: 按 drop_empty 剔除空几何 / "
+            f"dropped empty or NULL geometries on request: {_list_refs(blank)}",
+        )
+    )
+    return keep
+
+
+def _report_repairs(repairs: tuple[Repair, ...], file: str, tolerance: float, add: Any) -> None:
+    """Warn about the repaired geometries, and again about those losing more than ``tolerance``."""
+    if not repairs:
+        return
+    over = [r for r in repairs if r.loss_ratio > tolerance]
+    add(
+        Problem(
+            "geometries_repaired",
+            "warning",
+            f"{file}: {len(repairs)} 个无效几何已用 make_valid 修复 / "
+            f"{len(repairs)} invalid geometries repaired "
+            f"with make_valid: " + ", ".join(f"{r.parcel_id or '?'} (row {r.row})" for r in repairs[:20]),
+        )
+    )
+    if over:
+        add(
+            Problem(
+                "repair_area_loss",
+                "warning",
+                f"{file}: 修复后面积损失超过 {tolerance:.0%} / "
+                f"repairs losing more than {tolerance:.0%} of the area: "
+                + ", ".join(f"{r.parcel_id or '?'} ({r.loss_ratio:.1%})" for r in over[:20]),
+            )
+        )
+
+
+def _geometry_report(
+    checked: GeometryCheck,
+    ids: np.ndarray | None,
+    file: str,
+    layer: str | None,
+    allowed: tuple[str, ...] | None,
+    drop_empty: bool,
+    tolerance: float,
+    add: Any,
+) -> tuple[GeometrySummary, np.ndarray | None]:
+    """Report the geometry checks (wrong types, non-finite, blank, repairs, reductions, Z/M)."""
+    null = _refs(checked.null, ids)
+    empty = _refs(checked.empty, ids)
+    wrong = _refs(checked.wrong_type, ids, checked.wrong_type_names)
+    non_finite = _refs(checked.non_finite, ids)
+    reduced = _refs(checked.collections_reduced, ids)
+    repairs = _repairs(checked, ids)
     if wrong:
-        present = sum(checked.types.values())
-        kinds = "、".join(f"{k} {v}" for k, v in sorted(checked.types.items()))
-        wanted = "/".join(allowed or ())
-        polygon_layer = allowed == POLYGONAL
-        if len(wrong) == present:
-            msg = (
-                f"{file}: 图层 {layer!r} "
-                f"不是{'面' if polygon_layer else '所需类型的'}图层（{kinds}）/ layer {layer!r} "
-                f"holds {kinds}, not {wanted}" + ("; a parcel layer needs polygons" if polygon_layer else "")
-            )
-        else:
-            msg = (
-                f"{file}: 以下要素的几何类型不对 / features of the wrong geometry type (need {wanted}): "
-                + ", ".join(f"{r.parcel_id or '?'} (row {r.row}: {r.detail})" for r in wrong[:20])
-            )
+        msg = _wrong_type_message(checked, wrong, file, layer, allowed)
         add(Problem("wrong_geometry_type", "error", msg), GeometryError(msg))
     if non_finite:
         msg = (
@@ -931,48 +1127,9 @@ def _geometry_report(
             "fix them in the source"
         )
         add(Problem("non_finite_coordinates", "error", msg), GeometryError(msg))
-    keep = None
     blank = null + empty
-    if blank:
-        if drop_empty:
-            keep = np.ones(len(checked.geometries), dtype=bool)
-            keep[[r.row - 1 for r in blank]] = False
-            add(
-                Problem(
-                    "empty_geometries_dropped",
-                    "warning",
-                    f"{file}: 按 drop_empty 剔除空几何 / "
-                    f"dropped empty or NULL geometries on request: {_list_refs(blank)}",
-                )
-            )
-        else:
-            msg = (
-                f"{file}: 以下要素没有几何（NULL 或空）/ features without geometry (NULL or empty): "
-                f"{_list_refs(blank)}; 请补全几何，或传 drop_empty=True 剔除并记录 / "
-                "fix them or pass drop_empty=True"
-            )
-            add(Problem("empty_geometries", "error", msg), GeometryError(msg))
-    if repairs:
-        over = [r for r in repairs if r.loss_ratio > tolerance]
-        add(
-            Problem(
-                "geometries_repaired",
-                "warning",
-                f"{file}: {len(repairs)} 个无效几何已用 make_valid 修复 / "
-                f"{len(repairs)} invalid geometries repaired "
-                f"with make_valid: " + ", ".join(f"{r.parcel_id or '?'} (row {r.row})" for r in repairs[:20]),
-            )
-        )
-        if over:
-            add(
-                Problem(
-                    "repair_area_loss",
-                    "warning",
-                    f"{file}: 修复后面积损失超过 {tolerance:.0%} / "
-                    f"repairs losing more than {tolerance:.0%} of the area: "
-                    + ", ".join(f"{r.parcel_id or '?'} ({r.loss_ratio:.1%})" for r in over[:20]),
-                )
-            )
+    keep = _report_blank(blank, len(checked.geometries), file, drop_empty, add)
+    _report_repairs(repairs, file, tolerance, add)
     if reduced:
         add(
             Problem(
@@ -1197,7 +1354,7 @@ def list_layers(path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> tup
 
     A single-layer format (Shapefile, GeoJSON, GeoParquet, FlatGeobuf) gives one entry.
     """
-    with open_source(path, None, limits) as source:
+    with gdal_options(), open_source(path, None, limits) as source:
         if source.format == "parquet":
             import pyarrow.parquet as pq
 

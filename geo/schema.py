@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from geo.vocab import SUPPLY_TYPES
+
 Kind = Literal["text", "code", "date", "bool", "number", "int", "enum"]
 
 
@@ -40,17 +42,6 @@ class Field:
     #: for ``enum`` fields: accepted spelling (lower-cased) -> canonical value
     values: dict[str, str] = field(default_factory=dict)
 
-
-SUPPLY_TYPES = {
-    "划拨": "划拨",
-    "allocated": "划拨",
-    "出让": "出让",
-    "leased": "出让",
-    "租赁": "租赁",
-    "rented": "租赁",
-    "未供": "未供",
-    "unsupplied": "未供",
-}
 
 POLICY_CLASSES = {
     "鼓励": "鼓励",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -269,60 +269,106 @@ class _Values:
     empty_share: float = 0.0
 
 
-def _values(raw: pd.Series) -> _Values:
-    from geo.coerce import coerce_column
+@dataclass(frozen=True)
+class _Column:
+    """One column's values as :func:`_values` judges them: the non-empty cells and a sample."""
 
+    raw: pd.Series
+    present: np.ndarray
+    text: pd.Series
+    sample: str
+    is_text: bool
+
+    def reads(self, canonical: str) -> tuple[float, object]:
+        """Return the share of present values ``canonical``'s coercion reads, and what it read."""
+        from geo.coerce import coerce_column
+
+        result = coerce_column(self.raw, FIELDS_BY_NAME[canonical])
+        ok = ~np.asarray(result.bad, dtype=bool) & self.present
+        return _share(ok, self.present), result.values
+
+
+def _named_text(col: _Column) -> _Values | None:
+    """Text of fixed kinds with names: supply types, company names, policy classes."""
+    share, _ = col.reads("supply_type")
+    if share >= VALUE_SHARE:
+        return _Values("supply", f"值为供地方式 / values are supply types: {col.sample}")
+    if _share(col.text.str.contains(_COMPANY).to_numpy(), np.ones(len(col.text), bool)) >= VALUE_SHARE:
+        return _Values("company", f"值为单位名称 / values are company names: {col.sample}")
+    share, _ = col.reads("policy_class")
+    if share >= VALUE_SHARE:
+        return _Values("policy", f"值为产业政策类别 / values are policy classes: {col.sample}")
+    return None
+
+
+def _dates(col: _Column, empty_share: float) -> _Values | None:
+    """Dates (not plain numbers), naming the text among them that is not a date."""
+    share, dates = col.reads("supply_date")
+    if share < DATE_SHARE or pd.api.types.is_numeric_dtype(col.raw.dtype):
+        return None
+    parsed = pd.Series(dates).notna().to_numpy() & col.present
+    odd = "、".join(pd.unique(col.raw[col.present & ~parsed].astype(str).str.strip())[:3])
+    note = f"值为日期 / values are dates: {col.sample}" + (
+        f"；另有非日期的文本 / and text that is not a date: {odd}" if odd else ""
+    )
+    return _Values("date", note, dates, empty_share)  # type: ignore[arg-type]
+
+
+def _yes_no(col: _Column) -> _Values | None:
+    """是/否 text, or numbers that are only 0 and 1."""
+    share, _ = col.reads("gov_cause")
+    if share >= VALUE_SHARE and (col.is_text or set(pd.unique(col.raw[col.present])) <= {0, 1}):
+        return _Values("bool", f"值为是/否 / values are yes/no: {col.sample}")
+    return None
+
+
+def _coded_text(col: _Column) -> _Values | None:
+    """Text codes: building grades, industry codes, land-use codes."""
+    text, sample = col.text, col.sample
+    if text.str.fullmatch(r"[A-Da-d]").mean() >= VALUE_SHARE:
+        return _Values("grade", f"值为 A/B/C/D 等级 / values are grades: {sample}")
+    if text.str.fullmatch(r"[A-Ta-t]\d{2}(\d{1,2})?").mean() >= VALUE_SHARE:
+        return _Values("industry", f"值为行业代码 / values are industry codes: {sample}")
+    if text.str.fullmatch(_LAND_CODE).mean() >= VALUE_SHARE:
+        return _Values("landuse", f"值为地类编码 / values are land-use codes: {sample}")
+    if text.str.fullmatch(_INDUSTRY).mean() >= VALUE_SHARE:
+        return _Values("industry", f"值为行业代码 / values are industry codes: {sample}")
+    return None
+
+
+def _numbers(col: _Column) -> _Values:
+    """Years, other numbers, or else text."""
+    share, numbers = col.reads("production_year")
+    if share >= VALUE_SHARE:
+        years = pd.Series(numbers)[col.present].astype("float64")
+        if years.between(1949, 2100).all():
+            return _Values("year", f"值为年份 / values are years: {col.sample}")
+    share, _ = col.reads("tax_wan")
+    if share >= VALUE_SHARE:
+        return _Values("number", f"值为数值 / values are numbers: {col.sample}")
+    return _Values("text", f"值为文本 / values are text: {col.sample}")
+
+
+def _values(raw: pd.Series) -> _Values:
+    """Judge a column's values, the first kind that fits in this order.
+
+    Named text (supply type, company, policy class) → dates → yes/no → coded text (grade,
+    industry, land use) → years → numbers → text.
+    """
     present = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
     if not present.any():
         return _Values("empty", "值全为空 all values empty")
     empty_share = 1.0 - float(present.mean())
     is_text = raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype)
     text = raw[present].astype(str).str.strip()
-    sample = "、".join(pd.unique(text)[:3])
-
-    def reads(canonical: str) -> tuple[float, object]:
-        result = coerce_column(raw, FIELDS_BY_NAME[canonical])
-        ok = ~np.asarray(result.bad, dtype=bool) & present
-        return _share(ok, present), result.values
-
-    if is_text:
-        share, _ = reads("supply_type")
-        if share >= VALUE_SHARE:
-            return _Values("supply", f"值为供地方式 / values are supply types: {sample}")
-        if _share(text.str.contains(_COMPANY).to_numpy(), np.ones(len(text), bool)) >= VALUE_SHARE:
-            return _Values("company", f"值为单位名称 / values are company names: {sample}")
-        share, _ = reads("policy_class")
-        if share >= VALUE_SHARE:
-            return _Values("policy", f"值为产业政策类别 / values are policy classes: {sample}")
-    share, dates = reads("supply_date")
-    if share >= DATE_SHARE and not pd.api.types.is_numeric_dtype(raw.dtype):
-        parsed = pd.Series(dates).notna().to_numpy() & present
-        odd = "、".join(pd.unique(raw[present & ~parsed].astype(str).str.strip())[:3])
-        note = f"值为日期 / values are dates: {sample}" + (
-            f"；另有非日期的文本 / and text that is not a date: {odd}" if odd else ""
-        )
-        return _Values("date", note, dates, empty_share)  # type: ignore[arg-type]
-    share, _ = reads("gov_cause")
-    if share >= VALUE_SHARE and (is_text or set(pd.unique(raw[present])) <= {0, 1}):
-        return _Values("bool", f"值为是/否 / values are yes/no: {sample}")
-    if is_text:
-        if text.str.fullmatch(r"[A-Da-d]").mean() >= VALUE_SHARE:
-            return _Values("grade", f"值为 A/B/C/D 等级 / values are grades: {sample}")
-        if text.str.fullmatch(r"[A-Ta-t]\d{2}(\d{1,2})?").mean() >= VALUE_SHARE:
-            return _Values("industry", f"值为行业代码 / values are industry codes: {sample}")
-        if text.str.fullmatch(_LAND_CODE).mean() >= VALUE_SHARE:
-            return _Values("landuse", f"值为地类编码 / values are land-use codes: {sample}")
-        if text.str.fullmatch(_INDUSTRY).mean() >= VALUE_SHARE:
-            return _Values("industry", f"值为行业代码 / values are industry codes: {sample}")
-    share, numbers = reads("production_year")
-    if share >= VALUE_SHARE:
-        years = pd.Series(numbers)[present].astype("float64")
-        if years.between(1949, 2100).all():
-            return _Values("year", f"值为年份 / values are years: {sample}")
-    share, _ = reads("tax_wan")
-    if share >= VALUE_SHARE:
-        return _Values("number", f"值为数值 / values are numbers: {sample}")
-    return _Values("text", f"值为文本 / values are text: {sample}")
+    col = _Column(raw, present, text, "、".join(pd.unique(text)[:3]), is_text)
+    return (
+        (_named_text(col) if is_text else None)
+        or _dates(col, empty_share)
+        or _yes_no(col)
+        or (_coded_text(col) if is_text else None)
+        or _numbers(col)
+    )
 
 
 #: value kinds each canonical kind accepts as confirmation
@@ -396,6 +442,134 @@ def _id_like(values: pd.Series) -> bool:
     return bool(values.astype(str).str.fullmatch(r"[A-Za-z0-9_\-./]{1,40}").all())
 
 
+#: a proposal: (score, column order, column, canonical, reason)
+_Proposal = tuple[float, int, str, str, str]
+
+
+def _proposals(
+    order: int, column: str, look: _Values, sample: pd.Series, values: pd.Series, *, supply_known: bool
+) -> list[_Proposal]:
+    """Every canonical column ``column`` might be, by its name and by its values, with a score.
+
+    ``sample`` is the column's sampled rows (how its values look), ``values`` the whole column
+    (uniqueness); ``supply_known`` whether a supply date is already placed.
+    """
+    if _known_other(column) or _BOOKKEEPING.match(column.strip()):
+        return []
+    found: list[_Proposal] = []
+    for cand in _by_name(column):
+        spec = FIELDS_BY_NAME[cand.canonical]
+        fits = look.kind in _FITS.get(spec.kind, set()) or look.kind == "empty"
+        score = cand.score + (0.05 if fits else -0.3)
+        why = cand.why + ("；" + look.note if fits else f"；但{look.note}，不像{_KIND_ZH[spec.kind]}")
+        found.append((score, order, column, cand.canonical, why))
+    if (
+        look.kind not in ("empty", "date", "bool")
+        and _id_like(sample)
+        and values.notna().all()
+        and values.is_unique
+    ):
+        found.append(
+            (0.65, order, column, "parcel_id", look.note + "；值各不相同且无空值 / unique, none empty")
+        )
+    by_value = _BY_VALUES.get(look.kind)
+    if by_value:
+        found.append((0.6, order, column, by_value, look.note))
+    if look.kind == "landuse":
+        found.append((0.55, order, column, "land_use", look.note))
+        found.append((0.5, order, column, "planned_use", look.note))
+    if look.kind == "bool":
+        for name in ("gov_cause", "above_scale", "high_tech"):
+            found.append((0.3, order, column, name, look.note + "，可能是 " + name))
+    if look.kind == "date" and not supply_known:
+        found.append((0.35, order, column, "supply_date", look.note + "，最早的日期像供地日期"))
+    return found
+
+
+@dataclass
+class _Choice:
+    """The proposals taken so far, and what the rest need to explain themselves."""
+
+    #: canonical columns the file has or that were proposed (never proposed again)
+    taken: set[str]
+    #: the supply dates other dates are placed against (the file's, or a proposed column's)
+    supply: pd.Series | None
+    chosen: dict[str, Suggestion] = field(default_factory=dict)
+    #: column → the canonical column its name points to, where the file already has that one
+    already: dict[str, str] = field(default_factory=dict)
+    #: canonical → the unmatched column it was proposed for
+    given_to: dict[str, str] = field(default_factory=dict)
+
+    def take(self, column: str, canonical: str, why: str) -> None:
+        self.chosen[column] = Suggestion(column, canonical, why)
+        self.taken.add(canonical)
+
+
+def _choose(proposals: list[_Proposal], looks: dict[str, _Values], choice: _Choice) -> None:
+    """Take the proposals greedily, strongest first: one canonical column per column and back."""
+    for score, _, column, canonical, why in sorted(proposals, key=lambda c: (-c[0], c[1])):
+        if column in choice.chosen or score < 0.4:
+            continue
+        if canonical in choice.taken:
+            if score >= 0.7 or canonical in choice.given_to:
+                choice.already.setdefault(column, canonical)
+            continue
+        if column in choice.already and score < 0.9:
+            continue  # its name says a column the file has; a weaker guess would mislead
+        rivals = [
+            c[3]
+            for c in proposals
+            if c[2] == column and c[3] != canonical and c[3] not in choice.taken and abs(c[0] - score) < 0.01
+        ]
+        if rivals:
+            why += "；也可能是 / or perhaps " + " / ".join(dict.fromkeys(rivals))
+        choice.take(column, canonical, why)
+        choice.given_to[canonical] = column
+        if canonical == "supply_date" and choice.supply is None and looks[column].dates is not None:
+            choice.supply = looks[column].dates
+
+
+def _place_dates(unmatched: list[str], looks: dict[str, _Values], choice: _Choice) -> None:
+    """Place the dates their names did not place, by their distance from the supply date."""
+    for column in unmatched:
+        look = looks[column]
+        if column in choice.chosen or look.kind != "date":
+            continue
+        role = _date_role(look.dates, choice.supply, look.empty_share) if look.dates is not None else None
+        if role and role[0] not in choice.taken:
+            choice.take(column, role[0], f"{look.note}；{role[1]}")
+
+
+def _why_not(column: str, look: _Values, choice: _Choice) -> str:
+    """Say why ``column`` gets no proposal."""
+    other = _known_other(column)
+    if other:
+        return other
+    if _BOOKKEEPING.match(column.strip()):
+        return "GIS 软件的内部字段 bookkeeping field of the GIS software; 无需映射 nothing to map"
+    if look.kind == "date":
+        return (
+            f"{look.note}；名称和与供地日期的距离都不能确定是哪个日期 / "
+            "neither the name nor the distance from the supply date tells which date"
+        )
+    if column in choice.already and choice.already[column] in choice.given_to:
+        other = choice.already[column]
+        return (
+            f"像 {other}，但 {other} 已建议给更像的字段 {choice.given_to[other]} / looks like {other}, "
+            f"proposed for {choice.given_to[other]}, which fits better（{look.note}）"
+        )
+    if column in choice.already:
+        other = choice.already[column]
+        return (
+            f"名称像 {other}，但文件已有 {other} / looks like {other}, which the file already has"
+            f"（{look.note}）"
+        )
+    if look.kind == "bool":
+        free = [n for n in ("gov_cause", "above_scale", "high_tech") if n not in choice.taken]
+        return look.note + ("；布尔字段可能是 " + " / ".join(free) if free else "")
+    return f"名称和值都不对应标准字段 / no canonical column fits the name or values（{look.note}）"
+
+
 def suggest_columns(
     columns: Iterable[str],
     attributes: pd.DataFrame,
@@ -406,6 +580,11 @@ def suggest_columns(
 
     ``matched`` are the canonical columns the file already has (never proposed again);
     ``supply_dates`` the coerced supply date when the file has one (to place other dates).
+
+    Steps: judge each column's values on sampled rows, collect every proposal by name and by
+    values (:func:`_proposals`), take them greedily (:func:`_choose`), place the remaining dates
+    by their distance from the supply date (:func:`_place_dates`), and say why each other column
+    gets none (:func:`_why_not`).
     """
     taken = set(matched)
     unmatched = [c for c in columns if c != "geometry" and c in attributes.columns]
@@ -416,114 +595,25 @@ def suggest_columns(
     if supply_dates is not None:
         supply_dates = supply_dates.reset_index(drop=True).iloc[rows].reset_index(drop=True)
     looks: dict[str, _Values] = {c: _values(sample[c]) for c in unmatched}
-    candidates: list[tuple[float, int, str, str, str]] = []  # score, order, column, canonical, why
 
     # the supply date first: other dates are placed relative to it
-    supply = supply_dates
-    for order, column in enumerate(unmatched):
-        look = looks[column]
-        if _known_other(column) or _BOOKKEEPING.match(column.strip()):
-            continue
-        for cand in _by_name(column):
-            field = FIELDS_BY_NAME[cand.canonical]
-            fits = look.kind in _FITS.get(field.kind, set()) or look.kind == "empty"
-            score = cand.score + (0.05 if fits else -0.3)
-            why = cand.why + ("；" + look.note if fits else f"；但{look.note}，不像{_KIND_ZH[field.kind]}")
-            candidates.append((score, order, column, cand.canonical, why))
-        values = attributes[column]
-        if (
-            look.kind not in ("empty", "date", "bool")
-            and _id_like(sample[column])
-            and values.notna().all()
-            and values.is_unique
-        ):
-            candidates.append(
-                (0.65, order, column, "parcel_id", look.note + "；值各不相同且无空值 / unique, none empty")
-            )
-        by_value = _BY_VALUES.get(look.kind)
-        if by_value:
-            candidates.append((0.6, order, column, by_value, look.note))
-        if look.kind == "landuse":
-            candidates.append((0.55, order, column, "land_use", look.note))
-            candidates.append((0.5, order, column, "planned_use", look.note))
-        if look.kind == "bool":
-            for name in ("gov_cause", "above_scale", "high_tech"):
-                candidates.append((0.3, order, column, name, look.note + "，可能是 " + name))
-        if look.kind == "date" and supply is None and "supply_date" not in taken:
-            candidates.append((0.35, order, column, "supply_date", look.note + "，最早的日期像供地日期"))
-
-    chosen: dict[str, Suggestion] = {}
-    #: column → the canonical column its name points to, where the file already has that one
-    already: dict[str, str] = {}
-    #: canonical → the unmatched column it was proposed for
-    given_to: dict[str, str] = {}
-    for score, _, column, canonical, why in sorted(candidates, key=lambda c: (-c[0], c[1])):
-        if column in chosen or score < 0.4:
-            continue
-        if canonical in taken:
-            if score >= 0.7 or canonical in given_to:
-                already.setdefault(column, canonical)
-            continue
-        if column in already and score < 0.9:
-            continue  # its name says a column the file has; a weaker guess would mislead
-        rivals = [
-            c[3]
-            for c in candidates
-            if c[2] == column and c[3] != canonical and c[3] not in taken and abs(c[0] - score) < 0.01
-        ]
-        if rivals:
-            why += "；也可能是 / or perhaps " + " / ".join(dict.fromkeys(rivals))
-        chosen[column] = Suggestion(column, canonical, why)
-        taken.add(canonical)
-        given_to[canonical] = column
-        if canonical == "supply_date" and supply is None and looks[column].dates is not None:
-            supply = looks[column].dates
-
-    # dates not placed by their name: by their distance from the supply date
-    for column in unmatched:
-        look = looks[column]
-        if column in chosen or look.kind != "date":
-            continue
-        role = _date_role(look.dates, supply, look.empty_share) if look.dates is not None else None
-        if role and role[0] not in taken:
-            chosen[column] = Suggestion(column, role[0], f"{look.note}；{role[1]}")
-            taken.add(role[0])
-
-    out = []
-    for column in unmatched:
-        if column in chosen:
-            out.append(chosen[column])
-            continue
-        look = looks[column]
-        other = _known_other(column)
-        if other:
-            why = other
-        elif _BOOKKEEPING.match(column.strip()):
-            why = "GIS 软件的内部字段 bookkeeping field of the GIS software; 无需映射 nothing to map"
-        elif look.kind == "date":
-            why = (
-                f"{look.note}；名称和与供地日期的距离都不能确定是哪个日期 / "
-                "neither the name nor the distance from the supply date tells which date"
-            )
-        elif column in already and already[column] in given_to:
-            other = already[column]
-            why = (
-                f"像 {other}，但 {other} 已建议给更像的字段 {given_to[other]} / looks like {other}, "
-                f"proposed for {given_to[other]}, which fits better（{look.note}）"
-            )
-        elif column in already:
-            other = already[column]
-            why = (
-                f"名称像 {other}，但文件已有 {other} / looks like {other}, which the file already has"
-                f"（{look.note}）"
-            )
-        elif look.kind == "bool":
-            free = [n for n in ("gov_cause", "above_scale", "high_tech") if n not in taken]
-            why = look.note + ("；布尔字段可能是 " + " / ".join(free) if free else "")
-        else:
-            why = f"名称和值都不对应标准字段 / no canonical column fits the name or values（{look.note}）"
-        out.append(Suggestion(column, None, why))
-    return tuple(out)
+    supply_known = supply_dates is not None or "supply_date" in taken
+    proposals = [
+        proposal
+        for order, column in enumerate(unmatched)
+        for proposal in _proposals(
+            order, column, looks[column], sample[column], attributes[column], supply_known=supply_known
+        )
+    ]
+    choice = _Choice(taken, supply_dates)
+    _choose(proposals, looks, choice)
+    _place_dates(unmatched, looks, choice)
+    return tuple(
+        choice.chosen[column]
+        if column in choice.chosen
+        else Suggestion(column, None, _why_not(column, looks[column], choice))
+        for column in unmatched
+    )
 
 
 _KIND_ZH = {

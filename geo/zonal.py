@@ -275,21 +275,19 @@ def _coverage_band(
     edges: _Edges,
     edge_ids: np.ndarray,
     parcel_ids: np.ndarray,
-    c0: np.ndarray,
-    c1: np.ndarray,
-    r0: np.ndarray,
-    r1: np.ndarray,
+    grid: _ParcelCells,
     row_lo: int,
     row_hi: int,
-    ncols: int,
 ) -> tuple[np.ndarray, _BufferRows, np.ndarray, np.ndarray]:
     """Exact coverage fractions of the active parcels in rows ``row_lo … row_hi − 1``.
 
+    ``grid`` gives each parcel's cell range (``r0 … r1``, ``c0 … c1``) and the raster width.
     Returns ``(fraction, rows, cell_start, cell_count)``: ``fraction`` has one entry per buffer
     cell, grouped by parcel in the order of ``parcel_ids`` (sorted ascending);
     ``cell_start``/``cell_count`` locate each parcel's cells and ``rows`` each buffer row. The
     buffer has one spare column per row that always carries fraction 0.
     """
+    r0, r1, c0, c1, ncols = grid.r0, grid.r1, grid.c0, grid.c1, grid.ncols
     n_active = len(parcel_ids)
     # parcel buffers: rows clipped to the band, width c1 − c0 + 2 (one spare column)
     pr0 = np.maximum(r0[parcel_ids], row_lo)
@@ -616,9 +614,7 @@ def _accumulate(
         row_hi = min(row_lo + rows_per_band, grid.nrows)
         ids = p_item[p_bounds[k] : p_bounds[k + 1]]
         eids = e_item[e_bounds[k] : e_bounds[k + 1]]
-        fraction, rows, cell_start, cell_count = _coverage_band(
-            edges, eids, ids, grid.c0, grid.c1, grid.r0, grid.r1, row_lo, row_hi, grid.ncols
-        )
+        fraction, rows, cell_start, cell_count = _coverage_band(edges, eids, ids, grid, row_lo, row_hi)
         win_c0 = int(grid.c0[ids].min())
         win_c1 = int(grid.c1[ids].max())
         window = Window(win_c0, row_lo, win_c1 - win_c0 + 1, row_hi - row_lo)
@@ -633,15 +629,31 @@ def _accumulate(
     return acc
 
 
+@dataclass(frozen=True)
+class _Rescale:
+    """The band's scale and offset: a stored value ``x`` means ``x · scale + offset``."""
+
+    scale: float = 1.0
+    offset: float = 0.0
+
+    @classmethod
+    def of(cls, src: rasterio.io.DatasetReader, band: int) -> _Rescale:
+        """Read the scale and offset of ``band`` (1 and 0 when the file declares none)."""
+        return cls(
+            scale=src.scales[band - 1] if src.scales else 1.0,
+            offset=src.offsets[band - 1] if src.offsets else 0.0,
+        )
+
+
 def _result_frame(
     acc: _Accumulator,
     px_area: np.ndarray,
-    scale: float,
-    offset: float,
+    rescale: _Rescale,
     columns: list[str],
     index: pd.Index,
 ) -> pd.DataFrame:
     """Build the result columns (band scale/offset applied), NaN where a parcel has no valid cell."""
+    scale, offset = rescale.scale, rescale.offset
     has_data = acc.weight > 0
     weight = np.where(has_data, acc.weight, 1.0)
     mean = np.where(has_data, acc.mean, np.nan) * scale + offset
@@ -662,13 +674,13 @@ def _summarise(
     columns: list[str],
     px_area: np.ndarray,
     inside: np.ndarray,
-    scale: float,
-    offset: float,
+    rescale: _Rescale,
     shown: str,
     facts: dict[str, object],
     notes: list[str],
 ) -> None:
     """Count the parcels a reader should know about and say so in ``notes`` and ``facts``."""
+    scale, offset = rescale.scale, rescale.offset
     has_area = px_area > 0
     has_data = frame[columns[4]].to_numpy() > 0
     coverage = frame[columns[5]].to_numpy()
@@ -773,11 +785,10 @@ def zonal_stats(
         if (px_area > 0).any() and not grid.inside.any():
             raise _disjoint_error(src, geoms, raster_crs, shown)
         acc = _accumulate(src, band, shown, edges, grid, band_cells, progress)
-        scale = src.scales[band - 1] if src.scales else 1.0
-        offset = src.offsets[band - 1] if src.offsets else 0.0
+        rescale = _Rescale.of(src, band)
 
-    frame = _result_frame(acc, px_area, scale, offset, stat_columns(name), parcels.index)
-    _summarise(frame, stat_columns(name), px_area, grid.inside, scale, offset, shown, facts, notes)
+    frame = _result_frame(acc, px_area, rescale, stat_columns(name), parcels.index)
+    _summarise(frame, stat_columns(name), px_area, grid.inside, rescale, shown, facts, notes)
     frame.attrs["notes"] = notes
     frame.attrs["zonal"] = facts
     return frame

@@ -26,7 +26,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +41,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
+from geo.analysis import AnalysisResult
 from geo.errors import CRSError, InputError, NotFoundError
 
 from . import fonts, style
 from .charts import FRONTIER_COLUMNS, SWEEP_COLUMNS, frontier_chart, read_curve, status_chart, sweep_chart
-from .results import AnalysisResult, PlanResult
+from .results import PlanResult
 from .web import _check_plan, default_file_mode
 
 STATUS_LABELS = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}
@@ -528,45 +529,53 @@ def _num(value: object) -> float:
     return out
 
 
+def _pct(row: pd.Series, column: str) -> str:
+    return style.fmt_percent(row.get(column))
+
+
+def _tax_fact(row: pd.Series, summary: dict) -> str:
+    """亩均税收 against the sector's average when the analysis has one, else the park's."""
+    averages = summary.get("tax_averages") or {}
+    sector = (averages.get("sector") or {}).get(str(row.get("industry_code")))
+    reference = sector if sector is not None else averages.get("park")
+    where = "同行业平均" if sector is not None else "园区平均"
+    ref = f"（{where} {style.fmt_number(reference)}）" if reference is not None else ""
+    return f"亩均税收 {style.fmt_number(row.get('tax_per_mu'))} 万元/亩{ref}"
+
+
+def _rs_fact(row: pd.Series, _summary: dict) -> str:
+    parts = []
+    if not math.isnan(_num(row.get("rs_builtup_mean"))):
+        parts.append(f"建成指数均值 {_num(row.get('rs_builtup_mean')):.2f}")
+    if not math.isnan(_num(row.get("rs_ndvi_mean"))):
+        parts.append(f"NDVI 均值 {_num(row.get('rs_ndvi_mean')):.2f}")
+    return "，".join(parts) or "遥感均值缺失"
+
+
+#: reason code → the parcel's own value for it, as officials write it (row, analysis summary → text)
+REASON_FACTS: dict[str, Callable[[pd.Series, dict], str]] = {
+    "far_below_min": lambda r, _s: (
+        f"容积率 {style.fmt_number(r.get('far'))}（本宗下限 {style.fmt_number(r.get('far_min'))}）"
+    ),
+    "coef_below_min": lambda r, _s: f"建筑系数 {_pct(r, 'building_coef')}",
+    "admin_over_max": lambda r, _s: f"行政办公及生活服务设施用地比重 {_pct(r, 'admin_ratio')}",
+    "green_over_max": lambda r, _s: f"绿地率 {_pct(r, 'green_ratio')}",
+    "invest_below_min": lambda r, _s: f"投资强度 {style.fmt_number(r.get('invest_intensity'), 0)} 万元/公顷",
+    "tax_below_avg_share": _tax_fact,
+    "policy_eliminated": lambda r, _s: f"产业政策类别 {r.get('policy_class') or style.MISSING}",
+    "dangerous_building": lambda r, _s: f"房屋安全等级 {r.get('building_grade') or style.MISSING} 级",
+    "use_mismatch": lambda r, _s: (
+        f"现状 {r.get('land_use') or style.MISSING}，规划 {r.get('planned_use') or style.MISSING}"
+    ),
+    "rs_unbuilt": _rs_fact,
+    "idle": lambda r, _s: f"闲置状态：{style.idle_label(r.get('idle_status'))}",
+}
+
+
 def _reason_fact(code: str, row: pd.Series, summary: dict) -> str:
-    """Return the parcel's own value for one fired reason, as officials write it."""
-
-    def pct(column: str) -> str:
-        return style.fmt_percent(row.get(column))
-
-    if code == "far_below_min":
-        return f"容积率 {style.fmt_number(row.get('far'))}（本宗下限 {style.fmt_number(row.get('far_min'))}）"
-    if code == "coef_below_min":
-        return f"建筑系数 {pct('building_coef')}"
-    if code == "admin_over_max":
-        return f"行政办公及生活服务设施用地比重 {pct('admin_ratio')}"
-    if code == "green_over_max":
-        return f"绿地率 {pct('green_ratio')}"
-    if code == "invest_below_min":
-        return f"投资强度 {style.fmt_number(row.get('invest_intensity'), 0)} 万元/公顷"
-    if code == "tax_below_avg_share":
-        averages = summary.get("tax_averages") or {}
-        sector = (averages.get("sector") or {}).get(str(row.get("industry_code")))
-        reference = sector if sector is not None else averages.get("park")
-        where = "同行业平均" if sector is not None else "园区平均"
-        ref = f"（{where} {style.fmt_number(reference)}）" if reference is not None else ""
-        return f"亩均税收 {style.fmt_number(row.get('tax_per_mu'))} 万元/亩{ref}"
-    if code == "policy_eliminated":
-        return f"产业政策类别 {row.get('policy_class') or style.MISSING}"
-    if code == "dangerous_building":
-        return f"房屋安全等级 {row.get('building_grade') or style.MISSING} 级"
-    if code == "use_mismatch":
-        return f"现状 {row.get('land_use') or style.MISSING}，规划 {row.get('planned_use') or style.MISSING}"
-    if code == "rs_unbuilt":
-        parts = []
-        if not math.isnan(_num(row.get("rs_builtup_mean"))):
-            parts.append(f"建成指数均值 {_num(row.get('rs_builtup_mean')):.2f}")
-        if not math.isnan(_num(row.get("rs_ndvi_mean"))):
-            parts.append(f"NDVI 均值 {_num(row.get('rs_ndvi_mean')):.2f}")
-        return "，".join(parts) or "遥感均值缺失"
-    if code == "idle":
-        return f"闲置状态：{style.idle_label(row.get('idle_status'))}"
-    return code
+    """Return the parcel's own value for one fired reason (:data:`REASON_FACTS`; else the code)."""
+    fact = REASON_FACTS.get(code)
+    return fact(row, summary) if fact is not None else code
 
 
 def low_efficiency_rows(frame: pd.DataFrame, summary: dict) -> list[list[str]]:
@@ -610,10 +619,18 @@ def _analysis_rows(frame: pd.DataFrame) -> list[list[str]]:
     ]
 
 
+@dataclass(frozen=True)
+class _PageText:
+    """The texts every page of one briefing shares: paper, title, subtitle and the rules footer."""
+
+    paper: str
+    title: str
+    subtitle: str
+    footer: str = ""
+
+
 def _analysis_page(
-    paper: str,
-    title: str,
-    subtitle: str,
+    text: _PageText,
     group_name: str,
     group: gpd.GeoDataFrame,
     context: gpd.GeoDataFrame,
@@ -622,9 +639,8 @@ def _analysis_page(
     page_note: str,
     *,
     by_reason: bool = False,
-    footer: str = "",
 ) -> Figure:
-    fig = _page(paper, f"{title}——{group_name}", subtitle)
+    fig = _page(text.paper, f"{text.title}——{group_name}", text.subtitle)
     ax = _map_axes(fig)
     extent = _extent(group.geometry)
     x0, y0, x1, y1 = _frame_extent(ax, extent)
@@ -660,8 +676,8 @@ def _analysis_page(
     _finish_map(ax, extent, crs, handles, labels=group)
     table_ax = fig.add_axes(TABLE_RECT)
     _draw_table(table_ax, [h for _, h, _ in columns], rows, [w for _, _, w in columns])
-    if footer:
-        fig.text(0.06, 0.03, footer, ha="left", fontsize=7, color="#555555")
+    if text.footer:
+        fig.text(0.06, 0.03, text.footer, ha="left", fontsize=7, color="#555555")
     fig.text(0.94, 0.03, page_note, ha="right", fontsize=7, color="#555555")
     return fig
 
@@ -714,9 +730,7 @@ def analysis_figures(
             note = f"第 {n} 页 / 共 {len(pages) + (1 if charts else 0)} 页"
             figures.append(
                 _analysis_page(
-                    paper,
-                    title,
-                    subtitle,
+                    _PageText(paper, title, subtitle, footer),
                     label,
                     part,
                     projected,
@@ -724,7 +738,6 @@ def analysis_figures(
                     part_rows,
                     note,
                     by_reason=low,
-                    footer=footer,
                 )
             )
         if charts and ("idle_status" in parcels or "low_eff_reasons" in parcels):
@@ -756,6 +769,118 @@ def _action_rank(action: pd.Series) -> np.ndarray:
     return prefix.map({a: i for i, a in enumerate(ACTION_ORDER)}).fillna(len(ACTION_ORDER)).to_numpy()
 
 
+def _draw_plan_context(
+    ax, park: gpd.GeoDataFrame | None, parcels: gpd.GeoDataFrame | None, handles: list[Patch]
+) -> None:
+    """Draw the rest of the park in light grey beneath the plan (its own parcels are drawn in colour)."""
+    if park is not None:
+        if parcels is not None and "parcel_id" in park and "parcel_id" in parcels:
+            park = park[~park["parcel_id"].astype(str).isin(set(parcels["parcel_id"].astype(str))).to_numpy()]
+        if len(park):
+            park.plot(ax=ax, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=0.4, zorder=1)
+            handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="园区其他地块（非候选）"))
+
+
+def _draw_plan_parcels(
+    ax, parcels: gpd.GeoDataFrame, handles: list[Patch]
+) -> tuple[gpd.GeoDataFrame, list[list[str]]]:
+    """Draw the candidates by action; return the parcels to label and the table rows of the changed ones."""
+    ftype = parcels["facility_type"] if "facility_type" in parcels else pd.Series(None, index=parcels.index)
+    action = parcels["action"] if "action" in parcels else pd.Series(None, index=parcels.index)
+    styled = [style.action_style(a, t) for a, t in zip(action, ftype, strict=True)]
+    parcels = parcels.assign(_label=[s[0] for s in styled], _colour=[s[1] for s in styled])
+    parcels.plot(ax=ax, color=parcels["_colour"].tolist(), edgecolor="#333333", linewidth=0.6, zorder=2)
+    for label, colour in dict(zip(parcels["_label"], parcels["_colour"], strict=True)).items():
+        handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
+    changed = parcels[~action.fillna("keep").astype(str).eq("keep").to_numpy()]
+    changed = changed.iloc[
+        np.lexsort((changed["parcel_id"].astype(str).to_numpy(), _action_rank(changed["action"])))
+    ]
+    labelled = changed if len(changed) else parcels
+    area = (
+        pd.to_numeric(changed["area_m2"], errors="coerce") * 3 / 2000
+        if "area_m2" in changed
+        else changed.geometry.area * 3 / 2000
+    )
+    cost = changed["cost_wan"] if "cost_wan" in changed else pd.Series(np.nan, index=changed.index)
+    status = changed["idle_status"].map(style.idle_label) if "idle_status" in changed else style.MISSING
+    rows = [
+        [
+            str(pid),
+            lab,
+            style.fmt_number(a, 2),
+            style.fmt_number(c, 1),
+            st if isinstance(st, str) else style.MISSING,
+        ]
+        for pid, lab, a, c, st in zip(
+            changed["parcel_id"],
+            changed["_label"],
+            area,
+            cost,
+            status if isinstance(status, pd.Series) else [status] * len(changed),
+            strict=True,
+        )
+    ]
+    return labelled, rows
+
+
+def _draw_plan_demand(ax, demand: gpd.GeoDataFrame, handles: list[Patch]) -> None:
+    """Draw the demand points, covered in blue and uncovered in red, with their counts in the legend."""
+    cover_cols = [c for c in demand.columns if c.startswith("covered_")]
+    covered = (
+        demand[cover_cols].fillna(False).astype(bool).any(axis=1)
+        if cover_cols
+        else pd.Series(False, index=demand.index)
+    )
+    for flag, colour, label in (
+        (True, "#2171b5", "需求点·有设施覆盖"),
+        (False, "#cb181d", "需求点·无设施覆盖"),
+    ):
+        part = demand[(covered == flag).to_numpy()]
+        if len(part):
+            part.plot(ax=ax, color=colour, markersize=2, alpha=0.6, zorder=4)
+            handles.append(Patch(facecolor=colour, label=f"{label}（{len(part)}）"))
+
+
+def _draw_plan_sites(
+    ax, sites: gpd.GeoDataFrame, crs: pyproj.CRS, handles: list[Patch]
+) -> list[gpd.GeoSeries]:
+    """Draw the sites by type with dashed service radii; return the circles (the map extent holds them)."""
+    radii: list[gpd.GeoSeries] = []
+    types = sites["type"].astype(str) if "type" in sites else pd.Series("facility", index=sites.index)
+    for i, t in enumerate(dict.fromkeys(types)):
+        label, colour = style.facility_style(t, i)
+        part = sites[(types == t).to_numpy()]
+        if "radius_m" in part:
+            radius = pd.to_numeric(part["radius_m"], errors="coerce")
+            rings = part[radius.notna().to_numpy()]
+            if len(rings):
+                circles = rings.geometry.buffer(radius.dropna().to_numpy(), 48)
+                gpd.GeoSeries(circles, crs=crs).plot(
+                    ax=ax, facecolor="none", edgecolor=colour, linestyle="--", linewidth=1.0, zorder=3
+                )
+                radii.append(gpd.GeoSeries(circles, crs=crs))
+        part.plot(ax=ax, color=colour, markersize=40, edgecolor="black", zorder=6, marker="^")
+        handles.append(
+            Patch(facecolor=colour, edgecolor="black", label=f"{label}（{len(part)} 处，虚线为服务半径）")
+        )
+    return radii
+
+
+def _plan_summary(plan: dict) -> list[str]:
+    """Return the plan's key figures printed under its map."""
+    summary = [
+        "求解状态：" + STATUS_LABELS.get(str(plan.get("status")), str(plan.get("status"))),
+        f"目标值：{style.fmt_number(plan.get('objective'), 2)}"
+        + (f"（{plan['objective_name']}）" if plan.get("objective_name") else ""),
+        f"需求覆盖率：{style.fmt_percent(plan.get('coverage_ratio'))}　"
+        f"覆盖需求：{style.fmt_number(plan.get('covered_demand'), 0)}",
+        f"总费用：{style.fmt_number(plan.get('total_cost_wan'), 1, '万元')}　"
+        f"选中地块：{len(plan.get('selected') or [])} 宗",
+    ]
+    return summary
+
+
 def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tuple[Figure, list[list[str]]]:
     """Draw a plan's page; return it with the table rows that did not fit (for continuation pages)."""
     plan = result.plan
@@ -770,90 +895,12 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tup
     handles: list[Patch] = []
     extent_geoms = pd.concat([g.geometry for g in proj.values()])
     parcels = proj.get("parcels")
-    park = proj.get("context")
-    if park is not None:
-        # the rest of the park in light grey beneath the plan (its own parcels are drawn in colour)
-        if parcels is not None and "parcel_id" in park and "parcel_id" in parcels:
-            park = park[~park["parcel_id"].astype(str).isin(set(parcels["parcel_id"].astype(str))).to_numpy()]
-        if len(park):
-            park.plot(ax=ax, facecolor="#eeeeee", edgecolor="#9a9a9a", linewidth=0.4, zorder=1)
-            handles.append(Patch(facecolor="#eeeeee", edgecolor="#9a9a9a", label="园区其他地块（非候选）"))
-    labelled: gpd.GeoDataFrame | None = None
-    rows: list[list[str]] = []
-    if parcels is not None:
-        ftype = (
-            parcels["facility_type"] if "facility_type" in parcels else pd.Series(None, index=parcels.index)
-        )
-        action = parcels["action"] if "action" in parcels else pd.Series(None, index=parcels.index)
-        styled = [style.action_style(a, t) for a, t in zip(action, ftype, strict=True)]
-        parcels = parcels.assign(_label=[s[0] for s in styled], _colour=[s[1] for s in styled])
-        parcels.plot(ax=ax, color=parcels["_colour"].tolist(), edgecolor="#333333", linewidth=0.6, zorder=2)
-        for label, colour in dict(zip(parcels["_label"], parcels["_colour"], strict=True)).items():
-            handles.append(Patch(facecolor=colour, edgecolor="#333333", label=label))
-        changed = parcels[~action.fillna("keep").astype(str).eq("keep").to_numpy()]
-        changed = changed.iloc[
-            np.lexsort((changed["parcel_id"].astype(str).to_numpy(), _action_rank(changed["action"])))
-        ]
-        labelled = changed if len(changed) else parcels
-        area = (
-            pd.to_numeric(changed["area_m2"], errors="coerce") * 3 / 2000
-            if "area_m2" in changed
-            else changed.geometry.area * 3 / 2000
-        )
-        cost = changed["cost_wan"] if "cost_wan" in changed else pd.Series(np.nan, index=changed.index)
-        status = changed["idle_status"].map(style.idle_label) if "idle_status" in changed else style.MISSING
-        rows = [
-            [
-                str(pid),
-                lab,
-                style.fmt_number(a, 2),
-                style.fmt_number(c, 1),
-                st if isinstance(st, str) else style.MISSING,
-            ]
-            for pid, lab, a, c, st in zip(
-                changed["parcel_id"],
-                changed["_label"],
-                area,
-                cost,
-                status if isinstance(status, pd.Series) else [status] * len(changed),
-                strict=True,
-            )
-        ]
-    demand = proj.get("demand")
-    if demand is not None:
-        cover_cols = [c for c in demand.columns if c.startswith("covered_")]
-        covered = (
-            demand[cover_cols].fillna(False).astype(bool).any(axis=1)
-            if cover_cols
-            else pd.Series(False, index=demand.index)
-        )
-        for flag, colour, label in (
-            (True, "#2171b5", "需求点·有设施覆盖"),
-            (False, "#cb181d", "需求点·无设施覆盖"),
-        ):
-            part = demand[(covered == flag).to_numpy()]
-            if len(part):
-                part.plot(ax=ax, color=colour, markersize=2, alpha=0.6, zorder=4)
-                handles.append(Patch(facecolor=colour, label=f"{label}（{len(part)}）"))
-    sites = proj.get("sites")
-    if sites is not None:
-        types = sites["type"].astype(str) if "type" in sites else pd.Series("facility", index=sites.index)
-        for i, t in enumerate(dict.fromkeys(types)):
-            label, colour = style.facility_style(t, i)
-            part = sites[(types == t).to_numpy()]
-            if "radius_m" in part:
-                radius = pd.to_numeric(part["radius_m"], errors="coerce")
-                rings = part[radius.notna().to_numpy()]
-                if len(rings):
-                    circles = rings.geometry.buffer(radius.dropna().to_numpy(), 48)
-                    gpd.GeoSeries(circles, crs=crs).plot(
-                        ax=ax, facecolor="none", edgecolor=colour, linestyle="--", linewidth=1.0, zorder=3
-                    )
-                    extent_geoms = pd.concat([extent_geoms, gpd.GeoSeries(circles, crs=crs)])
-            part.plot(ax=ax, color=colour, markersize=40, edgecolor="black", zorder=6, marker="^")
-            handles.append(
-                Patch(facecolor=colour, edgecolor="black", label=f"{label}（{len(part)} 处，虚线为服务半径）")
-            )
+    _draw_plan_context(ax, proj.get("context"), parcels, handles)
+    labelled, rows = _draw_plan_parcels(ax, parcels, handles) if parcels is not None else (None, [])
+    if proj.get("demand") is not None:
+        _draw_plan_demand(ax, proj["demand"], handles)
+    if proj.get("sites") is not None:
+        extent_geoms = pd.concat([extent_geoms, *_draw_plan_sites(ax, proj["sites"], crs, handles)])
     _finish_map(
         ax,
         _extent(gpd.GeoSeries(extent_geoms, crs=crs), pad=0.08),
@@ -864,15 +911,7 @@ def _plan_page(paper: str, title: str, subtitle: str, result: PlanResult) -> tup
         max_labels=MAX_PLAN_LABELS,
     )
 
-    summary = [
-        "求解状态：" + STATUS_LABELS.get(str(plan.get("status")), str(plan.get("status"))),
-        f"目标值：{style.fmt_number(plan.get('objective'), 2)}"
-        + (f"（{plan['objective_name']}）" if plan.get("objective_name") else ""),
-        f"需求覆盖率：{style.fmt_percent(plan.get('coverage_ratio'))}　"
-        f"覆盖需求：{style.fmt_number(plan.get('covered_demand'), 0)}",
-        f"总费用：{style.fmt_number(plan.get('total_cost_wan'), 1, '万元')}　"
-        f"选中地块：{len(plan.get('selected') or [])} 宗",
-    ]
+    summary = _plan_summary(plan)
     fig.text(0.06, 0.455, "\n".join(summary), fontsize=8, va="top", linespacing=1.5)
     table_ax = fig.add_axes((0.06, 0.06, 0.88, 0.31))
     widths = [w for _, _, w in PLAN_COLUMNS]
@@ -1041,6 +1080,18 @@ def write_figures(
     return BriefingOutput(target, tuple(final for _, final in temps[1:]), len(figures))
 
 
+@dataclass(frozen=True)
+class BriefingText:
+    """The header texts of a briefing.
+
+    ``None`` takes the default: the title by kind, the result directory as 数据来源, today as the date.
+    """
+
+    title: str | None = None
+    source: str | None = None
+    date: dt.date | None = None
+
+
 def build_briefing(
     *,
     out: str | os.PathLike[str],
@@ -1049,9 +1100,7 @@ def build_briefing(
     parcel_ids: Sequence[str] | None = None,
     png: bool = False,
     paper: str = "A4",
-    title: str | None = None,
-    source: str | None = None,
-    date: dt.date | None = None,
+    text: BriefingText | None = None,
     groups: Sequence[str] = GROUPS,
 ) -> BriefingOutput:
     """Build and write a briefing for an analysis (parcel groups) or for plans (one page per scenario).
@@ -1071,8 +1120,9 @@ def build_briefing(
         Without ``parcel_ids``: which default groups to brief, ``idle`` and/or ``low``.
     paper
         ``A4`` or ``A3``.
-    title, source, date
-        Header texts; defaults: 一事一议 地块简报 / 盘活方案简报, the result directory, today.
+    text
+        The header texts (:class:`BriefingText`: title, source, date); defaults: 一事一议 地块简报 /
+        盘活方案简报, the result directory, today.
 
     Raises
     ------
@@ -1080,6 +1130,8 @@ def build_briefing(
         Before anything is written.
 
     """
+    text = text or BriefingText()
+    title, source, date = text.title, text.source, text.date
     if (analysis is None) == (not plans):
         raise InputError("请只给出 --analysis 或 --plan 之一 (give exactly one of --analysis or --plan)")
     if analysis is not None:

@@ -112,11 +112,11 @@ def write_analysis(
                 analysis_map(loaded.parcels, loaded.indicators), out / "map.html", offline=True
             )
         if products.briefing:
-            from maps.briefing import build_briefing
+            from maps.briefing import BriefingText, build_briefing
 
             try:
                 paths["briefing_pdf"] = build_briefing(
-                    out=out / "briefing.pdf", analysis=loaded, source=products.source
+                    out=out / "briefing.pdf", analysis=loaded, text=BriefingText(source=products.source)
                 ).pdf
             except InputError as error:
                 notes.append(str(error))
@@ -136,7 +136,7 @@ def write_charts(result: Any, out: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     figures = {"status_png": ("status.png", lambda: status_chart(result.parcels))}
     zone_type = result.indicators.get("zone_type")
-    scores = result.preset.rules.indicators.scores.get(zone_type) if zone_type else None
+    scores = result.preset_used.rules.indicators.scores.get(zone_type) if zone_type else None
     if scores:
         ideal = {key: item.ideal for key, item in scores.items()}
         figures["indicators_png"] = ("indicators.png", lambda: indicator_profile(result.indicators, ideal))
@@ -186,12 +186,16 @@ def write_plan(output: Any, out: Path, products: Products = Products(web_map=Tru
         if parcels is not None and parcels.crs is not None:
             written.append(_geojson(parcels, out / "plan.geojson"))
     if products.briefing:
-        from maps.briefing import build_briefing
+        from maps.briefing import BriefingText, build_briefing
         from maps.results import load_plan
 
         try:
             written.append(
-                build_briefing(out=out / "briefing.pdf", plans=[load_plan(out)], source=products.source).pdf
+                build_briefing(
+                    out=out / "briefing.pdf",
+                    plans=[load_plan(out)],
+                    text=BriefingText(source=products.source),
+                ).pdf
             )
         except InputError as error:
             output.plan["briefing_note"] = str(error)

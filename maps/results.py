@@ -11,15 +11,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from geo.errors import CRSError, InputError, NotFoundError
+
+if TYPE_CHECKING:
+    from geo.analysis import AnalysisResult
 
 #: plan.gpkg layer name → role in :func:`maps.web.plan_map`
 PLAN_LAYER_ROLES = {
@@ -32,17 +37,6 @@ PLAN_LAYER_ROLES = {
     "context": "context",
     "park": "context",
 }
-
-
-@dataclass
-class AnalysisResult:
-    """Parcels with the §3 columns and the §5 indicators of one analysis."""
-
-    parcels: gpd.GeoDataFrame
-    indicators: dict[str, Any]
-    source: Path
-    #: ``summary.json`` of the analysis (as-of date, preset, rule tests, tax averages); empty if absent
-    summary: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,7 +96,12 @@ def is_analysis_file(path: Path) -> bool:
 
 
 def load_analysis(directory: str | Path) -> AnalysisResult:
-    """Read an analysis output directory (or an analyze ``parcels.gpkg`` file).
+    """Read an analysis output directory (or an analyze ``parcels.gpkg`` file) back into its result.
+
+    The :class:`geo.analysis.AnalysisResult` read back has ``source`` set and no ``preset`` (the
+    summary keeps its name, title and rule tests); ``summary`` is ``summary.json`` without its
+    ``indicator_details``, which become the result's own; ``data_issues`` come from ``data_issues.csv``
+    (empty when absent); ``as_of`` is the summary's (today when absent).
 
     Raises
     ------
@@ -123,7 +122,37 @@ def load_analysis(directory: str | Path) -> AnalysisResult:
     indicators = _read_json(indicators_path) if indicators_path.is_file() else {}
     summary_path = gpkg.parent / "summary.json"
     summary = _read_json(summary_path) if summary_path.is_file() else {}
-    return AnalysisResult(parcels, indicators, gpkg.parent, summary)
+    details = summary.pop("indicator_details", None)
+    from geo.analysis import AnalysisResult  # the rules stack, only when an analysis is read
+
+    return AnalysisResult(
+        parcels=parcels,
+        indicators=indicators,
+        preset=None,
+        data_issues=_read_issues(gpkg.parent / "data_issues.csv"),
+        summary=summary,
+        indicator_details=details if isinstance(details, dict) else {},
+        as_of=_as_of(summary.get("as_of")),
+        source=gpkg.parent,
+    )
+
+
+def _read_issues(path: Path) -> pd.DataFrame:
+    """Read ``data_issues.csv`` (Chinese headers) back with the column names of :data:`ISSUE_COLUMNS`."""
+    from geo.export import ISSUE_HEADERS_ZH
+    from geo.ingest_report import ISSUE_COLUMNS
+
+    if not path.is_file():
+        return pd.DataFrame(columns=list(ISSUE_COLUMNS))
+    issues = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    return issues.rename(columns={zh: key for key, zh in ISSUE_HEADERS_ZH.items()})
+
+
+def _as_of(value: object) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return dt.date.today()
 
 
 def load_plan(directory: str | Path) -> PlanResult:

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.vocab import IDLE_CLASSES
+
 #: idle_status → (label, colour); order = legend order (contract.md §3, 《闲置土地处置办法》)
 IDLE_STATUS: dict[str, tuple[str, str]] = {
     "idle": ("闲置土地（满1年未满2年）", "#e34a33"),
@@ -25,7 +27,7 @@ IDLE_STATUS: dict[str, tuple[str, str]] = {
 }
 
 #: idle statuses that count as idle land for selections and summaries
-IDLE_CODES: tuple[str, ...] = ("idle", "idle_recoverable", "idle_gov_caused", "idle_stalled")
+IDLE_CODES = IDLE_CLASSES
 
 #: low_eff_reasons code → (label, colour) (contract.md §4)
 LOW_EFF_REASONS: dict[str, tuple[str, str]] = {

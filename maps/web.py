@@ -37,6 +37,7 @@ from branca.element import Figure
 from folium import plugins
 
 from geo.errors import CRSError, InputError, NoSolutionError
+from geo.vocab import INDICATORS, ZONE_TYPE_ZH, Indicator
 
 from . import fonts, gcj02, style
 from .basemaps import Basemap, get_basemap
@@ -61,24 +62,27 @@ from .leaflet import (
 )
 from .offline import inline_assets
 
-#: indicators.json keys shown in the info panel → (label, kind) (contract.md §5)
-INDICATOR_LABELS: dict[str, tuple[str, str]] = {
-    "land_development_rate": ("土地开发率", "percent"),
-    "land_supply_rate": ("土地供应率", "percent"),
-    "land_built_rate": ("土地建成率", "percent"),
-    "industrial_land_rate": ("工业用地率", "percent"),
-    "high_tech_land_rate": ("高新技术产业用地率", "percent"),
-    "overall_far": ("综合容积率", "ratio"),
-    "building_density": ("建筑密度", "percent"),
-    "industrial_far": ("工业用地综合容积率", "ratio"),
-    "industrial_building_coef": ("工业用地建筑系数", "percent"),
-    "industrial_invest_intensity": ("工业用地固定资产投入强度（万元/公顷）", "number"),
-    "industrial_tax_intensity": ("工业用地地均税收（万元/公顷）", "number"),
-    "idle_land_rate": ("土地闲置率", "percent"),
-    "idle_disposal_rate": ("闲置土地处置率", "percent"),
-    "intensity_score": ("集约利用综合评分", "number"),
+#: indicators.json keys shown in the info panel → (label, kind) (contract.md §5; labels: geo.vocab)
+INDICATOR_LABELS: dict[str, Indicator] = {
+    key: INDICATORS[key]
+    for key in (
+        "land_development_rate",
+        "land_supply_rate",
+        "land_built_rate",
+        "industrial_land_rate",
+        "high_tech_land_rate",
+        "overall_far",
+        "building_density",
+        "industrial_far",
+        "industrial_building_coef",
+        "industrial_invest_intensity",
+        "industrial_tax_intensity",
+        "idle_land_rate",
+        "idle_disposal_rate",
+        "intensity_score",
+    )
 }
-ZONE_TYPES = {"industry_led": "工业主导型", "industry_city": "产城融合型"}
+ZONE_TYPES = ZONE_TYPE_ZH
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,7 +271,7 @@ def _indicator_rows(indicators: Mapping[str, Any] | None) -> list[tuple[str, str
         return []
     rows: list[tuple[str, str]] = []
     if indicators.get("zone_type") in ZONE_TYPES:
-        rows.append(("开发区类型", ZONE_TYPES[indicators["zone_type"]]))
+        rows.append((INDICATORS["zone_type"].label, ZONE_TYPES[indicators["zone_type"]]))
     for key, (label, kind) in INDICATOR_LABELS.items():
         value = indicators.get(key)
         if style.is_missing(value):
@@ -640,209 +644,271 @@ def served_areas(demand: gpd.GeoDataFrame, *, buffer_m: float = 25.0, ratio: flo
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=proj.crs)
 
 
+@dataclass(frozen=True)
+class PlanSide:
+    """How one plan is laid on a map (a plan map, or one side of a comparison).
+
+    ``label`` prefixes the layer names (comparison maps); ``show`` switches the plan's layers on at
+    first; ``highlight_ids`` are outlined as differing from the other plan; ``context=False`` adds
+    the service areas and demand switched off, so a crowded side-by-side view starts with the actions
+    and the sites; ``others`` (the park's parcels drawn grey beneath, see :class:`ContextLayer`) gets
+    a legend row; legends go to ``legend_position``.
+    """
+
+    label: str = ""
+    show: bool = True
+    highlight_ids: frozenset[str] = frozenset()
+    context: bool = True
+    others: int = 0
+    legend_position: str = "bottomright"
+
+    @property
+    def prefix(self) -> str:
+        """The layer-name prefix (``<label>·``, or nothing)."""
+        return f"{self.label}·" if self.label else ""
+
+    def legend(
+        self, target: folium.Map, layer: folium.map.Layer, title: str, entries: Any, **kw: Any
+    ) -> None:
+        """Add the legend that shows and hides with ``layer``, where this side keeps its legends."""
+        LayerLegend(layer, target.get_name(), title, entries, position=self.legend_position, **kw).add_to(
+            target
+        )
+
+
 def _add_plan_layers(
     target: folium.Map,
     plan_layers: Mapping[str, gpd.GeoDataFrame],
-    plan: Mapping[str, Any],
     bm: Basemap,
     *,
     simplify_m: float,
-    label: str = "",
-    show: bool = True,
-    highlight_ids: set[str] | None = None,
-    context: bool = True,
-    others: int = 0,
-    legend_position: str = "bottomright",
+    side: PlanSide = PlanSide(),
 ) -> tuple[folium.GeoJson | None, list[folium.map.Layer]]:
     """Add the plan's parcels, sites with service areas and demand to ``target``; return the parcel layer.
 
-    ``label`` prefixes the layer names (comparison maps); ``context=False`` adds the service areas and
-    demand switched off, so a crowded side-by-side view starts with the actions and the sites.
-    ``others`` (the park's parcels drawn grey beneath, see :class:`ContextLayer`) gets a legend row.
     The covered demand points start switched off (a thousand blue dots hide the parcels; the service
-    radii show the coverage), the uncovered ones on. Legends go to ``legend_position``.
+    radii show the coverage), the uncovered ones on.
     """
-    prefix = f"{label}·" if label else ""
     added: list[folium.map.Layer] = []
     parcel_layer = None
     parcels = plan_layers.get("parcels")
     if parcels is not None and len(parcels):
         frame = _plan_parcel_frame(parcels, bm, simplify_m)
-        data = _feature_collection(frame, [*_PLAN_POPUP[0], "_colour", "_action"])
-
-        def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
-            return {
-                "fillColor": feature["properties"]["_colour"],
-                "color": "#444444",
-                "weight": 0.6,
-                "fillOpacity": 0.75,
-            }
-
-        parcel_layer = folium.GeoJson(
-            data,
-            name=f"{prefix}地块方案动作",
-            show=show,
-            style_function=style_fn,
-            highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
-            popup=folium.GeoJsonPopup(fields=_PLAN_POPUP[0], aliases=_PLAN_POPUP[1], max_width=360),
-            tooltip=folium.GeoJsonTooltip(
-                fields=["parcel_id", "action_label"], aliases=["地块编号", "方案动作"]
-            ),
-        )
-        parcel_layer.add_to(target)
+        parcel_layer = _add_action_layer(target, frame, side)
         added.append(parcel_layer)
-        counts = frame["_action"].value_counts()
-        colour_of = dict(zip(frame["_action"], frame["_colour"], strict=True))
-        entries = [(a, colour_of[a], int(n)) for a, n in counts.items()]
-        if others:
-            entries.append((f"{CONTEXT_LAYER_NAME}（非候选）", CONTEXT_FILL, others))
-        LayerLegend(
-            parcel_layer, target.get_name(), "地块方案动作（宗）", entries, position=legend_position
-        ).add_to(target)
-        if highlight_ids:
-            diff = frame[frame["parcel_id"].isin(highlight_ids)]
-            if len(diff):
-                diff_layer = folium.GeoJson(
-                    _feature_collection(diff, ["parcel_id", "action_label"]),
-                    name=f"{prefix}方案差异地块",
-                    show=show,
-                    style_function=lambda _f: {
-                        "fill": False,
-                        "color": "#ff00ff",
-                        "weight": 3.5,
-                        "dashArray": "6 4",
-                    },
-                    tooltip=folium.GeoJsonTooltip(
-                        fields=["parcel_id", "action_label"], aliases=["差异地块", "本方案动作"]
-                    ),
-                )
-                diff_layer.add_to(target)
-                added.append(diff_layer)
-                LayerLegend(
-                    diff_layer,
-                    target.get_name(),
-                    "方案差异",
-                    [("两方案动作不同的地块", "#ff00ff", len(diff))],
-                    position=legend_position,
-                ).add_to(target)
-
+        diff = frame[frame["parcel_id"].isin(side.highlight_ids)] if side.highlight_ids else frame.iloc[:0]
+        if len(diff):
+            added.append(_add_diff_layer(target, diff, side))
     sites = plan_layers.get("sites")
     if sites is not None and len(sites):
+        added += _add_site_layers(target, sites, plan_layers.get("demand"), bm, side)
+    demand = plan_layers.get("demand")
+    if demand is not None and len(demand):
+        added += _add_demand_layers(
+            target,
+            demand,
+            bm,
+            prefix=side.prefix,
+            show=side.show and side.context,
+            position=side.legend_position,
+        )
+    return parcel_layer, added
+
+
+def _add_action_layer(target: folium.Map, frame: gpd.GeoDataFrame, side: PlanSide) -> folium.GeoJson:
+    """Step 1: the candidate parcels coloured by their action, with the legend (and the park's row)."""
+    data = _feature_collection(frame, [*_PLAN_POPUP[0], "_colour", "_action"])
+
+    def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "fillColor": feature["properties"]["_colour"],
+            "color": "#444444",
+            "weight": 0.6,
+            "fillOpacity": 0.75,
+        }
+
+    layer = folium.GeoJson(
+        data,
+        name=f"{side.prefix}地块方案动作",
+        show=side.show,
+        style_function=style_fn,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        popup=folium.GeoJsonPopup(fields=_PLAN_POPUP[0], aliases=_PLAN_POPUP[1], max_width=360),
+        tooltip=folium.GeoJsonTooltip(fields=["parcel_id", "action_label"], aliases=["地块编号", "方案动作"]),
+    )
+    layer.add_to(target)
+    counts = frame["_action"].value_counts()
+    colour_of = dict(zip(frame["_action"], frame["_colour"], strict=True))
+    entries = [(a, colour_of[a], int(n)) for a, n in counts.items()]
+    if side.others:
+        entries.append((f"{CONTEXT_LAYER_NAME}（非候选）", CONTEXT_FILL, side.others))
+    side.legend(target, layer, "地块方案动作（宗）", entries)
+    return layer
+
+
+def _add_diff_layer(target: folium.Map, diff: gpd.GeoDataFrame, side: PlanSide) -> folium.GeoJson:
+    """Step 2 (comparisons): the parcels whose action differs from the other plan, outlined in magenta."""
+    layer = folium.GeoJson(
+        _feature_collection(diff, ["parcel_id", "action_label"]),
+        name=f"{side.prefix}方案差异地块",
+        show=side.show,
+        style_function=lambda _f: {"fill": False, "color": "#ff00ff", "weight": 3.5, "dashArray": "6 4"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["parcel_id", "action_label"], aliases=["差异地块", "本方案动作"]
+        ),
+    )
+    layer.add_to(target)
+    side.legend(target, layer, "方案差异", [("两方案动作不同的地块", "#ff00ff", len(diff))])
+    return layer
+
+
+@dataclass(frozen=True)
+class _Sites:
+    """The plan's sites in a projected CRS, with their type, colour and label per type."""
+
+    proj: gpd.GeoDataFrame
+    types: pd.Series
+    colours: dict[str, str]
+    labels: dict[str, str]
+
+    @classmethod
+    def of(cls, sites: gpd.GeoDataFrame) -> _Sites:
+        """Return the sites of ``sites`` with colours and labels by facility type (in order of first use)."""
         proj = _projected(sites, "sites")
         types = proj["type"].astype(str) if "type" in proj else pd.Series("facility", index=proj.index)
         type_list = list(dict.fromkeys(types))
         colours = {t: style.facility_style(t, i)[1] for i, t in enumerate(type_list)}
         labels = {t: style.facility_style(t, i)[0] for i, t in enumerate(type_list)}
-        radius = pd.to_numeric(proj["radius_m"], errors="coerce") if "radius_m" in proj else None
-        if radius is not None and radius.notna().any():
-            circles = proj[radius.notna()].copy()
-            circles = circles.set_geometry(circles.geometry.buffer(radius[radius.notna()].to_numpy(), 48))
-            cframe = display_frame(circles, basemap=bm, simplify_m=0, layer_name="service areas")
-            cframe["_colour"] = types.loc[cframe.index].map(colours)
-            cframe["label"] = (
-                types.loc[cframe.index].map(labels)
-                + "服务半径 "
-                + radius.loc[cframe.index].map(lambda r: f"{r:,.0f} m")
-            )
-            circle_layer = folium.GeoJson(
-                _feature_collection(cframe, ["_colour", "label"]),
-                name=f"{prefix}设施服务半径",
-                show=show and context,
-                # outline only: a filled circle would take the clicks meant for the parcels beneath,
-                # and a dozen overlapping fills veil the map
-                style_function=lambda f: {
-                    "color": f["properties"]["_colour"],
-                    "fill": False,
-                    "weight": 1.5,
-                    "dashArray": "4 3",
-                },
-                tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
-            )
-            circle_layer.add_to(target)
-            added.append(circle_layer)
-        sframe = display_frame(proj, basemap=bm, simplify_m=0, layer_name="sites")
-        sframe["_colour"] = types.loc[sframe.index].map(colours)
-        sframe["type_label"] = types.loc[sframe.index].map(labels)
-        existing = (
-            proj["existing"].fillna(False).astype(bool)
-            if "existing" in proj
-            else pd.Series(False, index=proj.index)
-        )
-        sframe["_existing"] = existing.loc[sframe.index].map({True: "现有设施", False: "新建设施"})
-        for column, default in (("site_id", ""), ("parcel_id", ""), ("served_demand", None)):
-            sframe[column] = proj[column].loc[sframe.index] if column in proj else default
-        sframe["served"] = sframe["served_demand"].map(lambda v: style.fmt_number(v, 0))
-        sframe["site_id"] = sframe["site_id"].astype(str)
-        sframe["parcel_id"] = sframe["parcel_id"].map(
-            lambda v: style.MISSING if style.is_missing(v) else str(v)
-        )
-        site_layer = folium.GeoJson(
-            _feature_collection(
-                sframe, ["site_id", "type_label", "_existing", "parcel_id", "served", "_colour"]
-            ),
-            name=f"{prefix}公共设施选址",
-            show=show,
-            marker=folium.CircleMarker(radius=7, weight=2, fill_opacity=0.95),
-            style_function=lambda f: {
-                "fill": True,
-                "fillColor": f["properties"]["_colour"],
-                "fillOpacity": 0.95,
-                "color": "#000000" if f["properties"]["_existing"] == "新建设施" else "#ffffff",
-            },
-            popup=folium.GeoJsonPopup(
-                fields=["site_id", "type_label", "_existing", "parcel_id", "served"],
-                aliases=["设施编号", "设施类型", "新建/现有", "所在地块", "服务需求量"],
-            ),
-            tooltip=folium.GeoJsonTooltip(fields=["type_label", "_existing"], aliases=["设施", "类别"]),
-        )
-        site_layer.add_to(target)
-        added.append(site_layer)
-        entries = [(labels[t], colours[t], int((types == t).sum())) for t in type_list]
-        LayerLegend(
-            site_layer, target.get_name(), "公共设施（处）", entries, points=True, position=legend_position
-        ).add_to(target)
+        return cls(proj, types, colours, labels)
 
-        demand_layer = plan_layers.get("demand")
-        areas = served_areas(demand_layer) if demand_layer is not None and len(demand_layer) else None
-        if areas is not None and len(areas):
-            aframe = display_frame(areas, basemap=bm, simplify_m=1.0, layer_name="served areas")
-            aframe["_colour"] = [
-                colours.get(t, style.facility_style(t)[1]) for t in areas.loc[aframe.index, "type"]
-            ]
-            aframe["label"] = [
-                f"{labels.get(t, style.facility_style(t)[0])} {sid}：服务 {n:,} 个需求点（权重 {w:,.0f}）"
-                for t, sid, n, w in areas.loc[
-                    aframe.index, ["type", "site_id", "points", "weight"]
-                ].itertuples(index=False)
-            ]
-            served_layer = folium.GeoJson(
-                _feature_collection(aframe, ["_colour", "label"]),
-                name=f"{prefix}实际服务范围（按分配）",
-                show=False,
-                style_function=lambda f: {
-                    "color": f["properties"]["_colour"],
-                    "fillColor": f["properties"]["_colour"],
-                    "weight": 1.2,
-                    "fillOpacity": 0.12,
-                },
-                tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
-            )
-            served_layer.add_to(target)
-            added.append(served_layer)
-            LayerLegend(
-                served_layer,
-                target.get_name(),
-                "实际服务范围",
-                [("各设施所分配且覆盖的需求点的包络（路网距离时即路网服务区）", "#bbbbbb", None)],
-                position=legend_position,
-            ).add_to(target)
 
-    demand = plan_layers.get("demand")
-    if demand is not None and len(demand):
-        added += _add_demand_layers(
-            target, demand, bm, prefix=prefix, show=show and context, position=legend_position
+def _add_site_layers(
+    target: folium.Map,
+    sites: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame | None,
+    bm: Basemap,
+    side: PlanSide,
+) -> list[folium.map.Layer]:
+    """Step 3: the service radii, the sites and (with an assignment) the areas each site serves."""
+    s = _Sites.of(sites)
+    added: list[folium.map.Layer] = []
+    radii = _service_radii(target, s, bm, side)
+    if radii is not None:
+        added.append(radii)
+    added.append(_site_points(target, s, bm, side))
+    areas = served_areas(demand) if demand is not None and len(demand) else None
+    if areas is not None and len(areas):
+        added.append(_served_area_layer(target, areas, s, bm, side))
+    return added
+
+
+def _service_radii(target: folium.Map, s: _Sites, bm: Basemap, side: PlanSide) -> folium.GeoJson | None:
+    """Each site's service radius: a true circle buffered in metres, outlined only (None without radii)."""
+    proj, types = s.proj, s.types
+    radius = pd.to_numeric(proj["radius_m"], errors="coerce") if "radius_m" in proj else None
+    if radius is None or not radius.notna().any():
+        return None
+    circles = proj[radius.notna()].copy()
+    circles = circles.set_geometry(circles.geometry.buffer(radius[radius.notna()].to_numpy(), 48))
+    cframe = display_frame(circles, basemap=bm, simplify_m=0, layer_name="service areas")
+    cframe["_colour"] = types.loc[cframe.index].map(s.colours)
+    cframe["label"] = (
+        types.loc[cframe.index].map(s.labels)
+        + "服务半径 "
+        + radius.loc[cframe.index].map(lambda r: f"{r:,.0f} m")
+    )
+    layer = folium.GeoJson(
+        _feature_collection(cframe, ["_colour", "label"]),
+        name=f"{side.prefix}设施服务半径",
+        show=side.show and side.context,
+        # outline only: a filled circle would take the clicks meant for the parcels beneath,
+        # and a dozen overlapping fills veil the map
+        style_function=lambda f: {
+            "color": f["properties"]["_colour"],
+            "fill": False,
+            "weight": 1.5,
+            "dashArray": "4 3",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
+    )
+    layer.add_to(target)
+    return layer
+
+
+def _site_points(target: folium.Map, s: _Sites, bm: Basemap, side: PlanSide) -> folium.GeoJson:
+    """Add the sites as markers (new ones edged black, existing white), with the legend by type."""
+    proj, types = s.proj, s.types
+    sframe = display_frame(proj, basemap=bm, simplify_m=0, layer_name="sites")
+    sframe["_colour"] = types.loc[sframe.index].map(s.colours)
+    sframe["type_label"] = types.loc[sframe.index].map(s.labels)
+    existing = (
+        proj["existing"].fillna(False).astype(bool)
+        if "existing" in proj
+        else pd.Series(False, index=proj.index)
+    )
+    sframe["_existing"] = existing.loc[sframe.index].map({True: "现有设施", False: "新建设施"})
+    for column, default in (("site_id", ""), ("parcel_id", ""), ("served_demand", None)):
+        sframe[column] = proj[column].loc[sframe.index] if column in proj else default
+    sframe["served"] = sframe["served_demand"].map(lambda v: style.fmt_number(v, 0))
+    sframe["site_id"] = sframe["site_id"].astype(str)
+    sframe["parcel_id"] = sframe["parcel_id"].map(lambda v: style.MISSING if style.is_missing(v) else str(v))
+    layer = folium.GeoJson(
+        _feature_collection(sframe, ["site_id", "type_label", "_existing", "parcel_id", "served", "_colour"]),
+        name=f"{side.prefix}公共设施选址",
+        show=side.show,
+        marker=folium.CircleMarker(radius=7, weight=2, fill_opacity=0.95),
+        style_function=lambda f: {
+            "fill": True,
+            "fillColor": f["properties"]["_colour"],
+            "fillOpacity": 0.95,
+            "color": "#000000" if f["properties"]["_existing"] == "新建设施" else "#ffffff",
+        },
+        popup=folium.GeoJsonPopup(
+            fields=["site_id", "type_label", "_existing", "parcel_id", "served"],
+            aliases=["设施编号", "设施类型", "新建/现有", "所在地块", "服务需求量"],
+        ),
+        tooltip=folium.GeoJsonTooltip(fields=["type_label", "_existing"], aliases=["设施", "类别"]),
+    )
+    layer.add_to(target)
+    entries = [(s.labels[t], s.colours[t], int((types == t).sum())) for t in s.labels]
+    side.legend(target, layer, "公共设施（处）", entries, points=True)
+    return layer
+
+
+def _served_area_layer(
+    target: folium.Map, areas: gpd.GeoDataFrame, s: _Sites, bm: Basemap, side: PlanSide
+) -> folium.GeoJson:
+    """Add the envelope of the demand each site is assigned and covers (:func:`served_areas`), off."""
+    aframe = display_frame(areas, basemap=bm, simplify_m=1.0, layer_name="served areas")
+    aframe["_colour"] = [
+        s.colours.get(t, style.facility_style(t)[1]) for t in areas.loc[aframe.index, "type"]
+    ]
+    aframe["label"] = [
+        f"{s.labels.get(t, style.facility_style(t)[0])} {sid}：服务 {n:,} 个需求点（权重 {w:,.0f}）"
+        for t, sid, n, w in areas.loc[aframe.index, ["type", "site_id", "points", "weight"]].itertuples(
+            index=False
         )
-    return parcel_layer, added
+    ]
+    layer = folium.GeoJson(
+        _feature_collection(aframe, ["_colour", "label"]),
+        name=f"{side.prefix}实际服务范围（按分配）",
+        show=False,
+        style_function=lambda f: {
+            "color": f["properties"]["_colour"],
+            "fillColor": f["properties"]["_colour"],
+            "weight": 1.2,
+            "fillOpacity": 0.12,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=["服务范围"]),
+    )
+    layer.add_to(target)
+    side.legend(
+        target,
+        layer,
+        "实际服务范围",
+        [("各设施所分配且覆盖的需求点的包络（路网距离时即路网服务区）", "#bbbbbb", None)],
+    )
+    return layer
 
 
 #: demand kinds of the sample park and the optimizer's scenarios → Chinese
@@ -1022,9 +1088,8 @@ def plan_map(
     others = context_frame(plan_layers.get("context"), [plan_layers.get("parcels")], bm, simplify_m)
     if others is not None:
         ContextLayer(others).add_to(m)
-    parcel_layer, _ = _add_plan_layers(
-        m, plan_layers, plan, bm, simplify_m=simplify_m, others=0 if others is None else len(others)
-    )
+    side = PlanSide(others=0 if others is None else len(others))
+    parcel_layer, _ = _add_plan_layers(m, plan_layers, bm, simplify_m=simplify_m, side=side)
     notes = ["高德底图为GCJ-02：叠加图层已作显示偏移，数据本身未改动"] if bm.shifts_overlays else []
     InfoPanel(m.get_name(), heading, _plan_rows(plan), notes).add_to(m)
     _add_tools(m, parcel_layer)
@@ -1051,6 +1116,47 @@ def differing_parcels(a: gpd.GeoDataFrame | None, b: gpd.GeoDataFrame | None) ->
 
 #: where the comparison map puts its legends: top left, above each pane's info panel (bottom left)
 COMPARE_LEGENDS = "topleft"
+
+
+def _dual_map(bounds: list[list[float]], bm: Basemap, title: str) -> plugins.DualMap:
+    """Return the two synchronised panes with their styles, scales, basemap and full-screen button."""
+    dm = plugins.DualMap(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=14,
+        tiles=None,
+        layout="horizontal",
+        control_scale=False,
+        zoom_snap=0.25,
+    )
+    cast(Figure, dm.get_root()).title = title
+    _PanhuoCss().add_to(dm.m1)
+    for pane in (dm.m1, dm.m2):
+        MetricScale(pane.get_name()).add_to(pane)
+    for pane in (dm.m1, dm.m2):
+        bm.add_to(pane)
+    # before the legends, so the zoom and full-screen buttons stay at the top of the corner
+    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(dm.m1)
+    return dm
+
+
+def _add_compare_context(
+    dm: plugins.DualMap,
+    plans: Sequence[tuple[str, Mapping[str, gpd.GeoDataFrame], Any]],
+    bm: Basemap,
+    simplify_m: float,
+) -> int:
+    """Draw the park beneath both panes (embedded once); return how many parcels it shows.
+
+    The first plan's context layer is used: all scenarios share one park.
+    """
+    park = next((layers["context"] for _, layers, _ in plans if layers.get("context") is not None), None)
+    others = context_frame(park, [layers.get("parcels") for _, layers, _ in plans], bm, simplify_m)
+    if others is None:
+        return 0
+    left_context = ContextLayer(others)
+    left_context.add_to(dm.m1)
+    ContextLayer(None, source=left_context).add_to(dm.m2)
+    return len(others)
 
 
 def compare_map(
@@ -1089,65 +1195,22 @@ def compare_map(
     if not frames:
         raise InputError("比较的方案都没有可显示的图层 (no plan has layers to show)")
     bounds = _bounds(frames)
-    dm = plugins.DualMap(
-        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
-        zoom_start=14,
-        tiles=None,
-        layout="horizontal",
-        control_scale=False,
-        zoom_snap=0.25,
-    )
-    cast(Figure, dm.get_root()).title = "方案比较：" + " / ".join(name for name, _, _ in plans)
-    _PanhuoCss().add_to(dm.m1)
-    for side in (dm.m1, dm.m2):
-        MetricScale(side.get_name()).add_to(side)
+    dm = _dual_map(bounds, bm, "方案比较：" + " / ".join(name for name, _, _ in plans))
     first_name, first_layers, first_plan = plans[0]
-    for side in (dm.m1, dm.m2):
-        bm.add_to(side)
     diffs = {
         name: differing_parcels(first_layers.get("parcels"), layers.get("parcels"))
         for name, layers, _ in plans[1:]
     }
-    all_diff = set().union(*diffs.values())
-    # before the legends, so the zoom and full-screen buttons stay at the top of the corner
-    plugins.Fullscreen(position="topleft", title="全屏", title_cancel="退出全屏").add_to(dm.m1)
-    # the park beneath both sides: the first plan's context layer (all scenarios share one park)
-    park = next((layers["context"] for _, layers, _ in plans if layers.get("context") is not None), None)
-    others = context_frame(park, [layers.get("parcels") for _, layers, _ in plans], bm, simplify_m)
-    n_others = 0 if others is None else len(others)
-    if others is not None:
-        left_context = ContextLayer(others)
-        left_context.add_to(dm.m1)
-        ContextLayer(None, source=left_context).add_to(dm.m2)
-    _left_layer, _ = _add_plan_layers(
-        dm.m1,
-        first_layers,
-        first_plan,
-        bm,
-        simplify_m=simplify_m,
-        label=first_name,
-        highlight_ids=all_diff,
-        context=False,
-        others=n_others,
-        legend_position=COMPARE_LEGENDS,
-    )
+    all_diff = frozenset().union(*diffs.values())
+    n_others = _add_compare_context(dm, plans, bm, simplify_m)
+    left = PlanSide(first_name, True, all_diff, False, n_others, COMPARE_LEGENDS)
+    _add_plan_layers(dm.m1, first_layers, bm, simplify_m=simplify_m, side=left)
     InfoPanel(
         dm.m1.get_name(), f"左：{first_name}", [*_plan_rows(first_plan), ("差异地块", f"{len(all_diff)} 宗")]
     ).add_to(dm.m1)
     for i, (name, layers, plan) in enumerate(plans[1:]):
-        _add_plan_layers(
-            dm.m2,
-            layers,
-            plan,
-            bm,
-            simplify_m=simplify_m,
-            label=name,
-            show=i == 0,
-            highlight_ids=diffs[name],
-            context=False,
-            others=n_others,
-            legend_position=COMPARE_LEGENDS,
-        )
+        right = PlanSide(name, i == 0, frozenset(diffs[name]), False, n_others, COMPARE_LEGENDS)
+        _add_plan_layers(dm.m2, layers, bm, simplify_m=simplify_m, side=right)
         if i == 0:
             InfoPanel(
                 dm.m2.get_name(), f"右：{name}", [*_plan_rows(plan), ("差异地块", f"{len(diffs[name])} 宗")]

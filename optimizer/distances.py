@@ -4,7 +4,11 @@ Two oracles share one small interface:
 
 * :class:`EuclideanDistances` — straight-line distance in the projected metric CRS, with
   :class:`scipy.spatial.cKDTree` (``sparse_distance_matrix`` for pairs within a radius, ``query`` for
-  the k nearest), so a 10 000 × 1 000 instance never builds a dense matrix.
+  the k nearest), so a 10 000 × 1 000 instance never builds a dense matrix. Up to
+  :data:`DENSE_PAIRS` demand × site pairs the pairs within a radius are found with one numpy
+  array instead, with the tree's own test (squared distance ≤ radius², distance = its square
+  root), so the answer is the same pair for pair and a small plan does not pay the ~0.3 s import
+  of :mod:`scipy.spatial`.
 * :class:`NetworkDistances` — shortest path along the road network: every demand point and site
   is projected onto the nearest point of its nearest road segment, that segment is split there
   (in the graph only), and :func:`scipy.sparse.csgraph.dijkstra` runs from the sites with
@@ -22,14 +26,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 from geo.errors import InputError
 from optimizer.scenario import CostMatrixRef
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
+
+#: up to this many demand × site pairs ``within`` uses one dense numpy array (~24 MB at most)
+DENSE_PAIRS = 1_000_000
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -65,6 +74,8 @@ class EuclideanDistances:
     def demand_tree(self) -> cKDTree:
         """KD-tree of the demand points (built once)."""
         if self._demand_tree is None:
+            from scipy.spatial import cKDTree
+
             self._demand_tree = cKDTree(np.asarray(self.demand_xy, dtype=float))
         return self._demand_tree
 
@@ -73,14 +84,37 @@ class EuclideanDistances:
         sites = np.asarray(sites, dtype=np.int64)
         if len(sites) == 0 or len(self.demand_xy) == 0:
             return _empty()
+        if len(self.demand_xy) * len(sites) <= DENSE_PAIRS:
+            return self._within_dense(radius, sites)
+        from scipy.spatial import cKDTree
+
         site_tree = cKDTree(np.asarray(self.site_xy, dtype=float)[sites])
         found = self.demand_tree.sparse_distance_matrix(site_tree, radius, output_type="ndarray")
         order = np.lexsort((found["j"], found["i"]))
         found = found[order]
         return found["i"].astype(np.int64), sites[found["j"]], found["v"].astype(float)
 
+    def _squared(self, sites: np.ndarray) -> np.ndarray:
+        """Squared distances (n, len(sites)), summed as ``cKDTree`` sums them (x² then + y²)."""
+        demand = np.asarray(self.demand_xy, dtype=float)
+        site = np.asarray(self.site_xy, dtype=float)[sites]
+        dx = demand[:, 0][:, None] - site[:, 0][None, :]
+        dy = demand[:, 1][:, None] - site[:, 1][None, :]
+        return dx * dx + dy * dy
+
+    def _within_dense(self, radius: float, sites: np.ndarray) -> Pairs:
+        """Pairs within ``radius`` by one dense array, tested as ``cKDTree`` does (d² ≤ r²)."""
+        d2 = self._squared(sites)
+        i, j = np.nonzero(d2 <= float(radius) * float(radius))  # row-major: sorted by (i, j)
+        return i.astype(np.int64), sites[j], np.sqrt(d2[i, j])
+
     def nearest(self, k: int, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the ``k`` nearest of ``sites`` for every demand point (``query`` on a KD-tree)."""
+        """Return the ``k`` nearest of ``sites`` for every demand point (``query`` on a KD-tree).
+
+        Up to :data:`DENSE_PAIRS` pairs, one dense array answers instead when no two of a point's
+        k + 1 nearest are equally far (the order is then unique, so it is the tree's); a tie
+        goes to the tree, whose order among equals is its own.
+        """
         sites = np.asarray(sites, dtype=np.int64)
         n = len(self.demand_xy)
         idx = np.full((n, k), -1, dtype=np.int64)
@@ -88,6 +122,16 @@ class EuclideanDistances:
         if len(sites) == 0 or n == 0:
             return idx, dist
         kk = min(k, len(sites))
+        if n * len(sites) <= DENSE_PAIRS:
+            d2 = self._squared(sites)
+            order = np.argsort(d2, axis=1, kind="stable")[:, : min(kk + 1, len(sites))]
+            top = np.take_along_axis(d2, order, axis=1)
+            if not (np.diff(np.sqrt(top), axis=1) == 0).any():
+                idx[:, :kk] = sites[order[:, :kk]]
+                dist[:, :kk] = np.sqrt(top[:, :kk])
+                return idx, dist
+        from scipy.spatial import cKDTree
+
         d, j = cKDTree(np.asarray(self.site_xy, dtype=float)[sites]).query(self.demand_xy, k=kk)
         d = np.asarray(d, dtype=float).reshape(n, kk)
         j = np.asarray(j, dtype=np.int64).reshape(n, kk)

@@ -20,9 +20,9 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError, SchemaError
-from geo.rules.idle import IDLE_CLASSES
 from geo.rules.presets import Preset, load_preset
 from geo.units import M2_PER_MU
+from geo.vocab import IDLE_CLASSES, IDLE_RECOVERABLE, TRUTHY, UNSUPPLIED
 from optimizer.distances import MatrixDistances, NetworkDistances, cost_matrix, network_from_lines
 from optimizer.models import LOCATION_MODELS, FacilitySpec, LocationModel
 from optimizer.models.revitalise import ParcelEconomics, Revitalise, RevitaliseRules, Separations
@@ -106,7 +106,7 @@ def _to_crs(gdf: gpd.GeoDataFrame, target, label: str, warnings: list[str]) -> g
 def _bool(series: pd.Series) -> np.ndarray:
     if series.dtype == bool:
         return series.to_numpy()
-    return series.astype(str).str.strip().str.lower().isin(["true", "1", "1.0", "yes", "是"]).to_numpy()
+    return series.astype(str).str.strip().str.lower().isin(TRUTHY).to_numpy()
 
 
 def _num(gdf: pd.DataFrame, column: str, default: float = 0.0) -> np.ndarray:
@@ -433,8 +433,8 @@ def _economics(
     supply = (
         cands["supply_type"].astype(str).to_numpy() if "supply_type" in cands else np.full(len(cands), "")
     )
-    unsupplied = supply == "未供"
-    free = (status == "idle_recoverable") | unsupplied
+    unsupplied = supply == UNSUPPLIED
+    free = (status == IDLE_RECOVERABLE) | unsupplied
     acquisition = np.where(free, 0.0, e.compensation_wan_per_mu * area_mu)
     tax = _num(cands, "tax_wan")
     fee = _num(cands, "idle_fee_wan")

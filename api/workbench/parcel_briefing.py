@@ -11,7 +11,7 @@ from typing import Any
 
 def build_parcel_briefing(inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """Worker side: :func:`maps.briefing.build_briefing` for the parcels asked for (unknown ids: 422)."""
-    from maps.briefing import build_briefing
+    from maps.briefing import BriefingText, build_briefing
     from maps.results import load_analysis
 
     out = Path(inputs["out"])
@@ -20,6 +20,6 @@ def build_parcel_briefing(inputs: dict[str, Any], params: dict[str, Any]) -> dic
         out=out,
         analysis=load_analysis(inputs["analysis_dir"]),
         parcel_ids=list(params["parcels"]),
-        source="panhuo 服务",
+        text=BriefingText(source="panhuo 服务"),
     )
     return {"pages_pdf": out.name, "parcels": len(params["parcels"])}

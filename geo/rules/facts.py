@@ -205,22 +205,38 @@ def check_data(
         ``data_issues`` table with columns ``parcel_id, column, value, problem``.
 
     """
+    issues = _Issues(frame, known_invalid)
+    _check_amounts(issues, frame, area_m2, area_tolerance=area_tolerance, developed_is_land=developed_is_land)
+    _check_dates(issues, frame, latest, earliest_date)
+    _check_codes(issues, frame)
+    _check_production_year(issues, frame, latest)
     cleaned = frame.copy()
-    invalid: dict[str, np.ndarray] = {
-        k: np.asarray(v, dtype=bool).copy() for k, v in (known_invalid or {}).items()
-    }
-    found: list[pd.DataFrame] = []
-    ids = frame["parcel_id"].astype(str).reset_index(drop=True)
+    for column, mask in issues.invalid.items():
+        cleaned.loc[cleaned.index[mask], column] = None
+    return cleaned, issues.invalid, issues.table()
 
-    def flag(column: str, mask: np.ndarray, problem: str) -> None:
+
+class _Issues:
+    """The problems found so far: column → mask of values set aside, and the ``data_issues`` rows."""
+
+    def __init__(self, frame: pd.DataFrame, known_invalid: Mapping[str, np.ndarray] | None) -> None:
+        self.frame = frame
+        self.ids = frame["parcel_id"].astype(str).reset_index(drop=True)
+        self.invalid: dict[str, np.ndarray] = {
+            k: np.asarray(v, dtype=bool).copy() for k, v in (known_invalid or {}).items()
+        }
+        self.found: list[pd.DataFrame] = []
+
+    def flag(self, column: str, mask: np.ndarray, problem: str) -> None:
+        """Set the values of ``column`` at ``mask`` aside and list them with ``problem``."""
         if not mask.any():
             return
-        invalid[column] = invalid.get(column, np.zeros(len(frame), dtype=bool)) | mask
-        values = _fmt_values(frame[column].reset_index(drop=True)[mask])
-        found.append(
+        self.invalid[column] = self.invalid.get(column, np.zeros(len(self.frame), dtype=bool)) | mask
+        values = _fmt_values(self.frame[column].reset_index(drop=True)[mask])
+        self.found.append(
             pd.DataFrame(
                 {
-                    "parcel_id": ids[mask].to_numpy(),
+                    "parcel_id": self.ids[mask].to_numpy(),
                     "column": column,
                     "value": values.to_numpy(),
                     "problem": problem,
@@ -228,16 +244,35 @@ def check_data(
             )
         )
 
+    def table(self) -> pd.DataFrame:
+        """Return the ``data_issues`` rows in the order they were found."""
+        if self.found:
+            return pd.concat(self.found, ignore_index=True)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
+
+
+def _check_amounts(
+    issues: _Issues,
+    frame: pd.DataFrame,
+    area_m2: np.ndarray,
+    *,
+    area_tolerance: float,
+    developed_is_land: bool,
+) -> None:
+    """Flag negative amounts, and recorded land areas larger than the parcel."""
     for column in _NUMBER_COLUMNS:
         if column in frame.columns:
             values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
             label = LABELS_ZH[column]
-            flag(column, values < 0, f"{label}为负数，不可能 (negative value is impossible)")
+            issues.flag(column, values < 0, f"{label}为负数，不可能 (negative value is impossible)")
             bounded = column in _AREA_BOUND_COLUMNS or (column == "developed_area_m2" and developed_is_land)
             if bounded:
                 over = (values > area_m2 * (1 + area_tolerance)) & ~(values < 0)
-                flag(column, over, f"{label}大于地块面积，不可能 (larger than the parcel's area)")
+                issues.flag(column, over, f"{label}大于地块面积，不可能 (larger than the parcel's area)")
 
+
+def _check_dates(issues: _Issues, frame: pd.DataFrame, latest: np.datetime64, earliest_date: str) -> None:
+    """Flag implausibly early dates, events in the future of the run, and events out of order."""
     earliest = np.datetime64(earliest_date, "D")
     dates = {}
     for column in _DATE_COLUMNS:
@@ -249,53 +284,53 @@ def check_data(
             )
             dates[column] = values
             label = LABELS_ZH[column]
-            flag(column, values < earliest, f"{label}早于{earliest_date}，不合理 (implausibly early date)")
+            issues.flag(
+                column, values < earliest, f"{label}早于{earliest_date}，不合理 (implausibly early date)"
+            )
             if column in _PAST_EVENT_DATES:
-                flag(
+                issues.flag(
                     column,
                     values > latest,
                     f"{label}晚于运行日{latest}，为未来日期，不可能 (date lies in the future of the run)",
                 )
     if "actual_start_date" in dates and "supply_date" in dates:
         before = dates["actual_start_date"] < dates["supply_date"]
-        flag("actual_start_date", before, "实际动工日期早于供地日期 (start before supply)")
+        issues.flag("actual_start_date", before, "实际动工日期早于供地日期 (start before supply)")
     if "suspended_since" in dates and "actual_start_date" in dates:
         before = dates["suspended_since"] < dates["actual_start_date"]
-        flag("suspended_since", before, "停工日期早于实际动工日期 (suspended before the start)")
+        issues.flag("suspended_since", before, "停工日期早于实际动工日期 (suspended before the start)")
 
+
+def _check_codes(issues: _Issues, frame: pd.DataFrame) -> None:
+    """Flag land-use codes outside the 2023 用地用海 list and industry codes that are not two digits."""
     for column in ("land_use", "planned_use"):
         if column in frame.columns:
             codes = frame[column].astype(object).reset_index(drop=True)
             codes = codes.where(codes.notna(), None)
             bad = ~_valid_land_use(codes)
-            flag(
+            issues.flag(
                 column,
                 bad,
                 f"{LABELS_ZH[column]}不是《用地用海分类指南》(2023)代码 (unknown land-use code)",
             )
-
     if "industry_code" in frame.columns:
         codes = frame["industry_code"].astype(object).reset_index(drop=True)
         text = codes.where(codes.notna(), None).astype("string")
         ok = text.str.fullmatch(r"\d{2}", na=True).to_numpy(dtype=bool)
-        flag("industry_code", ~ok, "行业代码应为 GB/T 4754 两位数字代码 (industry code must be two digits)")
+        issues.flag(
+            "industry_code", ~ok, "行业代码应为 GB/T 4754 两位数字代码 (industry code must be two digits)"
+        )
 
+
+def _check_production_year(issues: _Issues, frame: pd.DataFrame, latest: np.datetime64) -> None:
+    """Flag a production year before 1949 or after the run's year."""
     if "production_year" in frame.columns:
         years = pd.to_numeric(frame["production_year"], errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan
         )
         latest_year = int(str(latest)[:4])
-        flag(
+        issues.flag(
             "production_year",
             (years > latest_year) | (years < 1949),
             f"投产年份不在1949–{latest_year}之间 (production year out of range)",
         )
-
-    for column, mask in invalid.items():
-        cleaned.loc[cleaned.index[mask], column] = None
-    issues = (
-        pd.concat(found, ignore_index=True)
-        if found
-        else pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
-    )
-    return cleaned, invalid, issues

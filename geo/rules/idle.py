@@ -45,26 +45,10 @@ import pandas as pd
 
 from geo.rules.facts import EMPTY, INVALID, MISSING_COLUMN, OK, Facts
 from geo.rules.presets import IdleRules
+from geo.vocab import IDLE_CLASSES as IDLE_CLASSES  # re-exported: tests and callers import it from here
+from geo.vocab import IDLE_STATUSES, UNSUPPLIED
 
-STATUSES: tuple[str, ...] = (
-    "not_idle",
-    "idle",
-    "idle_recoverable",
-    "idle_gov_caused",
-    "idle_stalled",
-    "not_applicable",
-    "unknown",
-)
-IDLE_CLASSES: tuple[str, ...] = ("idle", "idle_recoverable", "idle_gov_caused", "idle_stalled")
-STATUS_LABELS_ZH: dict[str, str] = {
-    "not_idle": "非闲置",
-    "idle": "闲置（满一年未满两年）",
-    "idle_recoverable": "闲置满两年（可无偿收回）",
-    "idle_gov_caused": "政府原因闲置（协商处置）",
-    "idle_stalled": "中止开发闲置",
-    "not_applicable": "未供地（不适用）",
-    "unknown": "信息不足无法认定",
-}
+STATUSES = IDLE_STATUSES
 LAW = "《闲置土地处置办法》"
 
 _NOT_IDLE, _IDLE, _RECOVERABLE, _GOV, _STALLED, _NA, _UNKNOWN = range(7)
@@ -192,7 +176,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
 
     supply = facts.text("supply_type")
     supplied = supply.isin(rules.supplied_types).to_numpy(dtype=bool)
-    status[(supply == "未供").to_numpy(dtype=bool)] = _NA
+    status[(supply == UNSUPPLIED).to_numpy(dtype=bool)] = _NA
     lacks("supply_type", ~supplied & (status != _NA))
     # a supply date set aside by the data checks (e.g. after the run date) puts the supply itself in doubt
     doubtful = supplied & (facts.state("supply_date") == INVALID)

@@ -51,10 +51,10 @@ import pandas as pd
 
 from geo.codes import control_bounds
 from geo.rules.facts import INVALID, MISSING_COLUMN, OK, Facts
-from geo.rules.idle import IDLE_CLASSES
 from geo.rules.presets import REASON_CODES, Preset
 from geo.schema import LABELS_ZH
 from geo.units import M2_PER_HA, M2_PER_MU
+from geo.vocab import IDLE_CLASSES, UNSUPPLIED
 
 
 class _Why:
@@ -324,7 +324,7 @@ def evaluate_low_efficiency(
     rules = low.rules
     supply = facts.text("supply_type")
     # land supplied after the as-of date was not yet supplied on that day (contract §2.1)
-    unsupplied = (supply == "未供").to_numpy(dtype=bool) | (facts.date("supply_date") > facts.as_of)
+    unsupplied = (supply == UNSUPPLIED).to_numpy(dtype=bool) | (facts.date("supply_date") > facts.as_of)
     supplied_ok = ~unsupplied if low.supplied_only else np.ones(n, dtype=bool)
     outcomes: dict[str, RuleOutcome] = {}
     tax_averages: dict[str, Any] = {}

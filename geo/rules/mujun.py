@@ -28,6 +28,7 @@ import pandas as pd
 from geo.rules.facts import Facts
 from geo.rules.presets import MujunGroup, MujunScheme, RulesPreset
 from geo.units import M2_PER_MU
+from geo.vocab import UNSUPPLIED
 
 
 def indicator_values(facts: Facts) -> pd.DataFrame:
@@ -100,7 +101,7 @@ def grade_mujun(facts: Facts, scheme: MujunScheme, rules: RulesPreset) -> pd.Dat
     """
     n = facts.n
     prefixes = rules.scope_prefixes(scheme.scope)
-    eligible = facts.starts_with("land_use", prefixes) & ~(facts.text("supply_type") == "未供").to_numpy(
+    eligible = facts.starts_with("land_use", prefixes) & ~(facts.text("supply_type") == UNSUPPLIED).to_numpy(
         dtype=bool
     )
     if facts.has("enterprise"):

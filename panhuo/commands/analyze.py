@@ -73,8 +73,8 @@ def column_lines(columns: dict[str, Any]) -> list[str]:
 
 def summary_lines(result: Any, paths: dict[str, Path]) -> list[str]:
     """Render the console summary: counts, 亩 and fees in 万元, in Chinese."""
-    from geo.indicators import ZONE_TYPE_ZH
-    from geo.rules.idle import STATUS_LABELS_ZH
+    from geo.vocab import IDLE_STATUS_LABELS_ZH as STATUS_LABELS_ZH
+    from geo.vocab import ZONE_TYPE_ZH
 
     s = result.summary
     lines = [

@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """生成一事一议简报 / write the briefing PDF of an analysis or a plan."""
         from maps import results
-        from maps.briefing import build_briefing
+        from maps.briefing import BriefingText, build_briefing
 
         # `--parcels A B C`: click takes A, the rest arrive as extra arguments
         extra = list(ctx.args)
@@ -79,9 +79,7 @@ def register(app: typer.Typer) -> None:
                 groups=tuple(group) if group else ("idle", "low"),
                 png=png,
                 paper=paper,
-                title=title,
-                source=source,
-                date=day,
+                text=BriefingText(title=title, source=source, date=day),
             )
         else:
             if ids:
@@ -91,9 +89,7 @@ def register(app: typer.Typer) -> None:
                 plans=[results.load_plan(p) for p in plan or []],
                 png=png,
                 paper=paper,
-                title=title,
-                source=source,
-                date=day,
+                text=BriefingText(title=title, source=source, date=day),
             )
         typer.echo(f"简报已写入 briefing written: {written.pdf}（{written.pages} 页）")
         for page in written.pngs:

@@ -227,9 +227,11 @@ def test_geopackage_is_not_modified_by_reading(tmp_path: Path) -> None:
 
 
 def test_gdal_network_access_is_disabled() -> None:
-    assert pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_EXTENSIONS") == ".panhuo-network-disabled"
-    assert pyogrio.get_gdal_config_option("GDAL_HTTP_MAX_RETRY") in (0, "0")
-    assert pyogrio.get_gdal_config_option("PROJ_NETWORK") in (False, "OFF")
+    with geo.io.gdal_options():  # set around reads, not at import (test_gdal_scope.py)
+        allowed = pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_EXTENSIONS")
+        assert allowed == ".panhuo-network-disabled"
+        assert pyogrio.get_gdal_config_option("GDAL_HTTP_MAX_RETRY") in (0, "0")
+        assert pyogrio.get_gdal_config_option("PROJ_NETWORK") in (False, "OFF")
 
 
 def test_layer_count_cap_and_odd_layer_names(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from geo.errors import InputError, NotFoundError
 from maps import briefing, fonts, style
-from maps.briefing import build_briefing, crs_label, map_crs
+from maps.briefing import BriefingText, build_briefing, crs_label, map_crs
 from maps.results import load_analysis, load_plan
 from maps.web import NoSolutionError
 
@@ -42,8 +42,7 @@ def test_analysis_briefing_pdf_text_fonts_and_pages(analysis_dir: Path, tmp_path
             out=out,
             analysis=load_analysis(analysis_dir),
             png=True,
-            date=DAY,
-            source="玉林高新区 2026 年度调查",
+            text=BriefingText(date=DAY, source="玉林高新区 2026 年度调查"),
         )
     # idle land (8 parcels, one page of 10 rows), low-efficiency land not idle (YL-005), statistics
     assert result.pages == _pages(out) == len(result.pngs) == 3
@@ -133,7 +132,9 @@ def test_empty_selection(tmp_path: Path):
 def test_plan_briefing(plan_dir: Path, tmp_path: Path):
     out = tmp_path / "plan.pdf"
     other = write_plan_dir(tmp_path / "plan_b", variant=1, name="方案B")
-    result = build_briefing(out=out, plans=[load_plan(plan_dir), load_plan(other)], date=DAY)
+    result = build_briefing(
+        out=out, plans=[load_plan(plan_dir), load_plan(other)], text=BriefingText(date=DAY)
+    )
     # one page per scenario, then each scenario's trade-off curves (both dirs hold a frontier.csv)
     assert result.pages == _pages(out) == 4
     text = _pdf_text(out)
@@ -327,3 +328,31 @@ def test_low_efficiency_rows_name_discretionary_exemptions():
     assert row[3] == "危房（C/D级）"
     assert row[4] == "房屋安全等级 D 级｜标准：房屋安全等级为C、D级（JGJ 125）"
     assert row[5] == "规上企业（可以不予认定）"
+
+
+def test_an_analysis_read_back_is_the_analysis_result_it_was(tmp_path: Path):
+    """maps reads an output directory back into the one geo.analysis.AnalysisResult (no copy class)."""
+    from geo.analysis import AnalysisResult, run_analysis
+    from geo.export import write_outputs
+    from maps import results
+    from tests.geo.test_idle import parcels_frame
+    from tests.geo.test_low_efficiency import base
+
+    rows = [
+        {"parcel_id": "C1", **base(footprint_m2=2_500.0, fixed_assets_wan=3_800.0, land_price_wan=200.0)},
+        {"parcel_id": "OK", **base(fixed_assets_wan=3_800.0, land_price_wan=200.0)},
+    ]
+    result = run_analysis(parcels_frame(rows), as_of="2026-06-30", rules="guangxi-provisional")
+    write_outputs(result, tmp_path / "an")
+    back = results.load_analysis(tmp_path / "an")
+    assert type(back) is AnalysisResult
+    assert back.source == tmp_path / "an" and back.as_of == dt.date(2026, 6, 30)
+    assert back.summary["preset"] == "guangxi-provisional" and "indicator_details" not in back.summary
+    assert set(back.summary) == set(result.summary)
+    assert set(back.indicator_details) == set(result.indicator_details)
+    assert list(back.data_issues.columns[:4]) == ["parcel_id", "column", "value", "problem"]
+    assert len(back.data_issues) == len(result.data_issues)
+    assert sorted(back.parcels["parcel_id"]) == ["C1", "OK"]
+    assert back.preset is None and result.preset_used is result.preset
+    with pytest.raises(InputError, match="不含规则预设"):
+        _ = back.preset_used

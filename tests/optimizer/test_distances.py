@@ -116,3 +116,51 @@ def test_blocks_of_sites_give_the_same_sparse_pairs():
     assert np.all(a[2] >= straight - 1e-6)
     ka, kb = whole.nearest(3, np.arange(15)), small.nearest(3, np.arange(15))
     assert np.array_equal(ka[0], kb[0]) and np.allclose(ka[1], kb[1])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dense_within_gives_the_kd_tree_pairs(seed, monkeypatch):
+    """Small instances skip the KD-tree: same pairs, same distances, ties and radius boundary included."""
+    import optimizer.distances as distances
+
+    rng = np.random.default_rng(seed)
+    if seed % 2:  # projected coordinates, radius exactly one pair's distance (the inclusive boundary)
+        dxy = rng.uniform(0, 1000, (150, 2)) + np.array([400_000.0, 2_500_000.0])
+        sxy = rng.uniform(0, 1000, (30, 2)) + np.array([400_000.0, 2_500_000.0])
+        radius = float(np.hypot(*(dxy[7] - sxy[3])))
+    else:  # an integer grid: many equal distances and pairs exactly on the radius
+        dxy = rng.integers(0, 40, (150, 2)).astype(float)
+        sxy = rng.integers(0, 40, (30, 2)).astype(float)
+        radius = 10.0
+    sites = np.array(sorted(rng.choice(30, 20, replace=False)))
+    oracle = EuclideanDistances(dxy, sxy)
+    dense = oracle.within(radius, sites)
+    monkeypatch.setattr(distances, "DENSE_PAIRS", 0)
+    tree = oracle.within(radius, sites)
+    assert len(dense[0]) > 0
+    for a, b in zip(dense, tree, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dense_nearest_gives_the_kd_tree_answer(seed, monkeypatch):
+    """Small instances answer ``nearest`` without the tree when nothing ties, the tree's answer."""
+    import optimizer.distances as distances
+
+    rng = np.random.default_rng(seed)
+    if seed % 2:
+        dxy = rng.uniform(0, 1000, (150, 2)) + np.array([400_000.0, 2_500_000.0])
+        sxy = rng.uniform(0, 1000, (30, 2)) + np.array([400_000.0, 2_500_000.0])
+    else:  # an integer grid: ties, so the tree answers
+        dxy = rng.integers(0, 40, (150, 2)).astype(float)
+        sxy = rng.integers(0, 40, (30, 2)).astype(float)
+    sites = np.array(sorted(rng.choice(30, 20, replace=False)))
+    oracle = EuclideanDistances(dxy, sxy)
+    for k in (1, 3, 25):
+        dense = oracle.nearest(k, sites)
+        monkeypatch.setattr(distances, "DENSE_PAIRS", 0)
+        tree = oracle.nearest(k, sites)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(dense[0], tree[0])
+        np.testing.assert_array_equal(dense[1], tree[1])
