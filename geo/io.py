@@ -665,7 +665,7 @@ def _ingest(path: str | Path, **options: Any) -> _Outcome:
     # NaN/inf coordinates are found and reported by the geometry checks; numpy's "invalid value"
     # warnings from shapely and pyproj about them would only repeat that, less clearly
     with np.errstate(invalid="ignore"), gdal_options():
-        return _ingest_checked(path, **options)
+        return _ingest_checked(path, _ReadOptions(**options))
 
 
 @dataclass
@@ -795,21 +795,116 @@ def _list_field(
     return bad
 
 
-def _ingest_checked(
-    path: str | Path,
-    *,
-    layer: str | None,
-    crs: Any,
-    encoding: str | None,
-    parcels: bool,
-    geometry_types: tuple[str, ...] | None,
-    drop_empty: bool,
-    repair_tolerance: float,
-    limits: ReadLimits,
-    columns: ColumnMapping | None = None,
-    land_use_scheme: str = "auto",
-    industry_scheme: str = "auto",
-) -> _Outcome:
+def _active_crs(
+    raw: _Raw, crs: Any, source_desc: str | None, bounds: np.ndarray, file: str
+) -> tuple[pyproj.CRS, int | None, str]:
+    """Choose the CRS (``crs=`` over the file's; none is a CRSError), its EPSG code and how it was found."""
+    if crs is not None:
+        active: pyproj.CRS | None = crsmod.parse_crs(crs)
+        how = "crs= 参数指定 / given by crs= (--crs)" + (
+            f"，覆盖文件中的 {source_desc} / overrides the file's {source_desc}" if source_desc else ""
+        )
+    else:
+        active, how = raw.declared_crs, raw.crs_how
+    if active is None:
+        hint = crsmod.suggest_for_missing_crs(bounds)
+        msg = (
+            f"{file}: 没有坐标系 / no CRS: {raw.crs_missing_hint}; 请用 --crs（crs=）指定 EPSG 代码 / "
+            "pass --crs "
+            f"(crs=) with its EPSG code" + (f"; {hint}" if hint else "")
+        )
+        raise CRSError(msg)
+    epsg, identified = crsmod.identify_epsg(active)
+    if identified == "Gauss–Krüger parameters":
+        how += "；按高斯-克吕格参数识别 / identified from its Gauss–Krüger parameters"
+    if epsg is not None:
+        active = pyproj.CRS.from_epsg(epsg)
+    return active, epsg, how
+
+
+def _check_crs_fit(
+    active: pyproj.CRS, epsg: int | None, bounds: np.ndarray, ids: np.ndarray | None, file: str, add: Any
+) -> tuple[str, bool]:
+    """Report coordinates that cannot be in ``active`` (crs_mismatch); return the hint and if they fit."""
+    check = crsmod.check_coordinates(bounds, active, epsg)
+    if check.ok:
+        return "", True
+    hint = check.suggestion
+    bad_refs = _refs(check.bad_rows, ids)
+    declared_text = crsmod.describe_crs(active)
+    msg = (
+        f"{file}: 坐标不可能属于声明的坐标系 {declared_text} / coordinates cannot be in the declared "
+        f"{declared_text}: {check.reason}; rows: {_list_refs(bad_refs)}" + (f"; {hint}" if hint else "")
+    )
+    add(Problem("crs_mismatch", "error", msg), CRSError(msg))
+    return hint, False
+
+
+def _to_metric(
+    geometry: np.ndarray, bounds: np.ndarray, active: pyproj.CRS
+) -> tuple[np.ndarray, pyproj.CRS, str | None]:
+    """Reproject to the CGCS2000 3-degree zone holding the layer's centre (contract §2)."""
+    finite = np.isfinite(bounds).all(axis=1)
+    if not finite.any():
+        return geometry, active, None
+    total = np.array(
+        [bounds[finite, 0].min(), bounds[finite, 1].min(), bounds[finite, 2].max(), bounds[finite, 3].max()]
+    )
+    lon, _ = crsmod.layer_centre_lonlat(total, active)
+    final_crs = pyproj.CRS.from_epsg(crsmod.gk3_epsg_for_longitude(lon))
+    geometry = np.asarray(gpd.GeoSeries(geometry, crs=active).to_crs(final_crs).array, dtype=object)
+    return geometry, final_crs, crsmod.describe_crs(active)
+
+
+@dataclass(frozen=True)
+class _ReadOptions:
+    """How one read is done: layer, CRS and encoding, what geometry is accepted, how codes are read."""
+
+    layer: str | None
+    crs: Any
+    encoding: str | None
+    parcels: bool
+    geometry_types: tuple[str, ...] | None
+    drop_empty: bool
+    repair_tolerance: float
+    limits: ReadLimits
+    columns: ColumnMapping | None = None
+    land_use_scheme: str = "auto"
+    industry_scheme: str = "auto"
+
+
+def _canonical_frame(
+    values: _Values,
+    unmatched: list[str],
+    attributes: pd.DataFrame,
+    geometries: np.ndarray,
+    final_crs: pyproj.CRS,
+    keep: np.ndarray | None,
+) -> gpd.GeoDataFrame:
+    """Build the result: canonical columns in schema order, ``*_source`` codes, unmatched columns."""
+    data: dict[str, Any] = {}
+    for f in PARCEL_FIELDS:
+        if f.name in values.coerced:
+            data[f.name] = values.coerced[f.name]
+    data.update({k: v for k, v in values.sources.items() if k not in data})
+    for column in unmatched:
+        if column not in data and column != "geometry":
+            data[column] = attributes[column]
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(data, index=pd.RangeIndex(len(attributes))),
+        geometry=gpd.GeoSeries(geometries, crs=final_crs),
+        crs=final_crs,
+    )
+    if keep is not None:
+        frame = frame.loc[keep].reset_index(drop=True)
+    return frame
+
+
+def _ingest_checked(path: str | Path, options: _ReadOptions) -> _Outcome:
+    """Read, then check CRS, columns, ids, values and geometry in that order (the module's steps)."""
+    layer, crs, encoding, parcels = options.layer, options.crs, options.encoding, options.parcels
+    columns, limits = options.columns, options.limits
+    land_use_scheme, industry_scheme = options.land_use_scheme, options.industry_scheme
     if columns is not None:  # the mapping file's schemes, unless the caller chose one
         land_use_scheme = columns.land_use_scheme if land_use_scheme == "auto" else land_use_scheme
         industry_scheme = columns.industry_scheme if industry_scheme == "auto" else industry_scheme
@@ -875,7 +970,7 @@ def _ingest_checked(
         _read_values(attributes, by_canonical, ids, file, (land_use_scheme, industry_scheme), values, add)
     coerced_columns = values.coerced
     coercions, unreadable, readings = values.coercions, values.unreadable, values.readings
-    schemes, source_columns = values.schemes, values.sources
+    schemes = values.schemes
     columns_missing = tuple(f.name for f in PARCEL_FIELDS if parcels and f.name not in coerced_columns)
     suggestions = (
         suggest_columns(unmatched, raw.attributes, coerced_columns, coerced_columns.get("supply_date"))
@@ -889,63 +984,19 @@ def _ingest_checked(
     bounds = shapely.bounds(geometry)
     declared = raw.declared_crs
     source_desc = crsmod.describe_crs(declared) if declared is not None else None
-    hint = ""
-    if crs is not None:
-        active: pyproj.CRS | None = crsmod.parse_crs(crs)
-        how = "crs= 参数指定 / given by crs= (--crs)" + (
-            f"，覆盖文件中的 {source_desc} / overrides the file's {source_desc}" if source_desc else ""
-        )
-    else:
-        active, how = declared, raw.crs_how
-    if active is None:
-        hint = crsmod.suggest_for_missing_crs(bounds)
-        msg = (
-            f"{file}: 没有坐标系 / no CRS: {raw.crs_missing_hint}; 请用 --crs（crs=）指定 EPSG 代码 / "
-            "pass --crs "
-            f"(crs=) with its EPSG code" + (f"; {hint}" if hint else "")
-        )
-        raise CRSError(msg)
-    epsg, identified = crsmod.identify_epsg(active)
-    if identified == "Gauss–Krüger parameters":
-        how += "；按高斯-克吕格参数识别 / identified from its Gauss–Krüger parameters"
-    if epsg is not None:
-        active = pyproj.CRS.from_epsg(epsg)
-    check = crsmod.check_coordinates(bounds, active, epsg)
-    crs_ok = check.ok
-    if not crs_ok:
-        hint = check.suggestion
-        bad_refs = _refs(check.bad_rows, ids)
-        declared_text = crsmod.describe_crs(active)
-        msg = (
-            f"{file}: 坐标不可能属于声明的坐标系 {declared_text} / coordinates cannot be in the declared "
-            f"{declared_text}: {check.reason}; rows: {_list_refs(bad_refs)}" + (f"; {hint}" if hint else "")
-        )
-        add(Problem("crs_mismatch", "error", msg), CRSError(msg))
+    active, epsg, how = _active_crs(raw, crs, source_desc, bounds, file)
+    hint, crs_ok = _check_crs_fit(active, epsg, bounds, ids, file, add)
 
     # ---- reproject to a metric CRS (only when the coordinates fit their CRS)
-    final_crs = active
-    reprojected_from = None
+    final_crs, reprojected_from = active, None
     if crs_ok and not crsmod.is_projected_metric(active):
-        finite = np.isfinite(bounds).all(axis=1)
-        if finite.any():
-            total = np.array(
-                [
-                    bounds[finite, 0].min(),
-                    bounds[finite, 1].min(),
-                    bounds[finite, 2].max(),
-                    bounds[finite, 3].max(),
-                ]
-            )
-            lon, _ = crsmod.layer_centre_lonlat(total, active)
-            final_crs = pyproj.CRS.from_epsg(crsmod.gk3_epsg_for_longitude(lon))
-            geometry = np.asarray(gpd.GeoSeries(geometry, crs=active).to_crs(final_crs).array, dtype=object)
-            reprojected_from = crsmod.describe_crs(active)
+        geometry, final_crs, reprojected_from = _to_metric(geometry, bounds, active)
 
     # ---- geometry
-    allowed = POLYGONAL if parcels else geometry_types
+    allowed = POLYGONAL if parcels else options.geometry_types
     checked = check_geometries(geometry, allowed)
     summary, keep = _geometry_report(
-        checked, ids, file, raw.layer, allowed, drop_empty, repair_tolerance, add
+        checked, ids, file, raw.layer, allowed, options.drop_empty, options.repair_tolerance, add
     )
 
     final_epsg, _ = crsmod.identify_epsg(final_crs)
@@ -988,22 +1039,7 @@ def _ingest_checked(
     )
     if errors:
         return _Outcome(None, report, errors)
-
-    data: dict[str, Any] = {}
-    for f in PARCEL_FIELDS:
-        if f.name in coerced_columns:
-            data[f.name] = coerced_columns[f.name]
-    data.update({k: v for k, v in source_columns.items() if k not in data})
-    for column in unmatched:
-        if column not in data and column != "geometry":
-            data[column] = attributes[column]
-    frame = gpd.GeoDataFrame(
-        pd.DataFrame(data, index=pd.RangeIndex(n)),
-        geometry=gpd.GeoSeries(checked.geometries, crs=final_crs),
-        crs=final_crs,
-    )
-    if keep is not None:
-        frame = frame.loc[keep].reset_index(drop=True)
+    frame = _canonical_frame(values, unmatched, attributes, checked.geometries, final_crs, keep)
     return _Outcome(frame, report, errors)
 
 

@@ -43,6 +43,7 @@ counted as efficient, and the rules not evaluated are listed in ``low_eff_not_ev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -321,118 +322,21 @@ def evaluate_low_efficiency(
     """
     n = facts.n
     low = preset.rules.low_efficiency
-    rules = low.rules
     supply = facts.text("supply_type")
     # land supplied after the as-of date was not yet supplied on that day (contract §2.1)
     unsupplied = (supply == UNSUPPLIED).to_numpy(dtype=bool) | (facts.date("supply_date") > facts.as_of)
     supplied_ok = ~unsupplied if low.supplied_only else np.ones(n, dtype=bool)
+    run = _Run(facts, preset, metrics, idle_status, supplied_ok, far_min=np.full(n, np.nan))
     outcomes: dict[str, RuleOutcome] = {}
-    tax_averages: dict[str, Any] = {}
-    far_min = np.full(n, np.nan)
-    issues = pd.DataFrame({c: pd.Series(dtype=object) for c in ("parcel_id", "column", "value", "problem")})
-
-    def ratio_rule(code: str, column: str, metric: str, threshold: float, below: bool) -> None:
-        why = _Why(n)
-        cfg = getattr(rules, code)
-        applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-        values = metrics[metric].to_numpy()
-        fired = applies & ((values < threshold) if below else (values > threshold))
-        why.need(facts, applies & ~fired, column)
-        outcomes[code] = RuleOutcome(code, applies, fired, why)
 
     scope_out = out_of_scope(facts, preset)
     for code in REASON_CODES:
-        cfg = getattr(rules, code)
+        cfg = getattr(low.rules, code)
         if not cfg.enabled or code in scope_out:
             continue
-        if code == "far_below_min":
-            why = _Why(n)
-            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            fired, far_min, unknown_code = _far(facts, preset, metrics, applies, why)
-            outcomes[code] = RuleOutcome(code, applies, fired, why)
-            flagged = applies & unknown_code
-            if flagged.any():
-                action = (
-                    f"按预设下限{rules.far_below_min.fallback_min:g}处理"
-                    if rules.far_below_min.unknown_industry == "fallback"
-                    else "容积率规则未评价"
-                )
-                issues = pd.DataFrame(
-                    {
-                        "parcel_id": facts.frame["parcel_id"].astype(str).to_numpy()[flagged],
-                        "column": "industry_code",
-                        "value": facts.text("industry_code").to_numpy()[flagged],
-                        "problem": "行业代码不在容积率控制指标表中"
-                        f"（{rules.far_below_min.table_source}），{action} "
-                        "(unknown industry code)",
-                    }
-                )
-        elif code == "coef_below_min":
-            coef_min = float(rules.coef_below_min.min if rules.coef_below_min.min is not None else np.nan)
-            ratio_rule(code, "footprint_m2", "building_coef", coef_min, below=True)
-        elif code == "admin_over_max":
-            ratio_rule(code, "admin_area_m2", "admin_ratio", rules.admin_over_max.max, below=False)
-        elif code == "green_over_max":
-            ratio_rule(code, "green_area_m2", "green_ratio", rules.green_over_max.max, below=False)
-        elif code == "invest_below_min":
-            why = _Why(n)
-            inv = rules.invest_below_min
-            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            minimum = float(inv.min if inv.min is not None else np.nan)
-            area_ha = facts.num("area_m2") / M2_PER_HA
-            with np.errstate(divide="ignore", invalid="ignore"):
-                intensity = invest_total(facts, inv.land_price) / np.where(area_ha > 0, area_ha, np.nan)
-                fixed_only = facts.num("fixed_assets_wan") / np.where(area_ha > 0, area_ha, np.nan)
-            fired = applies & (intensity < minimum)
-            why.need(facts, applies & ~fired, "fixed_assets_wan")
-            if inv.land_price == "add":
-                # without the land price the intensity is only known to be ≥ fixed assets alone
-                cleared_anyway = fixed_only >= minimum
-                why.need(facts, applies & ~fired & ~cleared_anyway, "land_price_wan")
-                why.code[applies & cleared_anyway & (facts.state("fixed_assets_wan") == OK)] = 0
-            outcomes[code] = RuleOutcome(code, applies, fired, why)
-        elif code == "tax_below_avg_share":
-            why = _Why(n)
-            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            reference = _tax_reference(facts, preset, metrics, applies, tax_averages)
-            per_mu = metrics["tax_per_mu"].to_numpy()
-            fired = applies & (per_mu < rules.tax_below_avg_share.share * reference)
-            why.need(facts, applies & ~fired, "tax_wan")
-            why.mark(applies & ~fired & np.isnan(reference), "no tax average")
-            outcomes[code] = RuleOutcome(code, applies, fired, why)
-        elif code == "policy_eliminated":
-            why = _Why(n)
-            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            fired = applies & facts.text("policy_class").isin(rules.policy_eliminated.classes).to_numpy(
-                dtype=bool
-            )
-            why.need(facts, applies & ~fired, "policy_class")
-            outcomes[code] = RuleOutcome(code, applies, fired, why)
-        elif code == "dangerous_building":
-            why = _Why(n)
-            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            grades = facts.text("building_grade").isin(rules.dangerous_building.grades).to_numpy(dtype=bool)
-            fired = applies & grades
-            why.need(facts, applies & ~fired, "building_grade")
-            outcomes[code] = RuleOutcome(code, applies, fired, why)
-        elif code == "use_mismatch":
-            why = _Why(n)
-            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            fired = applies & _use_mismatch(facts, rules.use_mismatch.compat)
-            why.need(facts, applies & ~fired, "land_use", "planned_use")
-            outcomes[code] = RuleOutcome(code, applies, fired, why)
-        elif code == "rs_unbuilt":
-            outcome = _rs_unbuilt(facts, preset, supplied_ok)
-            if outcome is not None:
-                outcomes[code] = outcome
-        elif code == "idle":
-            why = _Why(n)
-            applies = _scope(facts, preset, cfg.scope, why, supplied_ok)
-            status = idle_status.to_numpy()
-            applies &= status != "not_applicable"
-            fired = applies & np.isin(status, IDLE_CLASSES)
-            why.mark(applies & (status == "unknown"), "idle_status unknown")
-            outcomes[code] = RuleOutcome(code, applies, fired, why)
+        outcome = _RULES[code](run)
+        if outcome is not None:
+            outcomes[code] = outcome
 
     for outcome in outcomes.values():
         outcome.fired = outcome.fired & ~outcome.why.blocked
@@ -441,12 +345,167 @@ def evaluate_low_efficiency(
     listed = tuple({"rule": code, "why": why, "why_zh": zh} for code, (why, zh) in scope_out.items())
     return LowEffResult(
         frame=frame,
-        far_min=far_min,
-        issues=issues,
+        far_min=run.far_min,
+        issues=run.issues,
         outcomes=outcomes,
         out_of_scope=listed,
-        tax_averages=tax_averages,
+        tax_averages=run.tax_averages,
     )
+
+
+@dataclass
+class _Run:
+    """What every rule of one :func:`evaluate_low_efficiency` run reads, and what the rules leave behind.
+
+    ``far_min`` (the plot-ratio floor per parcel) and ``issues`` (unknown industry codes) are set by
+    the plot-ratio rule, ``tax_averages`` by the tax rule.
+    """
+
+    facts: Facts
+    preset: Preset
+    metrics: pd.DataFrame
+    idle_status: pd.Series
+    supplied_ok: np.ndarray
+    far_min: np.ndarray
+    issues: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in ("parcel_id", "column", "value", "problem")}
+        )
+    )
+    tax_averages: dict[str, Any] = field(default_factory=dict)
+
+    def scope(self, code: str) -> tuple[_Why, np.ndarray]:
+        """Start rule ``code``: its reasons for lacking a value, and the parcels it applies to."""
+        why = _Why(self.facts.n)
+        cfg = getattr(self.preset.rules.low_efficiency.rules, code)
+        return why, _scope(self.facts, self.preset, cfg.scope, why, self.supplied_ok)
+
+
+def _ratio_rule(
+    run: _Run, code: str, column: str, metric: str, threshold: float, *, below: bool
+) -> RuleOutcome:
+    why, applies = run.scope(code)
+    values = run.metrics[metric].to_numpy()
+    fired = applies & ((values < threshold) if below else (values > threshold))
+    why.need(run.facts, applies & ~fired, column)
+    return RuleOutcome(code, applies, fired, why)
+
+
+def _far_rule(run: _Run) -> RuleOutcome:
+    """容积率低于控制下限; sets the run's plot-ratio floors and lists industry codes not in the table."""
+    facts, far = run.facts, run.preset.rules.low_efficiency.rules.far_below_min
+    why, applies = run.scope("far_below_min")
+    fired, run.far_min, unknown_code = _far(facts, run.preset, run.metrics, applies, why)
+    flagged = applies & unknown_code
+    if flagged.any():
+        action = (
+            f"按预设下限{far.fallback_min:g}处理"
+            if far.unknown_industry == "fallback"
+            else "容积率规则未评价"
+        )
+        run.issues = pd.DataFrame(
+            {
+                "parcel_id": facts.frame["parcel_id"].astype(str).to_numpy()[flagged],
+                "column": "industry_code",
+                "value": facts.text("industry_code").to_numpy()[flagged],
+                "problem": f"行业代码不在容积率控制指标表中（{far.table_source}），{action} "
+                "(unknown industry code)",
+            }
+        )
+    return RuleOutcome("far_below_min", applies, fired, why)
+
+
+def _coef_rule(run: _Run) -> RuleOutcome:
+    coef = run.preset.rules.low_efficiency.rules.coef_below_min
+    coef_min = float(coef.min if coef.min is not None else np.nan)
+    return _ratio_rule(run, "coef_below_min", "footprint_m2", "building_coef", coef_min, below=True)
+
+
+def _admin_rule(run: _Run) -> RuleOutcome:
+    maximum = run.preset.rules.low_efficiency.rules.admin_over_max.max
+    return _ratio_rule(run, "admin_over_max", "admin_area_m2", "admin_ratio", maximum, below=False)
+
+
+def _green_rule(run: _Run) -> RuleOutcome:
+    maximum = run.preset.rules.low_efficiency.rules.green_over_max.max
+    return _ratio_rule(run, "green_over_max", "green_area_m2", "green_ratio", maximum, below=False)
+
+
+def _invest_rule(run: _Run) -> RuleOutcome:
+    facts, inv = run.facts, run.preset.rules.low_efficiency.rules.invest_below_min
+    why, applies = run.scope("invest_below_min")
+    minimum = float(inv.min if inv.min is not None else np.nan)
+    area_ha = facts.num("area_m2") / M2_PER_HA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intensity = invest_total(facts, inv.land_price) / np.where(area_ha > 0, area_ha, np.nan)
+        fixed_only = facts.num("fixed_assets_wan") / np.where(area_ha > 0, area_ha, np.nan)
+    fired = applies & (intensity < minimum)
+    why.need(facts, applies & ~fired, "fixed_assets_wan")
+    if inv.land_price == "add":
+        # without the land price the intensity is only known to be ≥ fixed assets alone
+        cleared_anyway = fixed_only >= minimum
+        why.need(facts, applies & ~fired & ~cleared_anyway, "land_price_wan")
+        why.code[applies & cleared_anyway & (facts.state("fixed_assets_wan") == OK)] = 0
+    return RuleOutcome("invest_below_min", applies, fired, why)
+
+
+def _tax_rule(run: _Run) -> RuleOutcome:
+    """亩均税收低于平均水平的规定比例; records the park and sector averages in the run."""
+    why, applies = run.scope("tax_below_avg_share")
+    reference = _tax_reference(run.facts, run.preset, run.metrics, applies, run.tax_averages)
+    per_mu = run.metrics["tax_per_mu"].to_numpy()
+    fired = applies & (per_mu < run.preset.rules.low_efficiency.rules.tax_below_avg_share.share * reference)
+    why.need(run.facts, applies & ~fired, "tax_wan")
+    why.mark(applies & ~fired & np.isnan(reference), "no tax average")
+    return RuleOutcome("tax_below_avg_share", applies, fired, why)
+
+
+def _policy_rule(run: _Run) -> RuleOutcome:
+    why, applies = run.scope("policy_eliminated")
+    classes = run.preset.rules.low_efficiency.rules.policy_eliminated.classes
+    fired = applies & run.facts.text("policy_class").isin(classes).to_numpy(dtype=bool)
+    why.need(run.facts, applies & ~fired, "policy_class")
+    return RuleOutcome("policy_eliminated", applies, fired, why)
+
+
+def _dangerous_rule(run: _Run) -> RuleOutcome:
+    why, applies = run.scope("dangerous_building")
+    grades = run.preset.rules.low_efficiency.rules.dangerous_building.grades
+    fired = applies & run.facts.text("building_grade").isin(grades).to_numpy(dtype=bool)
+    why.need(run.facts, applies & ~fired, "building_grade")
+    return RuleOutcome("dangerous_building", applies, fired, why)
+
+
+def _mismatch_rule(run: _Run) -> RuleOutcome:
+    why, applies = run.scope("use_mismatch")
+    fired = applies & _use_mismatch(run.facts, run.preset.rules.low_efficiency.rules.use_mismatch.compat)
+    why.need(run.facts, applies & ~fired, "land_use", "planned_use")
+    return RuleOutcome("use_mismatch", applies, fired, why)
+
+
+def _idle_rule(run: _Run) -> RuleOutcome:
+    why, applies = run.scope("idle")
+    status = run.idle_status.to_numpy()
+    applies &= status != "not_applicable"
+    fired = applies & np.isin(status, IDLE_CLASSES)
+    why.mark(applies & (status == "unknown"), "idle_status unknown")
+    return RuleOutcome("idle", applies, fired, why)
+
+
+#: reason code → its rule (contract §4); ``rs_unbuilt`` gives no outcome without a raster summary
+_RULES: dict[str, Callable[[_Run], RuleOutcome | None]] = {
+    "far_below_min": _far_rule,
+    "coef_below_min": _coef_rule,
+    "admin_over_max": _admin_rule,
+    "green_over_max": _green_rule,
+    "invest_below_min": _invest_rule,
+    "tax_below_avg_share": _tax_rule,
+    "policy_eliminated": _policy_rule,
+    "dangerous_building": _dangerous_rule,
+    "use_mismatch": _mismatch_rule,
+    "rs_unbuilt": lambda run: _rs_unbuilt(run.facts, run.preset, run.supplied_ok),
+    "idle": _idle_rule,
+}
 
 
 def threshold_texts(preset: Preset) -> dict[str, str]:
