@@ -665,7 +665,7 @@ def _ingest(path: str | Path, **options: Any) -> _Outcome:
     # NaN/inf coordinates are found and reported by the geometry checks; numpy's "invalid value"
     # warnings from shapely and pyproj about them would only repeat that, less clearly
     with np.errstate(invalid="ignore"), gdal_options():
-        return _ingest_checked(path, **options)
+        return _ingest_checked(path, _ReadOptions(**options))
 
 
 @dataclass
@@ -856,21 +856,55 @@ def _to_metric(
     return geometry, final_crs, crsmod.describe_crs(active)
 
 
-def _ingest_checked(
-    path: str | Path,
-    *,
-    layer: str | None,
-    crs: Any,
-    encoding: str | None,
-    parcels: bool,
-    geometry_types: tuple[str, ...] | None,
-    drop_empty: bool,
-    repair_tolerance: float,
-    limits: ReadLimits,
-    columns: ColumnMapping | None = None,
-    land_use_scheme: str = "auto",
-    industry_scheme: str = "auto",
-) -> _Outcome:
+@dataclass(frozen=True)
+class _ReadOptions:
+    """How one read is done: layer, CRS and encoding, what geometry is accepted, how codes are read."""
+
+    layer: str | None
+    crs: Any
+    encoding: str | None
+    parcels: bool
+    geometry_types: tuple[str, ...] | None
+    drop_empty: bool
+    repair_tolerance: float
+    limits: ReadLimits
+    columns: ColumnMapping | None = None
+    land_use_scheme: str = "auto"
+    industry_scheme: str = "auto"
+
+
+def _canonical_frame(
+    values: _Values,
+    unmatched: list[str],
+    attributes: pd.DataFrame,
+    geometries: np.ndarray,
+    final_crs: pyproj.CRS,
+    keep: np.ndarray | None,
+) -> gpd.GeoDataFrame:
+    """Build the result: canonical columns in schema order, ``*_source`` codes, unmatched columns."""
+    data: dict[str, Any] = {}
+    for f in PARCEL_FIELDS:
+        if f.name in values.coerced:
+            data[f.name] = values.coerced[f.name]
+    data.update({k: v for k, v in values.sources.items() if k not in data})
+    for column in unmatched:
+        if column not in data and column != "geometry":
+            data[column] = attributes[column]
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(data, index=pd.RangeIndex(len(attributes))),
+        geometry=gpd.GeoSeries(geometries, crs=final_crs),
+        crs=final_crs,
+    )
+    if keep is not None:
+        frame = frame.loc[keep].reset_index(drop=True)
+    return frame
+
+
+def _ingest_checked(path: str | Path, options: _ReadOptions) -> _Outcome:
+    """Read, then check CRS, columns, ids, values and geometry in that order (the module's steps)."""
+    layer, crs, encoding, parcels = options.layer, options.crs, options.encoding, options.parcels
+    columns, limits = options.columns, options.limits
+    land_use_scheme, industry_scheme = options.land_use_scheme, options.industry_scheme
     if columns is not None:  # the mapping file's schemes, unless the caller chose one
         land_use_scheme = columns.land_use_scheme if land_use_scheme == "auto" else land_use_scheme
         industry_scheme = columns.industry_scheme if industry_scheme == "auto" else industry_scheme
@@ -936,7 +970,7 @@ def _ingest_checked(
         _read_values(attributes, by_canonical, ids, file, (land_use_scheme, industry_scheme), values, add)
     coerced_columns = values.coerced
     coercions, unreadable, readings = values.coercions, values.unreadable, values.readings
-    schemes, source_columns = values.schemes, values.sources
+    schemes = values.schemes
     columns_missing = tuple(f.name for f in PARCEL_FIELDS if parcels and f.name not in coerced_columns)
     suggestions = (
         suggest_columns(unmatched, raw.attributes, coerced_columns, coerced_columns.get("supply_date"))
@@ -959,10 +993,10 @@ def _ingest_checked(
         geometry, final_crs, reprojected_from = _to_metric(geometry, bounds, active)
 
     # ---- geometry
-    allowed = POLYGONAL if parcels else geometry_types
+    allowed = POLYGONAL if parcels else options.geometry_types
     checked = check_geometries(geometry, allowed)
     summary, keep = _geometry_report(
-        checked, ids, file, raw.layer, allowed, drop_empty, repair_tolerance, add
+        checked, ids, file, raw.layer, allowed, options.drop_empty, options.repair_tolerance, add
     )
 
     final_epsg, _ = crsmod.identify_epsg(final_crs)
@@ -1005,22 +1039,7 @@ def _ingest_checked(
     )
     if errors:
         return _Outcome(None, report, errors)
-
-    data: dict[str, Any] = {}
-    for f in PARCEL_FIELDS:
-        if f.name in coerced_columns:
-            data[f.name] = coerced_columns[f.name]
-    data.update({k: v for k, v in source_columns.items() if k not in data})
-    for column in unmatched:
-        if column not in data and column != "geometry":
-            data[column] = attributes[column]
-    frame = gpd.GeoDataFrame(
-        pd.DataFrame(data, index=pd.RangeIndex(n)),
-        geometry=gpd.GeoSeries(checked.geometries, crs=final_crs),
-        crs=final_crs,
-    )
-    if keep is not None:
-        frame = frame.loc[keep].reset_index(drop=True)
+    frame = _canonical_frame(values, unmatched, attributes, checked.geometries, final_crs, keep)
     return _Outcome(frame, report, errors)
 
 
