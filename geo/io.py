@@ -856,6 +856,52 @@ def _to_metric(
     return geometry, final_crs, crsmod.describe_crs(active)
 
 
+@dataclass
+class _ColumnsRead:
+    """The attribute table after column matching, id checks and value reading (parcels only)."""
+
+    attributes: pd.DataFrame
+    unmatched: list[str]
+    values: _Values = field(default_factory=_Values)
+    ids: np.ndarray | None = None
+    matches: list[ColumnMatch] = field(default_factory=list)
+    duplicate_ids: list[DuplicateId] = field(default_factory=list)
+    missing_ids: tuple[RowRef, ...] = ()
+    values_mapped: tuple[ValueMapped, ...] = ()
+
+
+def _read_columns(
+    raw: _Raw, file: str, columns: ColumnMapping | None, schemes: tuple[str, str], add: Any
+) -> _ColumnsRead:
+    """Match the columns, check the ids, apply the value maps and read every canonical column."""
+    attributes = raw.attributes.reset_index(drop=True)
+    values = _Values()
+    ids: np.ndarray | None = None
+    duplicate_ids: list[DuplicateId] = []
+    missing_ids: tuple[RowRef, ...] = ()
+    values_mapped: tuple[ValueMapped, ...] = ()
+    cols = _match_columns(raw, file, columns)
+    matches, unmatched = cols.matches, cols.unmatched
+    for problem, error in cols.problems:
+        add(problem, error)
+    by_canonical = {canonical: source_col for source_col, canonical in cols.rename.items()}
+    if "parcel_id" not in by_canonical:
+        found = "、".join(map(str, attributes.columns)) or "（无 none）"
+        msg = (
+            f"{file}: 没有找到地块编号字段 / no parcel_id column; 文件中的字段 columns found: {found}; "
+            f"可用的字段名 accepted names: {_ID_ALIASES}"
+        )
+        add(Problem("missing_id_column", "error", msg), SchemaError(msg))
+    else:
+        ids, missing_ids, duplicate_ids = _check_ids(attributes, by_canonical["parcel_id"], file, values, add)
+    if columns is not None:
+        attributes, values_mapped = _apply_value_maps(attributes, by_canonical, columns)
+    _read_values(attributes, by_canonical, ids, file, schemes, values, add)
+    return _ColumnsRead(
+        attributes, unmatched, values, ids, matches, duplicate_ids, missing_ids, values_mapped
+    )
+
+
 @dataclass(frozen=True)
 class _ReadOptions:
     """How one read is done: layer, CRS and encoding, what geometry is accepted, how codes are read."""
@@ -940,34 +986,14 @@ def _ingest_checked(path: str | Path, options: _ReadOptions) -> _Outcome:
         add(Problem("empty_layer", "error", msg), GeometryError(msg))
 
     # ---- columns and ids (parcels only)
-    attributes = raw.attributes.reset_index(drop=True)
-    ids: np.ndarray | None = None
-    matches: list[ColumnMatch] = []
-    unmatched = [str(c) for c in attributes.columns]
-    values = _Values()
-    duplicate_ids: list[DuplicateId] = []
-    missing_ids: tuple[RowRef, ...] = ()
-    values_mapped: tuple[ValueMapped, ...] = ()
-    if parcels:
-        cols = _match_columns(raw, file, columns)
-        matches, unmatched = cols.matches, cols.unmatched
-        for problem, error in cols.problems:
-            add(problem, error)
-        by_canonical = {canonical: source_col for source_col, canonical in cols.rename.items()}
-        if "parcel_id" not in by_canonical:
-            found = "、".join(map(str, attributes.columns)) or "（无 none）"
-            msg = (
-                f"{file}: 没有找到地块编号字段 / no parcel_id column; 文件中的字段 columns found: {found}; "
-                f"可用的字段名 accepted names: {_ID_ALIASES}"
-            )
-            add(Problem("missing_id_column", "error", msg), SchemaError(msg))
-        else:
-            ids, missing_ids, duplicate_ids = _check_ids(
-                attributes, by_canonical["parcel_id"], file, values, add
-            )
-        if columns is not None:
-            attributes, values_mapped = _apply_value_maps(attributes, by_canonical, columns)
-        _read_values(attributes, by_canonical, ids, file, (land_use_scheme, industry_scheme), values, add)
+    read = (
+        _read_columns(raw, file, columns, (land_use_scheme, industry_scheme), add)
+        if parcels
+        else _ColumnsRead(raw.attributes.reset_index(drop=True), [str(c) for c in raw.attributes.columns])
+    )
+    attributes, unmatched, values, ids = read.attributes, read.unmatched, read.values, read.ids
+    matches, duplicate_ids, missing_ids = read.matches, read.duplicate_ids, read.missing_ids
+    values_mapped = read.values_mapped
     coerced_columns = values.coerced
     coercions, unreadable, readings = values.coercions, values.unreadable, values.readings
     schemes = values.schemes
