@@ -34,6 +34,7 @@ from geo.rules.presets import REASON_CODES, SOURCE_KIND_ZH, Exemption
 from geo.schema import LABELS_ZH
 from geo.vocab import IDLE_STATUS_LABELS_ZH as STATUS_LABELS_ZH
 from geo.vocab import INDICATOR_LABELS_ZH, RATE_KEYS, ZONE_TYPE_ZH
+from geo.vocab import LOW_EFF_REASON_LABELS_ZH as REASON_LABELS_ZH
 
 if TYPE_CHECKING:
     from geo.analysis import AnalysisResult
@@ -72,19 +73,6 @@ RS_STAT_ZH = {
     "std": "标准差",
     "count": "有效像元数",
     "coverage": "有效覆盖率",
-}
-REASON_LABELS_ZH: dict[str, str] = {
-    "far_below_min": "容积率低于行业下限",
-    "coef_below_min": "建筑系数低于下限",
-    "admin_over_max": "行政办公及生活服务设施用地超比例",
-    "green_over_max": "绿地率超上限",
-    "invest_below_min": "投资强度低于下限",
-    "tax_below_avg_share": "亩均税收低于平均水平的规定比例",
-    "policy_eliminated": "属淘汰类或禁止类产业",
-    "dangerous_building": "危房（C、D级）",
-    "use_mismatch": "现状用途与规划用途不符",
-    "rs_unbuilt": "遥感显示基本未建成",
-    "idle": "闲置土地",
 }
 SHEET_NAMES = {
     "summary": "汇总",

@@ -31,7 +31,7 @@ IDLE_STATUSES: tuple[str, ...] = (
 IDLE_CLASSES: tuple[str, ...] = ("idle", "idle_recoverable", "idle_gov_caused", "idle_stalled")
 #: the status of idle land recovered without compensation (《闲置土地处置办法》第十四条第二款)
 IDLE_RECOVERABLE = "idle_recoverable"
-#: ``idle_status`` → its Chinese label in the report and the CLI
+#: ``idle_status`` → its Chinese label in the report, the CLI, the maps and the briefing
 IDLE_STATUS_LABELS_ZH: dict[str, str] = {
     "not_idle": "非闲置",
     "idle": "闲置（满一年未满两年）",
@@ -40,6 +40,22 @@ IDLE_STATUS_LABELS_ZH: dict[str, str] = {
     "idle_stalled": "中止开发闲置",
     "not_applicable": "未供地（不适用）",
     "unknown": "信息不足无法认定",
+}
+
+#: ``low_eff_reasons`` code → its Chinese label in the report, the CLI, the maps and the briefing
+#: (contract §4; the criteria of domain.md §2)
+LOW_EFF_REASON_LABELS_ZH: dict[str, str] = {
+    "far_below_min": "容积率低于行业下限",
+    "coef_below_min": "建筑系数低于下限",
+    "admin_over_max": "行政办公及生活服务设施用地超比例",
+    "green_over_max": "绿地率超上限",
+    "invest_below_min": "投资强度低于下限",
+    "tax_below_avg_share": "亩均税收低于平均水平的规定比例",
+    "policy_eliminated": "属淘汰类或禁止类产业",
+    "dangerous_building": "危房（C、D级）",
+    "use_mismatch": "现状用途与规划用途不符",
+    "rs_unbuilt": "遥感显示基本未建成",
+    "idle": "闲置土地",
 }
 
 # --------------------------------------------------------------------------------------------

@@ -13,17 +13,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.vocab import IDLE_CLASSES
+from geo.vocab import IDLE_CLASSES, IDLE_STATUS_LABELS_ZH, LOW_EFF_REASON_LABELS_ZH
 
-#: idle_status → (label, colour); order = legend order (contract.md §3, 《闲置土地处置办法》)
+#: idle_status → (label, colour), labels from geo.vocab; order = legend order (contract.md §3)
 IDLE_STATUS: dict[str, tuple[str, str]] = {
-    "idle": ("闲置土地（满1年未满2年）", "#e34a33"),
-    "idle_recoverable": ("闲置满2年（可无偿收回）", "#7f0000"),
-    "idle_gov_caused": ("政府原因闲置（协商处置）", "#fdae6b"),
-    "idle_stalled": ("中止开发闲置（停建满1年）", "#9e3cae"),
-    "unknown": ("无法判定（缺少数据）", "#969696"),
-    "not_idle": ("非闲置", "#a1d99b"),
-    "not_applicable": ("未供地（不适用）", "#e0e0e0"),
+    code: (IDLE_STATUS_LABELS_ZH[code], colour)
+    for code, colour in (
+        ("idle", "#e34a33"),
+        ("idle_recoverable", "#7f0000"),
+        ("idle_gov_caused", "#fdae6b"),
+        ("idle_stalled", "#9e3cae"),
+        ("unknown", "#969696"),
+        ("not_idle", "#a1d99b"),
+        ("not_applicable", "#e0e0e0"),
+    )
 }
 
 #: idle statuses that count as idle land for selections and summaries
@@ -31,17 +34,20 @@ IDLE_CODES = IDLE_CLASSES
 
 #: low_eff_reasons code → (label, colour) (contract.md §4)
 LOW_EFF_REASONS: dict[str, tuple[str, str]] = {
-    "idle": ("闲置土地", "#e34a33"),
-    "far_below_min": ("容积率低于控制下限", "#08519c"),
-    "coef_below_min": ("建筑系数低于控制下限", "#3182bd"),
-    "admin_over_max": ("行政办公及生活服务设施用地超比例", "#6baed6"),
-    "green_over_max": ("绿地率超上限", "#74c476"),
-    "invest_below_min": ("投资强度低于控制下限", "#fd8d3c"),
-    "tax_below_avg_share": ("亩均税收低于平均水平", "#fdd0a2"),
-    "policy_eliminated": ("淘汰/禁止类产业", "#54278f"),
-    "dangerous_building": ("危房（C/D级）", "#a50f15"),
-    "use_mismatch": ("现状用途与规划不符", "#8c6d31"),
-    "rs_unbuilt": ("遥感显示大部未建", "#636363"),
+    code: (LOW_EFF_REASON_LABELS_ZH[code], colour)
+    for code, colour in (
+        ("idle", "#e34a33"),
+        ("far_below_min", "#08519c"),
+        ("coef_below_min", "#3182bd"),
+        ("admin_over_max", "#6baed6"),
+        ("green_over_max", "#74c476"),
+        ("invest_below_min", "#fd8d3c"),
+        ("tax_below_avg_share", "#fdd0a2"),
+        ("policy_eliminated", "#54278f"),
+        ("dangerous_building", "#a50f15"),
+        ("use_mismatch", "#8c6d31"),
+        ("rs_unbuilt", "#636363"),
+    )
 }
 
 #: mujun_class → (label, colour) (亩均效益 A–D, domain.md §5)

@@ -114,7 +114,7 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     idle, low = s["idle"]["count"], s["low_efficiency"]["true"]["count"]
     summary = tab.inner_text("#summary")
     assert f"闲置土地 {idle} 宗" in summary and f"低效用地 {low} 宗" in summary and idle > 0
-    assert "容积率低于控制下限" in tab.inner_text("#by-reason")
+    assert "容积率低于行业下限" in tab.inner_text("#by-reason")
     # indicators against ideal values: 土地供应率 (ideal 1.0 in the national preset) scores rate × 100
     supply = tab.locator("#indicators tr", has_text="土地供应率").inner_text()
     rate = result["indicators"]["land_supply_rate"]

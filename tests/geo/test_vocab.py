@@ -88,3 +88,15 @@ def test_optimizer_reads_false_and_unknown_spellings_as_false(text):
     read = coerce_column(pd.Series([text]), FIELDS_BY_NAME["above_scale"])
     value = read.values.iloc[0]
     assert value is pd.NA or value is None or (isinstance(value, float) and np.isnan(value)) or not value
+
+
+def test_maps_and_report_name_each_status_and_reason_alike():
+    """The map legend, the popup and the briefing say what the Excel report says (one table)."""
+    from geo.export import REASON_LABELS_ZH
+    from geo.vocab import IDLE_STATUS_LABELS_ZH
+    from maps.style import IDLE_STATUS, LOW_EFF_REASONS, idle_label, reason_label
+
+    assert {code: label for code, (label, _) in IDLE_STATUS.items()} == IDLE_STATUS_LABELS_ZH
+    assert {code: label for code, (label, _) in LOW_EFF_REASONS.items()} == REASON_LABELS_ZH
+    assert idle_label("idle_recoverable") == "闲置满两年（可无偿收回）"
+    assert reason_label("far_below_min") == "容积率低于行业下限"

@@ -52,7 +52,7 @@ def test_analysis_briefing_pdf_text_fonts_and_pages(analysis_dir: Path, tmp_path
     assert "CGCS2000 / 3度带高斯-克吕格 CM 111E (EPSG:4546)" in text
     for pid in ("YL-001", "YL-002", "YL-011"):
         assert pid in text
-    assert "闲置满2年（可无偿收回）" in text
+    assert "闲置满两年（可无偿收回）" in text
     # every font in the PDF is the embedded Noto Sans SC subset: no fallback font, real text
     assert all(name.endswith("NotoSansSC-Regular") for name in _pdf_fonts(out))
     assert all(p.stat().st_size > 10_000 for p in result.pngs)
@@ -325,7 +325,7 @@ def test_low_efficiency_rows_name_discretionary_exemptions():
         "exemptions": {"above_scale": {"label_zh": "规上企业", "discretionary": True}},
     }
     (row,) = low_efficiency_rows(frame, summary)
-    assert row[3] == "危房（C/D级）"
+    assert row[3] == "危房（C、D级）"
     assert row[4] == "房屋安全等级 D 级｜标准：房屋安全等级为C、D级（JGJ 125）"
     assert row[5] == "规上企业（可以不予认定）"
 

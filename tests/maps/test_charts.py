@@ -13,13 +13,13 @@ from .conftest import make_parcels
 def test_status_tables_counts_and_mu():
     parcels = make_parcels(12)
     by_status, by_reason = charts.status_tables(parcels)
-    row = by_status.set_index("label").loc["闲置土地（满1年未满2年）"]
+    row = by_status.set_index("label").loc["闲置（满一年未满两年）"]
     # statuses cycle every 7 parcels: YL-001 and YL-008 are idle, 13.5 亩 each
     assert (row["count"], row["mu"]) == (2, 27.0)
     reasons = by_reason.set_index("label")
     # YL-001, YL-007 carry far_below_min;tax_below_avg_share → both counted under each reason
-    assert reasons.loc["容积率低于控制下限", "count"] == 2
-    assert reasons.loc["亩均税收低于平均水平", "count"] == 2
+    assert reasons.loc["容积率低于行业下限", "count"] == 2
+    assert reasons.loc["亩均税收低于平均水平的规定比例", "count"] == 2
     assert "豁免" not in " ".join(reasons.index)
 
 

@@ -60,8 +60,8 @@ def test_analysis_map_layers_legends_and_tools(parcels):
     assert set(legends) == {"亩均效益分类（宗）", "闲置土地认定（宗）", "低效用地·首要原因（宗）"}
     # each legend is bound to its own layer and lists the counts
     assert legends["闲置土地认定（宗）"].layer is layers["闲置土地认定"]
-    assert '闲置满2年（可无偿收回）<span class="n">2</span>' in legends["闲置土地认定（宗）"].html
-    assert '容积率低于控制下限<span class="n">2</span>' in legends["低效用地·首要原因（宗）"].html
+    assert '闲置满两年（可无偿收回）<span class="n">2</span>' in legends["闲置土地认定（宗）"].html
+    assert '容积率低于行业下限<span class="n">2</span>' in legends["低效用地·首要原因（宗）"].html
     html = render_html(m)
     assert "layer.on('add'" in html and "layer.on('remove'" in html
     assert "L.Control.Search" in html and "propertyName: 'parcel_id'" in html
@@ -97,9 +97,9 @@ def test_popup_values_in_chinese(parcels):
     assert p1["area_mu"] == "13.50"
     assert p1["far"] == "0.60"
     assert p1["building_coef"] == "27.0%"
-    assert p1["idle_status"] == "闲置土地（满1年未满2年）"
+    assert p1["idle_status"] == "闲置（满一年未满两年）"
     assert p1["idle_fee_wan"] == "120.00"
-    assert p1["low_eff_reasons"] == "容积率低于控制下限、亩均税收低于平均水平"
+    assert p1["low_eff_reasons"] == "容积率低于行业下限、亩均税收低于平均水平的规定比例"
     assert props["YL-004"]["low_eff_reasons"] == "豁免：high_tech"
     assert props["YL-000"]["idle_basis"] == "—"
 
