@@ -7,8 +7,10 @@ heavy work (reading hostile files, analyses, solves, maps, briefings) runs in wo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from threading import Thread
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
@@ -40,6 +42,20 @@ Errors are `{"error": {"code", "message", "correlation_id"}}`.
 """
 
 
+def _warm_imports() -> None:
+    """Import what the first workbench calls need (matplotlib for the indicator scores, the presets).
+
+    Run in a background thread at start-up, so the first ``GET /jobs/{id}/indicator-scores`` does
+    not pay for matplotlib's import (seconds on a busy machine); a failure here only means that the
+    first call imports it instead.
+    """
+    try:
+        import geo.rules.presets  # noqa: F401
+        import maps.charts  # noqa: F401
+    except Exception:  # the route imports it again and reports whatever is wrong
+        logging.getLogger("panhuo.api").exception("could not pre-import maps.charts")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service for ``settings`` (default: read from the environment).
 
@@ -59,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runner.reconcile()
         runner.start()
+        Thread(target=_warm_imports, name="panhuo-warm-imports", daemon=True).start()
         try:
             yield
         finally:

@@ -146,8 +146,62 @@ def compute_indicators(
 
     """
     cfg = rules.indicators
-    n = facts.n
     area = np.nan_to_num(facts.num("area_m2"))
+    m = _classify(facts, rules, idle_status)
+    lacking: dict[str, int] = {}
+    values = _rates_and_intensities(facts, rules, m, area, lacking)
+    a = _total(area, m.built)
+    share_a2, share_a1 = _ratio(_total(area, m.a2), a), _ratio(_total(area, m.a_category == "A1"), a)
+    zone_type = _zone_type(rules, share_a2, share_a1)
+    score, standardised = _intensity_score(rules, zone_type, values)
+    potential, recent = _potential(facts, rules, m, area, far_min)
+
+    indicators: dict[str, Any] = {"zone_type": zone_type}
+    for key in INDICATOR_KEYS[1:-2]:
+        indicators[key] = values[key]
+    indicators["intensity_score"] = score
+    indicators["potential"] = potential
+    details = {
+        "areas_ha": _areas_ha(m, area, recent),
+        "overall_tax_intensity": values["overall_tax_intensity"],
+        "zone_type_shares": {"A2/A": share_a2, "A1/A": share_a1},
+        "standardised_scores": standardised,
+        "supply_history_years": cfg.supply_history_years,
+        "parcels_lacking_values": lacking,
+        "supply_unknown_parcels": int((~m.supplied & ~m.unsupplied).sum()),
+    }
+    return ZoneIndicators(indicators=indicators, categories=_categories(m), details=details)
+
+
+def _total(area: np.ndarray, mask: np.ndarray) -> float:
+    return float(area[mask].sum())
+
+
+@dataclass(frozen=True)
+class _Classes:
+    """The 规程's land categories of every parcel, as masks (letters as in the module docstring)."""
+
+    built: np.ndarray  # A
+    a_category: np.ndarray  # A1 … A6, None where not built
+    no_buildings_needed: np.ndarray
+    c_land: np.ndarray
+    b_land: np.ndarray
+    b21: np.ndarray
+    b22: np.ndarray
+    supplied: np.ndarray  # D
+    unsupplied: np.ndarray
+    allocated: np.ndarray  # D1
+    expired: np.ndarray  # D22
+    e_land: np.ndarray
+    e_category: np.ndarray
+    a2: np.ndarray
+    h_land: np.ndarray
+    g_land: np.ndarray
+
+
+def _classify(facts: Facts, rules: RulesPreset, idle_status: pd.Series) -> _Classes:
+    """Sort every parcel into the 规程's categories (built A*, buildable B2*, C, supplied D*, E, G, H)."""
+    cfg = rules.indicators
     land, planned, supply = facts.text("land_use"), facts.text("planned_use"), facts.text("supply_type")
     floor, footprint = facts.num("floor_area_m2"), facts.num("footprint_m2")
     building_footprint, gross = facts.num("building_footprint_m2"), facts.num("gross_floor_area_m2")
@@ -165,35 +219,58 @@ def compute_indicators(
     unsupplied = (supply == UNSUPPLIED).to_numpy(dtype=bool)
     b_land = ~built & ~c_land
     b22 = b_land & unsupplied & (not cfg.unsupplied_ready)
-    b21 = b_land & ~b22
 
-    lease_end = facts.date("lease_end_date")
     allocated = (supply == "划拨").to_numpy(dtype=bool)
-    expired = supplied & ~allocated & (lease_end < facts.as_of)
-    e_land = unsupplied & ~built & ~c_land
-    e_category = _longest_prefix(planned, {"E21": cfg.supply_industrial, "E1": cfg.supply_allocation}, "E22")
     high_tech, high_tech_known = facts.flag("high_tech")
     a2 = a_category == "A2"
-    h_land = a2 & high_tech & high_tech_known
-    g_land = np.isin(idle_status.to_numpy(), IDLE_CLASSES)
-
-    land_category = np.where(built, a_category, np.where(c_land, "C", np.where(b22, "B22", "B21")))
-    supply_category = np.full(n, None, dtype=object)
-    supply_category[allocated] = "D1"
-    supply_category[supplied & ~allocated] = "D21"
-    supply_category[expired] = "D22"
-    supply_category[e_land] = e_category[e_land]
-    supply_category[unsupplied & ~e_land] = "F"
-    categories = pd.DataFrame(
-        {"zone_category": land_category.astype(object), "supply_category": supply_category, "idle_g": g_land}
+    return _Classes(
+        built=built,
+        a_category=a_category,
+        no_buildings_needed=no_buildings_needed,
+        c_land=c_land,
+        b_land=b_land,
+        b21=b_land & ~b22,
+        b22=b22,
+        supplied=supplied,
+        unsupplied=unsupplied,
+        allocated=allocated,
+        expired=supplied & ~allocated & (facts.date("lease_end_date") < facts.as_of),
+        e_land=unsupplied & ~built & ~c_land,
+        e_category=_longest_prefix(
+            planned, {"E21": cfg.supply_industrial, "E1": cfg.supply_allocation}, "E22"
+        ),
+        a2=a2,
+        h_land=a2 & high_tech & high_tech_known,
+        g_land=np.isin(idle_status.to_numpy(), IDLE_CLASSES),
     )
 
-    def total(mask: np.ndarray) -> float:
-        return float(area[mask].sum())
 
-    a, a1, a2_area = total(built), total(a_category == "A1"), total(a2)
-    b, b21_area = total(b_land), total(b21)
-    d, g, h, e = total(supplied), total(g_land & supplied), total(h_land), total(e_land)
+def _categories(m: _Classes) -> pd.DataFrame:
+    """Each parcel's 规程 land category, supply category and idle flag."""
+    land_category = np.where(m.built, m.a_category, np.where(m.c_land, "C", np.where(m.b22, "B22", "B21")))
+    supply_category = np.full(len(m.built), None, dtype=object)
+    supply_category[m.allocated] = "D1"
+    supply_category[m.supplied & ~m.allocated] = "D21"
+    supply_category[m.expired] = "D22"
+    supply_category[m.e_land] = m.e_category[m.e_land]
+    supply_category[m.unsupplied & ~m.e_land] = "F"
+    return pd.DataFrame(
+        {
+            "zone_category": land_category.astype(object),
+            "supply_category": supply_category,
+            "idle_g": m.g_land,
+        }
+    )
+
+
+def _rates_and_intensities(
+    facts: Facts, rules: RulesPreset, m: _Classes, area: np.ndarray, lacking: dict[str, int]
+) -> dict[str, Any]:
+    """Compute the rates, plot ratios and intensities; count in ``lacking`` the parcels missing a value."""
+    floor, building_footprint = facts.num("floor_area_m2"), facts.num("building_footprint_m2")
+    a, a2_area = _total(area, m.built), _total(area, m.a2)
+    b, b21_area = _total(area, m.b_land), _total(area, m.b21)
+    d, g, h = _total(area, m.supplied), _total(area, m.g_land & m.supplied), _total(area, m.h_land)
 
     def column_values(column: str) -> np.ndarray:
         if column == "fixed_assets_wan" and rules.low_efficiency.rules.invest_below_min.land_price == "add":
@@ -202,27 +279,23 @@ def compute_indicators(
             return facts.num("fixed_assets_wan") + np.nan_to_num(facts.num("land_price_wan"))
         return facts.num(column)
 
-    def summed(column: str, mask: np.ndarray) -> tuple[float | None, int]:
-        """Σ column over mask (NaN counted as 0) and the number of masked parcels lacking it."""
-        if not facts.has(column):
-            return None, int(mask.sum())
-        values = column_values(column)[mask]
-        return float(np.nansum(values)), int(np.isnan(values).sum())
-
-    lacking: dict[str, int] = {}
-
     def intensity(column: str, mask: np.ndarray, denominator: float, per_ha: bool = False) -> float | None:
-        value, missing = summed(column, mask)
+        # Σ column over mask (NaN counted as 0); the parcels lacking it are counted
+        if not facts.has(column):
+            value, missing = None, int(mask.sum())
+        else:
+            masked = column_values(column)[mask]
+            value, missing = float(np.nansum(masked)), int(np.isnan(masked).sum())
         if missing:
-            lacking[f"{column}@{'A2' if mask is a2 else 'A'}"] = missing
+            lacking[f"{column}@{'A2' if mask is m.a2 else 'A'}"] = missing
         denom = denominator / M2_PER_HA if per_ha else denominator
         return _ratio(value, denom)
 
-    floor_a = np.where(no_buildings_needed & np.isnan(floor), 0.0, floor)
-    footprint_a = np.where(no_buildings_needed & np.isnan(building_footprint), 0.0, building_footprint)
-    overall_far = _ratio(float(np.nansum(floor_a[built])), a) if facts.has("floor_area_m2") else None
+    floor_a = np.where(m.no_buildings_needed & np.isnan(floor), 0.0, floor)
+    footprint_a = np.where(m.no_buildings_needed & np.isnan(building_footprint), 0.0, building_footprint)
+    overall_far = _ratio(float(np.nansum(floor_a[m.built])), a) if facts.has("floor_area_m2") else None
     building_density = (
-        _ratio(float(np.nansum(footprint_a[built])), a) if facts.has("building_footprint_m2") else None
+        _ratio(float(np.nansum(footprint_a[m.built])), a) if facts.has("building_footprint_m2") else None
     )
     values: dict[str, Any] = {
         "land_development_rate": _ratio(a + b21_area, a + b),
@@ -232,104 +305,105 @@ def compute_indicators(
         "high_tech_land_rate": _ratio(h, a) if facts.has("high_tech") else None,
         "overall_far": overall_far,
         "building_density": building_density,
-        "industrial_far": intensity("floor_area_m2", a2, a2_area),
-        "industrial_building_coef": intensity("footprint_m2", a2, a2_area),
-        "industrial_invest_intensity": intensity("fixed_assets_wan", a2, a2_area, per_ha=True),
-        "industrial_tax_intensity": intensity("tax_wan", a2, a2_area, per_ha=True),
-        "overall_tax_intensity": intensity("tax_wan", built, a, per_ha=True),
+        "industrial_far": intensity("floor_area_m2", m.a2, a2_area),
+        "industrial_building_coef": intensity("footprint_m2", m.a2, a2_area),
+        "industrial_invest_intensity": intensity("fixed_assets_wan", m.a2, a2_area, per_ha=True),
+        "industrial_tax_intensity": intensity("tax_wan", m.a2, a2_area, per_ha=True),
+        "overall_tax_intensity": intensity("tax_wan", m.built, a, per_ha=True),
         "idle_land_rate": _ratio(g, d) if facts.has("supply_type") else None,
-        "idle_disposal_rate": _disposal_rate(facts, g_land, area),
+        "idle_disposal_rate": _disposal_rate(facts, m.g_land, area),
     }
     if not facts.has("land_use"):
         for key in values:
             values[key] = None
+    return values
 
-    # --- zone type (2014 规程): A2/A > 30 % and A1/A < 25 % → industry-led; mixed cases by A2 alone
-    share_a2, share_a1 = _ratio(a2_area, a), _ratio(a1, a)
+
+def _zone_type(rules: RulesPreset, share_a2: float | None, share_a1: float | None) -> str | None:
+    """Zone type (2014 规程): A2/A > 30 % and A1/A < 25 % → industry-led; mixed cases by A2 alone."""
+    cfg = rules.indicators
     if cfg.zone_type != "auto":
-        zone_type: str | None = cfg.zone_type
-    elif share_a2 is None or share_a1 is None:
-        zone_type = None
-    elif share_a2 > cfg.industry_led_a2_share and share_a1 < cfg.industry_city_a1_share:
-        zone_type = "industry_led"
-    elif share_a2 <= cfg.industry_led_a2_share and share_a1 >= cfg.industry_city_a1_share:
-        zone_type = "industry_city"
-    else:
-        zone_type = "industry_led" if share_a2 > cfg.industry_led_a2_share else "industry_city"
+        return cfg.zone_type
+    if share_a2 is None or share_a1 is None:
+        return None
+    if share_a2 > cfg.industry_led_a2_share and share_a1 < cfg.industry_city_a1_share:
+        return "industry_led"
+    if share_a2 <= cfg.industry_led_a2_share and share_a1 >= cfg.industry_city_a1_share:
+        return "industry_city"
+    return "industry_led" if share_a2 > cfg.industry_led_a2_share else "industry_city"
 
-    # --- intensity score (ideal-value standardisation)
+
+def _intensity_score(
+    rules: RulesPreset, zone_type: str | None, values: dict[str, Any]
+) -> tuple[float | None, dict[str, float | None]]:
+    """Score the intensity (ideal-value standardisation); also return each indicator's standardised score."""
     score: float | None = None
     standardised: dict[str, float | None] = {}
-    if zone_type is not None:
-        items = cfg.scores[zone_type]  # type: ignore[index]
-        weighted, weights = 0.0, 0.0
-        for name, item in items.items():
-            actual = values.get(name)
-            if actual is None:
-                standardised[name] = None
-                continue
-            if item.direction == "positive":
-                s = min(actual / item.ideal, 1.0) * 100
-            else:
-                s = 100.0 if actual <= 0 else min(item.ideal / actual, 1.0) * 100
-            standardised[name] = s
-            weighted += item.weight * s
-            weights += item.weight
-        if standardised and all(v is not None for v in standardised.values()):
-            score = weighted / weights
+    if zone_type is None:
+        return score, standardised
+    items = rules.indicators.scores[zone_type]  # type: ignore[index]
+    weighted, weights = 0.0, 0.0
+    for name, item in items.items():
+        actual = values.get(name)
+        if actual is None:
+            standardised[name] = None
+            continue
+        if item.direction == "positive":
+            s = min(actual / item.ideal, 1.0) * 100
+        else:
+            s = 100.0 if actual <= 0 else min(item.ideal / actual, 1.0) * 100
+        standardised[name] = s
+        weighted += item.weight * s
+        weights += item.weight
+    if standardised and all(v is not None for v in standardised.values()):
+        score = weighted / weights
+    return score, standardised
 
-    # --- potential
+
+def _potential(
+    facts: Facts, rules: RulesPreset, m: _Classes, area: np.ndarray, far_min: np.ndarray
+) -> tuple[dict[str, float | None], np.ndarray]:
+    """Expansion, intensity and years-of-supply potential; also the parcels supplied in the history years."""
+    cfg = rules.indicators
+    floor = facts.num("floor_area_m2")
     industrial_scope = facts.starts_with("land_use", rules.scope_prefixes("industrial") or [])
     if "industrial" not in rules.scopes:
-        industrial_scope = a2
-    target = supplied & industrial_scope & ~np.isnan(far_min) & ~np.isnan(floor)
+        industrial_scope = m.a2
+    target = m.supplied & industrial_scope & ~np.isnan(far_min) & ~np.isnan(floor)
     extra = np.maximum(0.0, far_min[target] * area[target] - floor[target])
     intensity_floor = float(extra.sum()) if facts.has("floor_area_m2") and target.any() else None
     years_of_supply: float | None = None
-    supply_date = facts.date("supply_date")
-    recent = np.zeros(n, dtype=bool)
+    e = _total(area, m.e_land)
+    recent = np.zeros(facts.n, dtype=bool)
     if facts.has("supply_date") and facts.has("supply_type"):
+        supply_date = facts.date("supply_date")
         start = add_years(np.array([facts.as_of]), -cfg.supply_history_years)[0]
-        recent = supplied & (supply_date > start) & (supply_date <= facts.as_of)
-        annual = total(recent) / cfg.supply_history_years
+        recent = m.supplied & (supply_date > start) & (supply_date <= facts.as_of)
+        annual = _total(area, recent) / cfg.supply_history_years
         years_of_supply = _ratio(e, annual)
     potential = {
         "expansion_ha": e / M2_PER_HA if facts.has("supply_type") else None,
         "intensity_floor_area_m2": intensity_floor,
         "years_of_supply": years_of_supply,
     }
+    return potential, recent
 
-    indicators: dict[str, Any] = {"zone_type": zone_type}
-    for key in INDICATOR_KEYS[1:-2]:
-        indicators[key] = values[key]
-    indicators["intensity_score"] = score
-    indicators["potential"] = potential
 
-    areas_ha = {
-        key: total(mask) / M2_PER_HA
-        for key, mask in {
-            "A": built,
-            **{k: a_category == k for k in ("A1", "A2", "A31", "A32", "A4", "A51", "A52", "A6")},
-            "B": b_land,
-            "B21": b21,
-            "B22": b22,
-            "C": c_land,
-            "D": supplied,
-            "D1": allocated,
-            "D22": expired,
-            "E": e_land,
-            "G": g_land & supplied,
-            "H": h_land,
-            "supplied_last_years": recent,
-        }.items()
+def _areas_ha(m: _Classes, area: np.ndarray, recent: np.ndarray) -> dict[str, float]:
+    """Sum the area of each category in hectares (the working behind the indicators)."""
+    masks = {
+        "A": m.built,
+        **{k: m.a_category == k for k in ("A1", "A2", "A31", "A32", "A4", "A51", "A52", "A6")},
+        "B": m.b_land,
+        "B21": m.b21,
+        "B22": m.b22,
+        "C": m.c_land,
+        "D": m.supplied,
+        "D1": m.allocated,
+        "D22": m.expired,
+        "E": m.e_land,
+        "G": m.g_land & m.supplied,
+        "H": m.h_land,
+        "supplied_last_years": recent,
     }
-    details = {
-        "areas_ha": areas_ha,
-        "overall_tax_intensity": values["overall_tax_intensity"],
-        "zone_type_shares": {"A2/A": share_a2, "A1/A": share_a1},
-        "standardised_scores": standardised,
-        "supply_history_years": cfg.supply_history_years,
-        "parcels_lacking_values": lacking,
-        "supply_unknown_parcels": int((~supplied & ~unsupplied).sum()),
-    }
-    return ZoneIndicators(indicators=indicators, categories=categories, details=details)
+    return {key: _total(area, mask) / M2_PER_HA for key, mask in masks.items()}

@@ -26,12 +26,20 @@ export async function refresh() {
   for (const job of state.jobs) if (!isFinished(job)) follow(job.id);
 }
 
+let lost = false; // a poll failed: the lists may be stale (a save or a run went by meanwhile)
+
 /** Follow a job: its row in state.jobs is replaced on every poll and the open view is told. */
 export function follow(jobId) {
   watchJob(jobId, (job, { offline }) => {
     const banner = document.getElementById("offline");
     if (banner) banner.hidden = !offline;
+    if (offline) lost = true;
     if (!job) return;
+    if (lost) { // back online: reload the lists and redraw, then follow on as before
+      lost = false;
+      refresh().then(draw).catch(() => { lost = true; });
+      return;
+    }
     const i = state.jobs.findIndex((j) => j.id === job.id);
     if (i >= 0) state.jobs[i] = job; else state.jobs.unshift(job);
     const view = VIEWS[state.view]?.module;

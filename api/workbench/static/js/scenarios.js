@@ -404,8 +404,8 @@ async function submit(run) {
       const job = await api(`/scenarios/${created.id}/runs`, { method: "POST", body: runBody });
       remember("run", job.job_id);
       scrollToRun = job.job_id;
+      follow(job.job_id); // first: if the connection drops now, the job is still followed
       await refresh();
-      follow(job.job_id);
     } catch (error) {
       status.textContent = explain(error);
       return;
