@@ -561,21 +561,24 @@ class Store:
         *,
         limit: int = 100,
         before_id: int | None = None,
-        action: str | None = None,
-        actor: str | None = None,
-        object_type: str | None = None,
-        object_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        where: AuditFilter | None = None,
     ) -> tuple[list[dict[str, Any]], int | None]:
         """Return one page of the workspace's audit trail, newest first, and the cursor of the next.
 
         Keyset paging on the entry id (ids only grow): the next page holds the entries with an id
         below the last one shown, so entries written while an admin pages never shift a page and
-        none is shown twice. ``action`` matches exactly, or every action of a family when it ends
-        with ``.`` (``dataset.``); ``since`` is inclusive, ``until`` exclusive. The cursor is None
+        none is shown twice. ``where`` (:class:`AuditFilter`) narrows the trail. The cursor is None
         on the last page.
         """
+        f = where or AuditFilter()
+        action, actor, object_type, object_id, since, until = (
+            f.action,
+            f.actor,
+            f.object_type,
+            f.object_id,
+            f.since,
+            f.until,
+        )
         query = sa.select(audit_log).where(audit_log.c.workspace == workspace)
         if before_id is not None:
             query = query.where(audit_log.c.id < before_id)
@@ -598,6 +601,22 @@ class Store:
         page = [_clean(_row(r)) or {} for r in rows[:limit]]
         cursor = int(page[-1]["id"]) if len(rows) > limit and page else None
         return page, cursor
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit entries to list; the filters combine with AND, ``None`` filters nothing.
+
+    ``action`` matches exactly, or every action of a family when it ends with ``.`` (``dataset.``);
+    ``since`` is inclusive, ``until`` exclusive (naive times are UTC).
+    """
+
+    action: str | None = None
+    actor: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 class CommitUnknownError(sa.exc.OperationalError):

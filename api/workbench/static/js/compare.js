@@ -75,18 +75,40 @@ async function show(holder, ids) {
     h("caption", {}, tr("与第一列不同的值以底色标出，括号内为差值。", "Values that differ from the first column are highlighted; the difference in brackets.")),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, tr("指标", "Measure")), jobs.map((j) => h("th", { scope: "col" }, runName(j))))),
     h("tbody", {}, rows));
-  const a = plans[0].geojson;
-  const b = plans[1].geojson;
+  const dual = h("section", { class: "card", id: "dual-map" });
+  holder.replaceChildren(h("section", { class: "card" }, h("h2", {}, tr("并排比较", "Side by side")), h("div", { class: "scroll-x" }, table)), dual);
+  dualMap(dual, plans, jobs, 0, 1);
+}
+
+// The dual map of two of the compared runs; with more than two, the planner picks which two.
+function dualMap(section, plans, jobs, li, ri) {
+  const a = plans[li].geojson;
+  const b = plans[ri].geojson;
   const actionOf = (g) => new Map((g?.features || []).map((f) => [String(f.properties.parcel_id), f.properties.action || "keep"]));
   const aa = actionOf(a);
   const bb = actionOf(b);
   const changed = new Set([...aa.keys(), ...bb.keys()].filter((id) => (aa.get(id) || "keep") !== (bb.get(id) || "keep")));
-  const left = mapBox("compare-map-a", runName(jobs[0]));
-  const right = mapBox("compare-map-b", runName(jobs[1]));
-  holder.replaceChildren(h("section", { class: "card" }, h("h2", {}, tr("并排比较", "Side by side")), h("div", { class: "scroll-x" }, table)),
-    h("section", { class: "card" }, h("h2", {}, `${tr("双图对照", "Dual map")}：${runName(jobs[0])} ↔ ${runName(jobs[1])}`),
-      h("p", { class: "muted", id: "changed-count" }, tr(`处置方式不同的地块 ${changed.size} 宗（粗深蓝边）。`, `${changed.size} parcels with a different action (thick outline).`)),
-      h("div", { class: "dual" }, h("figure", {}, h("figcaption", {}, runName(jobs[0])), left), h("figure", {}, h("figcaption", {}, runName(jobs[1])), right))));
+  const left = mapBox("compare-map-a", runName(jobs[li]));
+  const right = mapBox("compare-map-b", runName(jobs[ri]));
+  const pickers = [];
+  if (jobs.length > 2) {
+    const picker = (id, label, value) => {
+      const select = h("select", { id, name: id }, jobs.map((j, i) => h("option", { value: String(i), selected: i === value }, runName(j))));
+      select.addEventListener("change", () => {
+        const l = Number(section.querySelector("#dual-left").value);
+        const r = Number(section.querySelector("#dual-right").value);
+        if (l === r) { section.querySelector("#dual-status").textContent = tr("请选择两次不同的运行。", "Choose two different runs."); return; }
+        dualMap(section, plans, jobs, l, r);
+      });
+      return h("label", { for: id }, label, " ", select);
+    };
+    pickers.push(h("div", { class: "row", id: "dual-pick" },
+      picker("dual-left", tr("左图", "Left map"), li), picker("dual-right", tr("右图", "Right map"), ri),
+      h("span", { role: "status", id: "dual-status", class: "muted" })));
+  }
+  section.replaceChildren(h("h2", {}, `${tr("双图对照", "Dual map")}：${runName(jobs[li])} ↔ ${runName(jobs[ri])}`), ...pickers,
+    h("p", { class: "muted", id: "changed-count" }, tr(`处置方式不同的地块 ${changed.size} 宗（粗深蓝边）。`, `${changed.size} parcels with a different action (thick outline).`)),
+    h("div", { class: "dual" }, h("figure", {}, h("figcaption", {}, runName(jobs[li])), left), h("figure", {}, h("figcaption", {}, runName(jobs[ri])), right)));
   if (a && b) {
     const m1 = planMap(left, a, { outlineIds: changed }).map;
     const m2 = planMap(right, b, { outlineIds: changed }).map;
