@@ -247,6 +247,25 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     tab.locator("#compare-map-a").scroll_into_view_if_needed()
     copy_shot(p.shot("09-compare"), "workbench-compare.png")
 
+    # three runs (the infeasible one too): the table has a column each, the planner picks the two
+    # the dual map shows (the runs in the order they were made: 两处, 三处, 预算不足)
+    tab.locator("#compare-form label", has_text="预算不足").locator("input").check()
+    tab.click("#compare-run")
+    tab.locator("#dual-pick").wait_for()
+    assert "预算不足" in tab.inner_text("#compare-table")
+    assert tab.locator("#compare-table thead th").count() == 4
+    tab.select_option("#dual-left", "1")  # the same run on both sides: refused, said why
+    assert "两次不同" in tab.inner_text("#dual-status")
+    tab.select_option("#dual-right", "0")
+    expect(tab.locator("#dual-map h2")).to_contain_text("2027 卫生站三处")
+    heading = tab.inner_text("#dual-map h2")
+    assert heading.index("三处") < heading.index("↔") < heading.index("两处")
+    assert tab.get_attribute("#dual-left", "id") == "dual-left" and tab.input_value("#dual-left") == "1"
+    for side in ("a", "b"):
+        assert tab.locator(f"#compare-map-{side} .leaflet-pane").count() > 0
+    tab.locator("#dual-map").scroll_into_view_if_needed()
+    p.shot("09b-compare-pick")
+
     # --- briefing of a scenario run ---------------------------------------------------------
     tab.click("#nav-briefing")
     run_b = tab.locator("#brief-source option", has_text="2027 卫生站三处").get_attribute("value")
