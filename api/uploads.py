@@ -195,35 +195,48 @@ def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
         raise PayloadTooLargeError(
             f"zip 解压后超过上限 {limits.zip_max_expanded_mb} MiB — the zip expands past the size budget"
         )
+    files = _safe_members(members, limits)
+    chosen = _shapefile_set(files)
+    check_local_headers(path, members, start_dir)
+    return chosen
+
+
+def _check_member(m: zipfile.ZipInfo) -> None:
+    """Refuse an unsafe name, a link, encryption or a compression method the library cannot inflate."""
+    name = m.filename
+    if (
+        "\\" in name
+        or name.startswith("/")
+        or re.match(r"^[A-Za-z]:", name)
+        or ".." in PurePosixPath(name).parts
+    ):
+        raise InputError("zip 内含不安全的路径（绝对路径或 ..）— unsafe path inside the zip")
+    mode = m.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise InputError("zip 内含符号链接 — the zip holds a symbolic link")
+    if m.flag_bits & 0x1:
+        raise UnsupportedFormatError("zip 已加密 — encrypted zips are not accepted")
+    if m.compress_type not in _METHODS:
+        method = _METHOD_NAMES.get(m.compress_type, "未知 unknown")
+        raise UnsupportedFormatError(
+            f"zip 条目 {safe_label(name)!r} 使用不支持的压缩方法 {m.compress_type}（{method}）"
+            "— unsupported compression method; re-zip with standard Deflate"
+        )
+
+
+def _safe_members(members: list[zipfile.ZipInfo], limits: UploadLimits) -> list[zipfile.ZipInfo]:
+    """Check every member (names, links, duplicates, ratio, nesting); return the files that count."""
     seen: set[str] = set()
     files: list[zipfile.ZipInfo] = []
     for m in members:
-        name = m.filename
-        if (
-            "\\" in name
-            or name.startswith("/")
-            or re.match(r"^[A-Za-z]:", name)
-            or ".." in PurePosixPath(name).parts
-        ):
-            raise InputError("zip 内含不安全的路径（绝对路径或 ..）— unsafe path inside the zip")
-        mode = m.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            raise InputError("zip 内含符号链接 — the zip holds a symbolic link")
-        if m.flag_bits & 0x1:
-            raise UnsupportedFormatError("zip 已加密 — encrypted zips are not accepted")
-        if m.compress_type not in _METHODS:
-            method = _METHOD_NAMES.get(m.compress_type, "未知 unknown")
-            raise UnsupportedFormatError(
-                f"zip 条目 {safe_label(name)!r} 使用不支持的压缩方法 {m.compress_type}（{method}）"
-                "— unsupported compression method; re-zip with standard Deflate"
-            )
-        key = name.lower()
+        _check_member(m)
+        key = m.filename.lower()
         if key in seen:
             raise InputError("zip 内有重名文件 — duplicate names inside the zip")
         seen.add(key)
         if m.is_dir():
             continue
-        base = PurePosixPath(name)
+        base = PurePosixPath(m.filename)
         if base.name.startswith(".") or "__MACOSX" in base.parts:
             continue
         if m.compress_size and m.file_size / m.compress_size > limits.zip_max_ratio:
@@ -231,6 +244,11 @@ def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
         if base.suffix.lower() in _ARCHIVE_SUFFIXES:
             raise UnsupportedFormatError("zip 内不允许再嵌套压缩包 — nested archives are not accepted")
         files.append(m)
+    return files
+
+
+def _shapefile_set(files: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """Return the members of the one Shapefile set (with its ``.shx`` and ``.dbf``) the zip must hold."""
     shp = [m for m in files if PurePosixPath(m.filename).suffix.lower() == ".shp"]
     if len(shp) != 1:
         raise UnsupportedFormatError(
@@ -255,7 +273,6 @@ def check_zip(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
     for needed in (".shx", ".dbf"):
         if needed not in present:
             raise InputError(f"Shapefile 缺少 {needed} 文件 — the zipped Shapefile has no {needed}")
-    check_local_headers(path, members, start_dir)
     return chosen
 
 

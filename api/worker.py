@@ -258,9 +258,11 @@ def layer_names(job: Job, path: Path) -> list[str | None]:
     import pyogrio
 
     from geo.errors import InputError, UnsupportedFormatError
+    from geo.io import gdal_options
 
     try:
-        layers = pyogrio.list_layers(path)
+        with gdal_options():  # an uploaded file: the same GDAL hardening as the ingest's reads
+            layers = pyogrio.list_layers(path)
     except Exception as error:
         raise UnsupportedFormatError(
             f"{path.name}: 无法读取 GeoPackage 的图层列表 — not a readable GeoPackage"
@@ -431,13 +433,14 @@ def read_metadata(job: Job, path: Path) -> None:
     import pyogrio
 
     from geo.errors import UnsupportedFormatError
-    from geo.io import _GPKG_OPEN_OPTIONS  # the same options the full read uses (trusted_schema=OFF)
+    from geo.io import _GPKG_OPEN_OPTIONS, gdal_options  # the same options as the full read
 
     for name in layer_names(job, path):
         shown = name or "（唯一图层 the only layer）"
         job.progress(10, "读取元数据 reading metadata", phase="metadata", layer=shown)
         try:
-            pyogrio.read_info(path, layer=name, force_feature_count=True, **_GPKG_OPEN_OPTIONS)
+            with gdal_options():  # an uploaded file: the same GDAL hardening as the ingest's reads
+                pyogrio.read_info(path, layer=name, force_feature_count=True, **_GPKG_OPEN_OPTIONS)
         except Exception as error:
             raise UnsupportedFormatError(f"图层 {shown} 无法打开 — the layer could not be opened") from error
 

@@ -1230,7 +1230,7 @@ def _geometry_report(
 # --------------------------------------------------------------------------------------------- public
 
 
-def read_parcels(
+def read_parcels(  # noqa: PLR0913 — the public reader: one keyword per documented read option
     path: str | Path,
     layer: str | None = None,
     crs: Any = None,
