@@ -159,6 +159,16 @@ def _geojson(frame: Any, path: Path) -> Path:
 
 # ------------------------------------------------------------------------------------ plans
 
+#: the plan's layers written as GeoJSON (WGS 84) with the ``geojson`` extra: the candidates and their
+#: actions, the facility sites, the demand points (covered or not, by which site) and the park's
+#: other parcels (context) — what a browser map of the plan draws (the workbench does)
+PLAN_GEOJSON = {
+    "parcels": "plan.geojson",
+    "sites": "plan_sites.geojson",
+    "demand": "plan_demand.geojson",
+    "context": "plan_context.geojson",
+}
+
 
 def write_plan(output: Any, out: Path, products: Products = Products(web_map=True)) -> list[Path]:
     """Write ``plan.json``, ``plan.gpkg`` and the map (by default) of one :class:`optimizer.plan.PlanOutput`.
@@ -182,9 +192,10 @@ def write_plan(output: Any, out: Path, products: Products = Products(web_map=Tru
 
         written.append(save_map(plan_map(output.layers, output.plan), out / "map.html", offline=True))
     if products.geojson:
-        parcels = output.layers.get("parcels")
-        if parcels is not None and parcels.crs is not None:
-            written.append(_geojson(parcels, out / "plan.geojson"))
+        for name, filename in PLAN_GEOJSON.items():
+            layer = output.layers.get(name)
+            if layer is not None and layer.crs is not None and len(layer):
+                written.append(_geojson(layer, out / filename))
     if products.briefing:
         from maps.briefing import BriefingText, build_briefing
         from maps.results import load_plan

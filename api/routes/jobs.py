@@ -188,6 +188,9 @@ _LAYER_FILES = {
     ("parcels", "csv"): ("parcels.csv", "text/csv; charset=utf-8"),
     ("plan", "gpkg"): ("plan.gpkg", "application/geopackage+sqlite3"),
     ("plan", "geojson"): ("plan.geojson", "application/geo+json"),
+    ("sites", "geojson"): ("plan_sites.geojson", "application/geo+json"),
+    ("demand", "geojson"): ("plan_demand.geojson", "application/geo+json"),
+    ("context", "geojson"): ("plan_context.geojson", "application/geo+json"),
 }
 
 
@@ -198,14 +201,15 @@ _LAYER_FILES = {
     responses={
         200: {
             "content": {"application/geopackage+sqlite3": {}, "application/geo+json": {}, "text/csv": {}},
-            "description": "analysis: layer `parcels`; plan: layer `plan`",
+            "description": "analysis: layer `parcels`; plan: layer `plan`, and as GeoJSON `sites`, "
+            "`demand` (covered or not), `context` (the park's other parcels)",
         },
         **errors(ERR_404, ERR_409, ERR_422),
     },
 )
 def job_layer(
     job_id: str,
-    layer: Literal["parcels", "plan"],
+    layer: Literal["parcels", "plan", "sites", "demand", "context"],
     who: Caller,
     store: StoreDep,
     runner: RunnerDep,

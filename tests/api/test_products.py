@@ -65,4 +65,9 @@ def test_cli_and_service_plans_write_the_same_files(sqlite_api: Api, tmp_path: P
     cli = tmp_path / "cli"
     _cli("plan", str(scenario_path), "--out", str(cli), "--extras", "briefing,geojson")
     assert _files(cli) == _files(service)
-    assert {"plan.json", "plan.gpkg", "map.html", "plan.geojson"} <= _files(cli)
+    assert {"plan.json", "plan.gpkg", "map.html", "plan.geojson", "plan_demand.geojson"} <= _files(cli)
+    # the browser's plan map reads the demand (covered or not) and the park's other parcels
+    demand = sqlite_api.client.get(f"/jobs/{job['id']}/layers/demand?format=geojson", headers=h)
+    assert demand.status_code == 200 and demand.headers["content-type"].startswith("application/geo+json")
+    point = demand.json()["features"][0]
+    assert point["geometry"]["type"] == "Point" and any(k.startswith("covered_") for k in point["properties"])

@@ -174,6 +174,11 @@ def test_journey_from_upload_to_briefing(page: Page, server: Any) -> None:
     coverage_a = tab.locator("#plan-numbers dd").nth(1).inner_text()
     assert tab.locator("#coverage-by-type tbody tr").count() == 1
     assert "建设公共设施" in tab.inner_text("#land-by-action")
+    # the plan map draws the park around the candidates and the demand, covered or not
+    legend = tab.locator("#plan .legend")
+    expect(legend).to_contain_text("需求点：已覆盖")
+    assert "需求点：未覆盖" in legend.inner_text() and "园区其余地块" in legend.inner_text()
+    assert tab.locator("#plan .leaflet-control-layers").count() == 1
     tab.locator("#plan").scroll_into_view_if_needed()
     copy_shot(p.shot("06-plan"), "workbench-plan.png")
 

@@ -110,8 +110,8 @@ function dualMap(section, plans, jobs, li, ri) {
     h("p", { class: "muted", id: "changed-count" }, tr(`处置方式不同的地块 ${changed.size} 宗（粗深蓝边）。`, `${changed.size} parcels with a different action (thick outline).`)),
     h("div", { class: "dual" }, h("figure", {}, h("figcaption", {}, runName(jobs[li])), left), h("figure", {}, h("figcaption", {}, runName(jobs[ri])), right)));
   if (a && b) {
-    const m1 = planMap(left, a, { outlineIds: changed }).map;
-    const m2 = planMap(right, b, { outlineIds: changed }).map;
+    const m1 = planMap(left, a, { outlineIds: changed, context: plans[li].context, demand: plans[li].demand }).map;
+    const m2 = planMap(right, b, { outlineIds: changed, context: plans[ri].context, demand: plans[ri].demand }).map;
     syncMaps(m1, m2);
   }
 }

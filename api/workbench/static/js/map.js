@@ -29,11 +29,25 @@ export function parcelLayer(map, geojson, colourOf, { onClick = null, tooltip = 
       if (onClick) lyr.on("click", () => onClick(String(id)));
     },
   }).addTo(map);
-  // a view left before its data arrived has a detached (size 0) map: nothing to fit
-  if (layer.getLayers().length && map.getContainer().isConnected && map.getSize().x > 0) {
-    map.fitBounds(layer.getBounds(), { padding: [10, 10] });
-  }
+  // not animated: while Leaflet animates a zoom it drops any other change of zoom, so a parcel
+  // opened from the table in the first quarter second would not be brought into view
+  if (layer.getLayers().length) whenSized(map, () => map.fitBounds(layer.getBounds(), { padding: [10, 10], animate: false }));
   return { layer, byId };
+}
+
+/**
+ * Run `fn` once the map's element is in the page with a size (a map built before its view is
+ * attached measures 0 × 0, and a view fitted then is wrong). Calls keep their order; a view left
+ * for good (element never attached within ~2 s) is given up.
+ */
+function whenSized(map, fn, tries = 120) {
+  const el = map.getContainer();
+  if (el.isConnected && el.clientWidth > 0) {
+    map.invalidateSize({ pan: false });
+    fn();
+  } else if (tries > 0) {
+    requestAnimationFrame(() => whenSized(map, fn, tries - 1));
+  }
 }
 
 let highlighted = null;
@@ -45,7 +59,7 @@ export function focusParcel(map, byId, id) {
   highlighted = { map, layer: lyr, style: { color: lyr.options.color, weight: lyr.options.weight } };
   lyr.setStyle({ color: "#00e5ff", weight: 4 });
   lyr.bringToFront();
-  map.fitBounds(lyr.getBounds(), { maxZoom: 17, padding: [60, 60], animate: false });
+  whenSized(map, () => map.fitBounds(lyr.getBounds(), { maxZoom: 17, padding: [60, 60], animate: false }));
 }
 
 /** A legend control: entries [[colour, text, count?]]. */

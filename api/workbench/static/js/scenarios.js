@@ -442,8 +442,11 @@ function runsCard(sid) {
 
 export async function loadPlan(jobId) {
   if (!plans.has(jobId)) {
-    const [plan, geojson] = await Promise.all([api(`/jobs/${jobId}/results`), api(`/jobs/${jobId}/layers/plan?format=geojson`).catch(() => null)]);
-    plans.set(jobId, { plan, geojson });
+    // the candidates with their actions, and around them the park's other parcels and the demand
+    // (covered or not); a run from before these layers were written has only the candidates
+    const layer = (name) => api(`/jobs/${jobId}/layers/${name}?format=geojson`).catch(() => null);
+    const [plan, geojson, context, demand] = await Promise.all([api(`/jobs/${jobId}/results`), layer("plan"), layer("context"), layer("demand")]);
+    plans.set(jobId, { plan, geojson, context, demand });
   }
   return plans.get(jobId);
 }
@@ -479,19 +482,65 @@ async function showRun(holder, job) {
   if (!holder.isConnected) return; // the planner moved on meanwhile
   holder.replaceChildren(planCard(job, data));
   const mapEl = holder.querySelector(".map");
-  if (mapEl && data.geojson) planMap(mapEl, data.geojson);
+  if (mapEl && data.geojson) planMap(mapEl, data.geojson, { context: data.context, demand: data.demand });
   if (scrollToRun === job.id) { holder.scrollIntoView({ block: "start" }); scrollToRun = null; }
 }
 
-export function planMap(el, geojson, { outlineIds = null } = {}) {
+const CONTEXT_STYLE = { color: "#9e9e9e", weight: 0.5, fillColor: "#e0e0e0", fillOpacity: 0.5, interactive: false };
+const COVERED = "#2c7fb8";
+const UNCOVERED = "#f03b20";
+
+/** Whether a demand point is covered by every facility type of the plan (covered_<type> columns). */
+function demandCovered(p) {
+  const flags = Object.keys(p).filter((k) => k.startsWith("covered_")).map((k) => p[k] === true || p[k] === 1 || p[k] === "true");
+  return flags.length > 0 && flags.every(Boolean);
+}
+
+function demandPopup(p) {
+  const types = Object.keys(p).filter((k) => k.startsWith("covered_")).map((k) => k.slice(8));
+  const lines = types.map((t) => {
+    const on = p[`covered_${t}`] === true || p[`covered_${t}`] === 1;
+    const site = p[`site_${t}`];
+    return `${label("facility_types", t)}：${on ? tr("已覆盖", "covered") : tr("未覆盖", "not covered")}${on && site ? `（${site}）` : ""}`;
+  });
+  return [`${tr("需求权重", "weight")} ${fmtNumber(p.weight, 0)}`, ...lines].join("<br>");
+}
+
+/** Demand points as small circles, covered or not, under a toggle of their own; returns counts. */
+function demandLayer(map, demand) {
+  const counts = { covered: 0, uncovered: 0 };
+  const layer = L.geoJSON(demand, {
+    pointToLayer: (f, latlng) => {
+      const on = demandCovered(f.properties);
+      counts[on ? "covered" : "uncovered"] += 1;
+      return L.circleMarker(latlng, { radius: 3.5, weight: 0.8, color: "#ffffff", fillColor: on ? COVERED : UNCOVERED, fillOpacity: 0.9 });
+    },
+    onEachFeature: (f, lyr) => lyr.bindPopup(() => demandPopup(f.properties)),
+  }).addTo(map);
+  return { layer, counts };
+}
+
+export function planMap(el, geojson, { outlineIds = null, context = null, demand = null } = {}) {
   const map = makeMap(el);
+  const overlays = {};
+  if (context?.features?.length) {
+    overlays[tr("园区其余地块", "Other parcels of the park")] = L.geoJSON(context, { style: () => CONTEXT_STYLE }).addTo(map);
+  }
   const { byId } = parcelLayer(map, geojson, actionColour, {
     tooltip: (p) => `${p.parcel_id} ${p.name || ""}：${actionText(p.action)}`,
     weightOf: outlineIds ? (p) => (outlineIds.has(String(p.parcel_id)) ? 3 : 0.6) : null,
   });
   const counts = {};
   for (const f of geojson.features) counts[f.properties.action || "keep"] = (counts[f.properties.action || "keep"] || 0) + 1;
-  legend(map, tr("处置方式", "Action"), Object.entries(counts).map(([a, n]) => [actionColour({ action: a }), actionText(a), n]));
+  const entries = Object.entries(counts).map(([a, n]) => [actionColour({ action: a }), actionText(a), n]);
+  if (overlays[tr("园区其余地块", "Other parcels of the park")]) entries.push([CONTEXT_STYLE.fillColor, tr("园区其余地块（非候选）", "other parcels (not candidates)")]);
+  if (demand?.features?.length) {
+    const d = demandLayer(map, demand);
+    overlays[tr("需求点", "Demand points")] = d.layer;
+    entries.push([COVERED, tr("需求点：已覆盖", "demand: covered"), d.counts.covered], [UNCOVERED, tr("需求点：未覆盖", "demand: not covered"), d.counts.uncovered]);
+  }
+  legend(map, tr("处置方式", "Action"), entries);
+  if (Object.keys(overlays).length) L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
   return { map, byId };
 }
 
