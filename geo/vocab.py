@@ -59,6 +59,18 @@ LOW_EFF_REASON_LABELS_ZH: dict[str, str] = {
 }
 
 # --------------------------------------------------------------------------------------------
+# plans (contract §6 ``status``)
+
+#: a plan's solver status → its Chinese label in plan.json's ``status_zh``, the CLI, the maps and the
+#: briefing
+PLAN_STATUS_ZH: dict[str, str] = {
+    "optimal": "已证明最优",
+    "feasible": "可行解（未证明最优）",
+    "infeasible": "无可行解",
+    "no_solution": "未找到解",
+}
+
+# --------------------------------------------------------------------------------------------
 # supply (contract §1 ``supply_type``)
 
 #: land not (yet) supplied: 储备、待供 — the idle rule does not apply to it

@@ -43,13 +43,14 @@ from matplotlib.text import Text
 
 from geo.analysis import AnalysisResult
 from geo.errors import CRSError, InputError, NotFoundError
+from geo.vocab import PLAN_STATUS_ZH
 
 from . import fonts, style
 from .charts import FRONTIER_COLUMNS, SWEEP_COLUMNS, frontier_chart, read_curve, status_chart, sweep_chart
 from .results import PlanResult
 from .web import _check_plan, default_file_mode
 
-STATUS_LABELS = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}
+STATUS_LABELS = PLAN_STATUS_ZH
 PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 #: rows of a plan page's table (one line each); more are summarised as "另有 N 宗"
 PLAN_ROWS = {"A4": 14, "A3": 24}

@@ -37,7 +37,7 @@ from branca.element import Figure
 from folium import plugins
 
 from geo.errors import CRSError, InputError, NoSolutionError
-from geo.vocab import INDICATORS, ZONE_TYPE_ZH, Indicator
+from geo.vocab import INDICATORS, PLAN_STATUS_ZH, ZONE_TYPE_ZH, Indicator
 
 from . import fonts, gcj02, style
 from .basemaps import Basemap, get_basemap
@@ -1005,9 +1005,7 @@ def _add_demand_layers(
 
 
 def _plan_rows(plan: Mapping[str, Any]) -> list[tuple[str, str]]:
-    status = {"optimal": "最优解", "feasible": "可行解（未证明最优）"}.get(
-        str(plan.get("status")), str(plan.get("status"))
-    )
+    status = PLAN_STATUS_ZH.get(str(plan.get("status")), str(plan.get("status")))
     rows = [("求解状态", status)]
     if not style.is_missing(plan.get("objective")):
         rows.append(("目标值", style.fmt_number(plan["objective"], 2)))

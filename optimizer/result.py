@@ -21,15 +21,12 @@ from typing import Any, Literal
 
 import numpy as np
 
+from geo.vocab import PLAN_STATUS_ZH
+
 Status = Literal["optimal", "feasible", "infeasible", "no_solution"]
 
-#: Chinese labels of the statuses, for reports
-STATUS_ZH: dict[str, str] = {
-    "optimal": "已证明最优",
-    "feasible": "可行解（未证明最优）",
-    "infeasible": "无可行解",
-    "no_solution": "未找到解",
-}
+#: Chinese labels of the statuses, for reports (the one table in :mod:`geo.vocab`)
+STATUS_ZH: dict[str, str] = PLAN_STATUS_ZH
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def test_plan_map_layers(parcels):
     ).to_crs(4546)
     assert circles.area.iloc[0] == pytest.approx(3.14159 * 300**2, rel=0.01)
     info = next(p for p in _panels(render_html(m)) if p.startswith("<h4>盘活方案"))
-    assert "<td>求解状态</td><td class='v'>最优解</td>" in info
+    assert "<td>求解状态</td><td class='v'>已证明最优</td>" in info
     assert f"<td>需求覆盖率</td><td class='v'>{plan['coverage_ratio'] * 100:.1f}%</td>" in info
 
 
