@@ -37,6 +37,7 @@ from branca.element import Figure
 from folium import plugins
 
 from geo.errors import CRSError, InputError, NoSolutionError
+from geo.indicators import INDICATOR_KEYS
 from geo.vocab import INDICATORS, PLAN_STATUS_ZH, ZONE_TYPE_ZH, Indicator
 
 from . import fonts, gcj02, style
@@ -62,25 +63,10 @@ from .leaflet import (
 )
 from .offline import inline_assets
 
-#: indicators.json keys shown in the info panel → (label, kind) (contract.md §5; labels: geo.vocab)
+#: indicators.json keys shown in the info panel → (label, kind): every indicator but the zone type
+#: (shown on its own) and the potential (a group); contract.md §5, labels from geo.vocab
 INDICATOR_LABELS: dict[str, Indicator] = {
-    key: INDICATORS[key]
-    for key in (
-        "land_development_rate",
-        "land_supply_rate",
-        "land_built_rate",
-        "industrial_land_rate",
-        "high_tech_land_rate",
-        "overall_far",
-        "building_density",
-        "industrial_far",
-        "industrial_building_coef",
-        "industrial_invest_intensity",
-        "industrial_tax_intensity",
-        "idle_land_rate",
-        "idle_disposal_rate",
-        "intensity_score",
-    )
+    key: INDICATORS[key] for key in INDICATOR_KEYS if key not in ("zone_type", "potential")
 }
 ZONE_TYPES = ZONE_TYPE_ZH
 
