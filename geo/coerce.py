@@ -49,7 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.schema import Field
-from geo.vocab import FALSE_TICKS, FALSE_WORDS, TRUE_TICKS, TRUE_WORDS
+from geo.vocab import ALLOCATED, FALSE_TICKS, FALSE_WORDS, LEASED, RENTED, TRUE_TICKS, TRUE_WORDS, UNSUPPLIED
 
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 EXCEL_SERIAL_MIN = 18264  # 1950-01-01
@@ -301,19 +301,19 @@ def _enum(raw: pd.Series, text: pa.Array | None, values: dict[str, str]) -> tupl
 #: supply sub-types as ledgers write them → the kind of contract §2 (first the words that exclude a
 #: supply, then each kind); brackets, spaces and 方式/用地 are removed before matching
 _SUPPLY_KINDS = (
-    ("未供", re.compile(r"未(供|出让|划拨|出租|租赁)|待供|储备|尚未供")),
-    ("划拨", re.compile(r"划拨")),
-    ("出让", re.compile(r"出让|^(招标|拍卖|挂牌|协议|招拍挂)$")),
-    ("租赁", re.compile(r"租赁|出租|租用|年租")),
+    (UNSUPPLIED, re.compile(r"未(供|出让|划拨|出租|租赁)|待供|储备|尚未供")),
+    (ALLOCATED, re.compile(r"划拨")),
+    (LEASED, re.compile(r"出让|^(招标|拍卖|挂牌|协议|招拍挂)$")),
+    (RENTED, re.compile(r"租赁|出租|租用|年租")),
 )
 _SUPPLY_NOISE = re.compile(
     r"[\s()（）\[\]【】<>《》“”\"'、/,，:：-]|方式|国有建设用地使用权|国有土地使用权|用地"
 )
 _SUPPLY_NOTES = {
-    "出让": "供地方式子类（招标、拍卖、挂牌、协议均为出让方式），按“出让”读取",
-    "划拨": "供地方式子类（国有划拨、行政划拨），按“划拨”读取",
-    "租赁": "供地方式子类（出租、租用、年租），按“租赁”读取",
-    "未供": "写法表示尚未供地，按“未供”读取",
+    LEASED: "供地方式子类（招标、拍卖、挂牌、协议均为出让方式），按“出让”读取",
+    ALLOCATED: "供地方式子类（国有划拨、行政划拨），按“划拨”读取",
+    RENTED: "供地方式子类（出租、租用、年租），按“租赁”读取",
+    UNSUPPLIED: "写法表示尚未供地，按“未供”读取",
 }
 
 
@@ -323,8 +323,8 @@ def supply_kind(text: str) -> tuple[str | None, str]:
     if not cleaned:
         return None, "不是供地方式"
     hits = [kind for kind, pattern in _SUPPLY_KINDS if pattern.search(cleaned)]
-    if hits and hits[0] == "未供":
-        return "未供", ""
+    if hits and hits[0] == UNSUPPLIED:
+        return UNSUPPLIED, ""
     if len(hits) == 1:
         return hits[0], ""
     if len(hits) > 1:

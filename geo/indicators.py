@@ -60,7 +60,7 @@ from geo.rules.facts import Facts, prefix_match
 from geo.rules.idle import add_years
 from geo.rules.presets import RulesPreset
 from geo.units import M2_PER_HA
-from geo.vocab import IDLE_CLASSES, UNSUPPLIED
+from geo.vocab import ALLOCATED, IDLE_CLASSES, UNSUPPLIED
 
 #: the keys of indicators.json (contract §5), in order
 INDICATOR_KEYS: tuple[str, ...] = (
@@ -220,7 +220,7 @@ def _classify(facts: Facts, rules: RulesPreset, idle_status: pd.Series) -> _Clas
     b_land = ~built & ~c_land
     b22 = b_land & unsupplied & (not cfg.unsupplied_ready)
 
-    allocated = (supply == "划拨").to_numpy(dtype=bool)
+    allocated = (supply == ALLOCATED).to_numpy(dtype=bool)
     high_tech, high_tech_known = facts.flag("high_tech")
     a2 = a_category == "A2"
     return _Classes(

@@ -73,16 +73,21 @@ PLAN_STATUS_ZH: dict[str, str] = {
 # --------------------------------------------------------------------------------------------
 # supply (contract §1 ``supply_type``)
 
-#: land not (yet) supplied: 储备、待供 — the idle rule does not apply to it
+#: the canonical ``supply_type`` values: allocated (划拨), leased by transfer (出让, whether by
+#: 招标、拍卖、挂牌 or 协议), rented (租赁), and not (yet) supplied (未供: 储备、待供 — the idle rule
+#: does not apply to it)
+ALLOCATED = "划拨"
+LEASED = "出让"
+RENTED = "租赁"
 UNSUPPLIED = "未供"
 #: accepted spelling (lower-cased) → canonical ``supply_type``
 SUPPLY_TYPES: dict[str, str] = {
-    "划拨": "划拨",
-    "allocated": "划拨",
-    "出让": "出让",
-    "leased": "出让",
-    "租赁": "租赁",
-    "rented": "租赁",
+    ALLOCATED: ALLOCATED,
+    "allocated": ALLOCATED,
+    LEASED: LEASED,
+    "leased": LEASED,
+    RENTED: RENTED,
+    "rented": RENTED,
     UNSUPPLIED: UNSUPPLIED,
     "unsupplied": UNSUPPLIED,
 }

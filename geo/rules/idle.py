@@ -46,7 +46,7 @@ import pandas as pd
 from geo.rules.facts import EMPTY, INVALID, MISSING_COLUMN, OK, Facts
 from geo.rules.presets import IdleRules
 from geo.vocab import IDLE_CLASSES as IDLE_CLASSES  # re-exported: tests and callers import it from here
-from geo.vocab import IDLE_STATUSES, UNSUPPLIED
+from geo.vocab import IDLE_STATUSES, LEASED, RENTED, UNSUPPLIED
 
 STATUSES = IDLE_STATUSES
 LAW = "《闲置土地处置办法》"
@@ -170,7 +170,7 @@ def evaluate_idle(facts: Facts, rules: IdleRules) -> pd.DataFrame:
     b = _trigger_b(facts, rules, v, start.started)
     # fee (Art. 14 ¶1)
     price = facts.num("land_price_wan")
-    rented = (sup.supply == "租赁").to_numpy(dtype=bool)
+    rented = (sup.supply == RENTED).to_numpy(dtype=bool)
     fee = np.where((v.status == _IDLE) & ~rented & ~a.excepted, rules.fee_rate * price, 0.0)
 
     text = _Basis(facts, rules)
@@ -293,7 +293,7 @@ def _trigger_a(
         no_cause = overdue & ~(gov & gov_known)
     # 城市房地产管理法 第二十六条: a delay caused by the necessary preparatory works excepts 出让 land
     prep, prep_known = facts.flag("preparatory_delay")
-    excepted = no_cause & prep & prep_known & (sup.supply == "出让").to_numpy(dtype=bool)
+    excepted = no_cause & prep & prep_known & (sup.supply == LEASED).to_numpy(dtype=bool)
     v.status[waiting] = _NOT_IDLE
     v.status[gov_caused] = _GOV
     v.status[no_cause & ~excepted & (t >= ann2)] = _RECOVERABLE

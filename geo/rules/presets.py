@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from geo.errors import ConfigError
+from geo.vocab import ALLOCATED, LEASED, RENTED
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -96,7 +97,7 @@ class Provenance(_Strict):
 class IdleRules(_Strict):
     """Thresholds of 《闲置土地处置办法》 (国土资源部令第53号); see domain.md §1."""
 
-    supplied_types: list[str] = Field(default_factory=lambda: ["划拨", "出让", "租赁"])
+    supplied_types: list[str] = Field(default_factory=lambda: [ALLOCATED, LEASED, RENTED])
     fee_rate: float = Field(default=0.20, ge=0, le=1)
     stalled_developed_share: float = Field(default=1 / 3, gt=0, le=1)
     stalled_invest_share: float = Field(default=0.25, gt=0, le=1)
