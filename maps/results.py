@@ -12,18 +12,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
 from geo.errors import CRSError, InputError, NotFoundError
+from geo.io import gdal_options
 
 if TYPE_CHECKING:
     from geo.analysis import AnalysisResult
@@ -56,27 +55,6 @@ class PlanResult:
         return str(self.plan.get("name") or self.source.name)
 
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _hardened(read: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run a reader of result files under :func:`geo.io.gdal_options` (no network, no VRT Python).
-
-    A result directory is whatever path the user names, so its GeoPackages are read with the same
-    GDAL settings as any ingest (hardening.md §1.12).
-    """
-
-    @functools.wraps(read)
-    def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        from geo.io import gdal_options
-
-        with gdal_options():
-            return read(*args, **kwargs)
-
-    return guarded
-
-
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -104,7 +82,7 @@ def is_plan_dir(path: Path) -> bool:
     return path.is_dir() and (path / "plan.json").is_file()
 
 
-@_hardened
+@gdal_options()  # result directories are whatever path the user names: read them hardened
 def is_analysis_file(path: Path) -> bool:
     """Tell whether ``path`` is an analyze ``parcels.gpkg`` (layer ``parcels`` with ``idle_status``)."""
     if not (path.is_file() and path.suffix.lower() == ".gpkg"):
@@ -119,7 +97,7 @@ def is_analysis_file(path: Path) -> bool:
     return "idle_status" in set(fields)
 
 
-@_hardened
+@gdal_options()
 def load_analysis(directory: str | Path) -> AnalysisResult:
     """Read an analysis output directory (or an analyze ``parcels.gpkg`` file) back into its result.
 
@@ -180,7 +158,7 @@ def _as_of(value: object) -> dt.date:
         return dt.date.today()
 
 
-@_hardened
+@gdal_options()
 def load_plan(directory: str | Path) -> PlanResult:
     """Read a plan output directory: ``plan.json`` and the layers of ``plan.gpkg``.
 
