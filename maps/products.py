@@ -194,7 +194,7 @@ def write_plan(output: Any, out: Path, products: Products = Products(web_map=Tru
     if products.geojson:
         for name, filename in PLAN_GEOJSON.items():
             layer = output.layers.get(name)
-            if layer is not None and layer.crs is not None and len(layer):
+            if layer is not None and layer.crs is not None:
                 written.append(_geojson(layer, out / filename))
     if products.briefing:
         from maps.briefing import BriefingText, build_briefing
