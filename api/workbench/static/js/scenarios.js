@@ -490,16 +490,19 @@ const CONTEXT_STYLE = { color: "#9e9e9e", weight: 0.5, fillColor: "#e0e0e0", fil
 const COVERED = "#2c7fb8";
 const UNCOVERED = "#f03b20";
 
-/** Whether a demand point is covered by every facility type of the plan (covered_<type> columns). */
+/** The facility types a demand point carries a covered_<type> flag for. */
+const demandTypes = (p) => Object.keys(p).filter((k) => k.startsWith("covered_")).map((k) => k.slice(8));
+const coveredBy = (p, type) => [true, 1, "true"].includes(p[`covered_${type}`]);
+
+/** Whether a demand point is covered by every facility type of the plan. */
 function demandCovered(p) {
-  const flags = Object.keys(p).filter((k) => k.startsWith("covered_")).map((k) => p[k] === true || p[k] === 1 || p[k] === "true");
-  return flags.length > 0 && flags.every(Boolean);
+  const types = demandTypes(p);
+  return types.length > 0 && types.every((t) => coveredBy(p, t));
 }
 
 function demandPopup(p) {
-  const types = Object.keys(p).filter((k) => k.startsWith("covered_")).map((k) => k.slice(8));
-  const lines = types.map((t) => {
-    const on = p[`covered_${t}`] === true || p[`covered_${t}`] === 1;
+  const lines = demandTypes(p).map((t) => {
+    const on = coveredBy(p, t);
     const site = p[`site_${t}`];
     return `${label("facility_types", t)}：${on ? tr("已覆盖", "covered") : tr("未覆盖", "not covered")}${on && site ? `（${site}）` : ""}`;
   });
