@@ -43,7 +43,7 @@ counted as efficient, and the rules not evaluated are listed in ``low_eff_not_ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -460,20 +460,24 @@ def _tax_rule(run: _Run) -> RuleOutcome:
     return RuleOutcome("tax_below_avg_share", applies, fired, why)
 
 
+def _listed_rule(run: _Run, code: str, column: str, listed: Sequence[str]) -> RuleOutcome:
+    """Fire where a text column holds one of the preset's listed values (missing: not evaluated)."""
+    why, applies = run.scope(code)
+    fired = applies & run.facts.text(column).isin(listed).to_numpy(dtype=bool)
+    why.need(run.facts, applies & ~fired, column)
+    return RuleOutcome(code, applies, fired, why)
+
+
 def _policy_rule(run: _Run) -> RuleOutcome:
-    why, applies = run.scope("policy_eliminated")
+    """属淘汰类或禁止类产业: the parcel's policy class is one the preset lists."""
     classes = run.preset.rules.low_efficiency.rules.policy_eliminated.classes
-    fired = applies & run.facts.text("policy_class").isin(classes).to_numpy(dtype=bool)
-    why.need(run.facts, applies & ~fired, "policy_class")
-    return RuleOutcome("policy_eliminated", applies, fired, why)
+    return _listed_rule(run, "policy_eliminated", "policy_class", classes)
 
 
 def _dangerous_rule(run: _Run) -> RuleOutcome:
-    why, applies = run.scope("dangerous_building")
+    """危房（C、D级）: the building's safety grade is one the preset lists."""
     grades = run.preset.rules.low_efficiency.rules.dangerous_building.grades
-    fired = applies & run.facts.text("building_grade").isin(grades).to_numpy(dtype=bool)
-    why.need(run.facts, applies & ~fired, "building_grade")
-    return RuleOutcome("dangerous_building", applies, fired, why)
+    return _listed_rule(run, "dangerous_building", "building_grade", grades)
 
 
 def _mismatch_rule(run: _Run) -> RuleOutcome:
