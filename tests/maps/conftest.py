@@ -11,18 +11,12 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.vocab import IDLE_STATUSES
+
 #: EPSG:4546 coordinates of Yulin city (domain.md §8 check values)
 YULIN_E, YULIN_N = 412_617.9, 2_503_812.7
 
-STATUSES = [
-    "not_idle",
-    "idle",
-    "idle_recoverable",
-    "idle_gov_caused",
-    "idle_stalled",
-    "not_applicable",
-    "unknown",
-]
+STATUSES = list(IDLE_STATUSES)
 REASONS = [
     "",
     "far_below_min;tax_below_avg_share",
