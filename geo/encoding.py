@@ -168,7 +168,11 @@ def read_dbf_header(path: Path) -> DbfHeader:
     return DbfHeader(head[29], n_records, header_len, record_len, tuple(names), tuple(types))
 
 
-def _normalise_codec(label: str) -> str | None:
+def normalise_codec(label: str) -> str | None:
+    """Return the Python codec for an encoding label as files and users write it, or ``None``.
+
+    ``936``, ``GB2312`` → ``gbk``; ``Big5`` → ``cp950``; other names as :func:`codecs.lookup` knows them.
+    """
     key = " ".join(label.strip().lower().split())
     if key in _CPG_ALIASES:
         return _CPG_ALIASES[key]
@@ -301,7 +305,7 @@ def detect_dbf_encoding(
     ascii_only = data.isascii()
 
     if encoding is not None:
-        codec = _normalise_codec(encoding)
+        codec = normalise_codec(encoding)
         if codec is None:
             raise EncodingError(
                 f"{name}: 未知编码 unknown encoding {encoding!r}; use e.g. GBK, GB18030 or UTF-8"
@@ -316,7 +320,7 @@ def detect_dbf_encoding(
 
     if cpg_path is not None and cpg_path.exists():
         label = cpg_path.read_bytes()[:64].decode("ascii", errors="replace").strip()
-        codec = _normalise_codec(label)
+        codec = normalise_codec(label)
         if codec is None:
             raise EncodingError(
                 f"{name}: .cpg 写的编码 {label!r} 无法识别 / the .cpg names an unknown encoding {label!r}; "

@@ -123,13 +123,14 @@ def _columns_field(value: Any) -> dict[str, Any] | None:
     return dict(document)
 
 
-#: the encodings an upload may name (``encoding`` field) → the label passed on and reported
-ENCODINGS: dict[str, str] = {"gbk": "GBK", "gb18030": "GB18030", "big5": "Big5", "utf-8": "UTF-8"}
+#: the codecs an upload may name (``encoding`` field, any spelling :func:`geo.encoding.normalise_codec`
+#: reads) → the label passed on and reported
+ENCODINGS: dict[str, str] = {"gbk": "GBK", "gb18030": "GB18030", "cp950": "Big5", "utf-8": "UTF-8"}
 
 
 def _encoding_field(value: Any) -> str | None:
-    """Read the multipart ``encoding`` field: one of :data:`ENCODINGS` (any spelling ``codecs`` knows)."""
-    import codecs
+    """Read the multipart ``encoding`` field: one of :data:`ENCODINGS`, in any spelling of it."""
+    from geo.encoding import normalise_codec
 
     if value is None or value == "":
         return None
@@ -140,12 +141,10 @@ def _encoding_field(value: Any) -> str | None:
     )
     if not isinstance(value, str) or len(value) > 40:
         raise InputError(problem)
-    try:
-        name = codecs.lookup(value.strip()).name
-    except LookupError:
+    name = normalise_codec(value)
+    if name is None:
         shown = value.strip()[:40]
-        raise InputError(f"{problem}; {shown!r} 不是已知的编码 is not a known encoding") from None
-    name = {"cp936": "gbk", "gb2312": "gbk", "cp950": "big5", "big5hkscs": "big5"}.get(name, name)
+        raise InputError(f"{problem}; {shown!r} 不是已知的编码 is not a known encoding")
     if name not in ENCODINGS:
         raise InputError(f"{problem}; 不接受 not accepted: {value.strip()[:40]!r}")
     return ENCODINGS[name]
