@@ -385,42 +385,6 @@ def write_exports(job: Job, path: Path, crs: int | None, export_dir: Path) -> li
     return written
 
 
-#: the encodings offered when a Shapefile's was only guessed, Chinese first (the upload's ``encoding``)
-CHOICES = ("GBK", "GB18030", "Big5", "UTF-8")
-
-
-def encoding_candidates(path: Path) -> list[dict[str, str]]:
-    """Each encoding of :data:`CHOICES` the DBF's bytes decode in, with a preview of the text.
-
-    Only for a Shapefile whose encoding was guessed (no ``.cpg``, no known DBF language id) and whose
-    text is not pure ASCII; an empty list otherwise, or when only one reading fits. Readings that
-    give the same text as one listed before (GB18030 over GBK-only bytes) are left out.
-    """
-    from geo.encoding import LDID_CODEPAGES, dbf_sample, detect_dbf_encoding, preview, read_dbf_header
-    from geo.errors import EncodingError
-
-    dbf = path.with_suffix(".dbf")
-    if path.suffix.lower() != ".shp" or path.with_suffix(".cpg").exists() or not dbf.is_file():
-        return []
-    header = read_dbf_header(dbf)
-    sample = dbf_sample(dbf, header)
-    if header.ldid in LDID_CODEPAGES or sample.blob.isascii():
-        return []
-    found: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for name in CHOICES:
-        try:
-            detect_dbf_encoding(dbf, None, encoding=name)
-        except EncodingError:
-            continue
-        text = sample.blob.decode({"Big5": "cp950"}.get(name, name), errors="replace")
-        if text in seen:
-            continue
-        seen.add(text)
-        found.append({"encoding": name, "preview": preview(sample.blob, {"Big5": "cp950"}.get(name, name))})
-    return found if len(found) > 1 else []
-
-
 def read_metadata(job: Job, path: Path) -> None:
     """Open every layer of a GeoPackage once and count its features, under the metadata time limit (A11).
 
@@ -459,6 +423,8 @@ def _ingest(job: Job) -> dict[str, Any]:
             job.progress(20, "检查图层 checking the layers")
         report = inspect_vector(job, path, crs)
         if job.params.get("encoding") is None:
+            from geo.encoding import encoding_candidates
+
             candidates = encoding_candidates(path)
             if candidates:  # a guess: the user confirms or picks another reading (hardening A14)
                 report["encoding_candidates"] = candidates

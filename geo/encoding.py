@@ -261,6 +261,39 @@ def preview(data: bytes, codec: str, limit: int = 6) -> str:
     return " | ".join(samples[:limit])[:160]
 
 
+#: the encodings a user may choose for a Shapefile's text, Chinese first (the upload's ``encoding``)
+CHOICES: tuple[str, ...] = ("GBK", "GB18030", "Big5", "UTF-8")
+
+
+def encoding_candidates(shp_path: Path, choices: tuple[str, ...] = CHOICES) -> list[dict[str, str]]:
+    """Each encoding of ``choices`` a Shapefile's DBF decodes in, with a preview of its text.
+
+    Only for a Shapefile whose encoding is a guess (no ``.cpg``, no known DBF language id) and whose
+    text is not pure ASCII; an empty list otherwise, or when only one reading fits. A reading that
+    gives the same text as one listed before (GB18030 over GBK-only bytes) is left out. The DBF is
+    read once; "decodes" is the test an ``encoding=`` read applies (:func:`detect_dbf_encoding`).
+    """
+    dbf = shp_path.with_suffix(".dbf")
+    if shp_path.suffix.lower() != ".shp" or shp_path.with_suffix(".cpg").exists() or not dbf.is_file():
+        return []
+    header = read_dbf_header(dbf)
+    sample = dbf_sample(dbf, header)
+    if header.ldid in LDID_CODEPAGES or sample.blob.isascii():
+        return []
+    found: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for label in choices:
+        codec = normalise_codec(label)
+        if codec is None or not _fits(sample, codec):
+            continue
+        text = sample.blob.decode(codec, errors="replace")
+        if text in seen:
+            continue
+        seen.add(text)
+        found.append({"encoding": label, "preview": preview(sample.blob, codec)})
+    return found if len(found) > 1 else []
+
+
 def dbf_sample(path: Path, header: DbfHeader, limit: int = DETECTION_BYTES) -> _Sample:
     """Raw field names and record bytes of a DBF (non-character fields are ASCII digits anyway)."""
     with path.open("rb") as fh:

@@ -30,6 +30,7 @@ from api.routes.common import (
 from api.schemas import DatasetCreated, DatasetList, DatasetOut, JobCreated
 from api.store import new_id
 from api.uploads import FORMATS, StoredUpload, accept_upload, labelled_links, receive_upload
+from geo.encoding import CHOICES, normalise_codec
 from geo.errors import InputError, NotFoundError
 
 log = logging.getLogger("panhuo.api")
@@ -125,13 +126,11 @@ def _columns_field(value: Any) -> dict[str, Any] | None:
 
 #: the codecs an upload may name (``encoding`` field, any spelling :func:`geo.encoding.normalise_codec`
 #: reads) → the label passed on and reported
-ENCODINGS: dict[str, str] = {"gbk": "GBK", "gb18030": "GB18030", "cp950": "Big5", "utf-8": "UTF-8"}
+ENCODINGS: dict[str, str] = {str(normalise_codec(label)): label for label in CHOICES}
 
 
 def _encoding_field(value: Any) -> str | None:
     """Read the multipart ``encoding`` field: one of :data:`ENCODINGS`, in any spelling of it."""
-    from geo.encoding import normalise_codec
-
     if value is None or value == "":
         return None
     wanted = "、".join(ENCODINGS.values())
